@@ -1,0 +1,150 @@
+"""``healthqa ingest`` and ``healthqa records``: getting pages in and looking at them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from healthqa.cli import Context, domain_errors
+from ingest.fill import AnswerFill
+from ingest.lock import exclusive
+from ingest.pipeline import DEFAULT_MAX_BYTES, Options, Parsed, Summary, ingest
+from ingest.store import Store
+
+
+def _show(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _print_summary(summary: Summary) -> None:
+    for path, reason in summary.skipped:
+        click.echo(f"skipped {_show(path)}: {reason}", err=True)
+    for path, reason in summary.rejected:
+        click.echo(f"rejected {_show(path)}: {reason}", err=True)
+    for path, warning in summary.warnings:
+        click.echo(f"warning {_show(path)}: {warning}", err=True)
+    click.echo(
+        f"{summary.files} files: {summary.new} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged records"
+        + (f", {summary.deleted} deleted" if summary.deleted else "")
+        + f"; {len(summary.rejected)} files rejected"
+        + (f", {len(summary.skipped)} skipped" if summary.skipped else "")
+    )
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--prune", is_flag=True, help="Remove records whose origin file under PATHS is gone.")
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside PATHS.")
+@click.option("--max-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_BYTES / 1_048_576,
+              show_default=True, help="Reject files larger than this many MB.")
+@click.option("--workers", type=click.IntRange(1, 64), default=Options().workers, show_default=True,
+              help="Processes that parse in parallel.")
+@click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
+@click.option("--wait", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds to wait while another ingest holds the data directory.")
+@click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
+@click.pass_obj
+@domain_errors
+def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_links: bool, max_size: float,
+                   workers: int, fill_answers: str | None, wait: float, no_index: bool) -> None:
+    """Parse the pages in PATHS (files or folders, recursive) into records.
+
+    Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
+    content. Unchanged files are skipped; changed pages are updated in place. Exit
+    status: 0 when every file ingested or was unchanged, 1 when some were rejected.
+    """
+    options = Options(
+        max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
+        fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
+    )
+    with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
+        with Store.open(obj.data_dir, timeout=wait) as store:
+            summary = _run(paths, store, options)
+    _print_summary(summary)
+    if not no_index:
+        _update_index(obj)
+    if not summary.ok:
+        sys.exit(1)
+
+
+def _run(paths: tuple[str, ...], store: Store, options: Options) -> Summary:
+    if not sys.stderr.isatty():
+        return ingest(paths, store, options)
+    with click.progressbar(length=0, label="ingesting", file=sys.stderr, show_pos=True) as bar:
+        def step(parsed: Parsed) -> None:
+            bar.update(1)
+        return ingest(paths, store, options, progress=step)
+
+
+def _update_index(obj: Context) -> None:
+    try:
+        from healthqa.cli_search import update_index
+    except ImportError:  # pragma: no cover - index commands not installed yet
+        return
+    update_index(obj)
+
+
+@click.group("records")
+def records() -> None:
+    """Inspect the stored records."""
+
+
+@records.command("list")
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show at most this many (0: all).")
+@click.pass_obj
+@domain_errors
+def records_list(obj: Context, limit: int) -> None:
+    """One line per record: id, answer count, question."""
+    with Store.open(obj.data_dir, readonly=True) as store:
+        for n, data in enumerate(store.iter_json()):
+            if limit and n >= limit:
+                break
+            page = json.loads(data)
+            click.echo(f"{page['id']}\t{len(page['answers'])}\t{page['question']}")
+
+
+@records.command("show")
+@click.argument("record_id")
+@click.pass_obj
+@domain_errors
+def records_show(obj: Context, record_id: str) -> None:
+    """Print one record as JSON."""
+    with Store.open(obj.data_dir, readonly=True) as store:
+        click.echo(json.dumps(store.get(record_id).to_dict(), ensure_ascii=False, indent=2))
+
+
+@records.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="File to write [default: stdout].")
+@click.pass_obj
+@domain_errors
+def records_export(obj: Context, fmt: str, out: Any) -> None:
+    """Write every record, one JSON object per line."""
+    with Store.open(obj.data_dir, readonly=True) as store:
+        for data in store.iter_json():
+            out.write(data + "\n")
+
+
+@records.command("rejects")
+@click.pass_obj
+@domain_errors
+def records_rejects(obj: Context) -> None:
+    """List the files the last ingests rejected, with the reason."""
+    with Store.open(obj.data_dir, readonly=True) as store:
+        rejects = store.rejects()
+    for state in rejects:
+        click.echo(f"{_show(state.path)}\t{state.reason}")
+    if not rejects:
+        click.echo("no rejected files", err=True)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ingest_command)
+    group.add_command(records)

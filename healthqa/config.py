@@ -1,0 +1,19 @@
+"""Configuration has one home: defaults here, ``HEALTHQA_*`` environment variables over them,
+command-line options over both (click reads the variables through ``auto_envvar_prefix``).
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_DATA_DIR = "./healthqa-data"
+ENV_PREFIX = "HEALTHQA"
+
+
+def data_dir(explicit: str | None = None) -> str:
+    """The data directory: an explicit value, else ``$HEALTHQA_DATA``, else the default."""
+    return explicit or os.environ.get(f"{ENV_PREFIX}_DATA") or DEFAULT_DATA_DIR
+
+
+def index_dir(data: str) -> str:
+    return os.path.join(data, "index")

@@ -1,0 +1,1 @@
+"""The Whoosh index over the stored records: schema, analyzers, writing, rebuilding."""

@@ -1,0 +1,1 @@
+"""Raw scraped pages -> clean, structured QAPage records in a SQLite store."""

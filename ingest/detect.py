@@ -1,0 +1,58 @@
+"""Which parser reads a file, decided by its content (never by its name)."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ingest.errors import ParseError, RejectedInput
+from ingest.medquad import looks_like_medquad, parse_medquad
+from ingest.record import QAPage
+from ingest.text import parse_text
+
+Parser = Callable[[str, str], list[QAPage]]
+_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|div|p|script|article|main)\b", re.I)
+
+
+def _parse_html(text: str, origin: str) -> list[QAPage]:
+    from ingest.html import parse_html  # bs4 is slow to import; only HTML needs it
+
+    return parse_html(text, origin)
+
+
+PARSERS: dict[str, Parser] = {"medquad": parse_medquad, "html": _parse_html, "text": parse_text}
+
+
+def detect_format(text: str) -> str:
+    """``"medquad"``, ``"html"`` or ``"text"``; raises for content no parser reads."""
+    head = text[:4096].lstrip()
+    if head.startswith("<?xml") or head[:200].lower().lstrip().startswith("<document"):
+        if looks_like_medquad(text):
+            return "medquad"
+        if not _HTML.search(head):
+            raise ParseError("XML that is not a MedQuAD document")
+    if _HTML.search(head):
+        return "html"
+    if head.startswith(("{", "[")):
+        raise ParseError("JSON data, not a Q&A page")
+    return "text"
+
+
+def parse_document(text: str, origin: str) -> tuple[str, list[QAPage]]:
+    """Detect the format of decoded ``text`` and parse it: ``(format, records)``.
+
+    Raises :class:`~ingest.errors.RejectedInput` with a reason; never anything else.
+    """
+    try:
+        fmt = detect_format(text)
+        pages = PARSERS[fmt](text, origin)
+    except RejectedInput as exc:
+        exc.origin = exc.origin or origin
+        raise
+    except RecursionError:
+        raise ParseError("markup nested too deeply to read", origin) from None
+    except Exception as exc:  # a parser bug must cost one file, not the batch
+        raise ParseError(f"parser failed: {type(exc).__name__}: {exc}", origin) from None
+    if not pages:
+        raise ParseError("no question found", origin)
+    return fmt, pages

@@ -1,0 +1,61 @@
+"""The one error hierarchy of healthqa.
+
+Every error a person can act on derives from :class:`HealthQAError`; the CLI turns
+them into one-line messages. It lives in ``ingest`` because every other package
+depends on ``ingest`` and never the other way round.
+"""
+
+from __future__ import annotations
+
+
+class HealthQAError(Exception):
+    """Base of every error healthqa raises on purpose."""
+
+
+class RejectedInput(HealthQAError):
+    """An input file cannot become records; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str, origin: str | None = None):
+        self.reason = reason
+        self.origin = origin
+        super().__init__(f"{origin}: {reason}" if origin else reason)
+
+
+class DecodeError(RejectedInput):
+    """The bytes are binary, empty or in an encoding we cannot read."""
+
+
+class ParseError(RejectedInput):
+    """The text decoded but holds no question-and-answer page."""
+
+
+class NotQAPage(ParseError):
+    """The page is readable but is not a Q&A page (an article, a listing)."""
+
+
+class StoreError(HealthQAError):
+    """The record store cannot be opened or written."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store for writing longer than we wait."""
+
+
+class RecordNotFound(HealthQAError):
+    """No record has the id that was asked for."""
+
+
+class IndexMissingError(HealthQAError):
+    """There is no search index where one was expected."""
+
+
+class IndexVersionError(HealthQAError):
+    """The index was built by another schema version."""
+
+
+class IndexBusyError(HealthQAError):
+    """Another process is writing to the index."""
+
+
+class QueryError(HealthQAError):
+    """A search query cannot be read."""

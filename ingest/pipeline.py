@@ -1,0 +1,192 @@
+"""The ingest pipeline: files -> bytes -> text -> records -> store.
+
+Each file is read, decoded by detection, parsed by the parser its content calls for,
+and its records stored. Unchanged files (same bytes) are not parsed again; a file's
+records that it no longer yields are removed. Writes are committed in batches, so an
+interrupted run keeps every batch before the interruption and the next run finishes
+the job. One bad file is reported and skipped; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from ingest.decode import decode_bytes
+from ingest.detect import parse_document
+from ingest.errors import RejectedInput
+from ingest.fill import AnswerFill
+from ingest.record import QAPage
+from ingest.store import Store
+from ingest.walk import Entry, iter_entries
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_BATCH_FILES = 400
+_PARALLEL_FROM = 200  # below this many files a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file after reading and parsing: records, or the reason there are none."""
+
+    path: str
+    file_hash: str
+    format: str | None = None
+    pages: tuple[QAPage, ...] = ()
+    reason: str | None = None
+    skipped: bool = False
+
+
+@dataclass
+class Summary:
+    """What one ingest run did, for the report at its end."""
+
+    files: int = 0
+    files_unchanged: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings of one ingest run."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    follow_links: bool = False
+    prune: bool = False
+    workers: int = min(2, os.cpu_count() or 1)
+    fill: AnswerFill | None = None
+
+
+def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: str | None = None) -> Parsed:
+    """Read one file and parse it. Never raises for bad content: ``reason`` says what is wrong.
+
+    When the file's hash equals ``known_hash`` it is not parsed (``format`` is ``None``).
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            mb = size / 1_048_576
+            return Parsed(path, "", reason=f"file too large ({mb:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB, see --max-size)")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return Parsed(path, "", reason=f"cannot read: {exc.strerror or exc}")
+    file_hash = hashlib.sha1(data).hexdigest()
+    if known_hash == file_hash:
+        return Parsed(path, file_hash)
+    try:
+        text, _encoding = decode_bytes(data, path)
+        fmt, pages = parse_document(text, path)
+    except RejectedInput as exc:
+        return Parsed(path, file_hash, reason=exc.reason)
+    return Parsed(path, file_hash, fmt, tuple(pages))
+
+
+def _parse_job(job: tuple[str, int, str | None]) -> Parsed:
+    return read_and_parse(*job)
+
+
+def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
+           progress: Callable[[Parsed], None] | None = None) -> Summary:
+    """Ingest every file under ``paths`` into ``store`` and say what changed.
+
+    >>> import tempfile
+    >>> from ingest.store import Store
+    >>> with Store.open(tempfile.mkdtemp()) as store:
+    ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
+    1
+    """
+    summary = Summary()
+    entries = list(iter_entries(paths, options.follow_links))
+    batch: list[Parsed] = []
+    for parsed in _parse_all(entries, store, options):
+        batch.append(parsed)
+        if len(batch) >= _BATCH_FILES:
+            _commit(store, batch, summary, options)
+            batch = []
+        if progress:
+            progress(parsed)
+    _commit(store, batch, summary, options)
+    if options.prune:
+        summary.deleted += prune(store, paths)
+    return summary
+
+
+def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator[Parsed]:
+    jobs = []
+    for entry in entries:
+        if entry.problem:
+            yield Parsed(entry.path, "", reason=entry.problem, skipped=entry.skipped)
+            continue
+        state = store.file_state(entry.path)
+        jobs.append((entry.path, options.max_bytes, state.file_hash if state else None))
+    if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
+        with ProcessPoolExecutor(options.workers) as pool:
+            yield from pool.map(_parse_job, jobs, chunksize=64)
+    else:
+        yield from map(_parse_job, jobs)
+
+
+def _commit(store: Store, batch: list[Parsed], summary: Summary, options: Options) -> None:
+    with store.transaction():
+        for parsed in batch:
+            _store_one(store, parsed, summary, options)
+
+
+def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options) -> None:
+    summary.files += 1
+    if parsed.skipped:
+        summary.skipped.append((parsed.path, parsed.reason or "skipped"))
+        return
+    if parsed.reason is not None:
+        # A file that turned bad keeps the records it gave before: nothing is lost.
+        summary.rejected.append((parsed.path, parsed.reason))
+        if parsed.file_hash:
+            previous = store.file_state(parsed.path)
+            store.remember_file(parsed.path, parsed.file_hash, "rejected", parsed.reason,
+                                records=previous.records if previous else 0)
+        return
+    if parsed.format is None:
+        summary.files_unchanged += 1
+        state = store.file_state(parsed.path)
+        if state and state.status == "rejected":
+            summary.rejected.append((parsed.path, state.reason or "rejected"))
+        else:
+            summary.unchanged += state.records if state else 0
+        return
+    pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
+    for page in pages:
+        kind = store.put(page).kind
+        setattr(summary, kind, getattr(summary, kind) + 1)
+        summary.warnings.extend((parsed.path, w) for w in page.warnings)
+    stale = store.ids_from(parsed.path) - {p.id for p in pages}
+    summary.deleted += store.delete(sorted(stale))
+    store.remember_file(parsed.path, parsed.file_hash, "ok", format=parsed.format, records=len(pages))
+
+
+def prune(store: Store, paths: Iterable[str]) -> int:
+    """Remove the records of files under ``paths`` that no longer exist."""
+    roots = [os.path.abspath(p) for p in paths]
+    gone = [
+        origin for origin in store.origins()
+        if any(origin == r or origin.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        and not os.path.exists(origin)
+    ]
+    removed = 0
+    with store.transaction():
+        for origin in gone:
+            removed += store.forget_file(origin)
+    return removed

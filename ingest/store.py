@@ -1,0 +1,244 @@
+"""The record store: one SQLite database, the source of truth the index is rebuilt from.
+
+Every change to a record takes the next number of a sequence, so a reader (the index)
+can ask "what changed since N" and stay in step incrementally. Writes happen in
+transactions: a crash loses at most the batch being written, never earlier records.
+A second writer waits for the first (SQLite's busy timeout), then says the store is busy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ingest.errors import RecordNotFound, StoreBusyError, StoreError
+from ingest.record import QAPage
+
+SCHEMA_VERSION = 1
+DB_NAME = "records.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    id TEXT PRIMARY KEY, origin TEXT NOT NULL, content_hash TEXT NOT NULL,
+    question_key TEXT NOT NULL, data TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS pages_origin ON pages(origin);
+CREATE INDEX IF NOT EXISTS pages_seq ON pages(seq);
+CREATE TABLE IF NOT EXISTS deleted (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS deleted_seq ON deleted(seq);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, file_hash TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT, format TEXT, records INTEGER NOT NULL DEFAULT 0, seen_at REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the store remembers of one input file from the last time it was read."""
+
+    path: str
+    file_hash: str
+    status: str  # "ok" or "rejected"
+    reason: str | None
+    format: str | None
+    records: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """What storing one record did: ``"new"``, ``"updated"`` or ``"unchanged"``."""
+
+    id: str
+    kind: str
+
+
+class Store:
+    """The SQLite record store of one data directory.
+
+    >>> import tempfile
+    >>> with Store.open(tempfile.mkdtemp()) as store:
+    ...     store.count()
+    0
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: str):
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, data_dir: str, *, timeout: float = 30.0, readonly: bool = False) -> "Store":
+        path = os.path.join(data_dir, DB_NAME)
+        if readonly and not os.path.exists(path):
+            raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")
+        try:
+            if not readonly:
+                os.makedirs(data_dir, exist_ok=True)
+            uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+            db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
+            if not readonly:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.executescript(_SCHEMA)
+                cls._check_version(db, path)
+        except sqlite3.OperationalError as exc:
+            raise _store_error(exc, path) from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"record store {path!r} is damaged or not a database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open record store in {data_dir!r}: {exc.strerror}") from None
+        return cls(db, path)
+
+    @staticmethod
+    def _check_version(db: sqlite3.Connection, path: str) -> None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('seq', '0')")
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"record store {path!r} has schema version {row[0]}, this healthqa reads {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """All writes inside happen together or not at all."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _store_error(exc, self.path) from None
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._db.execute("ROLLBACK")
+            raise _store_error(exc, self.path) from None
+
+    # -- reading -------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    def get(self, record_id: str) -> QAPage:
+        row = self._db.execute("SELECT data FROM pages WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no record with id {record_id!r}")
+        return QAPage.from_json(row[0])
+
+    def find(self, record_id: str) -> QAPage | None:
+        try:
+            return self.get(record_id)
+        except RecordNotFound:
+            return None
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM pages ORDER BY id")]
+
+    def pages(self, since: int = 0, batch: int = 2000) -> Iterator[QAPage]:
+        """Every record changed after sequence number ``since``, in sequence order."""
+        cursor = self._db.execute("SELECT data FROM pages WHERE seq > ? ORDER BY seq", (since,))
+        while rows := cursor.fetchmany(batch):
+            for (data,) in rows:
+                yield QAPage.from_json(data)
+
+    def deleted_since(self, since: int) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM deleted WHERE seq > ?", (since,))]
+
+    def seq(self) -> int:
+        """The sequence number of the latest change."""
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+
+    def file_state(self, path: str) -> FileState | None:
+        row = self._db.execute(
+            "SELECT path, file_hash, status, reason, format, records FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return FileState(*row) if row else None
+
+    def rejects(self) -> list[FileState]:
+        rows = self._db.execute(
+            "SELECT path, file_hash, status, reason, format, records FROM files WHERE status = 'rejected' ORDER BY path"
+        )
+        return [FileState(*row) for row in rows]
+
+    def origins(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]
+
+    def ids_from(self, origin: str) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT id FROM pages WHERE origin = ?", (origin,))}
+
+    # -- writing (call inside ``transaction()``) -----------------------------------
+
+    def _next_seq(self) -> int:
+        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq'")
+        return self.seq()
+
+    def put(self, page: QAPage) -> Change:
+        """Insert or update one record by id; an identical record is left alone."""
+        row = self._db.execute("SELECT content_hash, origin FROM pages WHERE id = ?", (page.id,)).fetchone()
+        if row is not None and row[0] == page.content_hash and row[1] == page.origin:
+            return Change(page.id, "unchanged")
+        self._db.execute(
+            "INSERT OR REPLACE INTO pages (id, origin, content_hash, question_key, data, seq) VALUES (?,?,?,?,?,?)",
+            (page.id, page.origin, page.content_hash, page.question_key, page.to_json(), self._next_seq()),
+        )
+        self._db.execute("DELETE FROM deleted WHERE id = ?", (page.id,))
+        if row is None:
+            return Change(page.id, "new")
+        return Change(page.id, "updated" if row[0] != page.content_hash else "unchanged")
+
+    def delete(self, ids: Iterable[str]) -> int:
+        removed = 0
+        for record_id in ids:
+            if self._db.execute("DELETE FROM pages WHERE id = ?", (record_id,)).rowcount:
+                self._db.execute("INSERT OR REPLACE INTO deleted VALUES (?, ?)", (record_id, self._next_seq()))
+                removed += 1
+        return removed
+
+    def remember_file(self, path: str, file_hash: str, status: str, reason: str | None = None,
+                      format: str | None = None, records: int = 0) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO files (path, file_hash, status, reason, format, records, seen_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (path, file_hash, status, reason, format, records, time.time()),
+        )
+
+    def forget_file(self, path: str) -> int:
+        """Drop a file and the records that came from it; return how many records went."""
+        removed = self.delete(sorted(self.ids_from(path)))
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+        return removed
+
+    def iter_json(self) -> Iterator[str]:
+        for (data,) in self._db.execute("SELECT data FROM pages ORDER BY id"):
+            yield data
+
+
+def _store_error(exc: sqlite3.OperationalError, path: str) -> StoreError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreBusyError(f"record store {path!r} is busy: another healthqa process is writing; try again")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"record store {path!r} is read-only: check the data directory's permissions")
+    if "disk" in text and "full" in text:
+        return StoreError(f"disk full while writing record store {path!r}: nothing of this batch was saved")
+    return StoreError(f"record store {path!r}: {text}")
+
+
+def dumps_line(page: QAPage) -> str:
+    return json.dumps(page.to_dict(), ensure_ascii=False)

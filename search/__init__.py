@@ -1,0 +1,1 @@
+"""Searching the index: queries, ranking, filters, facets, highlights, spelling, related questions."""
