@@ -47,13 +47,9 @@ def cli(ctx: click.Context, data_dir: str | None) -> None:
 
 
 def _register() -> None:
-    from healthqa import cli_ingest
+    from healthqa import cli_ingest, cli_search
 
     cli_ingest.register(cli)
-    try:
-        from healthqa import cli_search
-    except ImportError:  # pragma: no cover - only while the search commands are absent
-        return
     cli_search.register(cli)
 
 

@@ -32,7 +32,7 @@ def _print_summary(summary: Summary) -> None:
         f"{summary.files} files: {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged records"
         + (f", {summary.deleted} deleted" if summary.deleted else "")
-        + f"; {len(summary.rejected)} files rejected"
+        + f"; {len(summary.rejected)} {'file' if len(summary.rejected) == 1 else 'files'} rejected"
         + (f", {len(summary.skipped)} skipped" if summary.skipped else "")
     )
 
@@ -84,10 +84,8 @@ def _run(paths: tuple[str, ...], store: Store, options: Options) -> Summary:
 
 
 def _update_index(obj: Context) -> None:
-    try:
-        from healthqa.cli_search import update_index
-    except ImportError:  # pragma: no cover - index commands not installed yet
-        return
+    from healthqa.cli_search import update_index  # imported late: avoids a cycle at import
+
     update_index(obj)
 
 
@@ -121,7 +119,8 @@ def records_show(obj: Context, record_id: str) -> None:
 
 
 @records.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
+              help="Output format: jsonl, one record per line.")
 @click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="File to write [default: stdout].")
 @click.pass_obj
 @domain_errors

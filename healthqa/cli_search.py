@@ -1,0 +1,137 @@
+"""``healthqa index``, ``reindex``, ``search`` and ``eval``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from healthqa.cli import Context, domain_errors
+from index.writer import DEFAULT_WAIT, SyncReport, rebuild, sync
+from ingest.store import Store
+from search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
+from search.results import Hit, Results
+from search.searcher import Filters, Searcher
+
+
+def _report(report: SyncReport) -> None:
+    what = "rebuilt" if report.rebuilt else "updated"
+    rate = report.added_or_updated / report.seconds if report.seconds else 0
+    click.echo(f"index {what}: {report.added_or_updated} added or updated, {report.deleted} deleted, "
+               f"{report.documents} documents ({report.seconds:.1f} s, {rate:.0f} docs/s)")
+
+
+def update_index(obj: Context, wait: float = DEFAULT_WAIT) -> None:
+    """Bring the index in step with the store (used by ``ingest`` at its end too)."""
+    with Store.open(obj.data_dir, timeout=wait) as store:
+        _report(sync(obj.data_dir, store, wait))
+
+
+@click.command("index")
+@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
+              help="Seconds to wait while another process writes the index.")
+@click.pass_obj
+@domain_errors
+def index_command(obj: Context, wait: float) -> None:
+    """Bring the search index up to date with the records (add, update, delete)."""
+    update_index(obj, wait)
+
+
+@click.command("reindex")
+@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
+              help="Seconds to wait while another process writes the index.")
+@click.pass_obj
+@domain_errors
+def reindex_command(obj: Context, wait: float) -> None:
+    """Rebuild the index from the records into a new directory and swap it in.
+
+    Searches keep working on the old index until the new one is in place.
+    """
+    with Store.open(obj.data_dir, timeout=wait) as store:
+        _report(rebuild(obj.data_dir, store, wait))
+
+
+def _print_hit(hit: Hit, color: bool) -> None:
+    click.echo(click.style(f"{hit.rank}. {hit.question}", bold=color))
+    meta = [f"topic: {hit.topic}" if hit.topic else "", f"source: {hit.source}",
+            f"roles: {', '.join(hit.roles)}" if hit.roles else "", f"score {hit.score:.2f}"]
+    click.echo("   " + " | ".join(m for m in meta if m))
+    for answer in hit.answers:
+        who = ", ".join(x for x in (answer.author, answer.role) if x)
+        click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
+    if not hit.answers:
+        click.echo(f"   {hit.snippet.ansi(color)}")
+    click.echo(f"   id: {hit.id}")
+
+
+def _print_results(results: Results, color: bool) -> None:
+    for note in results.notes:
+        click.echo(f"note: {note}", err=True)
+    if results.corrected_from:
+        click.echo(f"No results for {results.corrected_from!r}; showing results for {results.searched!r}.")
+    elif results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}?")
+    if not results.hits:
+        click.echo("No results." if results.total == 0 else f"No results on page {results.page} (of {results.pages}).")
+        return
+    first = (results.page - 1) * results.limit + 1
+    click.echo(f"{results.total} pages match; {first}-{first + len(results.hits) - 1} shown (page {results.page} of {results.pages}).\n")
+    for hit in results.hits:
+        _print_hit(hit, color)
+        click.echo()
+    for name, counts in results.facets.items():
+        if counts:
+            click.echo(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8]))
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
+@click.option("--topic", help="Only pages on this topic.")
+@click.option("--source", help="Only pages from this source.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (shape in the README).")
+@click.pass_obj
+@domain_errors
+def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
+                   limit: int, page: int, as_json: bool) -> None:
+    """Search the indexed pages for QUERY.
+
+    QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
+    role, source, type), -excluded, +required, prefix*, fuzzy~.
+    """
+    with Searcher(obj.data_dir) as searcher:
+        results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results, color=sys.stdout.isatty())
+
+
+@click.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--field", "form", type=click.Choice(["paraphrase", "subject+message"]), default="paraphrase",
+              show_default=True, help="Which text of a LiveQA query to search with.")
+@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Write a TREC run file here.")
+@click.pass_obj
+@domain_errors
+def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: str | None) -> None:
+    """Run judged QUERIES against the index and print relevance measures.
+
+    QUERIES: 'qid<TAB>text' lines or the LiveQA queries.tsv layout; QRELS:
+    'qid 0 docid grade' lines.
+    """
+    with Searcher(obj.data_dir) as searcher:
+        means, runs = evaluate(read_queries(queries, form), read_qrels(qrels),
+                               lambda text: searcher.ranked_ids(text, 10))
+    click.echo(f"queries {means['queries']}  " + "  ".join(f"{m} {means[m]:.3f}" for m in MEASURES))
+    if run_path:
+        write_run(run_path, runs)
+
+
+def register(group: click.Group) -> None:
+    for command in (index_command, reindex_command, search_command, eval_command):
+        group.add_command(command)

@@ -1,0 +1,169 @@
+"""Writing the index: records in, Whoosh documents out; incremental sync and full rebuild.
+
+Only one process writes an index at a time (``index.lock`` in the data directory,
+released by the OS if the writer dies). Whoosh commits atomically; if a commit fails
+the writer is cancelled and its lock released, so a failure never leaves the index
+locked or half-written. The index notes the record-store sequence number it is in
+step with, so ``sync`` only applies what changed since.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.writing import LockError
+
+from index.schema import build_schema
+from index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
+from ingest.errors import IndexBusyError, IndexMissingError, StoreBusyError
+from ingest.lock import exclusive
+from ingest.record import QAPage
+from ingest.store import Store
+
+LOCK_NAME = "index.lock"
+DEFAULT_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What bringing the index up to date did."""
+
+    added_or_updated: int
+    deleted: int
+    documents: int
+    seconds: float
+    rebuilt: bool = False
+
+
+def document(page: QAPage) -> dict[str, object]:
+    """The Whoosh fields of one record."""
+    roles = page.roles
+    answers = [{"text": a.text, "role": a.role, "author": a.author} for a in page.answers]
+    return {
+        "id": page.id,
+        "question": page.question,
+        "detail": page.detail or "",
+        "answer": "\n\n".join(a.text for a in page.answers),
+        "role_text": " ".join(roles),
+        "topic": page.topic or "",
+        "synonyms": "\n".join(page.synonyms),
+        "related": "\n".join(page.related),
+        "role": ",".join(r.replace(",", " ") for r in roles),
+        "topic_exact": page.topic or "",
+        "source": page.source,
+        "qtype": page.question_type or "",
+        "spell": " ".join([page.question, page.topic or "", *page.synonyms, *roles]),
+        "url": page.url,
+        "answers": json.dumps(answers, ensure_ascii=False),
+        "related_stored": list(page.related),
+    }
+
+
+@contextmanager
+def _index_lock(data_dir: str, wait: float) -> Iterator[None]:
+    """Hold the index writer lock, or say the index is busy."""
+    try:
+        with exclusive(os.path.join(data_dir, LOCK_NAME), wait, "index writer"):
+            yield
+    except StoreBusyError as exc:
+        raise IndexBusyError(f"the search index is busy: {exc}") from None
+
+
+def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[str], wait: float,
+           progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Apply updates and deletions in one commit; cancel everything on any failure."""
+    try:
+        writer = ix.writer(timeout=wait, limitmb=256)
+    except LockError:
+        raise IndexBusyError("the search index is busy: another process is writing to it") from None
+    written = removed = 0
+    try:
+        for record_id in deleted:
+            removed += writer.delete_by_term("id", record_id)
+        for page in pages:
+            writer.update_document(**document(page))
+            written += 1
+            if progress and written % 1000 == 0:
+                progress(written)
+        writer.commit(optimize=False)
+    except BaseException:
+        _cancel(writer)
+        raise
+    return written, removed
+
+
+def _cancel(writer) -> None:
+    """Cancel a writer and make sure its lock goes (Whoosh 2.7 can keep it after a failed commit)."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        try:
+            lock.release()
+        except Exception:
+            pass
+
+
+def sync(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
+         progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Bring the index up to date with the store: add, update and delete what changed.
+
+    With no index yet this builds one (a rebuild).
+    """
+    started = time.monotonic()
+    with _index_lock(data_dir, wait):
+        if not os.path.lexists(link_path(data_dir)):
+            return _rebuild(data_dir, store, wait, progress, started)
+        generation = current_generation(data_dir)
+        ix, meta = open_index(data_dir)
+        target = store.seq()
+        if meta.store_seq > target:  # the store was replaced: nothing to be in step with
+            return _rebuild(data_dir, store, wait, progress, started)
+        if target == meta.store_seq:
+            return SyncReport(0, 0, ix.doc_count(), time.monotonic() - started)
+        deleted = store.deleted_since(meta.store_seq)
+        written, removed = _write(ix, store.pages(since=meta.store_seq), deleted, wait, progress)
+        count = ix.doc_count()
+        write_meta(generation, IndexMeta(store_seq=target, built_at=meta.built_at, documents=count))
+        return SyncReport(written, removed, count, time.monotonic() - started)
+
+
+def rebuild(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
+            progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Build a fresh index from the store in a new directory and swap it in atomically."""
+    started = time.monotonic()
+    with _index_lock(data_dir, wait):
+        return _rebuild(data_dir, store, wait, progress, started)
+
+
+def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int], None] | None,
+             started: float) -> SyncReport:
+    generation = new_generation(data_dir)
+    try:
+        ix = whoosh_index.create_in(generation, build_schema())
+        target = store.seq()  # read first: changes after this are picked up by the next sync
+        written, _ = _write(ix, store.pages(), (), wait, progress)
+        write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    swap_in(data_dir, generation)
+    return SyncReport(written, 0, written, time.monotonic() - started, rebuilt=True)
+
+
+def index_status(data_dir: str, store: Store) -> dict[str, object]:
+    """How the index stands against the store (for ``healthqa index --status``)."""
+    try:
+        meta = read_meta(current_generation(data_dir))
+    except IndexMissingError:
+        return {"index": "missing", "store_seq": store.seq()}
+    return {"index": "present", "documents": meta.documents, "index_seq": meta.store_seq, "store_seq": store.seq()}

@@ -1,0 +1,70 @@
+"""Per-document values as arrays, for filters, facets and ranking features.
+
+Built lazily, once per searcher, from Whoosh's postings (fields with few values:
+source, role, question type) or its columns (topic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from search.engine import Postings
+
+
+class Values:
+    """One field's values: ``names`` and, per document, the values it has."""
+
+    def __init__(self, names: list[str], ids: np.ndarray, multi: list[np.ndarray] | None = None):
+        self.names = names
+        self.ids = ids          # per document: index into names, or -1 (single-valued fields)
+        self.multi = multi      # per name: the documents having it (multi-valued fields)
+
+    def mask(self, name: str) -> np.ndarray:
+        size = len(self.ids)
+        out = np.zeros(size, dtype=bool)
+        if name in self.names:
+            i = self.names.index(name)
+            if self.multi is not None:
+                out[self.multi[i]] = True
+            else:
+                out = self.ids == i
+        return out
+
+    def counts(self, matched: np.ndarray, limit: int) -> dict[str, int]:
+        """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
+        if self.multi is not None:
+            totals = np.array([int(matched[docs].sum()) for docs in self.multi], dtype=np.int64)
+        else:
+            chosen = self.ids[matched]
+            totals = np.bincount(chosen[chosen >= 0], minlength=len(self.names))
+        order = sorted((i for i in np.flatnonzero(totals)), key=lambda i: (-totals[i], self.names[i]))[:limit]
+        return {self.names[i]: int(totals[i]) for i in order}
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def from_postings(postings: Postings, field: str, multi: bool = False) -> Values:
+    """Values of a field with few distinct values, read term by term."""
+    names = [_text(t) for t in postings.reader.lexicon(field)] if field in postings.reader.schema else []
+    ids = np.full(postings.size, -1, dtype=np.int32)
+    lists = []
+    for i, name in enumerate(names):
+        docs = postings.get(field, name).docs
+        lists.append(docs)
+        ids[docs] = i
+    return Values(names, ids, lists if multi else None)
+
+
+def from_column(postings: Postings, field: str) -> Values:
+    """Values of a sortable (column) field, one per document."""
+    values = [_text(v) for v in postings.reader.column_reader(field)]
+    names, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
+    ids = inverse.astype(np.int32)
+    names_list = [str(n) for n in names]
+    if "" in names_list:  # documents with no value
+        empty = names_list.index("")
+        ids = np.where(ids == empty, -1, ids - (ids > empty))
+        names_list.pop(empty)
+    return Values(names_list, ids)

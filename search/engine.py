@@ -1,0 +1,177 @@
+"""BM25F scored in vectorised form over Whoosh's own postings.
+
+Whoosh stays the index: postings, field lengths, columns and stored fields are all
+read from it. What changes is how a query's score is summed: instead of Whoosh's
+matcher tree, one posting list at a time is read into arrays (and cached), and each
+field's BM25 contribution is added to a dense score array with numpy. The formula
+is per-field BM25 (each field normalised by its own length), summed with field
+weights, times a bonus for matching more of the query's words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+from search.settings import RankingSettings
+
+# Whoosh stores field lengths as one byte; this table undoes its encoding.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One term's posting list in one field, over the whole index."""
+
+    docs: np.ndarray      # int32 document numbers
+    freqs: np.ndarray     # float32 term frequencies
+
+
+class Postings:
+    """Reads and caches posting lists and field lengths of one Whoosh reader."""
+
+    def __init__(self, reader, cache_terms: int = 20_000):
+        self.reader = reader
+        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()]
+        self.size = reader.doc_count_all()
+        self._cache: OrderedDict[tuple[str, str], Posting] = OrderedDict()
+        self._cache_terms = cache_terms
+        self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+        self.live = self._live_mask()
+
+    def _live_mask(self) -> np.ndarray:
+        live = np.ones(self.size, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                live[deleted + offset] = False
+        return live
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Length of ``field`` in every document (float32, 0 where absent)."""
+        if field not in self._lengths:
+            out = np.zeros(self.size, dtype=np.float32)
+            for leaf, offset in self.leaves:
+                column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                if column is not None:
+                    raw = np.frombuffer(column.load(), dtype=np.uint8)[: leaf.doc_count_all()]
+                    out[offset:offset + len(raw)] = _LENGTH_OF_BYTE[raw]
+            self._lengths[field] = out
+            live_lengths = out[self.live]
+            self._average[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+        return self._lengths[field]
+
+    def average_length(self, field: str) -> float:
+        self.lengths(field)
+        return self._average[field] or 1.0
+
+    def get(self, field: str, text: str) -> Posting:
+        key = (field, text)
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return found
+        posting = self._read(field, text)
+        self._cache[key] = posting
+        if len(self._cache) > self._cache_terms:
+            self._cache.popitem(last=False)
+        return posting
+
+    def _read(self, field: str, text: str) -> Posting:
+        docs: list[np.ndarray] = []
+        freqs: list[np.ndarray] = []
+        for leaf, offset in self.leaves:
+            if (field, text) not in leaf:
+                continue
+            ids, weights = _read_matcher(leaf.postings(field, text))
+            docs.append(ids + offset)
+            freqs.append(weights)
+        if not docs:
+            return Posting(np.empty(0, np.int32), np.empty(0, np.float32))
+        return Posting(np.concatenate(docs).astype(np.int32), np.concatenate(freqs).astype(np.float32))
+
+
+def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All ids and weights of a leaf matcher, a block at a time where the codec allows."""
+    ids: list = []
+    weights: list = []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:  # inlined short postings and other matchers
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class WeightedTerm:
+    """A query word in one field, with the weight of that field (and any user boost)."""
+
+    field: str
+    text: str
+    weight: float
+    word: str  # the word it stands for, shared by its copies in other fields
+
+
+class Scorer:
+    """Scores a bag of weighted terms over every document at once."""
+
+    def __init__(self, postings: Postings, settings: RankingSettings):
+        self.postings = postings
+        self.settings = settings
+        self.size = postings.size
+
+    def idf(self, field: str, text: str) -> float:
+        df = len(self.postings.get(field, text).docs)
+        n = int(self.postings.live.sum())
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def score(self, terms: list[WeightedTerm]) -> np.ndarray:
+        """BM25F scores of all documents (0 for documents matching no term)."""
+        k1 = self.settings.k1
+        scores = np.zeros(self.size, dtype=np.float32)
+        words = sorted({t.word for t in terms})
+        matched = np.zeros(self.size, dtype=np.float32)
+        for word in words:
+            seen = np.zeros(self.size, dtype=bool)
+            for term in (t for t in terms if t.word == word):
+                posting = self.postings.get(term.field, term.text)
+                if not len(posting.docs):
+                    continue
+                b = self.settings.field_b.get(term.field, self.settings.b)
+                lengths = self.postings.lengths(term.field)[posting.docs]
+                norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
+                tf = posting.freqs
+                scores[posting.docs] += term.weight * self.idf(term.field, term.text) * tf * (k1 + 1) / (tf + norm)
+                seen[posting.docs] = True
+            matched += seen
+        if len(words) > 1 and self.settings.or_bonus:
+            # More of the query's words matched, higher the score (a coordination factor).
+            scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
+        scores[~self.postings.live] = 0.0
+        return scores
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The ``k`` best (docnum, score) pairs with a positive score, best first."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        part = np.argpartition(-scores[positive], k - 1)[:k]
+        positive = positive[part]
+    order = positive[np.lexsort((positive, -scores[positive]))]
+    return [(int(d), float(scores[d])) for d in order]

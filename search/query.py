@@ -1,0 +1,134 @@
+"""From what a person typed to a Whoosh query, safely.
+
+The language: plain words (OR-ed, with a bonus for matching more of them),
+"quoted phrases", ``field:value``, ``-exclusion`` / ``+required``, ``prefix*`` and
+fuzzy ``word~``. Whatever is typed, the result is a query or a :class:`QueryError`
+with a message a person can act on, never a traceback: unbalanced quotes and
+parentheses are read literally, unknown fields are read as words, a lone ``*`` is
+refused, very long input is cut, and every prefix, wildcard or fuzzy word stands for
+a bounded number of terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import islice
+
+from whoosh import query as wq
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
+
+from index.schema import TEXT_FIELDS
+from ingest.errors import QueryError
+from search.settings import SearchSettings
+
+# Names a person may put before a colon, and the index field each one means.
+FIELD_ALIASES = {
+    "question": "question", "q": "question", "answer": "answer", "answers": "answer",
+    "detail": "detail", "topic": "topic", "focus": "topic", "synonym": "synonyms", "synonyms": "synonyms",
+    "role": "role_text", "expert": "role_text", "source": "source", "site": "source",
+    "type": "qtype", "qtype": "qtype", "id": "id", "related": "related",
+}
+_FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
+_WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed query, the terms that count for highlighting, and notes for the user."""
+
+    text: str
+    query: wq.Query
+    notes: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.query is wq.NullQuery or isinstance(self.query, type(wq.NullQuery))
+
+
+class QueryReader:
+    """Reads query strings for one schema and settings (build once, use for many queries)."""
+
+    def __init__(self, schema, settings: SearchSettings):
+        self.settings = settings
+        weights = settings.ranking.weights
+        fields = [f for f in TEXT_FIELDS if weights.get(f, 0) > 0]
+        self._parser = MultifieldParser(fields, schema, fieldboosts=weights,
+                                        group=OrGroup.factory(settings.ranking.or_bonus))
+        self._parser.add_plugin(FuzzyTermPlugin())
+        self._parser.add_plugin(PlusMinusPlugin())
+        self._literal = MultifieldParser(fields, schema, fieldboosts=weights,
+                                         group=OrGroup.factory(settings.ranking.or_bonus))
+        self._literal.remove_plugin_class(__import__("whoosh.qparser", fromlist=["FieldsPlugin"]).FieldsPlugin)
+
+    def read(self, text: str) -> tuple[str, list[str]]:
+        """Tidy the raw string: length, lone wildcards, quotes, parentheses, field names."""
+        notes: list[str] = []
+        text = " ".join(text.split())
+        limit = self.settings.max_query_chars
+        if len(text) > limit:
+            text = text[:limit].rsplit(" ", 1)[0]
+            notes.append(f"query cut to its first {limit:,} characters")
+        # '?' ends questions far more often than it stands for a letter: read it as punctuation.
+        text = text.replace("?", " ")
+        for word in _WILDCARD_WORD.findall(text):
+            stem = word.split(":")[-1].lstrip("+-").split("*")[0]
+            if len(stem) < 2:
+                raise QueryError(f"'{word}' would match too much: put at least two letters before '*' (e.g. diab*)")
+        if text.count('"') % 2:
+            text = text.replace('"', " ")
+            notes.append("unbalanced quote: read the words without the phrase")
+        if text.count("(") != text.count(")"):
+            text = text.replace("(", " ").replace(")", " ")
+            notes.append("unbalanced parenthesis: read the words without grouping")
+        return self._fields(text, notes), notes
+
+    def _fields(self, text: str, notes: list[str]) -> str:
+        def rename(match: re.Match[str]) -> str:
+            name = match.group(1).lower()
+            if name in FIELD_ALIASES:
+                return f"{FIELD_ALIASES[name]}:"
+            notes.append(f"unknown field '{match.group(1)}': read as words (fields: {', '.join(sorted(set(FIELD_ALIASES)))})")
+            return f"{match.group(1)} "
+
+        return _FIELD_PREFIX.sub(rename, text)
+
+    def parse(self, text: str, reader) -> ParsedQuery:
+        """Parse ``text`` against an index ``reader`` (needed to bound expansions)."""
+        tidied, notes = self.read(text)
+        try:
+            parsed = self._parser.parse(tidied)
+        except Exception:  # Whoosh's parser is lenient; this is the last resort
+            parsed = self._literal.parse(re.sub(r"[^\w\s]", " ", tidied))
+            notes.append("query syntax not understood: read as plain words")
+        parsed = self._bound(parsed, reader, notes)
+        return ParsedQuery(text=tidied, query=parsed, notes=tuple(dict.fromkeys(notes)))
+
+    def _bound(self, parsed: wq.Query, reader, notes: list[str]) -> wq.Query:
+        limit = self.settings.max_expansions
+
+        def expand(node: wq.Query) -> wq.Query:
+            if isinstance(node, wq.Every):
+                raise QueryError("a lone '*' would match every page: put at least two letters before it")
+            if not isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)):
+                return node
+            words = [w.decode("utf-8") if isinstance(w, bytes) else w
+                     for w in islice(node._btexts(reader), limit * 40)]
+            if len(words) > limit:
+                words.sort(key=lambda w: -reader.doc_frequency(node.fieldname, w))
+                notes.append(f"'{node.text}' matches many words: used the {limit} most common")
+                words = words[:limit]
+            if not words:
+                return wq.NullQuery
+            return wq.Or([wq.Term(node.fieldname, w) for w in words], boost=node.boost)
+
+        return parsed.accept(expand)
+
+
+def highlight_terms(parsed: wq.Query) -> frozenset[str]:
+    """The analysed words of text fields in a query, for marking matches in snippets."""
+    terms = set()
+    for fieldname, text in parsed.iter_all_terms():
+        if fieldname in TEXT_FIELDS:
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(terms)

@@ -1,0 +1,129 @@
+"""The ranking: BM25F over the query's words, then evidence a consumer question gives.
+
+Consumer questions are long and chatty; MedQuAD-like collections answer templated
+questions ("What are the symptoms of X ?") about a focus X with synonyms. Two
+signals beyond BM25F, each a named setting (0 turns it off):
+
+- focus: how much of a page's topic the question names (the share of the topic's
+  words found in the question), so a page about *the* thing asked about beats pages
+  that mention it in passing;
+- question type: a page whose question type matches what the question asks
+  (symptoms, treatment, causes, side effects, ...) gets a bonus.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from whoosh import query as wq
+
+from index.schema import TEXT_FIELDS
+from search.engine import Postings, Scorer, WeightedTerm
+from search.settings import RankingSettings
+
+# What a question asks, read from its words, and the question types that answer it.
+QTYPE_CUES: dict[str, tuple[str, ...]] = {
+    r"\bsymptom|\bsigns?\b|\bfeel\b": ("symptoms",),
+    r"\btreat|\bcure|\btherap|\bmanag|\bremed|\bhelp\b|\bget rid": ("treatment",),
+    r"\bcause|\bwhy\b|\bget it\b|\bcontract": ("causes",),
+    r"\bside.?effects?\b|\breaction": ("side effects", "severe reaction"),
+    r"\bdiagnos|\btest|\bexam|\bscan\b|\bmri\b": ("exams and tests",),
+    r"\bprevent|\bavoid": ("prevention",),
+    r"\binherit|\bgenetic|\bhereditary|\bpassed down|\bfamily": ("inheritance", "genetic changes"),
+    r"\bdose\b|\bdosage|\bhow much|\bmg\b|\bhow many": ("dose", "usage"),
+    r"\bprognos|\blife expectancy|\boutlook|\bsurviv": ("outlook",),
+    r"\binteract|\btogether with|\bmix\b|\bwith alcohol|\bcombine": (
+        "interactions with medications", "interactions with foods", "interactions with herbs and supplements"),
+    r"\bwhat is\b|\bwhat are\b|\binformation|\bexplain|\bmean": ("information",),
+    r"\bhow common|\bhow many people|\bfrequen": ("frequency",),
+    r"\bcomplicat": ("complications",),
+    r"\bstore|\bstorage|\bexpire|\bdispos": ("storage and disposal",),
+    r"\bmissed|\bforg[eo]t": ("forget a dose",),
+    r"\boverdose|\btoo much": ("emergency or overdose",),
+    r"\bused for\b|\buse for\b|\bindicat|\bwhat does .* do\b": ("indication",),
+    r"\bwork\b|\bworks\b": ("how does it work",),
+    r"\bresearch|\bclinical trial|\bstud(y|ies)\b": ("research",),
+    r"\bsupport group": ("support groups",),
+    r"\bfoods?\b|\bdiet\b|\beat\b": ("dietary",),
+    r"\bbrand|\bgeneric": ("brand names",),
+}
+_CUES = [(re.compile(pattern, re.I), types) for pattern, types in QTYPE_CUES.items()]
+
+
+def asked_types(text: str) -> set[str]:
+    """The question types a question's words point at.
+
+    >>> sorted(asked_types("What are the side effects of metformin?"))
+    ['information', 'severe reaction', 'side effects']
+    """
+    return {t for pattern, types in _CUES if pattern.search(text) for t in types}
+
+
+def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
+    """The positive words of a parsed query, each in a text field with its weight."""
+    if isinstance(node, wq.Not):
+        return []
+    if isinstance(node, wq.AndNot):
+        return weighted_terms(node.a, boost * node.boost)
+    if isinstance(node, wq.Term):
+        text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+        return [WeightedTerm(node.fieldname, text, boost * node.boost, text)] if node.fieldname in TEXT_FIELDS else []
+    if isinstance(node, wq.Phrase):
+        return [WeightedTerm(node.fieldname, w, boost * node.boost, w) for w in node.words]
+    terms = []
+    for child in node.children():
+        terms.extend(weighted_terms(child, boost * getattr(node, "boost", 1.0)))
+    return terms
+
+
+def is_plain(node: wq.Query) -> bool:
+    """True for an OR of single words in text fields (a positive score means a match)."""
+    if isinstance(node, wq.Term):
+        return node.fieldname in TEXT_FIELDS
+    return isinstance(node, wq.Or) and all(is_plain(c) for c in node.children())
+
+
+class Ranker:
+    """Scores every document for a parsed query, with the settings it was built with."""
+
+    def __init__(self, postings: Postings, settings: RankingSettings, doc_qtypes: np.ndarray | None = None,
+                 qtype_names: list[str] | None = None, doc_topics: np.ndarray | None = None):
+        self.postings = postings
+        self.settings = settings
+        self.scorer = Scorer(postings, settings)
+        self.doc_qtypes = doc_qtypes
+        self.qtype_index = {name: i for i, name in enumerate(qtype_names or [])}
+        self.doc_topics = doc_topics
+
+    def scores(self, terms: list[WeightedTerm], text: str) -> np.ndarray:
+        scores = self.scorer.score(terms)
+        settings = self.settings
+        if settings.focus_weight:
+            scores *= 1.0 + settings.focus_weight * self.focus(terms)
+        if settings.topic_spread and self.doc_topics is not None:
+            scores += settings.topic_spread * self.topic_best(scores)
+        if settings.qtype_weight and self.doc_qtypes is not None:
+            asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
+            if asked:
+                scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes, asked)
+        return scores
+
+    def topic_best(self, scores: np.ndarray) -> np.ndarray:
+        """For each page, the best score of any page on its topic (0 for pages with none)."""
+        topics = self.doc_topics
+        has = topics >= 0
+        best = np.zeros(int(topics.max()) + 1 if has.any() else 0, dtype=np.float32)
+        np.maximum.at(best, topics[has], scores[has])
+        out = np.zeros_like(scores)
+        out[has] = best[topics[has]]
+        return out
+
+    def focus(self, terms: list[WeightedTerm]) -> np.ndarray:
+        """Share of each page's topic words that the query names (0 to 1)."""
+        covered = np.zeros(self.postings.size, dtype=np.float32)
+        for word in {t.word for t in terms}:
+            posting = self.postings.get("topic", word)
+            covered[posting.docs] += 1.0
+        lengths = self.postings.lengths("topic")
+        return np.divide(covered, lengths, out=np.zeros_like(covered), where=lengths > 0).clip(0, 1)

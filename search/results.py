@@ -1,0 +1,82 @@
+"""The small, immutable result types search returns, and their JSON shape.
+
+The JSON shape (``Results.to_dict``) is stable and documented in the README::
+
+    {"query": str, "searched": str, "corrected_from": str|null, "suggestion": str|null,
+     "total": int, "page": int, "pages": int, "limit": int, "notes": [str],
+     "facets": {"role": {value: count}, "topic": {...}, "source": {...}},
+     "hits": [{"rank": int, "id": str, "score": float, "question": str, "topic": str|null,
+               "source": str, "url": str|null, "question_type": str|null, "roles": [str],
+               "snippet": str (HTML: page text escaped, matches in <em>),
+               "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int}]}]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.snippets import Snippet
+
+
+@dataclass(frozen=True)
+class AnswerHit:
+    """An answer of a hit that matched the query (or, failing that, its first answer)."""
+
+    role: str | None
+    author: str | None
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One question page in a result list."""
+
+    rank: int
+    id: str
+    score: float
+    question: str
+    topic: str | None
+    source: str
+    url: str | None
+    question_type: str | None
+    roles: tuple[str, ...]
+    snippet: Snippet
+    answers: tuple[AnswerHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank, "id": self.id, "score": round(self.score, 4), "question": self.question,
+            "topic": self.topic, "source": self.source, "url": self.url, "question_type": self.question_type,
+            "roles": list(self.roles), "snippet": self.snippet.html(),
+            "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches}
+                        for a in self.answers],
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of results for a query, with facet counts over all matches."""
+
+    query: str
+    searched: str
+    total: int
+    page: int
+    limit: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    corrected_from: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query, "searched": self.searched, "corrected_from": self.corrected_from,
+            "suggestion": self.suggestion, "total": self.total, "page": self.page, "pages": self.pages,
+            "limit": self.limit, "notes": list(self.notes), "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+        }

@@ -1,0 +1,197 @@
+"""The search API: a :class:`Searcher` built once with its settings, asked many queries.
+
+>>> from search.searcher import Searcher, Filters          # doctest: +SKIP
+>>> with Searcher("healthqa-data") as s:                    # doctest: +SKIP
+...     results = s.search("foot pain", Filters(roles=("Fitness",)), limit=5)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from index.schema import text_analyzer
+from index.store import current_generation, open_index
+from ingest.errors import QueryError
+from search.columns import Values, from_column, from_postings
+from search.engine import Postings, WeightedTerm, top_k
+from search.query import ParsedQuery, QueryReader, highlight_terms
+from search.rank import Ranker, is_plain, weighted_terms
+from search.results import AnswerHit, Hit, Results
+from search.settings import SearchSettings
+from search.snippets import make_snippet
+from search.spelling import Speller
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Keep only pages with an answer by one of ``roles``, on ``topic``, from ``source``."""
+
+    roles: tuple[str, ...] = ()
+    topic: str | None = None
+    source: str | None = None
+
+
+class Searcher:
+    """Searches one index. Holds the index open: close it, or use ``with``."""
+
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+        self.data_dir = data_dir
+        self.settings = settings
+        self._ix, self.meta = open_index(data_dir)
+        self._generation = current_generation(data_dir)
+        self._searcher = self._ix.searcher()
+        self._reader = self._searcher.reader()
+        self._queries = QueryReader(self._ix.schema, settings)
+        self._analyzer = text_analyzer()
+        self.postings = Postings(self._reader)
+        self._speller = Speller(self._reader)
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> "Searcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self._reader.doc_count()
+
+    def is_current(self) -> bool:
+        """False once the index changed (a sync committed, or a rebuild swapped in)."""
+        try:
+            return current_generation(self.data_dir) == self._generation and self._searcher.up_to_date()
+        except Exception:
+            return False
+
+    @cached_property
+    def values(self) -> dict[str, Values]:
+        return {"role": from_postings(self.postings, "role", multi=True),
+                "topic": from_column(self.postings, "topic_exact"),
+                "source": from_postings(self.postings, "source")}
+
+    @cached_property
+    def ranker(self) -> Ranker:
+        ranking = self.settings.ranking
+        qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
+        topics = self.values["topic"].ids if ranking.topic_spread else None
+        return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
+                      qtypes.names if qtypes else None, topics)
+
+    def parse(self, text: str) -> ParsedQuery:
+        return self._queries.parse(text, self._reader)
+
+    def scores(self, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every document and the mask of documents that match the query."""
+        terms = weighted_terms(parsed.query)
+        if self.settings.ranking.fuzzy_weight:
+            terms += self._corrections(parsed.text, terms)
+        scores = self.ranker.scores(terms, parsed.text) if terms else np.zeros(self.postings.size, np.float32)
+        if is_plain(parsed.query):
+            return scores, scores > 0
+        matched = np.zeros(self.postings.size, dtype=bool)
+        docs = np.fromiter(self._searcher.docs_for_query(parsed.query), dtype=np.int64)
+        matched[docs] = True
+        matched &= self.postings.live
+        # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
+        return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
+
+    def _corrections(self, text: str, terms: list[WeightedTerm]) -> list[WeightedTerm]:
+        """Terms for the nearest indexed spelling of words that no document has."""
+        known = {t.word for t in terms if len(self.postings.get(t.field, t.text).docs)}
+        share = self.settings.ranking.fuzzy_weight
+        extra: list[WeightedTerm] = []
+        for word in set(re.findall(r"[^\W\d_]{4,}", text.lower())):
+            stems = [t.text for t in self._analyzer(word)]
+            if not stems or any(s in known for s in stems):
+                continue
+            correction = self._speller.word(word)
+            if correction is None:
+                continue
+            for stem in (t.text for t in self._analyzer(correction)):
+                extra += [WeightedTerm(t.field, stem, t.weight * share, stem) for t in terms if t.word == stems[0]]
+        return extra
+
+    def ranked_ids(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
+        """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets."""
+        parsed = self.parse(text)
+        if parsed.is_empty:
+            return []
+        scores, matched = self.scores(parsed)
+        return [(self._reader.stored_fields(d)["id"], s) for d, s in top_k(scores, limit, matched)]
+
+    def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
+        """One page of results for ``text``; falls back to the did-you-mean suggestion when
+        the query as typed finds nothing."""
+        if limit < 1 or page < 1:
+            raise QueryError("limit and page must be 1 or more")
+        results = self._search(text, filters, limit, page)
+        if results.total == 0 and results.suggestion:
+            retry = self._search(results.suggestion, filters, limit, page)
+            if retry.total:
+                return Results(**{**retry.__dict__, "query": text, "corrected_from": text,
+                                  "suggestion": results.suggestion, "notes": results.notes + retry.notes})
+        return results
+
+    def _search(self, text: str, filters: Filters, limit: int, page: int) -> Results:
+        parsed = self.parse(text)
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        notes = list(parsed.notes)
+        if parsed.is_empty:
+            notes.append("no words to search for (only common words or symbols)")
+            return Results(text, parsed.text, 0, page, limit, (), {}, suggestion, None, tuple(notes))
+        scores, matched = self.scores(parsed)
+        matched &= self._filter_mask(filters, notes)
+        ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
+        terms = highlight_terms(parsed.query)
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters)
+                     for i, (doc, score) in enumerate(ranked))
+        facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
+        return Results(text, parsed.text, int(matched.sum()), page, limit, hits, facets, suggestion, None, tuple(notes))
+
+    def _filter_mask(self, filters: Filters, notes: list[str]) -> np.ndarray:
+        mask = np.ones(self.postings.size, dtype=bool)
+        if filters.roles:
+            either = np.zeros_like(mask)
+            for role in filters.roles:
+                either |= self._value_mask("role", role, notes)
+            mask &= either
+        for name, value in (("topic", filters.topic), ("source", filters.source)):
+            if value:
+                mask &= self._value_mask(name, value, notes)
+        return mask
+
+    def _value_mask(self, name: str, value: str, notes: list[str]) -> np.ndarray:
+        """Documents with ``value`` in field ``name``, matched without regard to case."""
+        values = self.values[name]
+        wanted = value.strip().casefold()
+        exact = next((n for n in values.names if n.casefold() == wanted), None)
+        if exact is None:
+            notes.append(f"no page has {name} {value!r}")
+            return np.zeros(self.postings.size, dtype=bool)
+        return values.mask(exact)
+
+    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str], filters: Filters) -> Hit:
+        all_answers = json.loads(stored.get("answers") or "[]")
+        wanted = {r.casefold() for r in filters.roles}
+        answers = [a for a in all_answers if (a.get("role") or "").casefold() in wanted] if wanted else all_answers
+        width = self.settings.snippet_chars
+        scored = [(make_snippet(a["text"], terms, self._analyzer, width), a) for a in answers]
+        matched = sorted((s for s in scored if s[0].matches), key=lambda s: -s[0].matches)
+        shown = (matched or scored[:1])[: self.settings.answers_per_hit]
+        question = stored["question"]
+        snippet = shown[0][0] if shown else make_snippet(question, terms, self._analyzer, width)
+        return Hit(
+            rank=rank, id=stored["id"], score=score, question=question, topic=stored.get("topic") or None,
+            source=stored.get("source", ""), url=stored.get("url"), question_type=stored.get("qtype") or None,
+            roles=tuple(dict.fromkeys(a["role"] for a in all_answers if a.get("role"))), snippet=snippet,
+            answers=tuple(AnswerHit(a.get("role"), a.get("author"), s) for s, a in shown),
+        )

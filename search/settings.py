@@ -1,0 +1,64 @@
+"""Every ranking choice, as data with a default, chosen when a searcher is built.
+
+Nothing here is toggled on a live searcher: build a new one with other settings.
+The defaults were tuned on the development half of the LiveQA medical questions
+(``../shared/data/liveqa-med-dev``); see the README for the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+def _weights() -> dict[str, float]:
+    return {"question": 2.0, "detail": 0.5, "answer": 1.0, "role_text": 0.5,
+            "topic": 1.0, "synonyms": 0.5, "related": 0.2}
+
+
+def _field_b() -> dict[str, float]:
+    return {}
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """How plain words are matched and ranked.
+
+    >>> RankingSettings().with_changes(k1=1.5).k1
+    1.5
+    """
+
+    # Per-field weights of the BM25F sum (query-time boosts).
+    weights: dict[str, float] = field(default_factory=_weights)
+    # BM25 parameters; ``field_b`` overrides ``b`` per field.
+    k1: float = 1.2
+    b: float = 0.75
+    field_b: dict[str, float] = field(default_factory=_field_b)
+    # Plain words are OR-ed; a document matching more of them gets this bonus factor.
+    or_bonus: float = 0.9
+    # Bonus factors (0 turns one off): the share of a page's topic the query names, and
+    # a question type matching what the query asks (measured to hurt here: off).
+    focus_weight: float = 0.5
+    qtype_weight: float = 0.0
+    # Words found in no document are also searched as their nearest indexed spelling,
+    # at this share of their weight (consumer questions are often misspelled).
+    fuzzy_weight: float = 1.0
+    # A page gains this share of the best score among pages on the same topic
+    # (the sections of one document answer together).
+    topic_spread: float = 0.6
+
+    def with_changes(self, **changes: Any) -> "RankingSettings":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Everything a :class:`search.searcher.Searcher` is built with."""
+
+    ranking: RankingSettings = field(default_factory=RankingSettings)
+    max_query_chars: int = 2000
+    max_expansions: int = 256   # terms a prefix*, wildcard or fuzzy~ word may stand for
+    snippet_chars: int = 240
+    answers_per_hit: int = 2
+    facet_limit: int = 20
+    suggest: bool = True

@@ -1,0 +1,82 @@
+"""Snippets: the part of a text where the query's words are densest, matches marked.
+
+A snippet is a sequence of ``(text, matched)`` parts, rendered for a browser
+(:meth:`Snippet.html`: the page's own ``<``, ``>`` and ``&`` escaped before any
+emphasis is added), for a terminal (:meth:`Snippet.ansi`: control characters and
+escape sequences from pages removed) or as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_UNSAFE_FOR_TERMINAL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text with the query's matches marked."""
+
+    parts: tuple[tuple[str, bool], ...]
+    matches: int
+
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def html(self) -> str:
+        return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
+
+    def ansi(self, color: bool = True) -> str:
+        def safe(text: str) -> str:
+            return _UNSAFE_FOR_TERMINAL.sub("", text)
+
+        if not color:
+            return "".join(f"[{safe(t)}]" if m else safe(t) for t, m in self.parts)
+        return "".join(f"\x1b[1m{safe(t)}\x1b[0m" if m else safe(t) for t, m in self.parts)
+
+
+def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -> Snippet:
+    """The ``width``-character window of ``text`` holding the most query terms.
+
+    >>> from index.schema import text_analyzer
+    >>> make_snippet("Feet hurt. Flat feet can cause back pain.", frozenset({"back"}), text_analyzer(), 40).plain()
+    'Feet hurt. Flat feet can cause back pain.'
+    """
+    if not text:
+        return Snippet((), 0)
+    spans = [(t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index") if t.text in terms] if terms else []
+    start = _best_window(spans, width)
+    start = _word_start(text, start)
+    end = min(len(text), start + width)
+    if end < len(text):
+        end = max(text.rfind(" ", start, end), start + width // 2)
+    inside = [(a, b) for a, b in spans if a >= start and b <= end]
+    parts: list[tuple[str, bool]] = [("… ", False)] if start > 0 else []
+    cursor = start
+    for a, b in inside:
+        if a > cursor:
+            parts.append((text[cursor:a], False))
+        parts.append((text[a:b], True))
+        cursor = b
+    parts.append((text[cursor:end] + (" …" if end < len(text) else ""), False))
+    return Snippet(tuple(p for p in parts if p[0]), len(spans))
+
+
+def _best_window(spans: list[tuple[int, int]], width: int) -> int:
+    """Start of the window that covers the most matches (two-pointer sweep)."""
+    best, best_count, left = 0, 0, 0
+    for right, (a, _) in enumerate(spans):
+        while spans[left][0] < a - width * 0.8:
+            left += 1
+        if right - left + 1 > best_count:
+            best_count, best = right - left + 1, spans[left][0]
+    return max(0, best - width // 5) if best_count else 0
+
+
+def _word_start(text: str, start: int) -> int:
+    if start <= 0:
+        return 0
+    space = text.find(" ", start)
+    return space + 1 if 0 <= space < start + 30 else start
