@@ -1,0 +1,272 @@
+"""Parser for HTML Q&A pages and forum threads: one page in, one :class:`QAPage` out.
+
+The page is parsed once (BeautifulSoup over lxml) and filed by :class:`PageIndex`;
+then the first source that yields a question wins:
+
+1. schema.org ``Question`` / ``QAPage`` in JSON-LD (``html-jsonld``), then in microdata
+   (``html-microdata``); a ``DiscussionForumPosting`` in either (``html-forum``);
+2. a Next.js ``__NEXT_DATA__`` blob holding the thread (``html-forum``);
+3. a known forum layout (``html-forum``), which also fills in what the markup left
+   out, e.g. the replies of a thread whose markup describes only the first post;
+4. a page shaped like the seed's text rendering ("Answers (2)", "• name , role,
+   answered"): reduced to text and read by :func:`ingest.text.parse_text` (``html-text``).
+
+A readable page with none of these is an article or some other page: it is rejected
+with :class:`NotQAPage` or :class:`ParseError`, never given an invented question.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import replace
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+
+from ingest.errors import NotQAPage, ParseError, RejectedInput
+from ingest.html_forum import layout_thread, next_data_thread
+from ingest.html_prune import prune
+from ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
+from ingest.html_tree import PageIndex, Thread, block_text
+from ingest.normalise import clean_optional, clean_unique
+from ingest.record import Answer, QAPage, derive_id
+
+# Browsers stop nesting elements at this depth (Blink); deeper markup is junk or an attack.
+_MAX_DEPTH = 512
+# lxml cannot encode lone surrogates; no page needs them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "MedicalWebPage", "MedicalScholarlyArticle",
+                            "ScholarlyArticle", "Report", "TechArticle", "HealthTopicContent"})
+_SEED_HINT = re.compile(r"\banswered\b|\banswers?\s*\(", re.I)
+_SEED_SHAPE = re.compile(r"^(?:[A-Z] )?Answers? \(\d+\)$|^• .*\banswered\b", re.M | re.I)
+_BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumblinks", "breadcrumb-list")
+# Breadcrumb roots name the whole site, not the question's forum.
+_SITE_ROOTS = frozenset({"home", "communities", "community", "forums", "forum", "discussions", "all communities"})
+
+
+def parse_html(text: str, origin: str) -> list[QAPage]:
+    """Parse one decoded HTML page into a list of one :class:`QAPage`.
+
+    Raises :class:`NotQAPage` for readable pages that are not Q&A pages (articles) and
+    :class:`ParseError` for everything else that holds no question; never anything else.
+
+    >>> html = ('<div itemscope itemtype="https://schema.org/Question"><h1 itemprop="name">Why?</h1>'
+    ...         '<div itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer">'
+    ...         '<span itemprop="text">Because.</span></div></div>')
+    >>> page = parse_html(html, "x.html")[0]
+    >>> (page.format, page.question, page.answers[0].text)
+    ('html-microdata', 'Why?', 'Because.')
+    """
+    soup = _soup(text, origin)
+    try:
+        return [_parse(soup, text, origin)]
+    except RejectedInput:
+        raise
+    except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
+        raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+
+
+def _soup(text: str, origin: str) -> BeautifulSoup:
+    if not isinstance(text, str) or not text.strip():
+        raise ParseError("empty page", origin)
+    try:
+        with warnings.catch_warnings():
+            # Short or odd inputs make bs4 warn (looks like a URL / like XML); we read them anyway.
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            # Class lists stay strings: splitting every element's classes is a fifth of bs4's time.
+            return BeautifulSoup(prune(_parsable(text)), "lxml", multi_valued_attributes=None)
+    except Exception as exc:  # why: lxml and bs4 raise assorted errors on hostile bytes
+        raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+
+
+def _parsable(text: str) -> str:
+    """The text without what lxml refuses or garbles: NUL and lone surrogates (cheap checks first)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATES.sub("", text)
+    return text
+
+
+def _parse(soup: BeautifulSoup, text: str, origin: str) -> QAPage:
+    index = PageIndex(soup)
+    if index.depth > _MAX_DEPTH:
+        raise ParseError(f"markup nested deeper than {_MAX_DEPTH} levels", origin)
+    nodes, invalid = load_jsonld(index)
+    notes = ("invalid JSON-LD skipped",) if invalid else ()
+    url = page_url(index)
+    thread = _find_thread(index, nodes)
+    if thread is None:
+        return _text_fallback(index, text, nodes, url, origin)
+    return _record(thread, index, nodes, url, origin, notes)
+
+
+def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
+    """The best thread the page describes, its gaps filled from the page's layout."""
+    thread = (
+        find_thread(nodes, "html-jsonld")
+        or find_thread(microdata_items(index), "html-microdata")
+        or next_data_thread(index)
+    )
+    if thread is None:
+        return layout_thread(index)
+    if not (thread.answers and thread.detail and thread.asked_by):
+        return thread.filled_from(layout_thread(index))
+    return thread
+
+
+def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,
+            notes: tuple[str, ...]) -> QAPage:
+    question = thread.question or _shown_title(index)
+    if not question:
+        raise ParseError("no question found", origin)
+    url = url or _absolute(thread.url)
+    topic = thread.topic or breadcrumb_topic(index, nodes, question)
+    return QAPage(
+        id=derive_id(question, topic, url),
+        source=site_of(url),
+        format=thread.format,
+        url=url,
+        topic=topic,
+        question=question,
+        detail=thread.detail,
+        asked_by=thread.asked_by,
+        date=thread.date,
+        answers=unique_answers(thread.answers),
+        related=clean_unique(thread.related),
+        origin=origin,
+        warnings=notes,
+    )
+
+
+def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
+    """Answers without exact repeats (same author, same text), which some pages print twice."""
+    seen: set[tuple[str | None, str]] = set()
+    kept = []
+    for answer in answers:
+        key = (answer.author, answer.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(answer)
+    return tuple(kept)
+
+
+def _shown_title(index: PageIndex) -> str | None:
+    h1 = index.first("h1")
+    return clean_optional(h1.get_text(" ")) if h1 is not None else None
+
+
+def _text_fallback(index: PageIndex, text: str, nodes: list[dict], url: str | None, origin: str) -> QAPage:
+    """Read a markup-less page shaped like the seed rendering, or say why it is no Q&A page."""
+    if _SEED_HINT.search(text):  # why: reducing a big page to text costs; most pages skip it
+        reduced = block_text(index.soup.body or index.soup, bullets=True)
+        if _SEED_SHAPE.search(reduced):
+            return _from_text(reduced, url, origin)
+    if _is_article(index, nodes):
+        raise NotQAPage("not a Q&A page: article with no question/answer markup", origin)
+    raise ParseError("no question found", origin)
+
+
+def _from_text(reduced: str, url: str | None, origin: str) -> QAPage:
+    try:
+        from ingest.text import parse_text  # lazily: the text parser is only needed for this fallback
+
+        page = parse_text(reduced, origin)[0]
+    except RejectedInput:
+        raise
+    except Exception as exc:  # why: a fault in the text reader must still reach the caller as a ParseError
+        raise ParseError(f"text fallback failed ({type(exc).__name__})", origin) from exc
+    return replace(page, id=url or page.id, url=url, source=site_of(url), format="html-text", content_hash="")
+
+
+def _is_article(index: PageIndex, nodes: list[dict]) -> bool:
+    og_type = next((m.get("content") for m in index.by_name.get("meta", ()) if m.get("property") == "og:type"), None)
+    if isinstance(og_type, str) and og_type.strip().lower() == "article":
+        return True
+    return any(types_of(node) & _ARTICLE_TYPES for node in nodes) or bool(index.first("article"))
+
+
+def page_url(index: PageIndex) -> str | None:
+    """The page's canonical URL: ``<link rel=canonical>``, else ``og:url``.
+
+    An ``og:url`` naming the section the page sits in (MS Connection gives
+    ``/Discussions`` on every thread) is narrowed to the page's own post-back form
+    address when that lies below it.
+    """
+    for link in index.by_name.get("link", ()):
+        rel = link.get("rel") or ""
+        if "canonical" in (rel.lower().split() if isinstance(rel, str) else rel):
+            url = _absolute(link.get("href"))
+            if url:
+                return url
+    for meta in index.by_name.get("meta", ()):
+        if meta.get("property") == "og:url":
+            url = _absolute(meta.get("content"))
+            if url:
+                return _postback_url(index, url) or url
+    return None
+
+
+def _postback_url(index: PageIndex, section: str) -> str | None:
+    base = urlsplit(section).path.rstrip("/") + "/"
+    for form in index.by_name.get("form", ()):
+        action = form.get("action")
+        if isinstance(action, str) and str(form.get("method", "")).lower() == "post":
+            own = urljoin(section, action.strip()).split("?", 1)[0]
+            if urlsplit(own).path.startswith(base) and len(urlsplit(own).path) > len(base):
+                return own
+    return None
+
+
+def _absolute(url: object) -> str | None:
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def site_of(url: str | None) -> str:
+    """The site's host without ``www.`` (``medhelp.org``), or ``html`` when the URL is unknown."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.") or "html"
+
+
+def breadcrumb_topic(index: PageIndex, nodes: list[dict], question: str) -> str | None:
+    """The forum or category the page's breadcrumb names last (site roots and the question itself skipped)."""
+    names = _jsonld_breadcrumb(nodes)
+    if not names:
+        trail = _breadcrumb_trail(index)
+        names = [a.get_text(" ") for a in trail.find_all("a")] if trail is not None else []
+    skip = _SITE_ROOTS | {question.casefold()}
+    kept = [name for name in clean_unique(names) if name.casefold() not in skip]
+    return kept[-1] if kept else None
+
+
+def _breadcrumb_trail(index: PageIndex) -> Tag | None:
+    """The page's breadcrumb element: by class, by ``aria-label``, or as a microdata ``BreadcrumbList``."""
+    trails = index.with_class(*_BREADCRUMB_CLASSES)
+    if trails:
+        return trails[0]
+    for nav in index.by_name.get("nav", ()):
+        if "breadcrumb" in str(nav.get("aria-label", "")).lower():
+            return nav
+    return next((t for t in index.itemscopes if str(t.get("itemtype", "")).endswith("BreadcrumbList")), None)
+
+
+def _jsonld_breadcrumb(nodes: list[dict]) -> list[str]:
+    for node in nodes:
+        if "BreadcrumbList" in types_of(node):
+            items = node.get("itemListElement")
+            return [name for name in map(_crumb_name, items if isinstance(items, list) else []) if name]
+    return []
+
+
+def _crumb_name(item: object) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    inner = item.get("item")
+    name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+    return name if isinstance(name, str) else None
