@@ -45,11 +45,16 @@ def _codec(name: str) -> str | None:
     return _ALIASES.get(canonical.replace("-", "_"), canonical)
 
 
+# Control bytes that text never holds (tab, line feeds and form feed are text).
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:_SNIFF]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head.translate(None, _NOT_CONTROL_BYTES))  # counted in C, not byte by byte
     return controls > len(head) * 0.05
 
 
@@ -60,7 +65,7 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
     ('café', 'utf-8')
     """
     if not data.strip():
-        raise DecodeError("empty file", origin)
+        raise DecodeError("empty file" if not data else "empty file (only white space)", origin)
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
@@ -69,23 +74,21 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
                 raise DecodeError(f"invalid {name}: bad bytes at offset {exc.start}", origin) from None
     if _looks_binary(data):
         raise DecodeError("binary file (not text, HTML or XML)", origin)
-    declared = declared_charset(data)
-    codec = _codec(declared) if declared else None
-    if declared and codec is None:
-        # An unknown name is often a typo for UTF-8; accept the bytes only if they are.
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            raise DecodeError(f"unknown encoding {declared!r} declared", origin) from None
-    if codec:
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            pass  # the declaration lies more often than UTF-8 does; try detection below
+    # Bytes that are valid UTF-8 win over any declaration: non-ASCII text is valid UTF-8
+    # almost never by accident, while pages labelled ISO-8859-1 that serve UTF-8 are common.
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    declared = declared_charset(data)
+    codec = _codec(declared) if declared else None
+    if declared and codec is None:
+        raise DecodeError(f"unknown encoding {declared!r} declared", origin)
+    if codec:
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            pass  # the declaration lies more often than detection does
     return _guess(data, origin, declared, utf8_error)
 
 

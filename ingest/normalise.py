@@ -84,9 +84,29 @@ def compose(*steps: Callable[[str], str]) -> Callable[[str], str]:
 # Controls go before entity decoding (so they cannot hide an entity) and again after it
 # (``&#1;`` decodes to one); NFC comes last because removing characters can leave a
 # base letter next to a combining mark.
-_BASE = (strip_controls, unescape_entities, repair_cp1252, strip_controls, nfc)
-clean_text: Callable[[str], str] = compose(*_BASE, tidy_paragraphs)
-clean_line: Callable[[str], str] = compose(*_BASE, tidy_line)
+_BASE = compose(strip_controls, unescape_entities, repair_cp1252, strip_controls, nfc)
+_MAX_ROUNDS = 8
+
+
+def settle(text: str) -> str:
+    """The base steps repeated until nothing changes, so that cleaning twice is cleaning once.
+
+    Removing a character can join the halves of an entity (``&am\\x81p;`` -> ``&amp;``),
+    so while an ``&`` is left another round runs; without one a round is final.
+    """
+    cleaned = _BASE(text)
+    for _ in range(_MAX_ROUNDS):
+        if "&" not in cleaned:
+            break
+        again = _BASE(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+clean_text: Callable[[str], str] = compose(settle, tidy_paragraphs)
+clean_line: Callable[[str], str] = compose(settle, tidy_line)
 
 
 def clean_optional(text: str | None) -> str | None:

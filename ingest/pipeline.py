@@ -78,8 +78,7 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
-            mb = size / 1_048_576
-            return Parsed(path, "", reason=f"file too large ({mb:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB, see --max-size)")
+            return Parsed(path, "", reason=f"file too large ({_size(size)}; the limit is {_size(max_bytes)}, see --max-size)")
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
@@ -93,6 +92,13 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
     except RejectedInput as exc:
         return Parsed(path, file_hash, reason=exc.reason)
     return Parsed(path, file_hash, fmt, tuple(pages))
+
+
+def _size(n: int) -> str:
+    """Bytes for a person: ``"2.5 MB"``, ``"40.0 KB"``, ``"900 bytes"``."""
+    if n >= 1_048_576:
+        return f"{n / 1_048_576:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _parse_job(job: tuple[str, int, str | None]) -> Parsed:
@@ -132,10 +138,14 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
             yield Parsed(entry.path, "", reason=entry.problem, skipped=entry.skipped)
             continue
         state = store.file_state(entry.path)
-        jobs.append((entry.path, options.max_bytes, state.file_hash if state else None))
+        # Filling answers changes records of unchanged files, so those are parsed again.
+        known = state.file_hash if state and not options.fill else None
+        jobs.append((entry.path, options.max_bytes, known))
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
+        # Chunks amortise the hand-over; small enough that every worker gets several.
+        chunksize = max(1, min(64, len(jobs) // (options.workers * 8)))
         with ProcessPoolExecutor(options.workers) as pool:
-            yield from pool.map(_parse_job, jobs, chunksize=64)
+            yield from pool.map(_parse_job, jobs, chunksize=chunksize)
     else:
         yield from map(_parse_job, jobs)
 
@@ -153,8 +163,11 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     if parsed.reason is not None:
         # A file that turned bad keeps the records it gave before: nothing is lost.
+        # Files never read (too large, a link loop) are remembered too, with no hash, so
+        # that ``records rejects`` lists every rejection; no hash means "read it again".
+        # A path that does not exist (a typo on the command line) is reported, not kept.
         summary.rejected.append((parsed.path, parsed.reason))
-        if parsed.file_hash:
+        if parsed.file_hash or os.path.lexists(parsed.path):
             previous = store.file_state(parsed.path)
             store.remember_file(parsed.path, parsed.file_hash, "rejected", parsed.reason,
                                 records=previous.records if previous else 0)

@@ -185,8 +185,9 @@ class Store:
     # -- writing (call inside ``transaction()``) -----------------------------------
 
     def _next_seq(self) -> int:
-        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq'")
-        return self.seq()
+        row = self._db.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value").fetchone()
+        return int(row[0])
 
     def put(self, page: QAPage) -> Change:
         """Insert or update one record by id; an identical record is left alone."""
@@ -197,8 +198,9 @@ class Store:
             "INSERT OR REPLACE INTO pages (id, origin, content_hash, question_key, data, seq) VALUES (?,?,?,?,?,?)",
             (page.id, page.origin, page.content_hash, page.question_key, page.to_json(), self._next_seq()),
         )
-        self._db.execute("DELETE FROM deleted WHERE id = ?", (page.id,))
         if row is None:
+            # Only an id not in ``pages`` can be listed as deleted: it is back now.
+            self._db.execute("DELETE FROM deleted WHERE id = ?", (page.id,))
             return Change(page.id, "new")
         return Change(page.id, "updated" if row[0] != page.content_hash else "unchanged")
 

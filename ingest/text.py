@@ -24,10 +24,11 @@ from ingest.record import Answer, QAPage, derive_id
 _ANSWERS_HEADER = re.compile(r"^(?:[A-Z]\s+)?(?:\d+\s+)?Answers?\s*(?:\((\d+)\))?\s*:?$", re.I)
 _ANSWER_LINE = re.compile(r"^[•·●▪‣◦*-]\s*(?P<who>.*?),?\s*\banswered\b(?P<when>.*)$", re.I)
 _RELATED_HEADER = re.compile(r"^(?:did you see\?|(?:related questions?|people also ask(?:ed)?|see also)\b)", re.I)
+# Only phrases no expert answer uses: "consult your healthcare provider" ends many answers
+# (and the disclaimer always holds one of these too), so it must not end the answers.
 _DISCLAIMER = re.compile(
     r"(this content reflects information from|should not be used for medical advice|"
-    r"not (?:intended|meant) (?:to be|as) (?:a substitute for )?(?:professional )?medical advice|"
-    r"consult (?:with )?your (?:healthcare|health care) provider)",
+    r"not (?:intended|meant) (?:to be|as) (?:a substitute for )?(?:professional )?medical advice)",
     re.I,
 )
 # Credentials stay with the name: "Rachael Link, MS, RD" is one person, not a name and a role.
@@ -134,7 +135,8 @@ def _next_is_answer(lines: list[str], i: int) -> bool:
 
 def _head(lines: list[str], origin: str) -> tuple[str | None, str, str | None]:
     """Topic, question and detail from the lines before the answers."""
-    kept = [clean_line(line) for line in lines if line.strip()]
+    numbered = [(i, clean_line(line)) for i, line in enumerate(lines) if line.strip()]
+    kept = [line for _, line in numbered]
     if not kept:
         raise ParseError("no question found before the answers", origin)
     first_question = next((i for i, line in enumerate(kept) if line.endswith("?")), None)
@@ -142,7 +144,9 @@ def _head(lines: list[str], origin: str) -> tuple[str | None, str, str | None]:
         # No question mark: a lone line is the question; two or more: topic, then question.
         first_question = 0 if len(kept) == 1 else 1
     topic = kept[first_question - 1] if first_question >= 1 else None
-    detail = clean_text("\n\n".join(kept[first_question + 1:])) or None
+    # Detail keeps the page's paragraphs: lines run together, blank lines separate.
+    after_question = numbered[first_question][0] + 1
+    detail = clean_text("\n".join(lines[after_question:])) or None
     return topic, kept[first_question], detail
 
 

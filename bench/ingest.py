@@ -1,0 +1,204 @@
+"""Ingest throughput and memory: all of MedQuAD, and real forum pages repeated.
+
+Run by hand, not by CI::
+
+    .venv/bin/python bench/ingest.py                       # both parts, default data
+    .venv/bin/python bench/ingest.py --medquad PATH --html PATH --copies 40
+    .venv/bin/python bench/ingest.py --skip-html
+
+Each part runs in a fresh process, so its peak memory is its own: the larger of
+``getrusage`` for the process itself and for its (worker) children. Every part ingests
+into a new temporary data directory with the library's default options (two worker
+processes), then ingests again to time the "everything unchanged" path.
+Targets: all of MedQuAD in under 20 s; real forum pages at 50 pages/s or more. The CPU
+time printed beside the wall time shows how much other work on the machine slowed a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib.util
+import multiprocessing
+import pathlib
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+# Run as a script, this file's folder comes first on sys.path and its name would hide the
+# ``ingest`` package; the repository root must be searched instead.
+if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
+    sys.path[0] = str(REPO)
+
+from ingest.pipeline import Options, Summary, ingest  # noqa: E402
+from ingest.store import Store  # noqa: E402
+
+DEFAULT_MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
+DEFAULT_HTML = REPO.parent / "shared" / "data" / "realpages-dev"
+MEDQUAD_TARGET_SECONDS = 20.0
+HTML_TARGET_PAGES_PER_SECOND = 50.0
+
+
+@dataclass
+class Run:
+    """What one part of the benchmark measured."""
+
+    name: str
+    files: int = 0
+    records: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    reingest_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    rejected: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds if self.seconds else 0.0
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process or any child it waited for, in MB."""
+    kilobytes = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return kilobytes / 1024  # Linux reports kilobytes
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and the children it waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _reasons(summary: Summary) -> dict[str, int]:
+    # Reasons carry details (offsets, sizes); their first words are enough to group them.
+    return dict(collections.Counter(reason.split(":")[0] for _, reason in summary.rejected).most_common())
+
+
+def time_ingest(name: str, folder: pathlib.Path) -> Run:
+    """Ingest ``folder`` into a fresh data directory, then again; measure both."""
+    run = Run(name)
+    with tempfile.TemporaryDirectory(prefix="healthqa-bench-") as data_dir, Store.open(data_dir) as store:
+        started, cpu_started = time.perf_counter(), cpu_seconds()
+        summary = ingest([str(folder)], store, Options())
+        run.seconds = time.perf_counter() - started
+        run.cpu_seconds = cpu_seconds() - cpu_started  # the worker pool is joined inside ingest()
+        run.files, run.records, run.rejected = summary.files, store.count(), _reasons(summary)
+        started = time.perf_counter()
+        again = ingest([str(folder)], store, Options())
+        run.reingest_seconds = time.perf_counter() - started
+        if again.new or again.updated:
+            run.error = f"re-ingest changed records ({again.new} new, {again.updated} updated)"
+    run.peak_rss_mb = peak_rss_mb()
+    return run
+
+
+def bench_medquad(folder: pathlib.Path) -> Run:
+    """All of MedQuAD (every subset folder under ``folder``)."""
+    if not folder.is_dir():
+        return Run("MedQuAD", error=f"no folder {folder}")
+    return time_ingest("MedQuAD", folder)
+
+
+def copy_pages(source: pathlib.Path, target: pathlib.Path, copies: int) -> int:
+    """Copy every ``*.html`` page of ``source`` ``copies`` times under distinct names."""
+    pages = sorted(source.glob("*.html"))
+    for n in range(copies):
+        for page in pages:
+            shutil.copyfile(page, target / f"{page.stem}.copy{n:03d}.html")
+    return len(pages) * copies
+
+
+def bench_html(folder: pathlib.Path, copies: int) -> Run:
+    """Real forum pages, repeated ``copies`` times so the rate is measurable."""
+    name = f"real HTML pages x{copies}"
+    if importlib.util.find_spec("ingest.html") is None:
+        return Run(name, error="FAILED: the HTML parser (ingest/html.py) is not there yet")
+    if not folder.is_dir() or not any(folder.glob("*.html")):
+        return Run(name, error=f"FAILED: no *.html pages in {folder}")
+    with tempfile.TemporaryDirectory(prefix="healthqa-bench-pages-") as pages:
+        copy_pages(folder, pathlib.Path(pages), copies)
+        run = time_ingest(name, pathlib.Path(pages))
+    if run.rejected.get("parser failed"):
+        run.error = f"FAILED: the HTML parser crashed on {run.rejected['parser failed']} pages"
+    return run
+
+
+def _child(queue: multiprocessing.Queue, func_name: str, args: tuple) -> None:
+    queue.put(globals()[func_name](*args))
+
+
+def isolated(func_name: str, *args: object) -> Run:
+    """Run ``func_name(*args)`` in a fresh process, so its memory peak is its own."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, func_name, args))
+    process.start()
+    try:
+        run = queue.get()
+    finally:
+        process.join()
+    return run
+
+
+def report(run: Run, unit: str) -> list[str]:
+    """Lines describing one part; ``unit`` is what the rate counts: "records" or "pages"."""
+    if run.error and not run.seconds:
+        return [f"{run.name}: {run.error}"]
+    rate = run.records_per_second if unit == "records" else run.files_per_second
+    rejected = sum(run.rejected.values())
+    lines = [
+        f"{run.name}: {run.files} files, {run.records} records, {rejected} files rejected",
+        f"  ingest:    {run.seconds:.1f} s, {rate:.0f} {unit}/s ({run.cpu_seconds:.1f} s of CPU time)",
+        f"  re-ingest: {run.reingest_seconds:.1f} s (everything unchanged)",
+        f"  peak RSS:  {run.peak_rss_mb:.0f} MB",
+    ]
+    lines += [f"  rejected:  {count} x {reason}" for reason, count in run.rejected.items()]
+    if run.error:
+        lines.append(f"  {run.error}")
+    return lines
+
+
+def verdicts(medquad: Run | None, html: Run | None) -> list[str]:
+    lines = []
+    if medquad is not None:
+        ok = not medquad.error and 0 < medquad.seconds < MEDQUAD_TARGET_SECONDS
+        lines.append(f"target MedQuAD under {MEDQUAD_TARGET_SECONDS:.0f} s: {'met' if ok else 'NOT met'}")
+    if html is not None:
+        ok = not html.error and html.files_per_second >= HTML_TARGET_PAGES_PER_SECOND
+        lines.append(f"target HTML >= {HTML_TARGET_PAGES_PER_SECOND:.0f} pages/s: {'met' if ok else 'NOT met'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--medquad", type=pathlib.Path, default=DEFAULT_MEDQUAD, help="MedQuAD folder")
+    parser.add_argument("--html", type=pathlib.Path, default=DEFAULT_HTML, help="folder of real *.html pages")
+    parser.add_argument("--copies", type=int, default=40, help="times each HTML page is repeated")
+    parser.add_argument("--skip-medquad", action="store_true")
+    parser.add_argument("--skip-html", action="store_true")
+    args = parser.parse_args(argv)
+
+    medquad = html = None
+    if not args.skip_medquad:
+        medquad = isolated("bench_medquad", args.medquad)
+        print("\n".join(report(medquad, "records")), flush=True)
+    if not args.skip_html:
+        html = isolated("bench_html", args.html, args.copies)
+        print("\n".join(report(html, "pages")), flush=True)
+    lines = verdicts(medquad, html)
+    print("\n".join(lines))
+    return 0 if all(line.endswith(": met") for line in lines) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
