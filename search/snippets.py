@@ -61,7 +61,8 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
         parts.append((text[a:b], True))
         cursor = b
     parts.append((text[cursor:end] + (" …" if end < len(text) else ""), False))
-    return Snippet(tuple(p for p in parts if p[0]), len(spans))
+    # A snippet is one line: paragraph breaks inside it become spaces.
+    return Snippet(tuple((" ".join(t.split(" \n")).replace("\n", " "), m) for t, m in parts if t), len(spans))
 
 
 def _best_window(spans: list[tuple[int, int]], width: int) -> int:
