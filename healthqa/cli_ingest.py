@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from healthqa.cli import Context, domain_errors
+from healthqa.cli_common import Context, domain_errors
 from ingest.fill import AnswerFill
 from ingest.lock import exclusive
 from ingest.pipeline import DEFAULT_MAX_BYTES, Options, Parsed, Summary, ingest

@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from healthqa.cli import Context, domain_errors
+from healthqa.cli_common import Context, domain_errors
 from index.writer import DEFAULT_WAIT, SyncReport, rebuild, sync
 from ingest.store import Store
 from search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
 from search.results import Hit, Results
 from search.searcher import Filters, Searcher
+from search.snippets import terminal_safe
 
 
 def _report(report: SyncReport) -> None:
@@ -53,25 +54,27 @@ def reindex_command(obj: Context, wait: float) -> None:
 
 
 def _print_hit(hit: Hit, color: bool) -> None:
-    click.echo(click.style(f"{hit.rank}. {hit.question}", bold=color))
+    # Everything shown here came from a page: escape sequences in it must not reach the terminal.
+    question = terminal_safe(f"{hit.rank}. {hit.question}")
+    click.echo(click.style(question, bold=True) if color else question)
     meta = [f"topic: {hit.topic}" if hit.topic else "", f"source: {hit.source}",
             f"roles: {', '.join(hit.roles)}" if hit.roles else "", f"score {hit.score:.2f}"]
-    click.echo("   " + " | ".join(m for m in meta if m))
+    click.echo(terminal_safe("   " + " | ".join(m for m in meta if m)))
     for answer in hit.answers:
-        who = ", ".join(x for x in (answer.author, answer.role) if x)
+        who = terminal_safe(", ".join(x for x in (answer.author, answer.role) if x))
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
-    click.echo(f"   id: {hit.id}")
+    click.echo(terminal_safe(f"   id: {hit.id}"))
 
 
 def _print_results(results: Results, color: bool) -> None:
     for note in results.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(terminal_safe(f"note: {note}"), err=True)
     if results.corrected_from:
         click.echo(f"No results for {results.corrected_from!r}; showing results for {results.searched!r}.")
     elif results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion}?")
+        click.echo(terminal_safe(f"Did you mean: {results.suggestion}?"))
     if not results.hits:
         click.echo("No results." if results.total == 0 else f"No results on page {results.page} (of {results.pages}).")
         return
@@ -82,7 +85,7 @@ def _print_results(results: Results, color: bool) -> None:
         click.echo()
     for name, counts in results.facets.items():
         if counts:
-            click.echo(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8]))
+            click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])))
 
 
 @click.command("search")

@@ -37,7 +37,11 @@ class Values:
         else:
             chosen = self.ids[matched]
             totals = np.bincount(chosen[chosen >= 0], minlength=len(self.names))
-        order = sorted((i for i in np.flatnonzero(totals)), key=lambda i: (-totals[i], self.names[i]))[:limit]
+        present = np.flatnonzero(totals)
+        if len(present) > limit:  # only the top few need sorting
+            cut = -np.partition(-totals[present], limit - 1)[limit - 1]
+            present = present[totals[present] >= cut]
+        order = sorted(present, key=lambda i: (-totals[i], self.names[i]))[:limit]
         return {self.names[i]: int(totals[i]) for i in order}
 
 

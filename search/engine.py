@@ -44,6 +44,7 @@ class Postings:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self.live = self._live_mask()
+        self.live_count = int(self.live.sum())
 
     def _live_mask(self) -> np.ndarray:
         live = np.ones(self.size, dtype=bool)
@@ -136,7 +137,7 @@ class Scorer:
 
     def idf(self, field: str, text: str) -> float:
         df = len(self.postings.get(field, text).docs)
-        n = int(self.postings.live.sum())
+        n = self.postings.live_count
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:

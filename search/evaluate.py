@@ -31,7 +31,7 @@ def read_queries(path: str, form: str = "paraphrase") -> list[Query]:
     ``form`` picks the LiveQA column: ``paraphrase`` or ``subject+message``.
     """
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # -sig: files saved with a BOM
             rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     except (OSError, UnicodeDecodeError) as exc:
         raise HealthQAError(f"{path}: cannot read queries ({exc})") from None
@@ -69,7 +69,7 @@ def read_qrels(path: str) -> dict[str, dict[str, int]]:
     """``qid 0 docid grade`` lines into ``{qid: {docid: grade}}``."""
     qrels: dict[str, dict[str, int]] = {}
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             for n, line in enumerate(handle, 1):
                 parts = line.split()
                 if not parts:

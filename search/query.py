@@ -11,6 +11,7 @@ a bounded number of terms.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from itertools import islice
@@ -31,6 +32,11 @@ FIELD_ALIASES = {
 }
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
+# What makes a query more than plain words: without any of these, the parser is skipped.
+_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:" + "|".join(FIELD_ALIASES) + r"):\S)")
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
+# Fields holding exact values (not analysed words) that a person may name in any case.
+_EXACT_FIELDS = frozenset({"source", "qtype"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class QueryReader:
         self.settings = settings
         weights = settings.ranking.weights
         fields = [f for f in TEXT_FIELDS if weights.get(f, 0) > 0]
+        self._weighted_fields = [(f, weights[f]) for f in fields]
+        self._analyzer = schema["question"].analyzer
         self._parser = MultifieldParser(fields, schema, fieldboosts=weights,
                                         group=OrGroup.factory(settings.ranking.or_bonus))
         self._parser.add_plugin(FuzzyTermPlugin())
@@ -96,13 +104,23 @@ class QueryReader:
     def parse(self, text: str, reader) -> ParsedQuery:
         """Parse ``text`` against an index ``reader`` (needed to bound expansions)."""
         tidied, notes = self.read(text)
+        if not (_SYNTAX.search(tidied) or _OPERATORS.search(tidied)):
+            return ParsedQuery(text=tidied, query=self._plain(tidied), notes=tuple(notes))
         try:
             parsed = self._parser.parse(tidied)
         except Exception:  # Whoosh's parser is lenient; this is the last resort
             parsed = self._literal.parse(re.sub(r"[^\w\s]", " ", tidied))
             notes.append("query syntax not understood: read as plain words")
+        parsed = _not_as_exclusion(parsed).accept(lambda node: _exact_case(node, reader))
         parsed = self._bound(parsed, reader, notes)
         return ParsedQuery(text=tidied, query=parsed, notes=tuple(dict.fromkeys(notes)))
+
+    def _plain(self, text: str) -> wq.Query:
+        """Plain words straight to an OR of weighted terms (what the parser would build)."""
+        words = list(dict.fromkeys(t.text for t in self._analyzer(text)))
+        if not words:
+            return wq.NullQuery
+        return wq.Or([wq.Term(field, word, boost=weight) for word in words for field, weight in self._weighted_fields])
 
     def _bound(self, parsed: wq.Query, reader, notes: list[str]) -> wq.Query:
         limit = self.settings.max_expansions
@@ -123,6 +141,39 @@ class QueryReader:
             return wq.Or([wq.Term(node.fieldname, w) for w in words], boost=node.boost)
 
         return parsed.accept(expand)
+
+
+def _not_as_exclusion(parsed: wq.Query) -> wq.Query:
+    """Read ``a NOT b`` as ``a -b``: plain words are OR-ed, so Whoosh would read it as
+    "a, or any page without b". ``NOT b`` alone, like ``-b`` alone, searches for nothing."""
+    if isinstance(parsed, wq.Not):
+        return wq.NullQuery
+
+    def rewrite(node: wq.Query) -> wq.Query:
+        if not isinstance(node, wq.Or) or not any(isinstance(c, wq.Not) for c in node.subqueries):
+            return node
+        excluded = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
+        wanted = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        if not wanted:
+            return wq.NullQuery
+        kept = copy.copy(node)
+        kept.subqueries = wanted
+        return wq.AndNot(kept, wq.Or(excluded))
+
+    return parsed.accept(rewrite)
+
+
+def _exact_case(node: wq.Query, reader) -> wq.Query:
+    """``source:cdc`` finds ``CDC``: exact-value fields are matched without regard to case,
+    as the source filter is."""
+    if not isinstance(node, wq.Term) or node.fieldname not in _EXACT_FIELDS or (node.fieldname, node.text) in reader:
+        return node
+    wanted = str(node.text).casefold()
+    for term in reader.lexicon(node.fieldname):
+        term = term.decode("utf-8") if isinstance(term, bytes) else term
+        if term.casefold() == wanted:
+            return wq.Term(node.fieldname, term, boost=node.boost)
+    return node
 
 
 def highlight_terms(parsed: wq.Query) -> frozenset[str]:

@@ -20,6 +20,7 @@ from index.store import current_generation, open_index
 from ingest.errors import QueryError
 from search.columns import Values, from_column, from_postings
 from search.engine import Postings, WeightedTerm, top_k
+from search.matching import match_mask
 from search.query import ParsedQuery, QueryReader, highlight_terms
 from search.rank import Ranker, is_plain, weighted_terms
 from search.results import AnswerHit, Hit, Results
@@ -97,10 +98,7 @@ class Searcher:
         scores = self.ranker.scores(terms, parsed.text) if terms else np.zeros(self.postings.size, np.float32)
         if is_plain(parsed.query):
             return scores, scores > 0
-        matched = np.zeros(self.postings.size, dtype=bool)
-        docs = np.fromiter(self._searcher.docs_for_query(parsed.query), dtype=np.int64)
-        matched[docs] = True
-        matched &= self.postings.live
+        matched = match_mask(parsed.query, self.postings, self._searcher)
         # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
         return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
 

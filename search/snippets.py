@@ -12,7 +12,19 @@ import html
 import re
 from dataclasses import dataclass
 
-_UNSAFE_FOR_TERMINAL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
+# then any other control character.
+_UNSAFE_FOR_TERMINAL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with the escape sequences and control characters a page may hold removed.
+
+    >>> terminal_safe("Yes\x1b[2J, really\x07")
+    'Yes, really'
+    """
+    return _UNSAFE_FOR_TERMINAL.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -29,9 +41,7 @@ class Snippet:
         return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
 
     def ansi(self, color: bool = True) -> str:
-        def safe(text: str) -> str:
-            return _UNSAFE_FOR_TERMINAL.sub("", text)
-
+        safe = terminal_safe
         if not color:
             return "".join(f"[{safe(t)}]" if m else safe(t) for t, m in self.parts)
         return "".join(f"\x1b[1m{safe(t)}\x1b[0m" if m else safe(t) for t, m in self.parts)
@@ -42,12 +52,13 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
 
     >>> from index.schema import text_analyzer
     >>> make_snippet("Feet hurt. Flat feet can cause back pain.", frozenset({"back"}), text_analyzer(), 40).plain()
-    'Feet hurt. Flat feet can cause back pain.'
+    '… hurt. Flat feet can cause back pain.'
     """
     if not text:
         return Snippet((), 0)
-    spans = [(t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index") if t.text in terms] if terms else []
-    start = _best_window(spans, width)
+    spans = _matches(text, terms, analyzer) if terms else []
+    # A match near the end still gets a full window: it starts early enough to fill the width.
+    start = min(_best_window(spans, width), max(0, len(text) - width))
     start = _word_start(text, start)
     end = min(len(text), start + width)
     if end < len(text):
@@ -63,6 +74,34 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
     parts.append((text[cursor:end] + (" …" if end < len(text) else ""), False))
     # A snippet is one line: paragraph breaks inside it become spaces.
     return Snippet(tuple((" ".join(t.split(" \n")).replace("\n", " "), m) for t, m in parts if t), len(spans))
+
+
+def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` whose analysed form is a query term.
+
+    Running the analyzer over whole answers costs milliseconds each; a regular
+    expression finds the few words that start like a term first, and only those are
+    analysed.
+    """
+    heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
+    if not heads:
+        return []
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
+    return [m.span() for m in pattern.finditer(text) if not terms.isdisjoint(_stems(analyzer, m.group()))]
+
+
+_STEMS: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def _stems(analyzer, word: str) -> frozenset[str]:
+    """The analysed forms of one word, remembered (the same words recur across answers)."""
+    key = (id(analyzer), word)
+    found = _STEMS.get(key)
+    if found is None:
+        if len(_STEMS) > 200_000:
+            _STEMS.clear()
+        found = _STEMS[key] = frozenset(t.text for t in analyzer(word, mode="index"))
+    return found
 
 
 def _best_window(spans: list[tuple[int, int]], width: int) -> int:

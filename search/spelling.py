@@ -8,30 +8,16 @@ word (fewest edits, then most documents), so "hart atack" becomes "heart attack"
 from __future__ import annotations
 
 import re
+from functools import cached_property
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from index.schema import STOP
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_SYNTAX = re.compile(r"[\"*~:()+-]")
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (a swap of two neighbours counts as one edit).
-
-    >>> edit_distance("pnuemonia", "pneumonia")
-    1
-    """
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-    return previous[-1]
+# Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
+_SYNTAX = re.compile(r"[\"*~:()]|(?<!\S)[+-]")
 
 
 class Speller:
@@ -42,20 +28,37 @@ class Speller:
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
+        self._known: dict[str, str | None] = {}
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """Every word of the spelling field (read once, on the first rare word)."""
+        return [w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon(self.field)]
 
     def word(self, word: str) -> str | None:
         """The correction for one lower-case word, or ``None`` if it looks right."""
+        if word not in self._known:
+            if len(self._known) > 50_000:
+                self._known.clear()
+            self._known[word] = self._correct(word)
+        return self._known[word]
+
+    def _correct(self, word: str) -> str | None:
+        if word in STOP:
+            return None
         freq = self.reader.doc_frequency(self.field, word)
-        if freq >= self.rare or word in STOP:
+        if freq >= self.rare:
             return None
         maxdist = 1 if len(word) <= 4 else 2
+        # rapidfuzz compares against the whole vocabulary in C++: milliseconds, not seconds.
+        near = process.extract(word, self.vocabulary, scorer=DamerauLevenshtein.distance,
+                               score_cutoff=maxdist, limit=50)
         best = None
-        for candidate in self.reader.terms_within(self.field, word, maxdist):
-            candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
+        for candidate, distance, _ in near:
             cfreq = self.reader.doc_frequency(self.field, candidate)
             if candidate == word or cfreq < max(freq, 1) * self.ratio:
                 continue
-            key = (edit_distance(word, candidate), candidate[:1] != word[:1], -cfreq)
+            key = (distance, candidate[:1] != word[:1], -cfreq)
             if best is None or key < best[0]:
                 best = (key, candidate)
         return best[1] if best else None
@@ -65,11 +68,15 @@ class Speller:
         if _SYNTAX.search(query):
             return None  # do not rewrite structured queries
         changed = False
+        seen: dict[str, str | None] = {}  # a long query repeats words: look each up once
 
         def fix(match: re.Match[str]) -> str:
             nonlocal changed
             original = match.group()
-            correction = self.word(original.lower())
+            lower = original.lower()
+            if lower not in seen:
+                seen[lower] = self.word(lower)
+            correction = seen[lower]
             if correction is None:
                 return original
             changed = True
