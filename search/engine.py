@@ -59,10 +59,8 @@ class Postings:
         if field not in self._lengths:
             out = np.zeros(self.size, dtype=np.float32)
             for leaf, offset in self.leaves:
-                column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                if column is not None:
-                    raw = np.frombuffer(column.load(), dtype=np.uint8)[: leaf.doc_count_all()]
-                    out[offset:offset + len(raw)] = _LENGTH_OF_BYTE[raw]
+                raw = _length_bytes(leaf, field)
+                out[offset:offset + len(raw)] = _LENGTH_OF_BYTE[raw]
             self._lengths[field] = out
             live_lengths = out[self.live]
             self._average[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
@@ -90,12 +88,27 @@ class Postings:
         for leaf, offset in self.leaves:
             if (field, text) not in leaf:
                 continue
-            ids, weights = _read_matcher(leaf.postings(field, text))
+            # Straight from the term table: leaf.postings() wraps the matcher in a Python
+            # filter of deleted documents, which the live mask already takes care of.
+            fieldobj = leaf.schema[field]
+            matcher = leaf._terms.matcher(field, fieldobj.to_bytes(text), fieldobj.format)
+            ids, weights = _read_matcher(matcher)
             docs.append(ids + offset)
             freqs.append(weights)
         if not docs:
             return Posting(np.empty(0, np.int32), np.empty(0, np.float32))
         return Posting(np.concatenate(docs).astype(np.int32), np.concatenate(freqs).astype(np.float32))
+
+
+def _length_bytes(leaf, field: str) -> np.ndarray:
+    """One segment's encoded field lengths, read as one block of bytes."""
+    column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return np.zeros(0, dtype=np.uint8)
+    count = min(column._count, leaf.doc_count_all())
+    if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
+        return np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+    return np.frombuffer(column.load(), dtype=np.uint8)[:count]  # another codec: the slow way
 
 
 def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -146,9 +159,13 @@ class Scorer:
         scores = np.zeros(self.size, dtype=np.float32)
         words = sorted({t.word for t in terms})
         matched = np.zeros(self.size, dtype=np.float32)
+        coordinate = len(words) > 1 and self.settings.or_bonus
+        by_word: dict[str, list[WeightedTerm]] = {}
+        for term in terms:
+            by_word.setdefault(term.word, []).append(term)
         for word in words:
-            seen = np.zeros(self.size, dtype=bool)
-            for term in (t for t in terms if t.word == word):
+            seen = np.zeros(self.size, dtype=bool) if coordinate else None
+            for term in by_word[word]:
                 posting = self.postings.get(term.field, term.text)
                 if not len(posting.docs):
                     continue
@@ -157,9 +174,11 @@ class Scorer:
                 norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
                 tf = posting.freqs
                 scores[posting.docs] += term.weight * self.idf(term.field, term.text) * tf * (k1 + 1) / (tf + norm)
-                seen[posting.docs] = True
-            matched += seen
-        if len(words) > 1 and self.settings.or_bonus:
+                if seen is not None:
+                    seen[posting.docs] = True
+            if seen is not None:
+                matched += seen
+        if coordinate:
             # More of the query's words matched, higher the score (a coordination factor).
             scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
         scores[~self.postings.live] = 0.0

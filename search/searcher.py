@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,7 +19,7 @@ import numpy as np
 from index.schema import text_analyzer
 from index.store import current_generation, open_index
 from ingest.errors import QueryError
-from search.columns import Values, from_column, from_postings
+from search.columns import Values, cached, from_column, from_postings
 from search.engine import Postings, WeightedTerm, top_k
 from search.matching import match_mask
 from search.query import ParsedQuery, QueryReader, highlight_terms
@@ -75,8 +76,11 @@ class Searcher:
 
     @cached_property
     def values(self) -> dict[str, Values]:
+        # Keyed by Whoosh's commit generation: any commit to the index invalidates it.
+        key = f"{self._ix.latest_generation()}:{self.postings.size}"
+        cache = os.path.join(self._generation, "topics.cache.npz")
         return {"role": from_postings(self.postings, "role", multi=True),
-                "topic": from_column(self.postings, "topic_exact"),
+                "topic": cached(cache, key, lambda: from_column(self.postings, "topic_exact")),
                 "source": from_postings(self.postings, "source")}
 
     @cached_property
@@ -86,6 +90,24 @@ class Searcher:
         topics = self.values["topic"].ids if ranking.topic_spread else None
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
                       qtypes.names if qtypes else None, topics)
+
+    @property
+    def analyzer(self):
+        return self._analyzer
+
+    @property
+    def speller(self) -> Speller:
+        return self._speller
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The stored fields of one document."""
+        return self._reader.stored_fields(docnum)
+
+    def docnum(self, record_id: str) -> int | None:
+        """The live document number of a record id, or ``None`` if it is not indexed."""
+        docs = self.postings.get("id", record_id).docs
+        live = [int(d) for d in docs if self.postings.live[d]]
+        return live[0] if live else None
 
     def parse(self, text: str) -> ParsedQuery:
         return self._queries.parse(text, self._reader)

@@ -51,11 +51,34 @@ class RankingSettings:
         return replace(self, **changes)
 
 
+def _related_weights() -> dict[str, float]:
+    return {"question": 2.0, "topic": 1.0, "synonyms": 0.5, "answer": 0.3}
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    """How related questions are chosen (see :mod:`search.related`)."""
+
+    # Fields a page's key terms are matched in, with their weights.
+    weights: dict[str, float] = field(default_factory=_related_weights)
+    # Key terms taken from a page's answers (the rarest first) and their share of weight.
+    answer_terms: int = 8
+    answer_term_weight: float = 0.4
+    # Bonus factor for a candidate whose question type matches what is asked.
+    type_bonus: float = 0.5
+    # Each earlier pick on the same topic / of the same question type multiplies a
+    # candidate's score by these (diversity); candidates considered before picking.
+    same_topic_decay: float = 0.7
+    same_type_decay: float = 0.8
+    candidates: int = 60
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """Everything a :class:`search.searcher.Searcher` is built with."""
 
     ranking: RankingSettings = field(default_factory=RankingSettings)
+    related: RelatedSettings = field(default_factory=RelatedSettings)
     max_query_chars: int = 2000
     max_expansions: int = 256   # terms a prefix*, wildcard or fuzzy~ word may stand for
     snippet_chars: int = 240

@@ -1,0 +1,155 @@
+"""Related questions for every page at once, for a site to load, and keeping that file fresh.
+
+``precompute`` writes one JSON line per indexed page (``{"id", "question", "related":
+[...]}``) and, beside it, ``<file>.meta.json`` with the record-store sequence number the
+index was in step with. After a later ingest, ``stale`` says which pages' lines are
+out of date (the page changed or went, or one of its suggestions did), and
+``update`` recomputes only those and the new pages. A page added later is suggested
+to older pages only when they are recomputed; ``precompute`` again to catch all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from ingest.errors import HealthQAError
+from ingest.store import Store
+from search.related import RelatedFinder
+from search.searcher import Searcher
+
+_CHUNK = 400
+_worker: RelatedFinder | None = None
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """Which lines of a precomputed file no longer match the store."""
+
+    stale: tuple[str, ...]      # lines to recompute
+    gone: tuple[str, ...]       # lines whose page no longer exists
+    new: tuple[str, ...]        # pages with no line yet
+    file_seq: int
+    store_seq: int
+
+
+def meta_path(path: str) -> str:
+    return f"{path}.meta.json"
+
+
+def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
+    brief = finder.brief(docnum)
+    related = [s.to_dict() for s in finder.for_docnum(docnum, k)]
+    for item in related:
+        if item["score"] == float("inf"):
+            item["score"] = None  # explicit links rank first; JSON has no infinity
+    return json.dumps({"id": brief["id"], "question": brief["question"], "related": related}, ensure_ascii=False)
+
+
+def _init(data_dir: str) -> None:
+    global _worker
+    _worker = RelatedFinder(Searcher(data_dir))
+
+
+def _chunk(job: tuple[list[int], int]) -> list[str]:
+    docnums, k = job
+    assert _worker is not None
+    return [_line(_worker, d, k) for d in docnums]
+
+
+def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[str]:
+    jobs = [(docnums[i:i + _CHUNK], k) for i in range(0, len(docnums), _CHUNK)]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers, initializer=_init, initargs=(data_dir,)) as pool:
+            for lines in pool.map(_chunk, jobs):
+                yield from lines
+    else:
+        _init(data_dir)
+        for job in jobs:
+            yield from _chunk(job)
+
+
+def _write_atomically(path: str, lines: Iterator[str], progress: Callable[[int], None] | None) -> int:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    count = 0
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(line + "\n")
+                count += 1
+                if progress:
+                    progress(1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return count
+
+
+def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
+    with open(meta_path(path), "w", encoding="utf-8") as out:
+        json.dump({"store_seq": store_seq, "k": k, "pages": pages, "written_at": time.time()}, out)
+
+
+def precompute(data_dir: str, path: str, k: int = 5, workers: int = 2,
+               progress: Callable[[int], None] | None = None) -> tuple[int, float]:
+    """Write related questions for every indexed page; returns ``(pages, seconds)``."""
+    with Searcher(data_dir) as searcher:
+        docnums = [int(d) for d in searcher.postings.live.nonzero()[0]]
+        seq = searcher.meta.store_seq
+    started = time.perf_counter()
+    pages = _write_atomically(path, _lines(data_dir, docnums, k, workers), progress)
+    _write_meta(path, seq, k, pages)
+    return pages, time.perf_counter() - started
+
+
+def _read_lines(path: str) -> list[dict]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise HealthQAError(f"{path}: cannot read precomputed related questions ({exc})") from None
+
+
+def stale(data_dir: str, path: str) -> Staleness:
+    """Compare a precomputed file with the record store."""
+    try:
+        with open(meta_path(path), encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (OSError, ValueError):
+        raise HealthQAError(f"{meta_path(path)} is missing or unreadable: run 'healthqa related --all --out {path}'") from None
+    lines = _read_lines(path)
+    with Store.open(data_dir, readonly=True) as store:
+        changed = {p.id for p in store.pages(since=meta["store_seq"])}
+        deleted = set(store.deleted_since(meta["store_seq"]))
+        store_seq = store.seq()
+    have = {line["id"] for line in lines}
+    touched = changed | deleted
+    out_of_date = [line["id"] for line in lines if line["id"] in changed
+                   or any(r.get("id") in touched for r in line["related"])]
+    return Staleness(tuple(i for i in out_of_date if i not in deleted), tuple(sorted(have & deleted)),
+                     tuple(sorted(changed - have)), meta["store_seq"], store_seq)
+
+
+def update(data_dir: str, path: str, workers: int = 2) -> Staleness:
+    """Recompute the stale and new pages' lines and drop the gone ones, in place."""
+    report = stale(data_dir, path)
+    with Searcher(data_dir) as searcher:
+        if searcher.meta.store_seq != report.store_seq:
+            raise HealthQAError("the index is behind the records: run 'healthqa index' first")
+        redo = set(report.stale) | set(report.new)
+        docnums = [d for d in (searcher.docnum(i) for i in sorted(redo)) if d is not None]
+    with open(meta_path(path), encoding="utf-8") as handle:
+        k = json.load(handle).get("k", 5)
+    fresh = {json.loads(line)["id"]: line for line in _lines(data_dir, docnums, k, workers)} if docnums else {}
+    gone = set(report.gone)
+    kept = (fresh.pop(line["id"], None) or json.dumps(line, ensure_ascii=False)
+            for line in _read_lines(path) if line["id"] not in gone)
+    pages = _write_atomically(path, (line for part in (kept, iter(fresh.values())) for line in part), None)
+    _write_meta(path, report.store_seq, k, pages)
+    return report
