@@ -6,6 +6,9 @@ source, role, question type) or its columns (topic).
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
 
 from search.engine import Postings
@@ -59,6 +62,32 @@ def from_postings(postings: Postings, field: str, multi: bool = False) -> Values
         lists.append(docs)
         ids[docs] = i
     return Values(names, ids, lists if multi else None)
+
+
+def cached(path: str | None, key: str, build) -> Values:
+    """``build()``'s values, kept in ``path`` (an ``.npz``) while ``key`` stays the same.
+
+    Reading a text column costs a third of a second on MedQuAD; loading the arrays
+    back costs milliseconds. The file is replaced atomically, so concurrent readers
+    and a failed write never see half of it.
+    """
+    if path:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["key"]) == key:
+                    return Values([str(n) for n in data["names"]], data["ids"])
+        except (OSError, KeyError, ValueError):
+            pass
+    values = build()
+    if path:
+        tmp = f"{path}.{os.getpid()}.tmp.npz"
+        try:
+            np.savez(tmp, key=np.array(key), names=np.array(values.names, dtype=str), ids=values.ids)
+            os.replace(tmp, path)
+        except OSError:  # a read-only index still searches, just without the cache
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+    return values
 
 
 def from_column(postings: Postings, field: str) -> Values:
