@@ -15,7 +15,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Words in templated and consumer questions that say nothing about the subject.
 EXTRA_STOP_WORDS = frozenset({"what", "which", "how", "who", "whom", "why", "does", "did", "do", "i", "my", "me", "am", "are", "is", "s"})
@@ -50,7 +50,7 @@ def build_schema() -> Schema:
         topic_exact=ID(sortable=True),
         source=ID(stored=True, sortable=True),
         qtype=ID(stored=True),
-        spell=TEXT(analyzer=spelling_analyzer(), spelling=True),
+        spell=TEXT(analyzer=spelling_analyzer()),
         url=STORED(),
         answers=STORED(),
         related_stored=STORED(),
