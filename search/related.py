@@ -90,7 +90,8 @@ class RelatedFinder:
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
         """Existing questions related to a new, free-text question."""
         words = self._weigh(self._words(text), 1.0)
-        return self._pick(words, asked_types(text), set(), {question_key(text)}, k, None, set())
+        # An existing question worded exactly like the new one is the best place to route it.
+        return self._pick(words, asked_types(text), set(), set(), k, None, set())
 
     def pair_score(self, text: str, candidate: str) -> float:
         """How related ``candidate`` (another question's text) is to ``text``, using the
@@ -166,22 +167,27 @@ class RelatedFinder:
                 continue
             keys.add(brief["key"])
             pool.append((score, brief))
-        topics: Counter = Counter()
-        types: Counter = Counter()
+        seen: Counter = Counter()
         while pool and len(chosen) < k:
-            adjusted = [self._diverse(score, brief, topics, types) for score, brief in pool]
+            adjusted = [self._diverse(score, brief, seen) for score, brief in pool]
             best = max(range(len(pool)), key=adjusted.__getitem__)
             brief = pool.pop(best)[1]
             chosen.append((adjusted[best], brief))
-            topics[brief["topic_key"]] += 1
-            types[brief["qtype"]] += 1
+            seen.update([("topic", brief["topic_key"]), ("type", brief["qtype"]),
+                         ("both", brief["topic_key"], brief["qtype"])])
         return [self._suggestion(score, brief, words, source) for score, brief in chosen]
 
-    def _diverse(self, score: float, brief: dict[str, Any], topics: Counter, types: Counter) -> float:
-        """The score lowered for each earlier pick on the same topic or of the same type."""
-        same_topic = topics[brief["topic_key"]] if brief["topic_key"] else 0
-        same_type = types[brief["qtype"]] if brief["qtype"] else 0
-        return score * self.settings.same_topic_decay ** same_topic * self.settings.same_type_decay ** same_type
+    def _diverse(self, score: float, brief: dict[str, Any], seen: Counter) -> float:
+        """The score lowered for each earlier pick on the same topic, of the same type, or both."""
+        topic, qtype = brief["topic_key"], brief["qtype"]
+        settings = self.settings
+        if topic:
+            score *= settings.same_topic_decay ** seen[("topic", topic)]
+        if qtype:
+            score *= settings.same_type_decay ** seen[("type", qtype)]
+        if topic and qtype:
+            score *= settings.same_topic_and_type_decay ** seen[("both", topic, qtype)]
+        return score
 
     def _suggestion(self, score: float, stored: dict[str, Any], words: dict[str, float],
                     source: dict[str, Any] | None) -> Suggestion:

@@ -148,8 +148,8 @@ def update(data_dir: str, path: str, workers: int = 2) -> Staleness:
         k = json.load(handle).get("k", 5)
     fresh = {json.loads(line)["id"]: line for line in _lines(data_dir, docnums, k, workers)} if docnums else {}
     gone = set(report.gone)
-    kept = (fresh.pop(line["id"], None) or json.dumps(line, ensure_ascii=False)
-            for line in _read_lines(path) if line["id"] not in gone)
-    pages = _write_atomically(path, (line for part in (kept, iter(fresh.values())) for line in part), None)
+    kept = [fresh.pop(line["id"], None) or json.dumps(line, ensure_ascii=False)
+            for line in _read_lines(path) if line["id"] not in gone]
+    pages = _write_atomically(path, iter(kept + list(fresh.values())), None)
     _write_meta(path, report.store_seq, k, pages)
     return report

@@ -70,6 +70,7 @@ class RelatedSettings:
     # candidate's score by these (diversity); candidates considered before picking.
     same_topic_decay: float = 0.7
     same_type_decay: float = 0.8
+    same_topic_and_type_decay: float = 0.5
     candidates: int = 60
 
 
