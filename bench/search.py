@@ -62,7 +62,7 @@ def prepare(data_dir: str, medquad: pathlib.Path, answers: pathlib.Path) -> None
               f"{time.perf_counter() - started:.1f} s", flush=True)
 
 
-def bench_build(data_dir: str, runs: int) -> None:
+def bench_build(data_dir: str, runs: int) -> dict[str, float]:
     times = []
     for _ in range(runs):
         with Store.open(data_dir) as store:
@@ -74,6 +74,7 @@ def bench_build(data_dir: str, runs: int) -> None:
     median = statistics.median(times)
     print(f"build: {report.documents} docs, {median:.1f} s (median of {runs}), "
           f"{report.documents / median:.0f} docs/s, index {size:.0f} MB, {segments} segment(s)", flush=True)
+    return {"build docs/s": report.documents / median, "index MB": size}
 
 
 def bench_queries(data_dir: str, queries: pathlib.Path, runs: int) -> dict[str, tuple[float, float]]:
@@ -121,15 +122,16 @@ def main() -> None:
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="healthqa-bench-")
     if not args.data_dir:
         prepare(data_dir, args.medquad, args.answers)
+    own: dict[str, object] = {}
     if not args.skip_build:
-        bench_build(data_dir, args.runs)
-    bench_queries(data_dir, args.queries, args.runs)
+        own.update(bench_build(data_dir, args.runs))
+    own.update(bench_queries(data_dir, args.queries, args.runs))
     bench_fresh_process(data_dir, args.runs)
     print(f"peak RSS: {peak_rss_mb():.0f} MB", flush=True)
     if args.peers:
         from bench.peers import run_peers
 
-        run_peers(data_dir, args.queries, args.runs)
+        run_peers(data_dir, args.queries, args.runs, own)
 
 
 if __name__ == "__main__":

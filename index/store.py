@@ -47,6 +47,8 @@ def read_meta(generation: str) -> IndexMeta:
         raise IndexVersionError(f"index {generation!r} has no {META_NAME}: run 'healthqa reindex'") from None
     except (OSError, ValueError) as exc:
         raise IndexVersionError(f"index {generation!r}: unreadable {META_NAME} ({exc}): run 'healthqa reindex'") from None
+    if not isinstance(data, dict):
+        raise IndexVersionError(f"index {generation!r}: {META_NAME} is not an object: run 'healthqa reindex'")
     known = {k: v for k, v in data.items() if k in IndexMeta.__dataclass_fields__}
     return IndexMeta(**known)
 
@@ -121,9 +123,19 @@ def swap_in(data_dir: str, generation: str, keep: int = 2) -> None:
 def _drop_old(data_dir: str, current: str, keep: int) -> None:
     prefix = f"{LINK_NAME}."
     generations = sorted(
-        (n for n in os.listdir(data_dir) if n.startswith(prefix) and os.path.isdir(os.path.join(data_dir, n))),
-        key=lambda n: os.path.getmtime(os.path.join(data_dir, n)),
+        (n for n in os.listdir(data_dir) if n.startswith(prefix) and os.path.isdir(os.path.join(data_dir, n))
+         and not os.path.islink(os.path.join(data_dir, n))),
+        key=lambda n: _created(data_dir, n),
     )
     for name in generations[:-keep] if keep else generations:
         if name != current:
             shutil.rmtree(os.path.join(data_dir, name), ignore_errors=True)
+
+
+def _created(data_dir: str, name: str) -> int:
+    """When a generation was made, from the time in its name: a later write into an old
+    generation (a sync, a searcher's cache) must not make it look newer than the current one."""
+    try:
+        return int(name.split(".")[1], 16)
+    except (IndexError, ValueError):
+        return int(os.path.getmtime(os.path.join(data_dir, name)) * 1e9)

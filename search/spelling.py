@@ -68,15 +68,11 @@ class Speller:
         if _SYNTAX.search(query):
             return None  # do not rewrite structured queries
         changed = False
-        seen: dict[str, str | None] = {}  # a long query repeats words: look each up once
 
         def fix(match: re.Match[str]) -> str:
             nonlocal changed
             original = match.group()
-            lower = original.lower()
-            if lower not in seen:
-                seen[lower] = self.word(lower)
-            correction = seen[lower]
+            correction = self.word(original.lower())  # remembered: a long query repeats words
             if correction is None:
                 return original
             changed = True

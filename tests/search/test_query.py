@@ -1,0 +1,119 @@
+"""Reading what a person typed: the query language, and malformed input read safely or refused clearly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from whoosh import query as wq
+
+from ingest.errors import QueryError
+from search.query import QueryReader, highlight_terms
+from search.searcher import Searcher
+from search.settings import SearchSettings
+
+
+@pytest.fixture(scope="module")
+def reader(index_reader: Any) -> QueryReader:
+    return QueryReader(index_reader.schema, SearchSettings())
+
+
+# -- tidying the raw string ---------------------------------------------------------------
+
+
+def test_spaces_are_collapsed_and_question_marks_are_punctuation(reader: QueryReader) -> None:
+    assert reader.read("  what   causes\tgout? ") == ("what causes gout ", [])
+
+
+@pytest.mark.parametrize(("typed", "read_as"), [
+    ("q:aspirin", "question:aspirin"),
+    ("Question:aspirin", "question:aspirin"),
+    ("role:fitness", "role_text:fitness"),
+    ("expert:fitness", "role_text:fitness"),
+    ("focus:asthma", "topic:asthma"),
+    ("site:CDC", "source:CDC"),
+    ("type:symptoms", "qtype:symptoms"),
+])
+def test_field_aliases_name_index_fields(reader: QueryReader, typed: str, read_as: str) -> None:
+    assert reader.read(typed) == (read_as, [])
+
+
+def test_unknown_field_is_read_as_words_with_a_note_listing_the_fields(reader: QueryReader) -> None:
+    text, notes = reader.read("foo:bar")
+    assert text == "foo bar"
+    assert notes == ["unknown field 'foo': read as words (fields: answer, answers, detail, expert, focus, id, q, "
+                     "qtype, question, related, role, site, source, synonym, synonyms, topic, type)"]
+
+
+def test_a_colon_inside_words_or_phrases_is_not_a_field(reader: QueryReader) -> None:
+    assert reader.read('"ratio 3:1" time: now') == ('"ratio 3:1" time: now', [])
+
+
+# -- parsing against the index ------------------------------------------------------------
+
+
+def test_prefix_stands_for_a_bounded_number_of_words(index_reader: Any) -> None:
+    bounded = QueryReader(index_reader.schema, SearchSettings(max_expansions=1))
+    parsed = bounded.parse("pa*", index_reader)
+    assert parsed.notes == ("'pa' matches many words: used the 1 most common",)
+    assert {text for _, text in parsed.query.iter_all_terms()} == {"pain"}  # the most common "pa..." word
+
+
+def test_prefix_matching_nothing_finds_nothing(searcher: Searcher) -> None:
+    results = searcher.search("zzq*")
+    assert (results.total, results.notes) == (0, ())
+
+
+def test_not_between_words_excludes_as_minus_does(searcher: Searcher) -> None:
+    parsed = searcher.parse("pneumonia NOT vaccine").query
+    assert isinstance(parsed, wq.AndNot)
+    assert {text for _, text in parsed.a.iter_all_terms()} == {"pneumonia"}
+    assert {text for _, text in parsed.b.iter_all_terms()} == {"vaccin"}
+
+
+def test_highlight_terms_are_the_analysed_words_of_text_fields(searcher: Searcher) -> None:
+    parsed = searcher.parse('Vaccines "heart attack" source:CDC -smoking')
+    assert highlight_terms(parsed.query) == {"vaccin", "heart", "attack", "smoke"}
+
+
+# -- malformed queries: a clear error, or a safe literal reading with a note ---------------
+
+
+@pytest.mark.parametrize(("typed", "note", "finds"), [
+    ('"heart attack', "unbalanced quote: read the words without the phrase", "heart-attack-signs"),
+    ('heart "attack" "', "unbalanced quote: read the words without the phrase", "heart-attack-signs"),
+    ("(heart attack", "unbalanced parenthesis: read the words without grouping", "heart-attack-signs"),
+    ("heart) attack", "unbalanced parenthesis: read the words without grouping", "heart-attack-signs"),
+    ("foo:aspirin", "unknown field 'foo': read as words", "heart-attack-aspirin"),
+    (("what are the warning signs of a heart attack " * 250)[:10_000], "query cut to its first 2,000 characters",
+     "heart-attack-signs"),
+])
+def test_malformed_query_is_read_literally_with_a_note(searcher: Searcher, typed: str, note: str,
+                                                       finds: str) -> None:
+    results = searcher.search(typed)
+    assert any(n.startswith(note) for n in results.notes), results.notes
+    assert finds in [hit.id for hit in results.hits]
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "what is the", "How do I?", "AND", "OR", "NOT", "AND OR NOT",
+                                   "NOT vaccine", "-vaccine", "()", '""', "+", "~", "^"])
+def test_query_with_nothing_to_search_for_says_so(searcher: Searcher, typed: str) -> None:
+    results = searcher.search(typed)
+    assert (results.total, results.hits) == (0, ())
+    assert "no words to search for (only common words or symbols)" in results.notes
+
+
+@pytest.mark.parametrize("typed", ["*", "a*", "*ain", "heart **", "source:*", "d*b*t*s"])
+def test_wildcard_that_would_match_too_much_is_refused(searcher: Searcher, typed: str) -> None:
+    with pytest.raises(QueryError, match=r"would match too much: put at least two letters before '\*'"):
+        searcher.search(typed)
+
+
+@pytest.mark.parametrize("typed", ["x" * 10_000, "pain~9", "[a TO z]", "question:[a TO", "pain^", "^2 pain",
+                                   "a~", "\\", "{", "pain/", "http://x.org/a?b=c", "heart\x00attack", "\x1b[2J"])
+def test_odd_input_never_raises_anything_but_query_error(searcher: Searcher, typed: str) -> None:
+    try:
+        results = searcher.search(typed)
+    except QueryError:
+        return
+    assert results.total >= 0 and len(results.hits) <= 10

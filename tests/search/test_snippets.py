@@ -1,0 +1,87 @@
+"""Snippets: the right window of an answer, matches marked, safe for a browser and a terminal."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.schema import text_analyzer
+from search.snippets import Snippet, make_snippet, terminal_safe
+
+ANALYZER = text_analyzer()
+
+
+def snippet(text: str, *terms: str, width: int = 240) -> Snippet:
+    return make_snippet(text, frozenset(terms), ANALYZER, width)
+
+
+def test_html_escapes_the_page_text_and_marks_matches_in_em() -> None:
+    s = snippet('Shake the inhaler & breathe out <script>alert(1)</script> then "press" once.', "inhal")
+    assert s.html() == ('Shake the <em>inhaler</em> &amp; breathe out &lt;script&gt;alert(1)&lt;/script&gt; '
+                        'then &quot;press&quot; once.')
+
+
+def test_a_match_that_looks_like_markup_is_escaped_inside_em() -> None:
+    s = snippet("Use <b>spacer</b> devices.", "spacer")
+    assert s.html() == "Use &lt;b&gt;<em>spacer</em>&lt;/b&gt; devices."
+
+
+def test_matches_are_words_of_the_same_stem() -> None:
+    s = snippet("Vaccination works: vaccines are safe. A vaccine-free child is not protected.", "vaccin")
+    assert [text for text, matched in s.parts if matched] == ["Vaccination", "vaccines", "vaccine"]
+    assert s.matches == 3
+
+
+def test_terminal_rendering_removes_escape_sequences_and_control_characters_from_the_page() -> None:
+    s = snippet("\x1b[31mYes\x1b[0m: cold air\x07 can narrow the \x1b]0;owned\x07airways\x9b2J.", "air")
+    assert s.ansi(color=False) == "Yes: cold [air] can narrow the airways."
+    assert s.ansi(color=True) == "Yes: cold \x1b[1mair\x1b[0m can narrow the airways."
+    assert s.plain().startswith("\x1b[31mYes")  # the text itself is kept; only its rendering is made safe
+
+
+@pytest.mark.parametrize(("text", "safe"), [
+    ("plain text", "plain text"),
+    ("tab\tand newline\nstay", "tab\tand newline\nstay"),
+    ("bell\x07 null\x00 del\x7f", "bell null del"),
+    ("\x1b[2J\x1b[Hclear", "clear"),
+    ("title \x1b]0;owned\x1b\\ set", "title  set"),
+    ("c1 \x9b31m csi", "c1  csi"),
+])
+def test_terminal_safe(text: str, safe: str) -> None:
+    assert terminal_safe(text) == safe
+
+
+def test_window_is_where_the_matches_are_densest() -> None:
+    filler = "Nothing to see in this sentence at all. " * 10
+    text = filler + "Chest pain and jaw pain are signs. " + filler
+    s = snippet(text, "pain", width=80)
+    plain = s.plain()
+    assert plain.startswith("… ") and plain.endswith(" …")
+    assert "Chest pain and jaw pain" in plain
+    assert len(plain) <= 80 + len("…  …")
+    assert s.matches == 2
+
+
+def test_a_match_near_the_end_still_gets_a_full_window() -> None:
+    text = "Nothing to see in this sentence at all. " * 5 + "Aspirin helps."
+    plain = snippet(text, "aspirin", width=100).plain()
+    assert plain.endswith("Aspirin helps.")
+    assert len(plain) >= 90  # the window is filled from before the match, not cut short
+
+
+def test_without_matches_the_text_starts_the_snippet() -> None:
+    text = "First words come first. " * 20
+    plain = snippet(text, width=60).plain()
+    assert plain.startswith("First words come first.") and plain.endswith(" …")
+
+
+def test_short_text_is_shown_whole() -> None:
+    assert snippet("Warm up first.", "warm").plain() == "Warm up first."
+
+
+def test_a_snippet_is_one_line() -> None:
+    assert "\n" not in snippet("Line one.\n\nLine two \nwith pain.", "pain").plain()
+
+
+def test_empty_text_gives_an_empty_snippet() -> None:
+    empty = snippet("", "pain")
+    assert (empty.parts, empty.matches, empty.html(), empty.ansi()) == ((), 0, "", "")
