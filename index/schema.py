@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.analysis import STOP_WORDS
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Words in templated and consumer questions that say nothing about the subject.
 EXTRA_STOP_WORDS = frozenset({"what", "which", "how", "who", "whom", "why", "does", "did", "do", "i", "my", "me", "am", "are", "is", "s"})
@@ -28,6 +28,14 @@ TEXT_FIELDS = ("question", "detail", "answer", "role_text", "topic", "synonyms",
 def text_analyzer():
     """English text: words, lower case, stop words out, accents folded, stemmed."""
     return StemmingAnalyzer(stoplist=STOP, minsize=1, cachesize=200_000) | CharsetFilter(accent_map)
+
+
+ROLE_SEPARATOR = "\x1f"  # roles may hold commas ("Obstetrics, Gynecology"): a separator no text has
+
+
+def role_analyzer():
+    """Each expert role whole, as written: one exact value for filters and facets."""
+    return RegexTokenizer(r"[^\x1f]+")
 
 
 def spelling_analyzer():
@@ -46,7 +54,7 @@ def build_schema() -> Schema:
         topic=TEXT(analyzer=analyzer, stored=True, phrase=True),
         synonyms=TEXT(analyzer=analyzer, phrase=True),
         related=TEXT(analyzer=analyzer, phrase=True),
-        role=KEYWORD(commas=True, scorable=False, stored=True),
+        role=TEXT(analyzer=role_analyzer(), phrase=False),
         topic_exact=ID(sortable=True),
         source=ID(stored=True, sortable=True),
         qtype=ID(stored=True),

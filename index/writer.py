@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from index.schema import build_schema
+from index.schema import ROLE_SEPARATOR, build_schema
 from index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
 from ingest.errors import IndexBusyError, IndexMissingError, StoreBusyError
 from ingest.lock import exclusive
@@ -55,7 +55,7 @@ def document(page: QAPage) -> dict[str, object]:
         "topic": page.topic or "",
         "synonyms": "\n".join(page.synonyms),
         "related": "\n".join(page.related),
-        "role": ",".join(r.replace(",", " ") for r in roles),
+        "role": ROLE_SEPARATOR.join(roles),
         "topic_exact": page.topic or "",
         "source": page.source,
         "qtype": page.question_type or "",

@@ -37,8 +37,9 @@ class Postings:
 
     def __init__(self, reader, cache_terms: int = 20_000):
         self.reader = reader
-        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()]
         self.size = reader.doc_count_all()
+        # Whoosh's reader of an empty index has no segments to read.
+        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()] if self.size else []
         self._cache: OrderedDict[tuple[str, str], Posting] = OrderedDict()
         self._cache_terms = cache_terms
         self._lengths: dict[str, np.ndarray] = {}
@@ -149,8 +150,11 @@ class Scorer:
         self.size = postings.size
 
     def idf(self, field: str, text: str) -> float:
+        # Posting lists still hold replaced (deleted) documents until segments merge, so
+        # df and N both count every document: counting only live ones in N made the idf
+        # of a word on every page negative after updates.
         df = len(self.postings.get(field, text).docs)
-        n = self.postings.live_count
+        n = self.postings.size
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:

@@ -96,18 +96,24 @@ class Ranker:
         self.qtype_index = {name: i for i, name in enumerate(qtype_names or [])}
         self.doc_topics = doc_topics
 
-    def scores(self, terms: list[WeightedTerm], text: str) -> np.ndarray:
+    def scores(self, terms: list[WeightedTerm], text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Final scores of every document, and which documents match a word at all.
+
+        Only matching documents are ranked: the bonuses below reorder matches, they
+        never make a page without any of the words into one.
+        """
         scores = self.scorer.score(terms)
+        matched = scores > 0
         settings = self.settings
         if settings.focus_weight:
             scores *= 1.0 + settings.focus_weight * self.focus(terms)
         if settings.topic_spread and self.doc_topics is not None:
-            scores += settings.topic_spread * self.topic_best(scores)
+            scores += settings.topic_spread * self.topic_best(scores) * matched
         if settings.qtype_weight and self.doc_qtypes is not None:
             asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes, asked)
-        return scores
+        return scores, matched
 
     def topic_best(self, scores: np.ndarray) -> np.ndarray:
         """For each page, the best score of any page on its topic (0 for pages with none)."""

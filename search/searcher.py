@@ -31,6 +31,22 @@ from search.spelling import Speller
 
 
 @dataclass(frozen=True)
+class _Scored:
+    """Scores of one query, which documents match, and the spelling corrections used."""
+
+    scores: np.ndarray
+    matched: np.ndarray
+    corrections: tuple[tuple[str, str], ...]
+    typed_found: bool  # whether the words as typed match any document
+
+
+def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
+    for word, correction in corrections:
+        text = re.sub(rf"\b{re.escape(word)}\b", correction, text, flags=re.I)
+    return text
+
+
+@dataclass(frozen=True)
 class Filters:
     """Keep only pages with an answer by one of ``roles``, on ``topic``, from ``source``."""
 
@@ -76,6 +92,9 @@ class Searcher:
 
     @cached_property
     def values(self) -> dict[str, Values]:
+        if self.postings.size == 0:  # Whoosh's empty reader has no columns to read
+            empty = Values([], np.zeros(0, dtype=np.int32))
+            return {"role": Values([], empty.ids, []), "topic": empty, "source": empty}
         # Keyed by Whoosh's commit generation: any commit to the index invalidates it.
         key = f"{self._ix.latest_generation()}:{self.postings.size}"
         cache = os.path.join(self._generation, "topics.cache.npz")
@@ -114,31 +133,51 @@ class Searcher:
 
     def scores(self, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document and the mask of documents that match the query."""
+        scored = self._scored(parsed)
+        return scored.scores, scored.matched
+
+    def _scored(self, parsed: ParsedQuery) -> "_Scored":
         terms = weighted_terms(parsed.query)
+        typed_found = any(len(self.postings.get(t.field, t.text).docs) for t in terms)
+        corrections: list[tuple[str, str]] = []
         if self.settings.ranking.fuzzy_weight:
-            terms += self._corrections(parsed.text, terms)
-        scores = self.ranker.scores(terms, parsed.text) if terms else np.zeros(self.postings.size, np.float32)
+            extra, corrections = self._corrections(parsed.text, terms)
+            terms += extra
+        scores, matched = self._rank(parsed, terms)
+        return _Scored(scores, matched, tuple(corrections), typed_found)
+
+    def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+        if terms:
+            scores, matched = self.ranker.scores(terms, parsed.text)
+        else:
+            scores = np.zeros(self.postings.size, np.float32)
+            matched = scores > 0
         if is_plain(parsed.query):
-            return scores, scores > 0
+            return scores, matched
         matched = match_mask(parsed.query, self.postings, self._searcher)
         # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
         return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
 
-    def _corrections(self, text: str, terms: list[WeightedTerm]) -> list[WeightedTerm]:
-        """Terms for the nearest indexed spelling of words that no document has."""
+    def _corrections(self, text: str, terms: list[WeightedTerm]) -> tuple[list[WeightedTerm], list[tuple[str, str]]]:
+        """Terms for the nearest indexed spelling of words that no document has,
+        and the ``(word, correction)`` pairs they came from."""
         known = {t.word for t in terms if len(self.postings.get(t.field, t.text).docs)}
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
-        for word in set(re.findall(r"[^\W\d_]{4,}", text.lower())):
+        pairs: list[tuple[str, str]] = []
+        for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
             stems = [t.text for t in self._analyzer(word)]
             if not stems or any(s in known for s in stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:
                 continue
-            for stem in (t.text for t in self._analyzer(correction)):
-                extra += [WeightedTerm(t.field, stem, t.weight * share, stem) for t in terms if t.word == stems[0]]
-        return extra
+            added = [WeightedTerm(t.field, stem, t.weight * share, stem)
+                     for stem in (t.text for t in self._analyzer(correction)) for t in terms if t.word == stems[0]]
+            if added:
+                extra += added
+                pairs.append((word, correction))
+        return extra, pairs
 
     def ranked_ids(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
         """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets."""
@@ -163,19 +202,29 @@ class Searcher:
 
     def _search(self, text: str, filters: Filters, limit: int, page: int) -> Results:
         parsed = self.parse(text)
-        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        suggestion = self._speller.suggest(parsed.text) if self.settings.suggest else None
         notes = list(parsed.notes)
         if parsed.is_empty:
             notes.append("no words to search for (only common words or symbols)")
             return Results(text, parsed.text, 0, page, limit, (), {}, suggestion, None, tuple(notes))
-        scores, matched = self.scores(parsed)
-        matched &= self._filter_mask(filters, notes)
+        scored = self._scored(parsed)
+        scores, matched = scored.scores, scored.matched
+        searched, corrected_from = parsed.text, None
+        if scored.corrections:
+            fixed = _apply(parsed.text, scored.corrections)
+            if not scored.typed_found and matched.any():
+                # The words as typed match nothing: these are results for the correction.
+                searched, corrected_from, suggestion = fixed, text, fixed
+            else:
+                notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in scored.corrections))
+        matched = matched & self._filter_mask(filters, notes)
         ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters)
                      for i, (doc, score) in enumerate(ranked))
         facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
-        return Results(text, parsed.text, int(matched.sum()), page, limit, hits, facets, suggestion, None, tuple(notes))
+        return Results(text, searched, int(matched.sum()), page, limit, hits, facets, suggestion, corrected_from,
+                       tuple(notes))
 
     def _filter_mask(self, filters: Filters, notes: list[str]) -> np.ndarray:
         mask = np.ones(self.postings.size, dtype=bool)

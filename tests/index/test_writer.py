@@ -25,7 +25,7 @@ from search.searcher import Searcher
 
 
 def page(n: int, answer: str = "Rest, fluids and time.", role: str | None = "Internal Medicine") -> QAPage:
-    # A topic each: topic spread (see the xfails in tests/search) then lends no page another's score.
+    # A topic each, so that topic spread lends no page another page's score in these checks.
     return QAPage(id=f"page-{n}", source="sharecare", format="text", origin=f"pages/{n}.txt", topic=f"Colds {n}",
                   question=f"How do I get over cold number {n}?", answers=(Answer(answer, role=role),))
 
