@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
+from healthqa import config
 from healthqa.cli_common import Context, domain_errors
-from ingest.fill import AnswerFill
-from ingest.lock import exclusive
-from ingest.pipeline import DEFAULT_MAX_BYTES, Options, Parsed, Summary, ingest
 from ingest.store import Store
+
+# The pipeline (parsers, lxml, process pools) is imported by the command that needs it,
+# so that other commands start fast.
 
 
 def _show(path: str) -> str:
@@ -21,7 +22,7 @@ def _show(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def _print_summary(summary: Summary) -> None:
+def _print_summary(summary) -> None:
     for path, reason in summary.skipped:
         click.echo(f"skipped {_show(path)}: {reason}", err=True)
     for path, reason in summary.rejected:
@@ -41,13 +42,13 @@ def _print_summary(summary: Summary) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--prune", is_flag=True, help="Remove records whose origin file under PATHS is gone.")
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside PATHS.")
-@click.option("--max-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_BYTES / 1_048_576,
+@click.option("--max-size", type=click.FloatRange(min=0.001), default=config.DEFAULT_MAX_MB,
               show_default=True, help="Reject files larger than this many MB.")
-@click.option("--workers", type=click.IntRange(1, 64), default=Options().workers, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 64), default=config.DEFAULT_WORKERS, show_default=True,
               help="Processes that parse in parallel.")
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
-@click.option("--wait", type=click.FloatRange(min=0), default=30.0, show_default=True,
+@click.option("--wait", type=click.FloatRange(min=0), default=config.DEFAULT_WAIT, show_default=True,
               help="Seconds to wait while another ingest holds the data directory.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.pass_obj
@@ -60,6 +61,10 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     content. Unchanged files are skipped; changed pages are updated in place. Exit
     status: 0 when every file ingested or was unchanged, 1 when some were rejected.
     """
+    from ingest.fill import AnswerFill
+    from ingest.lock import exclusive
+    from ingest.pipeline import Options
+
     options = Options(
         max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
@@ -74,11 +79,13 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
         sys.exit(1)
 
 
-def _run(paths: tuple[str, ...], store: Store, options: Options) -> Summary:
+def _run(paths: tuple[str, ...], store: Store, options):
+    from ingest.pipeline import ingest
+
     if not sys.stderr.isatty():
         return ingest(paths, store, options)
     with click.progressbar(length=0, label="ingesting", file=sys.stderr, show_pos=True) as bar:
-        def step(parsed: Parsed) -> None:
+        def step(parsed) -> None:
             bar.update(1)
         return ingest(paths, store, options, progress=step)
 

@@ -7,16 +7,16 @@ import sys
 
 import click
 
+from healthqa import config
 from healthqa.cli_common import Context, domain_errors
-from index.writer import DEFAULT_WAIT, SyncReport, rebuild, sync
-from ingest.store import Store
-from search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
-from search.results import Hit, Results
-from search.searcher import Filters, Searcher
 from search.snippets import terminal_safe
 
+DEFAULT_WAIT = config.DEFAULT_WAIT
+# Index writing, evaluation and the searcher (numpy, Whoosh) are imported by the
+# commands that use them, so that each command loads only what it needs.
 
-def _report(report: SyncReport) -> None:
+
+def _report(report) -> None:
     what = "rebuilt" if report.rebuilt else "updated"
     rate = report.added_or_updated / report.seconds if report.seconds else 0
     click.echo(f"index {what}: {report.added_or_updated} added or updated, {report.deleted} deleted, "
@@ -25,6 +25,9 @@ def _report(report: SyncReport) -> None:
 
 def update_index(obj: Context, wait: float = DEFAULT_WAIT) -> None:
     """Bring the index in step with the store (used by ``ingest`` at its end too)."""
+    from index.writer import sync
+    from ingest.store import Store
+
     with Store.open(obj.data_dir, timeout=wait) as store:
         _report(sync(obj.data_dir, store, wait))
 
@@ -49,11 +52,14 @@ def reindex_command(obj: Context, wait: float) -> None:
 
     Searches keep working on the old index until the new one is in place.
     """
+    from index.writer import rebuild
+    from ingest.store import Store
+
     with Store.open(obj.data_dir, timeout=wait) as store:
         _report(rebuild(obj.data_dir, store, wait))
 
 
-def _print_hit(hit: Hit, color: bool) -> None:
+def _print_hit(hit, color: bool) -> None:
     # Everything shown here came from a page: escape sequences in it must not reach the terminal.
     question = terminal_safe(f"{hit.rank}. {hit.question}")
     click.echo(click.style(question, bold=True) if color else question)
@@ -68,7 +74,7 @@ def _print_hit(hit: Hit, color: bool) -> None:
     click.echo(terminal_safe(f"   id: {hit.id}"))
 
 
-def _print_results(results: Results, color: bool) -> None:
+def _print_results(results, color: bool) -> None:
     for note in results.notes:
         click.echo(terminal_safe(f"note: {note}"), err=True)
     if results.corrected_from:
@@ -105,6 +111,8 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
     role, source, type), -excluded, +required, prefix*, fuzzy~.
     """
+    from search.searcher import Filters, Searcher
+
     with Searcher(obj.data_dir) as searcher:
         results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:
@@ -127,6 +135,9 @@ def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: st
     QUERIES: 'qid<TAB>text' lines or the LiveQA queries.tsv layout; QRELS:
     'qid 0 docid grade' lines.
     """
+    from search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
+    from search.searcher import Searcher
+
     with Searcher(obj.data_dir) as searcher:
         means, runs = evaluate(read_queries(queries, form), read_qrels(qrels),
                                lambda text: searcher.ranked_ids(text, 10))

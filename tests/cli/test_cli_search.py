@@ -15,13 +15,13 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner, Result
 
-from healthqa import cli_search
 from healthqa.cli import cli
 from index.store import META_NAME, current_generation
 from index.writer import sync
 from ingest.record import Answer, QAPage
 from ingest.store import Store
 from search import results as results_module
+from search import searcher as searcher_module
 from search.evaluate import measure, read_qrels
 from search.searcher import Searcher
 from search.settings import RankingSettings, SearchSettings
@@ -167,7 +167,8 @@ def test_misspelled_query_gets_a_suggestion(corpus: pathlib.Path, typed: str, su
 def searcher_without_fuzzy(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's searcher, but reading unknown words only as typed: a typo then finds nothing."""
     settings = SearchSettings(ranking=RankingSettings(fuzzy_weight=0.0))
-    monkeypatch.setattr(cli_search, "Searcher", functools.partial(Searcher, settings=settings))
+    # The command imports its Searcher when it runs, from search.searcher.
+    monkeypatch.setattr(searcher_module, "Searcher", functools.partial(Searcher, settings=settings))
 
 
 @pytest.mark.usefixtures("searcher_without_fuzzy")
