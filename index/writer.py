@@ -22,7 +22,7 @@ from whoosh.writing import LockError
 
 from index.schema import ROLE_SEPARATOR, build_schema
 from index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
-from ingest.errors import IndexBusyError, IndexMissingError, StoreBusyError
+from ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
 from ingest.lock import exclusive
 from ingest.record import QAPage
 from ingest.store import Store
@@ -83,6 +83,9 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
         writer = ix.writer(timeout=wait, limitmb=256)
     except LockError:
         raise IndexBusyError("the search index is busy: another process is writing to it") from None
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): check the data "
+                              "directory's permissions and free space") from None
     written = removed = 0
     try:
         for record_id in deleted:
@@ -93,6 +96,10 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
             if progress and written % 1000 == 0:
                 progress(written)
         writer.commit(optimize=False)
+    except OSError as exc:
+        _cancel(writer)
+        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
+                              "before; fix the cause and run 'healthqa index'") from None
     except BaseException:
         _cancel(writer)
         raise

@@ -57,5 +57,9 @@ class IndexBusyError(HealthQAError):
     """Another process is writing to the index."""
 
 
+class IndexWriteError(HealthQAError):
+    """The index could not be written (disk full, permissions); it is left as it was."""
+
+
 class QueryError(HealthQAError):
     """A search query cannot be read."""

@@ -12,12 +12,14 @@ import sys
 from typing import Iterator
 
 import pytest
+from click.testing import CliRunner
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
+from healthqa.cli import cli
 from index.store import current_generation, open_index, read_meta
 from index.writer import LOCK_NAME, document, index_status, rebuild, sync
-from ingest.errors import IndexBusyError
+from ingest.errors import IndexBusyError, IndexWriteError
 from ingest.lock import exclusive
 from ingest.record import Answer, QAPage
 from ingest.store import Store
@@ -215,7 +217,7 @@ def test_failed_commit_leaves_the_index_usable_and_unlocked(data_dir: pathlib.Pa
     sync(str(data_dir), store)
     put(store, page(2, answer="Zinc lozenges may shorten it."))
     monkeypatch.setattr(SegmentWriter, "_commit_toc", disk_full)
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(IndexWriteError, match="No space left on device.*the index is as it was"):
         sync(str(data_dir), store)
     monkeypatch.undo()
     assert_unlocked(data_dir)
@@ -230,9 +232,21 @@ def test_failed_first_build_leaves_nothing_behind(data_dir: pathlib.Path, store:
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     put(store, page(1))
     monkeypatch.setattr(SegmentWriter, "_commit_toc", disk_full)
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(IndexWriteError, match="No space left on device"):
         sync(str(data_dir), store)
     monkeypatch.undo()
     assert sorted(p.name for p in data_dir.iterdir() if p.name.startswith("index")) == [LOCK_NAME]
     assert sync(str(data_dir), store).rebuilt
     assert search_ids(data_dir, "cold") == ["page-1"]
+
+
+def test_a_failed_commit_is_a_one_line_error_in_the_cli(data_dir: pathlib.Path, store: Store,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    put(store, page(1))
+    sync(str(data_dir), store)
+    put(store, page(2))
+    monkeypatch.setattr(SegmentWriter, "_commit_toc", disk_full)
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "index"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot write the search index (No space left on device)")
+    assert "Traceback" not in result.output
