@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
-from typing import Iterator
+import subprocess
+import sys
+from typing import Callable, Iterator
 
 import pytest
 
@@ -36,3 +39,31 @@ def store(tmp_path: pathlib.Path) -> Iterator[Store]:
     """An empty record store in a data directory of its own."""
     with Store.open(str(tmp_path / "data")) as opened:
         yield opened
+
+
+_HOLD_LOCK = """
+import fcntl, sys
+handle = open(sys.argv[1], "a+")
+fcntl.flock(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+@contextlib.contextmanager
+def _lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        yield
+    finally:
+        holder.communicate("release\n", timeout=10)
+
+
+@pytest.fixture
+def lock_held_elsewhere() -> Callable[[pathlib.Path], contextlib.AbstractContextManager[None]]:
+    """``with lock_held_elsewhere(path):`` another process holds the lock file ``path``
+    (as a running ingest or index writer does) until the block ends."""
+    return _lock_held_elsewhere

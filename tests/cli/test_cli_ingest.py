@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import pathlib
 import shutil
@@ -10,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
@@ -216,30 +214,10 @@ def test_healthqa_data_environment_variable_is_honoured(tmp_path: pathlib.Path, 
 
 # -- two ingests at once --------------------------------------------------------------
 
-_HOLD_LOCK = """
-import fcntl, sys, time
-handle = open(sys.argv[1], "a+")
-fcntl.flock(handle, fcntl.LOCK_EX)
-print("locked", flush=True)
-sys.stdin.readline()
-"""
-
-
-@contextlib.contextmanager
-def lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
-    """Another process holds ``lock`` (as a running ingest does) until the block ends."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        yield
-    finally:
-        holder.communicate("release\n", timeout=10)
 
 
 def test_second_ingest_says_another_is_running_and_loses_nothing(data_dir: pathlib.Path,
-                                                                   pages: pathlib.Path) -> None:
+                                                                   pages: pathlib.Path, lock_held_elsewhere) -> None:
     assert ingest(data_dir, str(pages / "seed.txt")).exit_code == 0
     with lock_held_elsewhere(data_dir / "ingest.lock"):
         result = ingest(data_dir, "--wait", "0.5", str(pages))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import pathlib
@@ -10,7 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -345,28 +344,9 @@ def test_empty_index_says_no_results(tmp_path: pathlib.Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "No results.\n")
 
 
-_HOLD_LOCK = """
-import fcntl, sys
-handle = open(sys.argv[1], "a+")
-fcntl.flock(handle, fcntl.LOCK_EX)
-print("locked", flush=True)
-sys.stdin.readline()
-"""
 
 
-@contextlib.contextmanager
-def lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
-    """Another process holds ``lock`` (as a running index writer does) until the block ends."""
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        yield
-    finally:
-        holder.communicate("release\n", timeout=10)
-
-
-def test_index_busy_elsewhere_says_so_and_works_once_free(fresh_corpus: pathlib.Path) -> None:
+def test_index_busy_elsewhere_says_so_and_works_once_free(fresh_corpus: pathlib.Path, lock_held_elsewhere) -> None:
     with Store.open(str(fresh_corpus)) as store:
         with store.transaction():
             store.put(QAPage(id="gout", source="NIDDK", format="medquad", origin="x", topic="Gout",

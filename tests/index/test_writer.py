@@ -3,12 +3,9 @@ and a failed commit that leaves the index as it was."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pathlib
-import subprocess
-import sys
 from typing import Iterator
 
 import pytest
@@ -160,28 +157,9 @@ def test_index_status_without_an_index(data_dir: pathlib.Path, store: Store) -> 
 
 # -- one writer at a time -----------------------------------------------------------------
 
-_HOLD_LOCK = """
-import fcntl, sys
-handle = open(sys.argv[1], "a+")
-fcntl.flock(handle, fcntl.LOCK_EX)
-print("locked", flush=True)
-sys.stdin.readline()
-"""
 
 
-@contextlib.contextmanager
-def lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
-    """Another process holds ``lock`` (as a running index writer does) until the block ends."""
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        yield
-    finally:
-        holder.communicate("release\n", timeout=10)
-
-
-def test_busy_index_says_so_and_sync_works_once_free(data_dir: pathlib.Path, store: Store) -> None:
+def test_busy_index_says_so_and_sync_works_once_free(data_dir: pathlib.Path, store: Store, lock_held_elsewhere) -> None:
     put(store, page(1))
     sync(str(data_dir), store)
     put(store, page(2))
