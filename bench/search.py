@@ -15,7 +15,6 @@ process, and peak RSS. Each figure is the median of ``--runs`` runs.
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
 import resource
 import statistics
