@@ -23,7 +23,7 @@ from ingest.normalise import question_key
 from search.engine import Scorer, WeightedTerm, top_k
 from search.rank import asked_types
 from search.searcher import Searcher
-from search.snippets import _stems
+from search.snippets import stems
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"
@@ -110,7 +110,7 @@ class RelatedFinder:
         """Stems of ``text`` with their counts (stop words out)."""
         counts: Counter = Counter()
         for word in _WORD.findall(text[:4000]):
-            for stem in _stems(self.searcher.analyzer, word):
+            for stem in stems(self.searcher.analyzer, word):
                 counts[stem] += 1
         return counts
 
@@ -193,7 +193,7 @@ class RelatedFinder:
                     source: dict[str, Any] | None) -> Suggestion:
         reasons = []
         shared = [w for w in _WORD.findall(stored["question"])
-                  if not words.keys().isdisjoint(_stems(self.searcher.analyzer, w))]
+                  if not words.keys().isdisjoint(stems(self.searcher.analyzer, w))]
         if shared:
             reasons.append("shared key terms: " + ", ".join(dict.fromkeys(w.lower() for w in shared)))
         topic = stored.get("topic")

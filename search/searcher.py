@@ -114,10 +114,6 @@ class Searcher:
     def analyzer(self):
         return self._analyzer
 
-    @property
-    def speller(self) -> Speller:
-        return self._speller
-
     def stored(self, docnum: int) -> dict[str, Any]:
         """The stored fields of one document."""
         return self._reader.stored_fields(docnum)

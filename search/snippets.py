@@ -87,13 +87,13 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]
     if not heads:
         return []
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
-    return [m.span() for m in pattern.finditer(text) if not terms.isdisjoint(_stems(analyzer, m.group()))]
+    return [m.span() for m in pattern.finditer(text) if not terms.isdisjoint(stems(analyzer, m.group()))]
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
 
 
-def _stems(analyzer, word: str) -> frozenset[str]:
+def stems(analyzer, word: str) -> frozenset[str]:
     """The analysed forms of one word, remembered (the same words recur across answers)."""
     key = (id(analyzer), word)
     found = _STEMS.get(key)
