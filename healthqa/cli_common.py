@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from typing import Any, Callable
 
 import click
 
 from ingest.errors import HealthQAError
+from search.snippets import terminal_safe
 
 
 class Context:
@@ -25,6 +28,38 @@ def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except HealthQAError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Messages quote ids, paths and reasons that may come from pages: no escape sequences.
+            raise click.ClickException(terminal_safe(str(exc))) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a fault the library did not foresee (an I/O error): a message, not a traceback
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(terminal_safe(f"{exc.strerror or exc}{where}")) from None
 
     return wrapper
+
+
+# Characters that JSON may carry raw but a reader of the output must not get raw: C1 controls
+# and line separators (terminals, JavaScript), <, >, & (an HTML page that inlines the JSON),
+# and lone surrogates (a query typed in bytes that are not UTF-8), which cannot even be printed.
+# Outside strings JSON has none of them, so replacing them in the text changes no value.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029<>&\ud800-\udfff]")
+
+
+def json_safe(text: str) -> str:
+    r"""JSON text with the characters above written as ``\uXXXX`` escapes: the same data.
+
+    >>> json_safe('{"q": "<b>\x9b"}')
+    '{"q": "\\u003cb\\u003e\\u009b"}'
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """``data`` as JSON for output: non-ASCII text kept readable, page text never markup."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def one_line(text: str) -> str:
+    """Text from a page or a file name made safe for one line of terminal output."""
+    return terminal_safe(text).replace("\t", " ").replace("\n", " ")

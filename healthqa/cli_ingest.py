@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors
+from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line
 from ingest.store import Store
 
 # The pipeline (parsers, lxml, process pools) is imported by the command that needs it,
@@ -18,17 +18,18 @@ from ingest.store import Store
 
 
 def _show(path: str) -> str:
+    """A path for a person: relative when below here, and safe for a terminal (file names are data)."""
     relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    return one_line(path if relative.startswith("..") else relative)
 
 
 def _print_summary(summary) -> None:
     for path, reason in summary.skipped:
-        click.echo(f"skipped {_show(path)}: {reason}", err=True)
+        click.echo(f"skipped {_show(path)}: {one_line(reason)}", err=True)
     for path, reason in summary.rejected:
-        click.echo(f"rejected {_show(path)}: {reason}", err=True)
+        click.echo(f"rejected {_show(path)}: {one_line(reason)}", err=True)
     for path, warning in summary.warnings:
-        click.echo(f"warning {_show(path)}: {warning}", err=True)
+        click.echo(f"warning {_show(path)}: {one_line(warning)}", err=True)
     click.echo(
         f"{summary.files} files: {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged records"
@@ -112,7 +113,7 @@ def records_list(obj: Context, limit: int) -> None:
             if limit and n >= limit:
                 break
             page = json.loads(data)
-            click.echo(f"{page['id']}\t{len(page['answers'])}\t{page['question']}")
+            click.echo(f"{one_line(page['id'])}\t{len(page['answers'])}\t{one_line(page['question'])}")
 
 
 @records.command("show")
@@ -122,7 +123,7 @@ def records_list(obj: Context, limit: int) -> None:
 def records_show(obj: Context, record_id: str) -> None:
     """Print one record as JSON."""
     with Store.open(obj.data_dir, readonly=True) as store:
-        click.echo(json.dumps(store.get(record_id).to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(store.get(record_id).to_dict()))
 
 
 @records.command("export")
@@ -135,7 +136,7 @@ def records_export(obj: Context, fmt: str, out: Any) -> None:
     """Write every record, one JSON object per line."""
     with Store.open(obj.data_dir, readonly=True) as store:
         for data in store.iter_json():
-            out.write(data + "\n")
+            out.write(json_safe(data) + "\n")
 
 
 @records.command("rejects")
@@ -146,7 +147,7 @@ def records_rejects(obj: Context) -> None:
     with Store.open(obj.data_dir, readonly=True) as store:
         rejects = store.rejects()
     for state in rejects:
-        click.echo(f"{_show(state.path)}\t{state.reason}")
+        click.echo(f"{_show(state.path)}\t{one_line(state.reason or '')}")
     if not rejects:
         click.echo("no rejected files", err=True)
 

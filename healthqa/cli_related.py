@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from healthqa.cli_common import Context, domain_errors
+from healthqa.cli_common import Context, domain_errors, json_text, one_line
 
 
 def _print(suggestions: list, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
-                               for s in suggestions], ensure_ascii=False, indent=2))
+        click.echo(json_text([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
+                              for s in suggestions]))
         return
     if not suggestions:
         click.echo("No related questions found.")
     for n, s in enumerate(suggestions, 1):
         score = "linked" if s.score == float("inf") else f"{s.score:.2f}"
-        click.echo(f"{n}. {s.question}" + ("" if s.resolved else "  (not indexed)"))
-        click.echo(f"   {'topic: ' + s.topic + ' | ' if s.topic else ''}score {score} | {'; '.join(s.reasons)}")
+        # Questions, topics, reasons and ids all come from pages: shown as text, never as escapes.
+        click.echo(f"{n}. {one_line(s.question)}" + ("" if s.resolved else "  (not indexed)"))
+        topic = f"topic: {one_line(s.topic)} | " if s.topic else ""
+        click.echo(f"   {topic}score {score} | {one_line('; '.join(s.reasons))}")
         if s.id:
-            click.echo(f"   id: {s.id}")
+            click.echo(f"   id: {one_line(s.id)}")
 
 
 @click.command("related")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors
+from healthqa.cli_common import Context, domain_errors, json_text
 from search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -116,7 +115,7 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     with Searcher(obj.data_dir) as searcher:
         results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(results.to_dict()))
     else:
         _print_results(results, color=sys.stdout.isatty())
 

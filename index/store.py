@@ -9,6 +9,7 @@ sequence number it is in step with, and how it was built.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,10 +17,9 @@ import time
 from dataclasses import asdict, dataclass
 
 from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError
 
 from index.schema import SCHEMA_VERSION
-from ingest.errors import IndexMissingError, IndexVersionError
+from ingest.errors import IndexMissingError, IndexVersionError, IndexWriteError
 
 META_NAME = "healthqa-index.json"
 LINK_NAME = "index"
@@ -57,11 +57,16 @@ def write_meta(generation: str, meta: IndexMeta) -> None:
     """Write the meta file atomically (write beside, then rename)."""
     path = os.path.join(generation, META_NAME)
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(asdict(meta), handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(asdict(meta), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise _write_error(generation, exc) from None
 
 
 def current_generation(data_dir: str) -> str:
@@ -91,51 +96,62 @@ def open_index(data_dir: str) -> tuple[whoosh_index.Index, IndexMeta]:
         )
     try:
         return whoosh_index.open_dir(generation), meta
-    except (EmptyIndexError, OSError, ValueError) as exc:
-        raise IndexMissingError(f"search index {generation!r} cannot be opened ({exc}): run 'healthqa reindex'") from None
+    except Exception as exc:  # why: Whoosh raises assorted errors (TypeError, EOFError, ...) on damaged files
+        raise IndexMissingError(f"search index {generation!r} cannot be opened ({type(exc).__name__}: {exc}): "
+                                "run 'healthqa reindex'") from None
 
 
 def new_generation(data_dir: str) -> str:
     """Create an empty directory for a new index generation."""
-    os.makedirs(data_dir, exist_ok=True)
     stamp = f"{time.time_ns():x}"
     path = os.path.join(data_dir, f"{LINK_NAME}.{stamp}.{os.getpid()}")
-    os.makedirs(path)
+    try:
+        os.makedirs(path)
+    except OSError as exc:
+        raise _write_error(data_dir, exc) from None
     return path
 
 
-def swap_in(data_dir: str, generation: str, keep: int = 2) -> None:
-    """Point the index link at ``generation`` atomically; drop all but ``keep`` generations.
+def _write_error(where: str, exc: OSError) -> IndexWriteError:
+    return IndexWriteError(f"cannot write the search index in {where!r} ({exc.strerror or exc}): check the data "
+                           "directory's permissions and free space, then run 'healthqa index'")
 
-    The previous generation is kept so that searches that opened it finish normally.
+
+def swap_in(data_dir: str, generation: str, keep: int = 2) -> None:
+    """Point the index link at ``generation`` atomically; drop the generations no search needs.
+
+    With ``keep`` of 2 or more the generation it replaces is kept, so that searches that
+    opened it finish normally. Every other generation goes, including those that were never
+    live: what a rebuild killed before its swap left behind. (Only one process writes the
+    index at a time, so no other generation is being built now.)
     """
     link = link_path(data_dir)
+    previous = os.path.basename(os.path.realpath(link)) if os.path.lexists(link) else None
     tmp = f"{link}.{os.getpid()}.swap"
-    if os.path.lexists(tmp):
-        os.remove(tmp)
-    os.symlink(os.path.basename(generation), tmp)
-    if os.path.isdir(link) and not os.path.islink(link):
-        shutil.rmtree(link)  # a plain directory left by hand: the link replaces it
-    os.replace(tmp, link)
-    _drop_old(data_dir, os.path.basename(generation), keep)
-
-
-def _drop_old(data_dir: str, current: str, keep: int) -> None:
-    prefix = f"{LINK_NAME}."
-    generations = sorted(
-        (n for n in os.listdir(data_dir) if n.startswith(prefix) and os.path.isdir(os.path.join(data_dir, n))
-         and not os.path.islink(os.path.join(data_dir, n))),
-        key=lambda n: _created(data_dir, n),
-    )
-    for name in generations[:-keep] if keep else generations:
-        if name != current:
-            shutil.rmtree(os.path.join(data_dir, name), ignore_errors=True)
-
-
-def _created(data_dir: str, name: str) -> int:
-    """When a generation was made, from the time in its name: a later write into an old
-    generation (a sync, a searcher's cache) must not make it look newer than the current one."""
     try:
-        return int(name.split(".")[1], 16)
-    except (IndexError, ValueError):
-        return int(os.path.getmtime(os.path.join(data_dir, name)) * 1e9)
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        os.symlink(os.path.basename(generation), tmp)
+        if os.path.isdir(link) and not os.path.islink(link):
+            shutil.rmtree(link)  # a plain directory left by hand: the link replaces it
+        os.replace(tmp, link)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise _write_error(data_dir, exc) from None
+    kept = {os.path.basename(generation)} | ({previous} if previous and keep >= 2 else set())
+    _drop_old(data_dir, kept)
+
+
+def _drop_old(data_dir: str, kept: set[str]) -> None:
+    prefix = f"{LINK_NAME}."
+    for name in os.listdir(data_dir):
+        path = os.path.join(data_dir, name)
+        if not name.startswith(prefix) or name in kept:
+            continue
+        if os.path.islink(path):
+            if name.endswith(".swap"):  # the temporary link of a swap that was killed
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+        elif os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)

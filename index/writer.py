@@ -154,16 +154,24 @@ def rebuild(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
 
 def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int], None] | None,
              started: float) -> SyncReport:
-    generation = new_generation(data_dir)
+    try:
+        generation = new_generation(data_dir)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): check the data "
+                              "directory's permissions and free space") from None
     try:
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
         written, _ = _write(ix, store.pages(), (), wait, progress)
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
+        swap_in(data_dir, generation)
+    except OSError as exc:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
+                              "before; fix the cause and run 'healthqa reindex'") from None
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    swap_in(data_dir, generation)
     return SyncReport(written, 0, written, time.monotonic() - started, rebuilt=True)
 
 

@@ -29,11 +29,15 @@ from ingest.html_forum import layout_thread, next_data_thread
 from ingest.html_prune import prune
 from ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
 from ingest.html_tree import PageIndex, Thread, block_text
-from ingest.normalise import clean_optional, clean_unique
+from ingest.normalise import clean_optional, clean_unique, clean_url
 from ingest.record import Answer, QAPage, derive_id
 
 # Browsers stop nesting elements at this depth (Blink); deeper markup is junk or an attack.
 _MAX_DEPTH = 512
+# bs4 spends about a kilobyte and tens of microseconds on every element: a 20 MB page of bare
+# tags would take gigabytes and minutes. Real Q&A pages hold a few thousand elements.
+_MAX_ELEMENTS = 200_000
+_START_TAG = re.compile(r"<[A-Za-z!?]")  # elements, and the declarations and PIs that become nodes too
 # lxml cannot encode lone surrogates; no page needs them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "MedicalWebPage", "MedicalScholarlyArticle",
@@ -71,14 +75,22 @@ def _soup(text: str, origin: str) -> BeautifulSoup:
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty page", origin)
     try:
-        with warnings.catch_warnings():
-            # Short or odd inputs make bs4 warn (looks like a URL / like XML); we read them anyway.
-            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            # Class lists stay strings: splitting every element's classes is a fifth of bs4's time.
-            return BeautifulSoup(prune(_parsable(text)), "lxml", multi_valued_attributes=None)
+        markup = prune(_parsable(text))
+        if not _too_many_elements(markup):
+            with warnings.catch_warnings():
+                # Short or odd inputs make bs4 warn (looks like a URL / like XML); we read them anyway.
+                warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+                warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+                # Class lists stay strings: splitting every element's classes is a fifth of bs4's time.
+                return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
     except Exception as exc:  # why: lxml and bs4 raise assorted errors on hostile bytes
         raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+    raise ParseError(f"more than {_MAX_ELEMENTS:,} elements: too many to read", origin)
+
+
+def _too_many_elements(markup: str) -> bool:
+    """Whether the markup opens more than :data:`_MAX_ELEMENTS` elements (counted in C, cheap test first)."""
+    return markup.count("<") > _MAX_ELEMENTS and _START_TAG.subn("", markup)[1] > _MAX_ELEMENTS
 
 
 def _parsable(text: str) -> str:
@@ -124,7 +136,7 @@ def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None
     question = thread.question or _shown_title(index)
     if not question:
         raise ParseError("no question found", origin)
-    url = url or _absolute(thread.url)
+    url = url or clean_url(thread.url)
     topic = thread.topic or breadcrumb_topic(index, nodes, question)
     return QAPage(
         id=derive_id(question, topic, url),
@@ -200,12 +212,12 @@ def page_url(index: PageIndex) -> str | None:
     for link in index.by_name.get("link", ()):
         rel = link.get("rel") or ""
         if "canonical" in (rel.lower().split() if isinstance(rel, str) else rel):
-            url = _absolute(link.get("href"))
+            url = clean_url(link.get("href"))
             if url:
                 return url
     for meta in index.by_name.get("meta", ()):
         if meta.get("property") == "og:url":
-            url = _absolute(meta.get("content"))
+            url = clean_url(meta.get("content"))
             if url:
                 return _postback_url(index, url) or url
     return None
@@ -216,15 +228,9 @@ def _postback_url(index: PageIndex, section: str) -> str | None:
     for form in index.by_name.get("form", ()):
         action = form.get("action")
         if isinstance(action, str) and str(form.get("method", "")).lower() == "post":
-            own = urljoin(section, action.strip()).split("?", 1)[0]
-            if urlsplit(own).path.startswith(base) and len(urlsplit(own).path) > len(base):
+            own = clean_url(urljoin(section, action.strip()).split("?", 1)[0])
+            if own and urlsplit(own).path.startswith(base) and len(urlsplit(own).path) > len(base):
                 return own
-    return None
-
-
-def _absolute(url: object) -> str | None:
-    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
-        return url.strip()
     return None
 
 

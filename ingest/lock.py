@@ -8,7 +8,19 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from ingest.errors import StoreBusyError
+from ingest.errors import StoreBusyError, StoreError
+
+
+# Lock files this process holds: a forked child (a parse worker) inherits them and must let
+# go of its copy, or the lock outlives a writer that was killed, for as long as the child runs.
+_HELD: set = set()
+
+
+def release_inherited() -> None:
+    """In a forked child: close the copies of the parent's lock files (the parent keeps its lock)."""
+    for handle in list(_HELD):
+        handle.close()
+    _HELD.clear()
 
 
 @contextmanager
@@ -16,10 +28,17 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path``; wait up to ``timeout`` seconds for it.
 
     ``flock`` is released when the process exits, however it exits, so a killed
-    writer never leaves the lock held.
+    writer never leaves the lock held (child processes it forks call
+    :func:`release_inherited`).
     """
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    handle = open(path, "a+")
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        # Unbuffered: closing must never try to flush a write that failed (disk full).
+        handle = open(path, "ab+", buffering=0)
+    except OSError as exc:
+        folder = os.path.dirname(path) or "."
+        raise StoreError(f"cannot write in {folder!r} ({exc.strerror or exc}): check its permissions "
+                         "and free space") from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -30,10 +49,13 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(f"another healthqa {what} is running (lock {path}); waited {timeout:g} s") from None
                 time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        try:  # the holder's pid is for a person to read; the lock is the flock, not the text
+            os.ftruncate(handle.fileno(), 0)
+            handle.write(f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
+        _HELD.add(handle)
         yield
     finally:
+        _HELD.discard(handle)
         handle.close()

@@ -13,7 +13,7 @@ import os
 from lxml import etree
 
 from ingest.errors import ParseError
-from ingest.normalise import clean_line, clean_optional, clean_text, clean_unique
+from ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, clean_url
 from ingest.record import Answer, QAPage
 
 # The judged-answer ids abbreviate one source name.
@@ -93,7 +93,7 @@ class _Doc:
                 self.pairs.append(element)
         self.focus = clean_optional(focus)
         self.synonyms = clean_unique(synonyms)
-        self.url = root.get("url") or None
+        self.url = clean_url(root.get("url"))
 
 
 def _pair_record(doc: _Doc, pair: etree._Element, source: str, origin: str, position: int) -> QAPage | None:

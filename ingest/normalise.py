@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from typing import Callable, Iterable
+from urllib.parse import quote, urlsplit
 
 def _cp1252(code: int) -> str:
     try:
@@ -27,6 +28,8 @@ def _cp1252(code: int) -> str:
 _REPAIR = {code: _cp1252(code) for code in range(0x80, 0xA0)}
 _CONTROLS = {code: None for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 _CONTROLS.update({0x200B: None, 0xFEFF: None, 0xFFFE: None, 0x0D: "\n"})
+# Lone surrogates are no text (JSON's "\ud800" makes one); they cannot even be written as UTF-8.
+_CONTROLS.update({code: None for code in range(0xD800, 0xE000)})
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 
 
@@ -49,7 +52,7 @@ def unescape_entities(text: str) -> str:
 
 
 def strip_controls(text: str) -> str:
-    """Drop control characters (tabs and newlines stay; CR becomes LF)."""
+    """Drop control characters and lone surrogates (tabs and newlines stay; CR becomes LF)."""
     return text.replace("\r\n", "\n").translate(_CONTROLS)
 
 
@@ -143,3 +146,36 @@ def slug(text: str, limit: int = 60) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_only)
     out = "-".join(words)
     return out[:limit].rstrip("-")
+
+
+_URL_ENDS = re.compile(r"^[\s\x00-\x20]+|[\s\x00-\x20]+$")
+_URL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_url(value: object) -> str | None:
+    """An ``http(s)`` URL as a browser reads it, or ``None`` for anything else.
+
+    Spaces and control characters at the ends go, tabs and line breaks inside go
+    (the WHATWG URL standard), and any other control character is percent-encoded:
+    a URL becomes a record's id, which is printed and must stay one clean line.
+
+    >>> clean_url(" https://example.org/a\\nb\\x1b[2J ")
+    'https://example.org/ab%1B[2J'
+    >>> clean_url("javascript:alert(1)") is None
+    True
+    >>> clean_url("https://[not-a-host/") is None
+    True
+    """
+    if not isinstance(value, str):
+        return None
+    url = _URL_ENDS.sub("", value).replace("\t", "").replace("\n", "").replace("\r", "")
+    url = _SURROGATES.sub("", url)
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    url = _URL_CONTROLS.sub(lambda m: quote(m.group(), safe=""), url)
+    try:
+        urlsplit(url).port  # reading the host and port raises for what no browser would open ("http://[x")
+    except ValueError:
+        return None
+    return url

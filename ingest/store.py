@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 from ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from ingest.record import QAPage
@@ -78,14 +79,16 @@ class Store:
         try:
             if not readonly:
                 os.makedirs(data_dir, exist_ok=True)
-            uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-            db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            # Quoted: a '?' or '#' in the folder's name would otherwise end the file name, and the
+            # store would be written beside the data directory instead of inside it.
+            uri = "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")
+            db = _connect(uri, timeout, readonly)
             db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
             if not readonly:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
                 db.executescript(_SCHEMA)
-                cls._check_version(db, path)
+            cls._check_version(db, path, readonly)
         except sqlite3.OperationalError as exc:
             raise _store_error(exc, path) from None
         except sqlite3.DatabaseError as exc:
@@ -95,8 +98,12 @@ class Store:
         return cls(db, path)
 
     @staticmethod
-    def _check_version(db: sqlite3.Connection, path: str) -> None:
+    def _check_version(db: sqlite3.Connection, path: str, readonly: bool = False) -> None:
+        """Check (and on a new store, write) the schema version. Reading it also makes a
+        damaged file say so when the store is opened, not at the first query."""
         row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None and readonly:
+            raise StoreError(f"record store {path!r} was never written: run 'healthqa ingest PATH' first")
         if row is None:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             db.execute("INSERT OR IGNORE INTO meta VALUES ('seq', '0')")
@@ -121,14 +128,26 @@ class Store:
             raise _store_error(exc, self.path) from None
         try:
             yield self
+        except sqlite3.DatabaseError as exc:  # disk full, I/O error, damaged file: say so, not a traceback
+            self._rollback()
+            raise _store_error(exc, self.path) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self._db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self._db.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
             raise _store_error(exc, self.path) from None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction. After some errors (disk full) SQLite has undone it
+        already, and a second ROLLBACK would raise and hide the error that matters."""
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
 
     # -- reading -------------------------------------------------------------------
 
@@ -231,8 +250,27 @@ class Store:
             yield data
 
 
-def _store_error(exc: sqlite3.OperationalError, path: str) -> StoreError:
+def _connect(uri: str, timeout: float, readonly: bool) -> sqlite3.Connection:
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    if readonly:
+        try:
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc):
+                raise
+            # A store in WAL mode in a folder we cannot write (a read-only mount): SQLite cannot
+            # create the shared-memory file beside it. No writer can be at work there either, or
+            # that file would exist: read the file as it stands.
+            db.close()
+            db = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+    return db
+
+
+def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
     text = str(exc)
+    if "unable to open" in text:
+        return StoreError(f"cannot open record store {path!r}: check that the data directory exists and can "
+                          "be written")
     if "locked" in text or "busy" in text:
         return StoreBusyError(f"record store {path!r} is busy: another healthqa process is writing; try again")
     if "readonly" in text or "read-only" in text:

@@ -135,7 +135,8 @@ def _next_is_answer(lines: list[str], i: int) -> bool:
 
 def _head(lines: list[str], origin: str) -> tuple[str | None, str, str | None]:
     """Topic, question and detail from the lines before the answers."""
-    numbered = [(i, clean_line(line)) for i, line in enumerate(lines) if line.strip()]
+    # Blank after cleaning, not before: a line of control characters is no topic.
+    numbered = [(i, line) for i, line in ((i, clean_line(raw)) for i, raw in enumerate(lines)) if line]
     kept = [line for _, line in numbered]
     if not kept:
         raise ParseError("no question found before the answers", origin)
@@ -178,7 +179,8 @@ def _body(lines: list[str]) -> tuple[list[Answer], list[str], bool]:
             indent = indent if indent is not None else raw[: len(raw) - len(raw.lstrip())] or None
             drafts[-1].add(line, blank)
         blank = False
-    answers = [d.answer() for d in drafts if d.paragraphs]
+    # A paragraph of nothing but control characters or entities for them cleans to nothing.
+    answers = [answer for answer in (d.answer() for d in drafts if d.paragraphs) if answer.text]
     return answers, related, disclaimer
 
 

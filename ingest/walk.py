@@ -3,7 +3,8 @@
 Folders are walked recursively in a stable order. Symbolic links are followed only
 when they stay inside the folders given (or ``follow_links`` is set); loops and
 broken links are reported, never followed forever. Hidden entries (``.git``) are
-passed over.
+passed over, and so is the healthqa data directory when it sits inside a folder given
+(``healthqa ingest .`` must not read its own store and index as pages).
 """
 
 from __future__ import annotations
@@ -26,20 +27,29 @@ def _inside(real: str, roots: list[str]) -> bool:
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def iter_entries(paths: Iterable[str], follow_links: bool = False) -> Iterator[Entry]:
-    """Every file under ``paths`` as an :class:`Entry`, absolute, in sorted order."""
+def iter_entries(paths: Iterable[str], follow_links: bool = False, exclude: Iterable[str] = ()) -> Iterator[Entry]:
+    """Every file under ``paths`` as an :class:`Entry`, absolute, in sorted order.
+
+    Folders in ``exclude`` (the data directory) are passed over; a path given inside one
+    is skipped with a reason.
+    """
     paths = [os.path.abspath(p) for p in paths]
     roots = [os.path.realpath(p) for p in paths]
+    excluded = [os.path.realpath(p) for p in exclude]
     for path in paths:
-        if os.path.isdir(path):
-            yield from _walk(path, roots, follow_links)
+        if not _utf8(path):
+            yield Entry(path, _NOT_UTF8, skipped=True)
+        elif _inside(os.path.realpath(path), excluded):
+            yield Entry(path, "inside the healthqa data directory, not read", skipped=True)
+        elif os.path.isdir(path):
+            yield from _walk(path, roots, follow_links, excluded)
         elif os.path.lexists(path):
             yield _file_entry(path, roots, follow_links=True)
         else:
             yield Entry(path, "no such file or folder")
 
 
-def _walk(top: str, roots: list[str], follow_links: bool) -> Iterator[Entry]:
+def _walk(top: str, roots: list[str], follow_links: bool, excluded: list[str]) -> Iterator[Entry]:
     seen: set[str] = set()
     stack = [top]
     while stack:
@@ -59,7 +69,11 @@ def _walk(top: str, roots: list[str], follow_links: bool) -> Iterator[Entry]:
             if name.startswith("."):
                 continue
             path = os.path.join(folder, name)
-            if os.path.isdir(path):
+            if not _utf8(name):
+                yield Entry(path, _NOT_UTF8, skipped=True)
+            elif os.path.isdir(path):
+                if _inside(os.path.realpath(path), excluded):
+                    continue
                 problem = _link_problem(path, roots, follow_links, "folder")
                 if problem:
                     yield Entry(path, problem, skipped=True)
@@ -89,3 +103,16 @@ def _file_entry(path: str, roots: list[str], follow_links: bool) -> Entry:
     if not os.path.isfile(path):
         return Entry(path, "not a regular file", skipped=True)
     return Entry(path)
+
+
+# The store keeps paths as text: a name with bytes that are not UTF-8 cannot be kept.
+_NOT_UTF8 = "name is not valid UTF-8, not read (rename it)"
+
+
+def _utf8(path: str) -> bool:
+    """Whether the name can be kept in the store (undecodable bytes come back as lone surrogates)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -37,6 +37,7 @@ _SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:" + "|".join(FIELD_ALIASE
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
 # Fields holding exact values (not analysed words) that a person may name in any case.
 _EXACT_FIELDS = frozenset({"source", "qtype"})
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates: bytes that were not UTF-8
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,12 @@ class QueryReader:
                                         group=OrGroup.factory(settings.ranking.or_bonus))
         self._parser.add_plugin(FuzzyTermPlugin())
         self._parser.add_plugin(PlusMinusPlugin())
-        self._literal = MultifieldParser(fields, schema, fieldboosts=weights,
-                                         group=OrGroup.factory(settings.ranking.or_bonus))
-        self._literal.remove_plugin_class(__import__("whoosh.qparser", fromlist=["FieldsPlugin"]).FieldsPlugin)
 
     def read(self, text: str) -> tuple[str, list[str]]:
         """Tidy the raw string: length, lone wildcards, quotes, parentheses, field names."""
         notes: list[str] = []
-        text = " ".join(text.split())
+        # Control characters mean nothing in a query and must not reach a message or a terminal.
+        text = " ".join(_CONTROLS.sub(" ", text).split())
         limit = self.settings.max_query_chars
         if len(text) > limit:
             text = text[:limit].rsplit(" ", 1)[0]
@@ -109,7 +108,8 @@ class QueryReader:
         try:
             parsed = self._parser.parse(tidied)
         except Exception:  # Whoosh's parser is lenient; this is the last resort
-            parsed = self._literal.parse(re.sub(r"[^\w\s]", " ", tidied))
+            # Plain words, built without Whoosh's parser: it also fails on words alone ("NOT NOT").
+            parsed = self._plain(re.sub(r"[^\w\s]", " ", tidied))
             notes.append("query syntax not understood: read as plain words")
         parsed = _not_as_exclusion(parsed).accept(lambda node: _exact_case(node, reader))
         parsed = self._bound(parsed, reader, notes)

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.schema import text_analyzer
 from index.store import current_generation, open_index
-from ingest.errors import QueryError
+from ingest.errors import IndexMissingError, QueryError
 from search.columns import Values, cached, from_column, from_postings
 from search.engine import Postings, WeightedTerm, top_k
 from search.matching import match_mask
@@ -63,7 +63,11 @@ class Searcher:
         self.settings = settings
         self._ix, self.meta = open_index(data_dir)
         self._generation = current_generation(data_dir)
-        self._searcher = self._ix.searcher()
+        try:
+            self._searcher = self._ix.searcher()
+        except Exception as exc:  # open_index read only the table of contents; a segment is damaged
+            raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
+                                    f"{exc}): run 'healthqa reindex'") from None
         self._reader = self._searcher.reader()
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()

@@ -18,13 +18,17 @@ _UNSAFE_FOR_TERMINAL = re.compile(
     r"(?:\x1b\[|\x9b)[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# A lone surrogate (a file name that is not UTF-8) cannot be written to a terminal at all.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def terminal_safe(text: str) -> str:
     r"""``text`` with the escape sequences and control characters a page may hold removed.
 
     >>> terminal_safe("Yes\x1b[2J, really\x07")
     'Yes, really'
     """
-    return _UNSAFE_FOR_TERMINAL.sub("", text)
+    return _SURROGATE.sub("\ufffd", _UNSAFE_FOR_TERMINAL.sub("", text))
 
 
 @dataclass(frozen=True)

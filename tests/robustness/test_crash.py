@@ -1,0 +1,59 @@
+"""A few SIGKILLs of ``healthqa ingest``, ``index`` and ``reindex`` while they write.
+
+(An ingest killed while it builds the index at its end is left to ``bench/faults.py``, which
+kills at random moments: the index kills here cover what it writes.)
+
+After each kill: the store opens, holds every record committed before the kill, and every
+file in it is whole; no lock is left held; the index opens with the old or the new records
+(never a mix) and searches work. Then the next run brings everything in line with a run
+that was never killed. ``bench/faults.py`` does this fifty times each, at random moments.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import random
+
+import pytest
+
+from faultkit import (Corpus, IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference,
+                      write_corpus)
+
+PAGES = 420  # two commits of 400 files: a kill can land between them
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("crash")
+
+
+@pytest.fixture(scope="module")
+def corpus(work: pathlib.Path) -> Corpus:
+    return write_corpus(work / "corpus", PAGES)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Corpus, work: pathlib.Path) -> Reference:
+    return make_reference(corpus, work)
+
+
+@pytest.fixture(scope="module")
+def template(corpus: Corpus, work: pathlib.Path) -> IndexTemplate:
+    return make_index_template(corpus, work)
+
+
+def test_ingest_killed_while_storing_records(corpus: Corpus, reference: Reference, work: pathlib.Path) -> None:
+    # Halfway from the first commit to the last: the second batch of 400 files is being stored.
+    delay = (reference.first_commit + reference.store_seconds) / 2
+    trial = ingest_trial(corpus, work / "ingest", reference, delay=delay, rng=random.Random(1))
+    assert trial.problems == []
+    assert trial.killed
+
+
+@pytest.mark.parametrize("command", ["index", "reindex"])
+def test_index_writer_killed_midway(command: str, template: IndexTemplate, work: pathlib.Path) -> None:
+    seconds = template.index_seconds if command == "index" else template.reindex_seconds
+    delay = (template.startup_seconds + seconds) / 2  # past the start-up, in the writing
+    trial = index_trial(command, template, work / command, delay=delay, rng=random.Random(3))
+    assert trial.problems == []
+    assert trial.killed
