@@ -81,7 +81,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="Run only these sections.")
     parser.add_argument("--kills", type=int, default=50, help="SIGKILLs of each of ingest, index, reindex.")
-    parser.add_argument("--pages", type=int, default=1000, help="Pages of the generated corpus for the kills.")
+    parser.add_argument("--pages", type=int, default=900, help="Pages of the generated corpus for the kills.")
     parser.add_argument("--corpus", help="A folder of real pages to kill ingests of, instead of a generated one.")
     parser.add_argument("--queries", type=int, default=500, help="Queries each searcher runs, at least.")
     parser.add_argument("--disk-trials", type=int, default=12, help="Ingests into a too-small disk.")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text
+from healthqa.cli_common import Context, domain_errors, json_text, one_line
 from search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -70,7 +70,7 @@ def _print_hit(hit, color: bool) -> None:
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
-    click.echo(terminal_safe(f"   id: {hit.id}"))
+    click.echo(f"   id: {one_line(hit.id)}")
 
 
 def _print_results(results, color: bool) -> None:

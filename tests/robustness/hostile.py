@@ -129,7 +129,7 @@ def nested_html(draw: st.DrawFn) -> str:
 @st.composite
 def huge_attributes(draw: st.DrawFn) -> str:
     """An element with an enormous attribute value, very many attributes, or a huge class or itemtype."""
-    size = draw(st.sampled_from([10, 1000, 65_536, 200_000, 1_000_000]))
+    size = draw(st.sampled_from([10, 1000, 65_536, 200_000, 500_000]))
     filler = draw(st.sampled_from(["a", "x ", "&amp;", "\"", "'", "<", "é", "\x00", "itemprop ", "http://schema.org/"]))
     kind = draw(st.sampled_from(["value", "many", "class", "itemtype", "href", "name"]))
     body = "<h1>Why?</h1>" + _QUESTION_LD
@@ -238,7 +238,7 @@ TEXT = st.one_of(mutated(TEXT_PAGES), with_controls(TEXT_PAGES), st.text(),
                  st.builds(lambda line, n: "Topic\nWhy?\nAnswers (1)\n" + line * n,
                            st.sampled_from(["• A , Role, answered\n  x\n", "  word word\n", "x" * 1000 + "\n",
                                             "• " + "a," * 500 + " answered\n", "?\n", "\n"]),
-                           st.sampled_from([1, 10, 300, 3000])))
+                           st.sampled_from([1, 10, 100, 1000])))  # up to a megabyte; bigger: bench/faults.py bombs
 MEDQUAD = st.one_of(mutated(MEDQUAD_DOCS), with_controls(MEDQUAD_DOCS), xml_bombs(), st.text())
 DOCUMENT = st.one_of(HTML, TEXT, MEDQUAD)
 
