@@ -47,8 +47,12 @@ if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
     sys.path[0] = str(REPO)
 sys.path.insert(1, str(REPO / "tests" / "robustness"))  # the checks are the tests' own
 
+import envkit  # noqa: E402
 import faultkit  # noqa: E402
-from faultkit import Corpus, Trial  # noqa: E402
+import killkit  # noqa: E402
+import loadkit  # noqa: E402
+from faultkit import Corpus  # noqa: E402
+from killkit import Trial  # noqa: E402
 
 SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs")
 FUZZ_TARGETS = ("decode", "text", "html", "medquad", "document", "bytes", "query", "cli")
@@ -102,7 +106,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _crash(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
     work.mkdir(parents=True)
     corpus = _corpus(work, args)
-    reference = faultkit.make_reference(corpus, work)
+    reference = killkit.make_reference(corpus, work)
     print(f"corpus: {len(reference.files):,} files, {len(reference.records):,} records; a first ingest stores "
           f"them in {reference.store_seconds:.1f} s and builds the index in {reference.index_seconds:.1f} s")
     trials = []
@@ -112,9 +116,9 @@ def _crash(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> 
             delay = rng.uniform(max(0.05, reference.first_commit - 0.3), reference.store_seconds)
         else:
             delay = reference.store_seconds + rng.uniform(0, reference.index_seconds)
-        trials.append(faultkit.ingest_trial(corpus, work / "ingest", reference, delay, rng))
+        trials.append(killkit.ingest_trial(corpus, work / "ingest", reference, delay, rng))
     failed = _report("ingest", trials)
-    template = faultkit.make_index_template(corpus, work)
+    template = killkit.make_index_template(corpus, work)
     print(f"index kills on a store with {len(faultkit.store_questions(template.folder)):,} records, "
           f"{len(template.before.docs):,} indexed before: 'healthqa index' takes {template.index_seconds:.1f} s "
           f"({template.startup_seconds:.1f} s of it starting up), 'healthqa reindex' about "
@@ -123,7 +127,7 @@ def _crash(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> 
         seconds = template.index_seconds if command == "index" else template.reindex_seconds
         # From just before the end of the start-up to the end; every fifth killed reindex is
         # followed by another reindex, to check the generation it left is cleared.
-        trials = [faultkit.index_trial(command, template, work / command,
+        trials = [killkit.index_trial(command, template, work / command,
                                        rng.uniform(template.startup_seconds * 0.8, seconds), rng,
                                        reindex_after=n % 5 == 0)
                   for n in range(args.kills)]
@@ -169,15 +173,17 @@ def _concurrency(work: pathlib.Path, args: argparse.Namespace, rng: random.Rando
     corpus = faultkit.write_corpus(work / "corpus", 600)
     data_dir = work / "data"
     faultkit.run_cli(data_dir, "ingest", str(corpus.root))
-    tally = faultkit.search_while_writing(corpus, data_dir, work, minimum=args.queries, rounds=2)
+    tally = loadkit.search_while_writing(corpus, data_dir, work, minimum=args.queries, rounds=2)
     print(f"searching while writing: {tally.queries:,} queries by 2 processes, {tally.during_writes:,} of them "
           f"while ingest, index and reindex ran (2 rounds); {len(tally.failures)} failed, "
           f"{len(tally.inconsistent)} matched no index state")
     print(f"    index states the results came from (before, after ingest, after reindex, ...): {tally.states_seen}")
     for line in (tally.failures + tally.inconsistent)[:10]:
         print(f"    FAILED: {line}")
-    problems = faultkit.two_ingests_at_once(work / "two-ingests")
-    print(f"two ingests at once: {'the second said another is running (--wait 0) or waited (--wait 60); nothing lost' if not problems else 'FAILED: ' + ' | '.join(problems)}")
+    problems = loadkit.two_ingests_at_once(work / "two-ingests")
+    said = ("the second said another is running (--wait 0) or waited (--wait 60); nothing lost" if not problems
+            else "FAILED: " + " | ".join(problems))
+    print(f"two ingests at once: {said}")
     return len(tally.failures) + len(tally.inconsistent) + len(problems)
 
 
@@ -187,14 +193,14 @@ def _concurrency(work: pathlib.Path, args: argparse.Namespace, rng: random.Rando
 def _env(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
     work.mkdir(parents=True)
     corpus = faultkit.write_corpus(work / "corpus", 600)
-    reference = faultkit.make_reference(corpus, work)
+    reference = killkit.make_reference(corpus, work)
     outcomes: dict[str, int] = {}
     failed = 0
     for n in range(args.disk_trials):
         size = rng.choice((150, 250, 400, 600, 900, 1300, 2000, 3000))
         try:
             outcome = _disk_full_trial(corpus, reference, work / f"disk-{n}", f"{size}k", rng)
-        except faultkit.Unavailable as exc:
+        except envkit.Unavailable as exc:
             print(f"a full disk: skipped ({exc})")
             return 0
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -207,10 +213,10 @@ def _env(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> in
     return failed
 
 
-def _disk_full_trial(corpus: Corpus, reference: faultkit.Reference, data_dir: pathlib.Path, size: str,
+def _disk_full_trial(corpus: Corpus, reference: killkit.Reference, data_dir: pathlib.Path, size: str,
                      rng: random.Random) -> str:
     problems: list[str] = []
-    with faultkit.small_disk(data_dir, size) as resize:
+    with envkit.small_disk(data_dir, size) as resize:
         result = faultkit.run_cli(data_dir, "ingest", str(corpus.root))
         last = (result.stderr.strip().splitlines() or [""])[-1]
         with faultkit.Collect(problems, "after the full disk"):
@@ -255,8 +261,9 @@ def _fuzz(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> i
           f"{'peak MB':>8s}  slowest input")
     for r in results:
         if "inputs" in r:
+            mean = 1000 * r["total_seconds"] / max(1, r["inputs"])
             print(f"{r['target']:9s} {r['inputs']:7,d} {r['accepted']:8,d} {r['rejected']:8,d} {r['max_seconds']:7.2f} "
-                  f"{1000 * r['total_seconds'] / max(1, r['inputs']):8.1f} {r['peak_rss_mb']:8.0f}  {r['slowest'][:70]}")
+                  f"{mean:8.1f} {r['peak_rss_mb']:8.0f}  {r['slowest'][:70]}")
         if r.get("failure"):
             print(f"    FAILED {r['target']}: {r['failure'][:1500]}")
     return sum(1 for r in results if r.get("failure"))
@@ -265,15 +272,15 @@ def _fuzz(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> i
 def _fuzz_worker(target: str, count: int, data_dir: str, limit: float) -> int:
     from hypothesis import HealthCheck, given, settings
 
-    import hostile
+    import contracts
 
     strategy, check = _fuzz_target(target, data_dir)
-    tally = hostile.Tally()
+    tally = contracts.Tally()
 
     @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(strategy)
     def run(value) -> None:
-        tally.timed(limit, lambda: check(value), lambda: hostile.describe(value))
+        tally.timed(limit, lambda: check(value), lambda: contracts.describe(value))
 
     failure = None
     try:
@@ -287,6 +294,7 @@ def _fuzz_worker(target: str, count: int, data_dir: str, limit: float) -> int:
 
 def _fuzz_target(target: str, data_dir: str):
     """The strategy and the check of one fuzz target."""
+    import contracts
     import hostile
     from ingest.decode import decode_bytes
     from ingest.detect import parse_document
@@ -308,13 +316,13 @@ def _fuzz_target(target: str, data_dir: str):
                "medquad": (hostile.MEDQUAD, parse_medquad)}
     if target in parsers:
         strategy, parse = parsers[target]
-        return strategy, lambda text: hostile.check_parser(parse, text)
+        return strategy, lambda text: contracts.check_parser(parse, text)
     if target == "decode":
         return hostile.BYTES, decode
     if target == "document":
-        return hostile.DOCUMENT, lambda text: hostile.check_document(parse_document, text)
+        return hostile.DOCUMENT, lambda text: contracts.check_document(parse_document, text)
     if target == "bytes":
-        return hostile.BYTES, hostile.check_bytes
+        return hostile.BYTES, contracts.check_bytes
     return _search_target(target, data_dir)
 
 
@@ -322,6 +330,7 @@ def _search_target(target: str, data_dir: str):
     from click.testing import CliRunner
     from hypothesis import strategies as st
 
+    import contracts
     import hostile
     from healthqa.cli import cli
     from search.searcher import Searcher
@@ -329,10 +338,10 @@ def _search_target(target: str, data_dir: str):
     if target == "query":
         searcher = Searcher(data_dir)
         inputs = st.tuples(hostile.QUERY, hostile.ROLE, st.sampled_from([1, 1, 1, 2, 40]))
-        return inputs, lambda q: hostile.check_query(searcher, *q)
+        return inputs, lambda q: contracts.check_query(searcher, *q)
     runner = CliRunner()
     inputs = st.tuples(hostile.QUERY, hostile.ROLE, st.booleans())
-    return inputs, lambda q: hostile.check_cli_search(runner, cli, data_dir, *q)
+    return inputs, lambda q: contracts.check_cli_search(runner, cli, data_dir, *q)
 
 
 # -- bombs ----------------------------------------------------------------------------------------------
@@ -368,8 +377,8 @@ def _bomb(kind: str, size: int) -> str:
         return "<html><body>" + "<?x?>" * (size // 5)
     if kind == "declarations":
         return "<html><body>" + "<!x>" * (size // 4)
-    if kind == "attributes":
-        return "<html><body><div " + " ".join(f"a{i}=1" for i in range(size // 9)) + ">Why?</div>"
+    if kind == "attributes":  # names of one width, so that the count fits the size
+        return "<html><body><div " + " ".join(f"a{i:07d}=1" for i in range(size // 12)) + ">Why?</div>"
     if kind == "bare-brackets":
         return "<html><body>" + "<" * size
     if kind == "text-answers":
@@ -381,16 +390,19 @@ def _bomb(kind: str, size: int) -> str:
         return '<?xml version="1.0"?><Document id="1" source="X"><QAPairs>' + pair * (size // len(pair)) + \
             "</QAPairs></Document>"
     item = '{"@type":"Question","name":"W","suggestedAnswer":[{"text":"x"}]}'
-    return '<html><body><script type="application/ld+json">[' + ",".join([item] * (size // len(item))) + \
+    return '<html><body><script type="application/ld+json">[' + ",".join([item] * (size // (len(item) + 1))) + \
         "]</script></body></html>"
 
 
 def _bomb_worker(kind: str, megabytes: float) -> int:
     from ingest.pipeline import DEFAULT_MAX_BYTES, read_and_parse
 
-    size = min(int(megabytes * 1_048_576), DEFAULT_MAX_BYTES) - 64
-    with tempfile.NamedTemporaryFile("w", suffix=".page", delete=False, encoding="utf-8") as handle:
-        handle.write(_bomb(kind, size))
+    size = min(int(megabytes * 1_048_576), DEFAULT_MAX_BYTES) - 1024
+    page = _bomb(kind, size).encode("utf-8")
+    assert len(page) <= DEFAULT_MAX_BYTES, f"the {kind} bomb is {len(page):,} bytes, over the limit"
+    with tempfile.NamedTemporaryFile("wb", suffix=".page", delete=False) as handle:
+        handle.write(page)
+    del page
     try:
         started = time.perf_counter()
         parsed = read_and_parse(handle.name)

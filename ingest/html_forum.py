@@ -103,7 +103,7 @@ def _posts(index: PageIndex, layout: ForumLayout) -> list[_Post]:
         if body is None or id(body) in seen_bodies:
             continue
         seen_bodies.add(id(body))
-        text = clean_text(block_text(body))
+        text = clean_text(block_text(body, skip_classes=frozenset(layout.posts)))
         if text:
             posts.append(_post(element, text, layout))
     return posts

@@ -168,10 +168,12 @@ def role_near(post: Tag) -> str | None:
     return clean_role(shown.get_text(" ")) if shown is not None else None
 
 
-def block_text(root: Tag, bullets: bool = False) -> str:
+def block_text(root: Tag, bullets: bool = False, skip_classes: frozenset[str] = frozenset()) -> str:
     """The text of ``root`` laid out: ``\\n\\n`` between blocks, ``\\n`` at ``<br>``.
 
     With ``bullets`` each list item starts with "• ", as text renderings of pages show them.
+    Elements below ``root`` with one of ``skip_classes`` are left out (a post nested in a post
+    has a text of its own: read with its parent too, nested posts would cost quadratic time).
 
     >>> soup = BeautifulSoup("<div><p>One <b>two</b></p>three<br>four</div>", "lxml")
     >>> block_text(soup.div)
@@ -185,7 +187,7 @@ def block_text(root: Tag, bullets: bool = False) -> str:
         if node is _PARAGRAPH:
             out.append("\n\n")
         elif isinstance(node, Tag):
-            if node.name in _HIDDEN:
+            if node.name in _HIDDEN or (skip_classes and node is not root and has_class(node, skip_classes)):
                 continue
             if node.name == "br":
                 out.append("\n")

@@ -45,7 +45,8 @@ def parse_medquad(text: str, origin: str) -> list[QAPage]:
     """
     root = _parse_xml(text, origin)
     doc = _Doc(root)
-    source = root.get("source") or root.get("corpus") or "MedQuAD"
+    # Cleaned like any text: XML allows C1 control characters in attributes, and the source names ids.
+    source = clean_optional(root.get("source")) or clean_optional(root.get("corpus")) or "MedQuAD"
     pages = []
     for position, pair in enumerate(doc.pairs, start=1):
         page = _pair_record(doc, pair, source, origin, position)

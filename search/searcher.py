@@ -62,7 +62,8 @@ class Searcher:
         self.data_dir = data_dir
         self.settings = settings
         self._ix, self.meta = open_index(data_dir)
-        self._generation = current_generation(data_dir)
+        # The generation opened, not the link read again: a reindex may swap it in between.
+        self._generation = os.path.realpath(self._ix.storage.folder)
         try:
             self._searcher = self._ix.searcher()
         except Exception as exc:  # open_index read only the table of contents; a segment is damaged

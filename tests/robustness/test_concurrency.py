@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import pathlib
 
-from faultkit import run_cli, search_while_writing, two_ingests_at_once, write_corpus
+import pytest
+
+from faultkit import build_index, corpus_records, run_cli, write_corpus
+from index.writer import rebuild
+from ingest.record import Answer, QAPage
+from ingest.store import Store
+from search import searcher as searcher_module
+from search.searcher import Searcher
+from loadkit import search_while_writing, two_ingests_at_once
 
 
 def test_searches_during_ingest_and_reindex_never_fail_and_always_see_one_index(tmp_path: pathlib.Path) -> None:
@@ -27,3 +35,28 @@ def test_searches_during_ingest_and_reindex_never_fail_and_always_see_one_index(
 
 def test_a_second_ingest_waits_or_says_another_is_running_and_nothing_is_lost(tmp_path: pathlib.Path) -> None:
     assert two_ingests_at_once(tmp_path) == []
+
+
+def test_a_searcher_opened_while_a_reindex_swaps_knows_which_index_it_reads(
+        tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = build_index(tmp_path / "data", corpus_records())
+    with Store.open(str(data_dir)) as store:
+        with store.transaction():
+            store.put(QAPage(id="gout", source="NIDDK", format="medquad", origin="x", topic="Gout",
+                             question="What foods trigger gout?", answers=(Answer("Red meat and shellfish."),)))
+
+    def open_then_reindex(path: str):
+        opened = real_open_index(path)
+        with Store.open(path) as store:  # the race, made certain: the swap lands between the two reads
+            rebuild(path, store)
+        return opened
+
+    real_open_index = searcher_module.open_index
+    monkeypatch.setattr(searcher_module, "open_index", open_then_reindex)
+    with Searcher(str(data_dir)) as searcher:
+        # It reads the generation open_index opened (before the swap), so it knows it is stale.
+        assert not searcher.is_current()
+        assert searcher.search("gout").total == 0
+    monkeypatch.undo()
+    with Searcher(str(data_dir)) as searcher:
+        assert searcher.is_current() and searcher.search("gout").total == 1

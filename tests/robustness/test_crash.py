@@ -16,8 +16,8 @@ import random
 
 import pytest
 
-from faultkit import (Corpus, IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference,
-                      write_corpus)
+from faultkit import Corpus, write_corpus
+from killkit import IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference
 
 PAGES = 420  # two commits of 400 files: a kill can land between them
 

@@ -28,8 +28,9 @@ from ingest.errors import IndexMissingError, IndexWriteError
 from ingest.store import Store
 from search.searcher import Searcher
 
-from faultkit import (Corpus, Unavailable, assert_index_matches_store, assert_unlocked, change_corpus, check_store,
-                      index_state, read_only, run_cli, small_disk, store_records, write_corpus)
+from envkit import Unavailable, read_only, small_disk
+from faultkit import (Corpus, assert_index_matches_store, assert_unlocked, change_corpus, check_store, index_state,
+                      run_cli, store_records, write_corpus)
 
 
 def run(data_dir: pathlib.Path, *args: str) -> Result:

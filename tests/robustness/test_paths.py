@@ -183,3 +183,21 @@ def test_nothing_is_written_outside_the_data_directory(tmp_path: pathlib.Path,
         assert store.count() == 4
         assert store.get("../../../outside_0000001_Sec1").url is None  # an id, not a path; only http(s) URLs kept
         assert store.find("https://x.org/../../../../tmp/escape") is not None
+
+
+def test_file_and_folder_names_that_are_not_utf8_are_skipped_with_a_reason(
+        tmp_path: pathlib.Path, pages: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bytes that are not UTF-8 come back from the file system as lone surrogates, which the
+    # store cannot keep as text: before, one such name stopped the whole ingest with a traceback.
+    bad_file = os.fsdecode(bytes(pages) + b"/bad\xff.txt")
+    bad_folder = os.fsdecode(bytes(pages) + b"/dir\xfe")
+    shutil.copy(SEED, bad_file)
+    os.mkdir(bad_folder)
+    shutil.copy(SEED, os.path.join(bad_folder, "inside.txt"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--data-dir", "data", "ingest", "--no-index", str(pages)], color=True)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "3 files: 1 new, 0 updated, 0 unchanged records; 0 files rejected, 2 skipped\n"
+    assert result.stderr.splitlines() == [
+        "skipped pages/bad\ufffd.txt: name is not valid UTF-8, not read (rename it)",
+        "skipped pages/dir\ufffd: name is not valid UTF-8, not read (rename it)"]
