@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from index.bulk import write_documents
 from index.schema import ROLE_SEPARATOR, build_schema
 from index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
 from ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
@@ -76,9 +77,12 @@ def _index_lock(data_dir: str, wait: float) -> Iterator[None]:
         raise IndexBusyError(f"the search index is busy: {exc}") from None
 
 
-def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[str], wait: float,
-           progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Apply updates and deletions in one commit; cancel everything on any failure."""
+@contextmanager
+def _writing(ix: whoosh_index.Index, wait: float, again: str) -> Iterator[object]:
+    """A Whoosh writer, committed when the block ends; cancelled on any failure.
+
+    ``again`` names the command that retries after a failed commit.
+    """
     try:
         writer = ix.writer(timeout=wait, limitmb=256)
     except LockError:
@@ -86,8 +90,23 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
     except OSError as exc:
         raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): check the data "
                               "directory's permissions and free space") from None
-    written = removed = 0
     try:
+        yield writer
+        writer.commit(optimize=False)
+    except OSError as exc:
+        _cancel(writer)
+        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
+                              f"before; fix the cause and run '{again}'") from None
+    except BaseException:
+        _cancel(writer)
+        raise
+
+
+def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[str], wait: float,
+           progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Apply updates and deletions in one commit, a document at a time (Whoosh's writer)."""
+    written = removed = 0
+    with _writing(ix, wait, "healthqa index") as writer:
         for record_id in deleted:
             removed += writer.delete_by_term("id", record_id)
         for page in pages:
@@ -95,15 +114,14 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
             written += 1
             if progress and written % 1000 == 0:
                 progress(written)
-        writer.commit(optimize=False)
-    except OSError as exc:
-        _cancel(writer)
-        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
-                              "before; fix the cause and run 'healthqa index'") from None
-    except BaseException:
-        _cancel(writer)
-        raise
     return written, removed
+
+
+def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write every record into an empty index as one segment, built from arrays (:mod:`index.bulk`)."""
+    with _writing(ix, wait, "healthqa reindex") as writer:
+        return write_documents(writer, (document(page) for page in pages), progress)
 
 
 def _cancel(writer) -> None:
@@ -162,7 +180,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
     try:
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
-        written, _ = _write(ix, store.pages(), (), wait, progress)
+        written = _write_all(ix, store.pages(), wait, progress)
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:

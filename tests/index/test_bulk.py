@@ -1,0 +1,182 @@
+"""The bulk segment writer makes the index Whoosh's own writer makes, read back field by field.
+
+Built both ways from real records: 241 MedQuAD files (so common terms span several posting
+blocks), the real forum pages and the seed page, plus the hand-written search corpus.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from whoosh import index as whoosh_index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.qparser import QueryParser
+
+from index import bulk
+from index.schema import build_schema, role_analyzer, spelling_analyzer, text_analyzer
+from index.terms import FieldTerms, supports
+from index.writer import document
+from ingest.pipeline import Options, ingest
+from ingest.store import Store
+from search.searcher import Searcher
+
+TESTS = pathlib.Path(__file__).resolve().parent.parent
+FOLDERS = [TESTS / "search" / "data" / "relevance" / "medquad", TESTS / "ingest" / "data" / "html",
+           TESTS.parent / "raw"]
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
+    from tests.search.corpus_index import corpus_pages
+
+    with Store.open(str(tmp_path_factory.mktemp("store"))) as store:
+        ingest([str(folder) for folder in FOLDERS], store, Options(workers=1))
+        with store.transaction():
+            for page in corpus_pages():
+                store.put(page)
+        return [document(page) for page in store.pages()]
+
+
+def build(folder: pathlib.Path, schema: Schema, documents: list[dict[str, object]], use_bulk: bool):
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = ix.writer()
+    if use_bulk:
+        bulk.write_documents(writer, documents)
+    else:
+        for fields in documents:
+            writer.add_document(**fields)
+    writer.commit()
+    return whoosh_index.open_dir(str(folder))
+
+
+def snapshot(ix) -> dict[str, object]:
+    """Everything a reader can tell about an index, with posting values decoded."""
+    seen: dict[str, object] = {}
+    with ix.reader() as reader:
+        seen["docs"] = reader.doc_count_all()
+        seen["stored"] = list(reader.all_stored_fields())
+        for name, field in ix.schema.items():
+            if field.column_type:
+                seen[f"column {name}"] = list(reader.column_reader(name))
+            if not field.indexed:
+                continue
+            seen[f"length {name}"] = reader.field_length(name)
+            seen[f"lengths {name}"] = [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]
+            decode = "positions" if isinstance(field.format, Positions) else "frequency"
+            for text in reader.lexicon(name):
+                info = reader.term_info(name, text)
+                matcher = reader.postings(name, text)
+                seen[f"{name}:{text!r}"] = (
+                    info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
+                    info.min_id(), info.max_id(), _postings(matcher, decode))
+    return seen
+
+
+def _postings(matcher, decode: str) -> list[tuple[int, float, object]]:
+    out = []
+    while matcher.is_active():
+        out.append((matcher.id(), matcher.weight(), matcher.value_as(decode)))
+        matcher.next()
+    return out
+
+
+def test_bulk_segment_reads_back_as_whooshs_own(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
+    whoosh_built = snapshot(build(tmp_path / "whoosh", build_schema(), documents, use_bulk=False))
+    bulk_built = snapshot(build(tmp_path / "bulk", build_schema(), documents, use_bulk=True))
+    assert whoosh_built.keys() == bulk_built.keys()
+    for key, expected in whoosh_built.items():
+        assert bulk_built[key] == expected, key
+    multi_block = [key for key, value in bulk_built.items() if ":" in key and len(value[-1]) > bulk.BLOCK]
+    assert len(bulk_built["stored"]) > 800 and multi_block  # real size: terms over several blocks
+
+
+def test_searches_on_a_bulk_index_find_what_whoosh_finds(tmp_path: pathlib.Path,
+                                                         documents: list[dict[str, object]]) -> None:
+    indexes = [build(tmp_path / kind, build_schema(), documents, use_bulk=kind == "bulk") for kind in ("whoosh", "bulk")]
+    for text in ['"heart attack"', '"high blood pressure"', "diabetes AND insulin", "role:Fitness", 'answer:"side effects"']:
+        found = []
+        for ix in indexes:
+            with ix.searcher() as searcher:
+                query = QueryParser("answer", ix.schema).parse(text)
+                found.append([hit["id"] for hit in searcher.search(query, limit=None, sortedby="id")])
+        assert found[0] == found[1] and found[0], text
+
+
+def test_fields_whose_analyzer_is_not_reproduced_go_through_whoosh(tmp_path: pathlib.Path) -> None:
+    schema = Schema(id=ID(stored=True), tags=KEYWORD(lowercase=True, commas=True, scorable=True),
+                    body=TEXT(analyzer=StemmingAnalyzer(), phrase=True))
+    assert not supports(schema["tags"]) and supports(schema["body"])
+    documents = [{"id": str(n), "tags": f"Flu, cold{n % 3}, COUGH", "body": f"Coughing {n} nights. " * (n % 4)}
+                 for n in range(300)]
+    whoosh_built = snapshot(build(tmp_path / "whoosh", schema, documents, use_bulk=False))
+    assert snapshot(build(tmp_path / "bulk", schema, documents, use_bulk=True)) == whoosh_built
+
+
+def test_an_empty_store_builds_an_empty_index(tmp_path: pathlib.Path) -> None:
+    ix = build(tmp_path, build_schema(), [], use_bulk=True)
+    assert ix.doc_count() == 0
+
+
+def test_bulk_writes_only_a_first_segment(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
+    ix = build(tmp_path, build_schema(), documents[:5], use_bulk=True)
+    writer = ix.writer()
+    with pytest.raises(ValueError, match="must be empty"):
+        bulk.write_documents(writer, documents[5:10])
+    writer.cancel()
+
+
+WORDS = st.sampled_from(["The", "cat's", "RUNNING", "3.5", "e.g.", "naïve", "Café", "is", "a", "I", "don't",
+                         "x\u0301", "ﬁne", "İstanbul", "Straße", "über.alles", "_", "..", "—", "β-blocker", "drb1*04", "*", "wild*", "a.*b"])
+TEXTS = st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=4))
+def test_field_terms_are_the_analyzers_tokens_and_positions(values: list[str | None]) -> None:
+    for analyzer in (text_analyzer(), spelling_analyzer(), role_analyzer()):
+        field = TEXT(analyzer=analyzer, phrase=True)
+        terms = FieldTerms(field)
+        for value in values:
+            terms.add(value)
+        tokens = terms.tokens()
+        got = list(zip(tokens.docs.tolist(), [tokens.vocabulary[t] for t in tokens.terms], tokens.positions.tolist()))
+        expected = [(doc, t.text, t.pos) for doc, value in enumerate(values) if value is not None
+                    for t in analyzer(value, positions=True, mode="index") if not t.stopped]
+        assert got == expected
+        assert tokens.lengths.tolist() == [sum(1 for e in expected if e[0] == doc) for doc in range(len(values))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(positions=st.lists(st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=6, unique=True).map(sorted),
+                          min_size=1, max_size=10))
+def test_positions_are_encoded_as_whoosh_decodes_them(positions: list[list[int]]) -> None:
+    freqs = np.array([len(p) for p in positions])
+    flat = np.array([x for p in positions for x in p], dtype=np.int64)
+    starts = np.cumsum(freqs) - freqs
+    values = bulk.positions_values(freqs, flat, starts)
+    assert [Positions().decode_positions(v) for v in values] == positions
+    assert [Positions().decode_frequency(v) for v in values] == freqs.tolist()
+    assert all(pickle.loads(v[4:]) == pickle.loads(Positions().encode(p)[4:]) for v, p in zip(values, positions))
+
+
+def test_a_rebuilt_index_answers_as_before(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
+    from index.writer import rebuild
+
+    data_dir = tmp_path / "data"
+    with Store.open(str(tmp_path / "data")) as store:
+        ingest([str(FOLDERS[0])], store, Options(workers=1))
+        rebuild(str(data_dir), store)
+        with Searcher(str(data_dir)) as searcher:
+            results = searcher.search('"high blood pressure"')
+            assert results.total > 0
+            for hit in results.hits:  # a phrase needs the positions the bulk writer wrote
+                page = store.get(hit.id)
+                text = " ".join([page.question, *(a.text for a in page.answers)]).lower()
+                assert "high blood pressure" in " ".join(text.replace("-", " ").split())
