@@ -13,26 +13,27 @@ Relies on the internals of whoosh-reloaded 2.7.5 (pinned in ``setup.cfg``).
 
 from __future__ import annotations
 
-import pickle
+import itertools
+import multiprocessing
+import os
 import struct
-import zlib
-from typing import Callable, Iterable, Mapping
+import types
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.fields import FieldType, UnknownFieldError
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
+from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
+from index import blocks
 from index.terms import FieldTerms, Filtered, Tokens, supports
+from ingest.lock import worker_start
 
-BLOCK = 128  # postings a block, as Whoosh's codec writes them
-COMPRESSION = 1  # zlib level of posting blocks (Whoosh uses 3; the reader takes any, or none)
-COMPRESS_FROM = 512  # bytes of block data below which compressing saves little and costs a call
 _LENGTH_STEPS = np.array(_length_byte_cache, dtype=np.int64)
-_INT = struct.Struct("!i")
 
 
 def length_bytes(lengths: np.ndarray) -> np.ndarray:
@@ -48,6 +49,10 @@ class _SlowTerms:
         self.postings: list[tuple[bytes, int, float, bytes]] = []
         self.lengths: list[int] = []
 
+    def add_many(self, values: list[object]) -> None:
+        for value in values:
+            self.add(value)
+
     def add(self, value: object) -> None:
         doc, length = len(self.lengths), 0
         if value is not None:
@@ -57,93 +62,215 @@ class _SlowTerms:
         self.lengths.append(length if self._field.scorable else 0)
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """One field ready to write: its lengths, posting file bytes and term table rows."""
+
+    lengths: np.ndarray  # per document
+    data: bytes  # the field's part of the posting file
+    texts: list[bytes]  # terms in order
+    infos: list[tuple]  # each term's W3TermInfo fields, offsets relative to ``data``
+
+
 def write_documents(writer, documents: Iterable[Mapping[str, object]],
-                    progress: Callable[[int], None] | None = None) -> int:
+                    progress: Callable[[int], None] | None = None, workers: int = 2,
+                    forked_fields: Iterable[str] | None = None) -> int:
     """Add ``documents`` to a new, empty Whoosh ``SegmentWriter`` as one segment; returns the count.
 
     The caller commits (``writer.commit()``) or cancels. The writer must belong to an index
-    with no documents: document numbers start at 0.
+    with no documents: document numbers start at 0. Documents are read once, ``BATCH`` at
+    a time. If there is more than one batch (and ``workers`` > 1, and ``fork`` is
+    available) a forked process collects and encodes ``forked_fields`` (by default the
+    field with the most text in the first batch) as the batches come, while this process
+    keeps the stored fields and the other fields.
     """
     if writer.docnum != 0 or writer.segments:
         raise ValueError("write_documents builds a first segment: the index must be empty")
     schema = writer.schema
     names = sorted(schema.names())
-    collectors = _collectors(schema, names)
-    stored = [(name, schema[name]) for name in names if schema[name].stored]
-    columns = [(name, schema[name]) for name in names if schema[name].column_type]
-    known = frozenset(names)
-    perdoc = writer.perdocwriter
+    indexed = [name for name in names if schema[name].indexed]
+    shared: dict[int, Filtered] = {}  # fields with one analyzer share its word table
+    collectors = {name: _collector(schema[name], shared) for name in indexed}
+    perdoc = _PerDocument(writer.perdocwriter, schema, names)
+    forked: _Forked | None = None
     count = 0
-    for count, fields in enumerate(documents, start=1):
-        _add_document(perdoc, schema, known, collectors, stored, columns, fields, count - 1)
-        if progress and count % 1000 == 0:
-            progress(count)
-    for name, collector in collectors.items():
-        if isinstance(collector, FieldTerms):
-            _write_field(writer, name, schema[name], collector.tokens(), count)
-        else:
-            _write_slow_field(writer, name, schema[name], collector, count)
+    try:
+        for batch in _batches(documents, BATCH):
+            if forked is None and count == 0 and len(batch) == BATCH and workers > 1 and \
+                    "fork" in multiprocessing.get_all_start_methods():
+                forked = _Forked(schema, list(forked_fields or [_biggest(batch, indexed)]))
+                for name in forked.names:
+                    del collectors[name]
+            perdoc.add(batch, count)
+            count += len(batch)
+            for name, collector in collectors.items():
+                collector.add_many([fields.get(name) for fields in batch])
+            if forked is not None:
+                forked.send([[fields.get(name) for fields in batch] for name in forked.names])
+            if progress:
+                progress(count)
+        if forked is not None:
+            forked.send(None)  # no more documents: it encodes while this process encodes its own
+        for name, collector in collectors.items():
+            _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
+        if forked is not None:
+            for name, encoded in forked.results().items():
+                _write_encoded(writer, name, schema[name], encoded)
+    finally:
+        if forked is not None:
+            forked.close()
     writer.docnum = count
     writer._added = count > 0
     return count
 
 
-def _collectors(schema, names: list[str]) -> dict[str, FieldTerms | _SlowTerms]:
-    """A term collector for each indexed field; fields with one analyzer share its word table."""
-    collectors: dict[str, FieldTerms | _SlowTerms] = {}
-    shared: dict[int, Filtered] = {}
-    for name in names:
-        field = schema[name]
-        if not field.indexed:
-            continue
-        if supports(field):
-            filtered = shared.setdefault(id(field.analyzer), Filtered(field))
-            collectors[name] = FieldTerms(field, filtered)
-        else:
-            collectors[name] = _SlowTerms(field)
-    return collectors
+BATCH = 2_000  # documents read at a time
+STORED_COMPRESSION = 0
 
 
-def _add_document(perdoc, schema, known: frozenset[str], collectors: dict, stored_fields: list, column_fields: list,
-                  fields: Mapping[str, object], docnum: int) -> None:
-    if not known.issuperset(fields):
-        unknown = sorted(set(fields) - known)
-        raise UnknownFieldError(f"no field named {unknown[0]!r} in {schema}")
-    perdoc.start_doc(docnum)
-    for name, collector in collectors.items():
-        collector.add(fields.get(name))
-    stored = perdoc._storedfields  # what add_field(name, field, value, length) keeps; lengths come at the end
-    for name, field in stored_fields:
-        value = fields.get(name)
-        if value is not None:
-            stored[name] = value
-    for name, field in column_fields:
-        value = fields.get(name)
-        if value is not None:
-            perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
-    perdoc.finish_doc()
+def _batches(documents: Iterable[Mapping[str, object]], size: int) -> Iterator[list[Mapping[str, object]]]:
+    iterator = iter(documents)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
-def _write_lengths(writer, name: str, lengths: np.ndarray) -> np.ndarray:
-    """Record a field's lengths as the per-document writer would; returns them as Whoosh reads them back."""
-    encoded = length_bytes(lengths)
-    total = int(lengths.sum())
+def _biggest(documents: list[Mapping[str, object]], names: list[str]) -> str:
+    """The indexed field with the most text in ``documents``."""
+    return max(names, key=lambda name: sum(len(v) for d in documents if isinstance(v := d.get(name), str)))
+
+
+def _collector(field: FieldType, shared: dict[int, Filtered] | None = None) -> FieldTerms | _SlowTerms:
+    if not supports(field):
+        return _SlowTerms(field)
+    if shared is None:
+        return FieldTerms(field)
+    return FieldTerms(field, shared.setdefault(id(field.analyzer), Filtered(field)))
+
+
+class _PerDocument:
+    """Stored fields and columns, a document at a time, as Whoosh's writer adds them (lengths come later)."""
+
+    def __init__(self, perdoc, schema, names: list[str]):
+        self._perdoc, self._schema, self._known = perdoc, schema, frozenset(names)
+        # Stored fields kept as zlib data without compression (level 0): compressing them took
+        # a seventh of a rebuild, for 16 MB of 37 on MedQuAD; the reader decompresses either.
+        perdoc._colwriters["_stored"]._child._level = STORED_COMPRESSION
+        self._stored = [name for name in names if schema[name].stored]
+        self._columns = [(name, schema[name]) for name in names if schema[name].column_type]
+
+    def add(self, documents: list[Mapping[str, object]], first: int) -> None:
+        perdoc, known = self._perdoc, self._known
+        for docnum, fields in enumerate(documents, start=first):
+            if not known.issuperset(fields):
+                raise UnknownFieldError(f"no field named {sorted(set(fields) - known)[0]!r} in {self._schema}")
+            perdoc.start_doc(docnum)
+            kept = perdoc._storedfields  # what add_field(name, field, value, length) keeps
+            for name in self._stored:
+                if (value := fields.get(name)) is not None:
+                    kept[name] = value
+            for name, field in self._columns:
+                if (value := fields.get(name)) is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+            perdoc.finish_doc()
+
+
+class _Forked:
+    """Fields collected and encoded by a forked process, fed their values a batch at a time."""
+
+    def __init__(self, schema, names: list[str]):
+        self.names = names
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(target=_forked_main, args=(schema, names, theirs, os.getpid()),
+                                         daemon=True)
+        self._process.start()
+        theirs.close()
+
+    def send(self, values: list[list[object]] | None) -> None:
+        """A batch's values of the forked fields, or None after the last batch."""
+        try:
+            self._connection.send(values)
+        except OSError:  # it stopped: it failed, and sent why before it ended
+            self.results()
+            raise RuntimeError(f"the process encoding {', '.join(self.names)} stopped early") from None
+
+    def results(self) -> dict[str, Encoded]:
+        try:
+            result = self._connection.recv()
+        except EOFError:
+            raise RuntimeError(f"the process encoding {', '.join(self.names)} ended without a result "
+                               f"(exit code {self._process.exitcode})") from None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def close(self) -> None:
+        self._connection.close()
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _forked_main(schema, names: list[str], connection, parent: int) -> None:
+    worker_start(parent)
+    try:
+        collectors = {name: _collector(schema[name]) for name in names}
+        while (values := connection.recv()) is not None:
+            for name, field_values in zip(names, values):
+                collectors[name].add_many(field_values)
+        result: object = {name: _encode(schema[name], collectors.pop(name)) for name in names}
+    except EOFError:  # the parent stopped (it failed, and says why)
+        return
+    except Exception as exc:  # reported to the parent, which raises it
+        result = exc
+    try:
+        connection.send(result)
+    except OSError:
+        pass
+
+
+def _encode(field: FieldType, collector: FieldTerms | _SlowTerms) -> Encoded:
+    if isinstance(collector, FieldTerms):
+        tokens = collector.tokens()
+        lengths = tokens.lengths
+        postings, texts = _postings(field, tokens, length_bytes(lengths)) if len(tokens.terms) else (None, [])
+    else:
+        lengths = np.array(collector.lengths, dtype=np.int64)
+        postings, texts = _slow_postings(field, collector, length_bytes(lengths)) if collector.postings else (None, [])
+    if postings is None:
+        return Encoded(lengths, b"", [], [])
+    data, term_at, term_length = blocks.encode(postings)
+    return Encoded(lengths, data, texts, _term_infos(postings, term_at.tolist(), term_length.tolist()))
+
+
+def _write_encoded(writer, name: str, field: FieldType, encoded: Encoded) -> None:
+    """Field lengths as the per-document writer records them, then postings and term table."""
+    total = int(encoded.lengths.sum())
     if total:
         perdoc = writer.perdocwriter
         perdoc._fieldlengths[name] += total
         column_name = _lenfield(name)
         perdoc._create_column(column_name, LENGTHS_COLUMN)
         column = perdoc._get_column(column_name)
-        column._dbfile.write(encoded.tobytes())  # one byte a document, 0 where absent
-        column._count = len(encoded)
-    return encoded
-
-
-def _write_field(writer, name: str, field: FieldType, tokens: Tokens, count: int) -> None:
-    encoded_lengths = _write_lengths(writer, name, tokens.lengths)
-    vocabulary = tokens.vocabulary
-    if not len(tokens.terms):
+        column._dbfile.write(length_bytes(encoded.lengths).tobytes())  # one byte a document, 0 where absent
+        column._count = len(encoded.lengths)
+    if not encoded.texts:
         return
+    fieldwriter = writer.fieldwriter
+    fieldwriter.start_field(name, field)
+    postfile = fieldwriter._postfile
+    base = postfile.tell()
+    postfile.write(encoded.data)
+    pack = _TERM_INFO.pack
+    infos = [pack(*info[:-2], info[-2] + base, info[-1]) for info in encoded.infos]
+    field_id = pack_ushort(fieldwriter._fieldid)
+    _add_to_table(fieldwriter._tindex, [field_id + text for text in encoded.texts], infos)
+    fieldwriter.finish_field()
+
+
+def _postings(field: FieldType, tokens: Tokens, encoded_lengths: np.ndarray) -> tuple[blocks.Field, list[bytes]]:
+    vocabulary = tokens.vocabulary
     rank = np.empty(len(vocabulary), dtype=np.int64)
     by_text = sorted(range(len(vocabulary)), key=vocabulary.__getitem__)  # code point order is UTF-8 order
     rank[by_text] = np.arange(len(vocabulary))
@@ -154,116 +281,45 @@ def _write_field(writer, name: str, field: FieldType, tokens: Tokens, count: int
     starts = np.flatnonzero(first)
     freqs = np.diff(np.append(starts, len(terms)))
     values = _values(field.format, freqs, positions, starts)
-    postings = _Postings(terms[starts], docs[starts], freqs.astype(np.float64), values,
-                         encoded_lengths[docs[starts]] if field.scorable else None)
-    _write_terms(writer, name, field, [vocabulary[i].encode("utf-8") for i in by_text], postings)
+    term_of = terms[starts]
+    term_starts = np.flatnonzero(np.diff(term_of, prepend=-1) != 0)
+    postings = blocks.Field(term_starts, docs[starts], freqs.astype(np.float32),
+                            encoded_lengths[docs[starts]] if field.scorable else np.zeros(len(starts), np.uint8),
+                            **values)
+    return postings, [vocabulary[by_text[t]].encode("utf-8") for t in term_of[term_starts].tolist()]
 
 
-def _write_slow_field(writer, name: str, field: FieldType, collector: _SlowTerms, count: int) -> None:
-    encoded_lengths = _write_lengths(writer, name, np.array(collector.lengths, dtype=np.int64))
-    if not collector.postings:
-        return
+def _slow_postings(field: FieldType, collector: _SlowTerms,
+                   encoded_lengths: np.ndarray) -> tuple[blocks.Field, list[bytes]]:
     collector.postings.sort(key=lambda p: (p[0], p[1]))
-    texts = sorted({p[0] for p in collector.postings})
-    index = {text: i for i, text in enumerate(texts)}
-    terms = np.array([index[p[0]] for p in collector.postings], dtype=np.int64)
+    texts = [p[0] for p in collector.postings]
+    term_starts = np.array([i for i, text in enumerate(texts) if i == 0 or text != texts[i - 1]], dtype=np.int64)
     docs = np.array([p[1] for p in collector.postings], dtype=np.int64)
-    weights = np.array([p[2] for p in collector.postings], dtype=np.float64)
     fixed = field.format.fixed_value_size()
-    values = [p[3] for p in collector.postings] if fixed is None or fixed < 0 else \
-        b"".join(p[3] for p in collector.postings) if fixed > 0 else None
-    postings = _Postings(terms, docs, weights, values, encoded_lengths[docs] if field.scorable else None)
-    _write_terms(writer, name, field, texts, postings)
+    values: dict[str, object] = {}
+    if fixed is None or fixed < 0:
+        values["raw"] = [p[3] for p in collector.postings]
+    elif fixed > 0:  # the frequency format is the one fixed size Whoosh has
+        values["frequencies"] = np.array([struct.unpack("!I", p[3])[0] for p in collector.postings], dtype=np.int64)
+    postings = blocks.Field(term_starts, docs, np.array([p[2] for p in collector.postings], dtype=np.float32),
+                            encoded_lengths[docs] if field.scorable else np.zeros(len(docs), np.uint8), **values)
+    return postings, [texts[i] for i in term_starts.tolist()]
 
 
-class _Postings:
-    """A field's postings sorted by term then document, as parallel arrays."""
-
-    def __init__(self, terms: np.ndarray, docs: np.ndarray, weights: np.ndarray,
-                 values: list[bytes] | bytes | None, length_bytes: np.ndarray | None):
-        self.terms, self.docs, self.weights, self.values = terms, docs, weights, values
-        self.length_bytes = length_bytes if length_bytes is not None else np.zeros(len(docs), dtype=np.uint8)
-
-
-def _values(format_: formats.Format, freqs: np.ndarray, positions: np.ndarray,
-            starts: np.ndarray) -> list[bytes] | bytes | None:
-    """Each posting's encoded value, as the field's format encodes it."""
+def _values(format_: formats.Format, freqs: np.ndarray, positions: np.ndarray, starts: np.ndarray) -> dict:
+    """How each posting's value is encoded, as the field's format encodes it."""
     if type(format_) is formats.Positions:
-        return positions_values(freqs, positions, starts)
+        return {"positions": blocks.Positions(freqs, positions, starts)}
     if type(format_) is formats.Frequency:
-        return freqs.astype(">u4").tobytes()  # pack_uint(freq), fixed size: one string for all
+        return {"frequencies": freqs}
     if type(format_) is formats.Existence:
-        return None
+        return {}
     raise ValueError(f"no bulk encoding for the posting format {type(format_).__name__}")
 
 
-def positions_values(freqs: np.ndarray, positions: np.ndarray, starts: np.ndarray) -> list[bytes]:
-    """``formats.Positions.encode`` of every posting at once.
-
-    A value is the count as an unsigned big-endian int, then a pickle of the list of position
-    gaps. The pickle is built directly: ``PROTO 2, EMPTY_LIST, MARK``, each gap as ``K`` (one
-    byte), ``M`` (two) or ``J`` (four, signed), ``APPENDS, STOP``; ``pickle.loads`` reads it
-    as the same list Whoosh's own encoding gives.
-
-    >>> [value] = positions_values(np.array([3]), np.array([5, 300, 70000]), np.array([0]))
-    >>> value == formats.Positions().encode([5, 300, 70000]) or pickle.loads(value[4:])
-    [5, 295, 69700]
-    """
-    posting_of = np.repeat(np.arange(len(freqs)), freqs)
-    gaps = positions.astype(np.int64).copy()
-    gaps[1:] -= positions[:-1]
-    gaps[starts] = positions[starts]
-    width = np.where(gaps < 256, 2, np.where(gaps < 65536, 3, 5))
-    token_start = np.cumsum(width) - width
-    sizes = 8 + np.add.reduceat(width, starts) + 2 if len(starts) else np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(sizes) - sizes
-    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
-    for k in range(4):
-        out[offsets + k] = (freqs >> (8 * (3 - k))) & 0xFF
-    out[offsets + 4], out[offsets + 5], out[offsets + 6], out[offsets + 7] = 0x80, 0x02, ord("]"), ord("(")
-    at = offsets[posting_of] + 8 + (token_start - token_start[starts][posting_of])
-    out[at] = np.where(width == 2, ord("K"), np.where(width == 3, ord("M"), ord("J")))
-    for k in range(4):
-        wide = width > k + 1
-        out[at[wide] + 1 + k] = (gaps[wide] >> (8 * k)) & 0xFF
-    ends = offsets + sizes
-    out[ends - 2], out[ends - 1] = ord("e"), ord(".")
-    data = out.tobytes()
-    return [data[a:b] for a, b in zip(offsets.tolist(), ends.tolist())]
-
-
-def _write_terms(writer, name: str, field: FieldType, texts: list[bytes], postings: _Postings) -> None:
-    """Write every term's posting blocks and its entry in the term table."""
-    fieldwriter = writer.fieldwriter
-    fieldwriter.start_field(name, field)
-    postfile, field_id = fieldwriter._postfile, pack_ushort(fieldwriter._fieldid)
-    count = len(postings.terms)
-    term_starts = np.flatnonzero(np.diff(postings.terms, prepend=-1) != 0)
-    term_sizes = np.diff(np.append(term_starts, count))
-    index_in_term = np.arange(count) - np.repeat(term_starts, term_sizes)
-    block_starts = np.flatnonzero(index_in_term % BLOCK == 0)
-    encode = _Blocks(postings, block_starts, field.format).encode
-    block_bounds = np.append(np.searchsorted(block_starts, term_starts), len(block_starts)).tolist()
-    base = postfile.tell()
-    parts, offsets, lengths, at = [], [], [], base
-    for t in range(len(term_starts)):
-        first, last = block_bounds[t], block_bounds[t + 1] - 1
-        term = [WHOOSH3_HEADER_MAGIC]
-        for b in range(first, last + 1):
-            term += encode(b, b == last)
-        data = b"".join(term)
-        parts.append(data)
-        offsets.append(at)
-        lengths.append(len(data))
-        at += len(data)
-    postfile.write(b"".join(parts))
-    infos = _term_infos(postings, term_starts, offsets, lengths)
-    _add_to_table(fieldwriter._tindex, [field_id + texts[term] for term in postings.terms[term_starts].tolist()], infos)
-    fieldwriter.finish_field()
-
-
-def _term_infos(postings: _Postings, starts: np.ndarray, offsets: list[int], lengths: list[int]) -> list[bytes]:
-    """Each term's ``W3TermInfo.to_bytes()``: statistics over its postings, then where they are."""
+def _term_infos(postings: blocks.Field, offsets: list[int], lengths: list[int]) -> list[tuple]:
+    """The fields of each term's ``W3TermInfo.to_bytes()``: statistics over its postings, then where they are."""
+    starts = postings.term_starts
     weights = postings.weights.astype(np.float32)
     ends = np.append(starts[1:], len(postings.docs))
     length_bytes = postings.length_bytes
@@ -271,8 +327,7 @@ def _term_infos(postings: _Postings, starts: np.ndarray, offsets: list[int], len
                np.minimum.reduceat(length_bytes, starts).tolist(), np.maximum.reduceat(length_bytes, starts).tolist(),
                np.maximum.reduceat(weights, starts).tolist(), postings.docs[starts].tolist(),
                postings.docs[ends - 1].tolist(), offsets, lengths)
-    pack = _TERM_INFO.pack
-    return [pack(0, *row) for row in zip(*columns)]
+    return [(0, *row) for row in zip(*columns)]
 
 
 _TERM_INFO = struct.Struct(W3TermInfo._struct.format + "qi")  # flags .. max id, then offset and length
@@ -299,48 +354,19 @@ def _add_to_table(table, keys: list[bytes], values: list[bytes]) -> None:
         buckets[h & 255].append((h, position))
     table.index.extend(positions)
     table.lastkey = keys[-1]
+    table._write_hashes = types.MethodType(_write_hashes, table)
 
 
-class _Blocks:
-    """Posting blocks of up to ``BLOCK`` postings, encoded as Whoosh's ``W3PostingsWriter`` writes them."""
-
-    def __init__(self, postings: _Postings, starts: np.ndarray, format_: formats.Format):
-        ends = np.append(starts[1:], len(postings.docs))
-        self.starts, self.ends = starts.tolist(), ends.tolist()
-        gaps = postings.docs.copy()
-        gaps[1:] -= postings.docs[:-1]
-        gaps[starts] = postings.docs[starts]  # each block's ids: the first whole, then gaps
-        self.gaps = gaps.tolist()
-        weights = postings.weights.astype(np.float32)  # Whoosh keeps weights in an array("f")
-        self.weights = weights.tolist()
-        self.max_weight = np.maximum.reduceat(weights, starts).tolist()
-        self.min_weight = np.minimum.reduceat(weights, starts).tolist()
-        self.last_id = postings.docs[ends - 1].tolist()
-        self.min_length = np.minimum.reduceat(postings.length_bytes, starts).tolist()
-        self.max_length = np.maximum.reduceat(postings.length_bytes, starts).tolist()
-        self.values = postings.values
-        fixed = format_.fixed_value_size()
-        self.value_size = fixed if fixed is not None else -1
-
-    def encode(self, b: int, last: bool) -> tuple[bytes, bytes, bytes]:
-        """Block ``b``: its length (negative for a term's last block), info tuple and data."""
-        a, z = self.starts[b], self.ends[b]
-        if self.max_weight[b] == 1.0 and self.min_weight[b] == 1.0:
-            weights = None
-        elif self.max_weight[b] == self.min_weight[b]:
-            weights = self.weights[a]
-        else:
-            weights = tuple(self.weights[a:z])
-        values = self.values
-        if self.value_size < 0:
-            values = tuple(values[a:z])
-        elif self.value_size > 0:
-            values = values[a * self.value_size:z * self.value_size]
-        data = pickle.dumps((tuple(self.gaps[a:z]), weights, values), 2)
-        compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
-        if compression:
-            data = zlib.compress(data, compression)
-        info = pickle.dumps((z - a, self.last_id[b], self.max_weight[b], compression,
-                             self.min_length[b], self.max_length[b]), 2)
-        size = len(info) + len(data)
-        return _INT.pack(-size if last else size), info, data
+def _write_hashes(table) -> None:
+    """``HashWriter._write_hashes`` with one write a bucket instead of one a slot (same bytes)."""
+    dbfile, null = table.dbfile, (0, 0)
+    for entries in table.buckets:
+        numslots = 2 * len(entries)
+        table.directory.append((dbfile.tell(), numslots))
+        hashtable = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while hashtable[slot] != null:
+                slot = (slot + 1) % numslots
+            hashtable[slot] = (hashval, position)
+        dbfile.write(b"".join(itertools.starmap(_POINTER.pack, hashtable)))

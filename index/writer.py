@@ -121,7 +121,8 @@ def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
                progress: Callable[[int], None] | None = None) -> int:
     """Write every record into an empty index as one segment, built from arrays (:mod:`index.bulk`)."""
     with _writing(ix, wait, "healthqa reindex") as writer:
-        return write_documents(writer, (document(page) for page in pages), progress)
+        # The answers hold most of the text: a second process indexes them.
+        return write_documents(writer, (document(page) for page in pages), progress, forked_fields=["answer", "spell"])
 
 
 def _cancel(writer) -> None:

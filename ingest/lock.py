@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -21,6 +22,22 @@ def release_inherited() -> None:
     for handle in list(_HELD):
         handle.close()
     _HELD.clear()
+
+
+def worker_start(parent: int) -> None:
+    """Set up a forked worker: let go of the parent's locks, and end when the parent is gone.
+
+    A worker forked from a writer that is then killed would otherwise hold its lock, and
+    wait for work for ever.
+    """
+    release_inherited()
+    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 @contextmanager

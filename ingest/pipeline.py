@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -21,7 +19,7 @@ from ingest.decode import decode_bytes
 from ingest.detect import parse_document
 from ingest.errors import RejectedInput
 from ingest.fill import AnswerFill
-from ingest.lock import release_inherited
+from ingest.lock import worker_start
 from ingest.record import QAPage
 from ingest.store import Store
 from ingest.walk import Entry, iter_entries
@@ -108,22 +106,6 @@ def _parse_job(job: tuple[str, int, str | None]) -> Parsed:
     return read_and_parse(*job)
 
 
-def _worker_start(parent: int) -> None:
-    """Set up a parse worker: let go of the parent's locks, and end when the parent is gone.
-
-    A worker forked from an ingest that is then killed would otherwise hold the ingest
-    lock, and wait for work for ever.
-    """
-    release_inherited()
-    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
-
-
-def _end_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
 def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
            progress: Callable[[Parsed], None] | None = None) -> Summary:
     """Ingest every file under ``paths`` into ``store`` and say what changed.
@@ -163,7 +145,7 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
         # Chunks amortise the hand-over; small enough that every worker gets several.
         chunksize = max(1, min(64, len(jobs) // (options.workers * 8)))
-        with ProcessPoolExecutor(options.workers, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(options.workers, initializer=worker_start, initargs=(os.getpid(),)) as pool:
             yield from pool.map(_parse_job, jobs, chunksize=chunksize)
     else:
         yield from map(_parse_job, jobs)

@@ -78,8 +78,7 @@ class QAPage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "QAPage":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _PAGE_FIELDS}
         values["answers"] = tuple(Answer(**a) for a in data.get("answers", ()))
         for name in ("synonyms", "related", "warnings"):
             values[name] = tuple(data.get(name, ()))
@@ -92,6 +91,8 @@ class QAPage:
     def from_json(cls, text: str) -> "QAPage":
         return cls.from_dict(json.loads(text))
 
+
+_PAGE_FIELDS = frozenset(f.name for f in fields(QAPage))
 
 # Fields that say where a record came from, not what it says: a page moved to another
 # file, or re-hashed, is the same content.

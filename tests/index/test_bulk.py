@@ -18,7 +18,7 @@ from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 
-from index import bulk
+from index import blocks, bulk
 from index.schema import build_schema, role_analyzer, spelling_analyzer, text_analyzer
 from index.terms import FieldTerms, supports
 from index.writer import document
@@ -93,8 +93,32 @@ def test_bulk_segment_reads_back_as_whooshs_own(tmp_path: pathlib.Path, document
     assert whoosh_built.keys() == bulk_built.keys()
     for key, expected in whoosh_built.items():
         assert bulk_built[key] == expected, key
-    multi_block = [key for key, value in bulk_built.items() if ":" in key and len(value[-1]) > bulk.BLOCK]
+    multi_block = [key for key, value in bulk_built.items() if ":" in key and len(value[-1]) > blocks.BLOCK]
     assert len(bulk_built["stored"]) > 800 and multi_block  # real size: terms over several blocks
+
+
+def test_a_forked_process_encoding_some_fields_makes_the_same_index(
+        tmp_path: pathlib.Path, documents: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "BATCH", 100)  # several batches: the answers go to a second process
+    whoosh_built = snapshot(build(tmp_path / "whoosh", build_schema(), documents, use_bulk=False))
+    folder = tmp_path / "forked"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ix.writer()
+    assert bulk.write_documents(writer, iter(documents), forked_fields=["answer", "spell"]) == len(documents)
+    writer.commit()
+    assert snapshot(whoosh_index.open_dir(str(folder))) == whoosh_built
+
+
+def test_a_failure_in_the_forked_process_is_raised_here(tmp_path: pathlib.Path, documents: list[dict[str, object]],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "BATCH", 100)
+    broken = [dict(fields, answer=12345) if n == 150 else fields for n, fields in enumerate(documents)]
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = ix.writer()
+    with pytest.raises(TypeError):  # a number where text belongs, found by the process reading answers
+        bulk.write_documents(writer, broken, forked_fields=["answer"])
+    writer.cancel()
 
 
 def test_searches_on_a_bulk_index_find_what_whoosh_finds(tmp_path: pathlib.Path,
@@ -160,7 +184,7 @@ def test_positions_are_encoded_as_whoosh_decodes_them(positions: list[list[int]]
     freqs = np.array([len(p) for p in positions])
     flat = np.array([x for p in positions for x in p], dtype=np.int64)
     starts = np.cumsum(freqs) - freqs
-    values = bulk.positions_values(freqs, flat, starts)
+    values = blocks.encode_positions(freqs, flat, starts)
     assert [Positions().decode_positions(v) for v in values] == positions
     assert [Positions().decode_frequency(v) for v in values] == freqs.tolist()
     assert all(pickle.loads(v[4:]) == pickle.loads(Positions().encode(p)[4:]) for v, p in zip(values, positions))
