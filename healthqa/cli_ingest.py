@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from healthqa import config
 from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line
-from ingest.store import Store
+
+# The store (and sqlite3) is imported inside the commands that use it: every command loads
+# this module, and 'healthqa search' must start fast without it.
+if TYPE_CHECKING:
+    from ingest.store import Store
 
 # The pipeline (parsers, lxml, process pools) is imported by the command that needs it,
 # so that other commands start fast.
@@ -71,6 +75,7 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
     )
     with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
+        from ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
             summary = _run(paths, store, options)
     _print_summary(summary)
@@ -108,6 +113,7 @@ def records() -> None:
 @domain_errors
 def records_list(obj: Context, limit: int) -> None:
     """One line per record: id, answer count, question."""
+    from ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         for n, data in enumerate(store.iter_json()):
             if limit and n >= limit:
@@ -122,6 +128,7 @@ def records_list(obj: Context, limit: int) -> None:
 @domain_errors
 def records_show(obj: Context, record_id: str) -> None:
     """Print one record as JSON."""
+    from ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         click.echo(json_text(store.get(record_id).to_dict()))
 
@@ -134,6 +141,7 @@ def records_show(obj: Context, record_id: str) -> None:
 @domain_errors
 def records_export(obj: Context, fmt: str, out: Any) -> None:
     """Write every record, one JSON object per line."""
+    from ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         for data in store.iter_json():
             out.write(json_safe(data) + "\n")
@@ -144,6 +152,7 @@ def records_export(obj: Context, fmt: str, out: Any) -> None:
 @domain_errors
 def records_rejects(obj: Context) -> None:
     """List the files the last ingests rejected, with the reason."""
+    from ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         rejects = store.rejects()
     for state in rejects:

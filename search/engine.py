@@ -10,6 +10,8 @@ weights, times a bonus for matching more of the query's words.
 
 from __future__ import annotations
 
+import itertools
+
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -116,12 +118,18 @@ def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
     """All ids and weights of a leaf matcher, a block at a time where the codec allows."""
     ids: list = []
     weights: list = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block") and not matcher._byteids:
+        # A W3 block's data is (id gaps, weights: None for all 1.0, one float for all, or each);
+        # expanded here at C speed, not through Whoosh's Python generators.
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            if matcher._data is None:
+                matcher._read_data()
+            gaps, block_weights, _ = matcher._data
+            ids.extend(itertools.accumulate(gaps))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.extend(itertools.repeat(1.0 if block_weights is None else block_weights, len(gaps)))
+            else:
+                weights.extend(block_weights)
             matcher._next_block()
     else:  # inlined short postings and other matchers
         while matcher.is_active():

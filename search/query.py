@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cached_property
 from dataclasses import dataclass
 from itertools import islice
 
 from whoosh import query as wq
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from index.schema import TEXT_FIELDS
 from ingest.errors import QueryError
@@ -62,10 +62,19 @@ class QueryReader:
         fields = [f for f in TEXT_FIELDS if weights.get(f, 0) > 0]
         self._weighted_fields = [(f, weights[f]) for f in fields]
         self._analyzer = schema["question"].analyzer
-        self._parser = MultifieldParser(fields, schema, fieldboosts=weights,
-                                        group=OrGroup.factory(settings.ranking.or_bonus))
-        self._parser.add_plugin(FuzzyTermPlugin())
-        self._parser.add_plugin(PlusMinusPlugin())
+        self._schema = schema
+
+    @cached_property
+    def _parser(self):
+        """Whoosh's parser, for queries with syntax (imported when first needed: plain words skip it)."""
+        from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
+
+        weights = self.settings.ranking.weights
+        parser = MultifieldParser([f for f, _ in self._weighted_fields], self._schema, fieldboosts=weights,
+                                  group=OrGroup.factory(self.settings.ranking.or_bonus))
+        parser.add_plugin(FuzzyTermPlugin())
+        parser.add_plugin(PlusMinusPlugin())
+        return parser
 
     def read(self, text: str) -> tuple[str, list[str]]:
         """Tidy the raw string: length, lone wildcards, quotes, parentheses, field names."""

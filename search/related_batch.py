@@ -55,10 +55,11 @@ def _init(data_dir: str) -> None:
     _worker = RelatedFinder(Searcher(data_dir))
 
 
-def _chunk(job: tuple[list[int], int]) -> list[str]:
+def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> list[str]:
     docnums, k = job
-    assert _worker is not None
-    return [_line(_worker, d, k) for d in docnums]
+    finder = finder or _worker
+    assert finder is not None
+    return [_line(finder, d, k) for d in docnums]
 
 
 def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[str]:
@@ -68,9 +69,10 @@ def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[
             for lines in pool.map(_chunk, jobs):
                 yield from lines
     else:
-        _init(data_dir)
-        for job in jobs:
-            yield from _chunk(job)
+        with Searcher(data_dir) as searcher:  # closed after: its files are not left to the garbage collector
+            finder = RelatedFinder(searcher)
+            for job in jobs:
+                yield from _chunk(job, finder)
 
 
 def _write_atomically(path: str, lines: Iterator[str], progress: Callable[[int], None] | None) -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
 
 from index.schema import STOP
 
@@ -51,6 +49,10 @@ class Speller:
             return None
         maxdist = 1 if len(word) <= 4 else 2
         # rapidfuzz compares against the whole vocabulary in C++: milliseconds, not seconds.
+        # Imported here: a query whose words are all indexed never needs it.
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
         near = process.extract(word, self.vocabulary, scorer=DamerauLevenshtein.distance,
                                score_cutoff=maxdist, limit=50)
         best = None

@@ -181,7 +181,7 @@ def test_a_really_full_disk(tmp_path: pathlib.Path, corpus: Corpus, reference: d
         assert store_records(data) == reference
         assert_index_matches_store(data)
 
-        resize("8m")
+        resize(f"{shutil.disk_usage(data).used // 1024 + 4096}k")  # 4 MB free, then filled
         filler = data / "filler"
         with open(filler, "wb") as handle:  # take what space is left
             try:
@@ -308,16 +308,23 @@ def test_damaged_index_table_of_contents_says_run_reindex(data_dir: pathlib.Path
     assert found(data_dir, "rest") > 0
 
 
+def segment_files(data_dir: pathlib.Path) -> list[pathlib.Path]:
+    """The files of the index's segments: one compound ``.seg`` each, or (after a rebuild) separate files."""
+    files = [p for p in pathlib.Path(current_generation(str(data_dir))).glob("MAIN_*.*")]
+    assert files
+    return files
+
+
 @WHOOSH_LEAKS
 def test_damaged_segment_says_run_reindex(data_dir: pathlib.Path, collect_leaks: None) -> None:
-    for segment in pathlib.Path(current_generation(str(data_dir))).glob("*.seg"):
+    for segment in segment_files(data_dir):
         segment.write_bytes(os.urandom(100))
     kind, message = raised(lambda: Searcher(str(data_dir)).close())
     assert kind is IndexMissingError and message.endswith("run 'healthqa reindex'"), (kind, message)
 
 
 def test_damaged_segment_is_a_message_in_the_cli_and_reindex_mends_it(data_dir: pathlib.Path) -> None:
-    for segment in pathlib.Path(current_generation(str(data_dir))).glob("*.seg"):
+    for segment in segment_files(data_dir):
         segment.write_bytes(os.urandom(100))
     result = run_cli(data_dir, "search", "rest")  # a process of its own: Whoosh leaves a file open as it fails
     assert result.returncode == 1 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
