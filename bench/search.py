@@ -29,7 +29,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
     sys.path[0] = str(REPO)
 
-from index.store import current_generation  # noqa: E402
+from index.store import current_generation, open_index  # noqa: E402
 from index.writer import rebuild  # noqa: E402
 from ingest.fill import AnswerFill  # noqa: E402
 from ingest.pipeline import Options, ingest  # noqa: E402
@@ -69,7 +69,9 @@ def bench_build(data_dir: str, runs: int) -> dict[str, float]:
         times.append(report.seconds)
     generation = current_generation(data_dir)
     size = sum(f.stat().st_size for f in pathlib.Path(generation).iterdir()) / 1_048_576
-    segments = len(list(pathlib.Path(generation).glob("*.seg")))
+    ix, _ = open_index(data_dir)
+    with ix.reader() as reader:
+        segments = len(list(reader.leaf_readers()))
     median = statistics.median(times)
     print(f"build: {report.documents} docs, {median:.1f} s (median of {runs}), "
           f"{report.documents / median:.0f} docs/s, index {size:.0f} MB, {segments} segment(s)", flush=True)

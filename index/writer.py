@@ -124,7 +124,7 @@ def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
     # into memory when it opens it, a tenth of a second for MedQuAD in every new process.
     with _writing(ix, wait, "healthqa reindex", compound=False) as writer:
         # The answers hold most of the text: a second process indexes them.
-        return write_documents(writer, (document(page) for page in pages), progress, forked_fields=["answer", "spell"])
+        return write_documents(writer, (document(page) for page in pages), progress, forked_fields=["answer"])
 
 
 def _cancel(writer) -> None:
@@ -159,10 +159,20 @@ def sync(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
         if target == meta.store_seq:
             return SyncReport(0, 0, ix.doc_count(), time.monotonic() - started)
         deleted = store.deleted_since(meta.store_seq)
+        if _rebuild_is_faster(store.count(since=meta.store_seq) + len(deleted), store.count()):
+            return _rebuild(data_dir, store, wait, progress, started)
         written, removed = _write(ix, store.pages(since=meta.store_seq), deleted, wait, progress)
         count = ix.doc_count()
         write_meta(generation, IndexMeta(store_seq=target, built_at=meta.built_at, documents=count))
         return SyncReport(written, removed, count, time.monotonic() - started)
+
+
+REBUILD_FROM = 5_000  # changes from which a sync rebuilds instead, if they are also a fifth of the store
+
+
+def _rebuild_is_faster(changes: int, records: int) -> bool:
+    """Whoosh's writer adds ~400 documents a second, a rebuild ~5,000: many changes go faster rebuilt."""
+    return changes >= REBUILD_FROM and changes * 5 >= records
 
 
 def rebuild(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,

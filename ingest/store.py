@@ -151,8 +151,9 @@ class Store:
 
     # -- reading -------------------------------------------------------------------
 
-    def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    def count(self, since: int = 0) -> int:
+        """Records in the store (changed after sequence number ``since``, if given)."""
+        return self._db.execute("SELECT count(*) FROM pages WHERE seq > ?", (since,)).fetchone()[0]
 
     def get(self, record_id: str) -> QAPage:
         row = self._db.execute("SELECT data FROM pages WHERE id = ?", (record_id,)).fetchone()

@@ -15,6 +15,7 @@ from whoosh.writing import SegmentWriter
 
 from healthqa.cli import cli
 from index.store import current_generation, open_index, read_meta
+from index import writer as writer_module
 from index.writer import LOCK_NAME, document, index_status, rebuild, sync
 from ingest.errors import IndexBusyError, IndexWriteError
 from ingest.lock import exclusive
@@ -139,6 +140,24 @@ def test_a_replaced_store_makes_sync_rebuild(data_dir: pathlib.Path, store: Stor
         report = sync(str(data_dir), fresh)
     assert (report.rebuilt, report.documents) == (True, 1)
     assert indexed(data_dir) == ["page-9"]
+
+
+def test_many_changes_at_once_are_rebuilt_not_written_one_by_one(data_dir: pathlib.Path, store: Store,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "REBUILD_FROM", 4)  # MedQuAD-sized batches, in miniature
+    put(store, *(page(n) for n in range(10)))
+    sync(str(data_dir), store)
+    put(store, page(20), page(21))  # two of twelve: written in place
+    first = current_generation(str(data_dir))
+    assert sync(str(data_dir), store).rebuilt is False and current_generation(str(data_dir)) == first
+    put(store, *(page(n, answer="Zinc lozenges.") for n in range(30, 36)))  # six of eighteen: rebuilt
+    with store.transaction():
+        store.delete(["page-1"])
+    report = sync(str(data_dir), store)
+    assert (report.rebuilt, report.documents) == (True, 17)
+    assert current_generation(str(data_dir)) != first
+    assert indexed(data_dir, "answer", "zinc") == [f"page-{n}" for n in range(30, 36)]
+    assert "page-1" not in indexed(data_dir) and read_meta(current_generation(str(data_dir))).store_seq == store.seq()
 
 
 def test_rebuild_swaps_in_a_new_generation(data_dir: pathlib.Path, store: Store) -> None:
