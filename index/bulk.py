@@ -82,7 +82,8 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
     a time. If there is more than one batch (and ``workers`` > 1, and ``fork`` is
     available) a forked process collects and encodes ``forked_fields`` (by default the
     field with the most text in the first batch) as the batches come, while this process
-    keeps the stored fields and the other fields.
+    writes the stored fields; it does the other fields once every batch is sent, so
+    that the forked process is never kept waiting.
     """
     if writer.docnum != 0 or writer.segments:
         raise ValueError("write_documents builds a first segment: the index must be empty")
@@ -93,6 +94,7 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
     collectors = {name: _collector(schema[name], shared) for name in indexed}
     perdoc = _PerDocument(writer.perdocwriter, schema, names)
     forked: _Forked | None = None
+    values: dict[str, list[object]] = {name: [] for name in collectors}  # of the fields kept here
     count = 0
     try:
         for batch in _batches(documents, BATCH):
@@ -100,18 +102,19 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
                     "fork" in multiprocessing.get_all_start_methods():
                 forked = _Forked(schema, list(forked_fields or [_biggest(batch, indexed)]))
                 for name in forked.names:
-                    del collectors[name]
-            perdoc.add(batch, count)
-            count += len(batch)
-            for name, collector in collectors.items():
-                collector.add_many([fields.get(name) for fields in batch])
+                    del collectors[name], values[name]
             if forked is not None:
                 forked.send([[fields.get(name) for fields in batch] for name in forked.names])
+            perdoc.add(batch, count)
+            count += len(batch)
+            for name, kept in values.items():
+                kept += [fields.get(name) for fields in batch]
             if progress:
                 progress(count)
         if forked is not None:
-            forked.send(None)  # no more documents: it encodes while this process encodes its own
+            forked.send(None)  # no more documents: it encodes while this process does its fields
         for name, collector in collectors.items():
+            collector.add_many(values.pop(name))
             _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
         if forked is not None:
             for name, encoded in forked.results().items():
