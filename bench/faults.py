@@ -115,7 +115,7 @@ def _crash(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> 
             return rng.uniform(max(0.05, reference.first_commit - 0.3), min(upper, reference.store_seconds))
         return rng.uniform(min(upper, reference.store_seconds), upper)
 
-    trials = _until_landed(args.kills, reference.store_seconds + reference.index_seconds, ingest_delay,
+    trials = killkit.until_landed(args.kills, reference.store_seconds + reference.index_seconds, ingest_delay,
                            lambda delay, n: killkit.ingest_trial(corpus, work / "ingest", reference, delay, rng))
     failed = _report("ingest", trials)
     template = killkit.make_index_template(corpus, work)
@@ -128,26 +128,11 @@ def _crash(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> 
         # From just before the end of the start-up to the end; every fifth killed reindex is
         # followed by another reindex, to check the generation it left is cleared.
         lower = template.startup_seconds * 0.8
-        trials = _until_landed(args.kills, seconds, lambda upper: rng.uniform(lower, max(lower, upper)),
+        trials = killkit.until_landed(args.kills, seconds, lambda upper: rng.uniform(lower, max(lower, upper)),
                                lambda delay, n: killkit.index_trial(command, template, work / command, delay, rng,
                                                                     reindex_after=n % 5 == 0))
         failed += _report(command, trials)
     return failed
-
-
-def _until_landed(kills: int, upper: float, delay, trial) -> list[Trial]:
-    """Trials until ``kills`` of them killed a running command (at most four times as many tries).
-
-    A kill that came after the command finished lowers the latest moment tried: the command
-    runs faster than its first timing said.
-    """
-    trials: list[Trial] = []
-    while sum(t.killed for t in trials) < kills and len(trials) < 4 * kills:
-        wait = delay(upper)
-        trials.append(trial(wait, len(trials)))
-        if not trials[-1].killed:
-            upper = min(upper, wait)
-    return trials
 
 
 def _corpus(work: pathlib.Path, args: argparse.Namespace) -> Corpus:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from faultkit import (DB_NAME, Collect, Corpus, IndexState, assert_index_matches_store, assert_searches_work,
                       assert_unlocked, change_corpus, check_store, copy_data_dir, healthqa, index_state,
@@ -228,3 +229,20 @@ def _index_phase(killed: bool, state: IndexState, before: IndexState, expected: 
     if state.generation != before.generation:
         return "new generation swapped in"
     return "committed, meta not yet written" if state.store_seq == before.store_seq else "committed"
+
+
+def until_landed(kills: int, upper: float, delay: Callable[[float], float],
+                 trial: Callable[[float, int], Trial]) -> list[Trial]:
+    """Trials until ``kills`` of them killed a running command (at most four times as many tries).
+
+    ``delay(upper)`` picks when to kill, before ``upper`` seconds. A kill that came after the
+    command had finished lowers ``upper``: the command runs faster than its first timing said
+    (a busy machine makes timings vary).
+    """
+    trials: list[Trial] = []
+    while sum(t.killed for t in trials) < kills and len(trials) < 4 * kills:
+        wait = delay(upper)
+        trials.append(trial(wait, len(trials)))
+        if not trials[-1].killed:
+            upper = min(upper, wait)
+    return trials

@@ -17,7 +17,8 @@ import random
 import pytest
 
 from faultkit import Corpus, write_corpus
-from killkit import IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference
+from killkit import (IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference,
+                     until_landed)
 
 PAGES = 420  # two commits of 400 files: a kill can land between them
 
@@ -43,17 +44,20 @@ def template(corpus: Corpus, work: pathlib.Path) -> IndexTemplate:
 
 
 def test_ingest_killed_while_storing_records(corpus: Corpus, reference: Reference, work: pathlib.Path) -> None:
-    # Halfway from the first commit to the last: the second batch of 400 files is being stored.
-    delay = (reference.first_commit + reference.store_seconds) / 2
-    trial = ingest_trial(corpus, work / "ingest", reference, delay=delay, rng=random.Random(1))
-    assert trial.problems == []
-    assert trial.killed
+    # Halfway from the first commit to the last: the second batch of 400 files is being stored
+    # (earlier again if the ingest ran faster than timed and had ended).
+    trials = until_landed(1, reference.store_seconds, lambda upper: (reference.first_commit + upper) / 2,
+                          lambda delay, _: ingest_trial(corpus, work / "ingest", reference, delay=delay,
+                                                        rng=random.Random(1)))
+    assert [t.problems for t in trials] == [[]] * len(trials)
+    assert trials[-1].killed
 
 
 @pytest.mark.parametrize("command", ["index", "reindex"])
 def test_index_writer_killed_midway(command: str, template: IndexTemplate, work: pathlib.Path) -> None:
     seconds = template.index_seconds if command == "index" else template.reindex_seconds
-    delay = (template.startup_seconds + seconds) / 2  # past the start-up, in the writing
-    trial = index_trial(command, template, work / command, delay=delay, rng=random.Random(3))
-    assert trial.problems == []
-    assert trial.killed
+    trials = until_landed(1, seconds, lambda upper: (template.startup_seconds + upper) / 2,  # in the writing
+                          lambda delay, _: index_trial(command, template, work / command, delay=delay,
+                                                       rng=random.Random(3)))
+    assert [t.problems for t in trials] == [[]] * len(trials)
+    assert trials[-1].killed
