@@ -130,17 +130,26 @@ def check_document(parse_document: Callable[[str, str], tuple[str, list[QAPage]]
     return check_parser(lambda t, o: parse_document(t, o)[1], text)
 
 
-def check_bytes(data: bytes) -> str:
-    """Bytes to records as ``read_and_parse`` goes: decode, detect, parse; only rejections raised."""
+def decoded(data: bytes) -> str | None:
+    """The text of ``data`` as ingest decodes it, or None if it is rejected (with a reason)."""
     from ingest.decode import decode_bytes
-    from ingest.detect import parse_document
 
     try:
         text, encoding = decode_bytes(data, "fuzz.bin")
     except DecodeError as exc:
         assert exc.reason
-        return "undecodable"
+        return None
     assert isinstance(text, str) and encoding
+    return text
+
+
+def check_bytes(data: bytes) -> str:
+    """Bytes to records as ``read_and_parse`` goes: decode, detect, parse; only rejections raised."""
+    from ingest.detect import parse_document
+
+    text = decoded(data)
+    if text is None:
+        return "undecodable"
     return check_parser(lambda t, o: parse_document(t, o)[1], text, "fuzz.bin")
 
 
