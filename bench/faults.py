@@ -53,6 +53,7 @@ import killkit  # noqa: E402
 import loadkit  # noqa: E402
 from faultkit import Corpus  # noqa: E402
 from killkit import Trial  # noqa: E402
+from tests.search.corpus_index import build_index, corpus_pages  # noqa: E402
 
 SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs")
 FUZZ_TARGETS = ("decode", "text", "html", "medquad", "document", "bytes", "query", "cli")
@@ -245,7 +246,7 @@ def _disk_full_trial(corpus: Corpus, reference: killkit.Reference, data_dir: pat
 def _fuzz(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
     work.mkdir(parents=True)
     corpus = faultkit.write_corpus(work / "corpus", 300)
-    data_dir = faultkit.build_index(work / "data", faultkit.corpus_records())
+    data_dir = build_index(work / "data", corpus_pages())
     faultkit.run_cli(data_dir, "ingest", str(corpus.root))  # a vocabulary for prefixes, fuzzy words, suggestions
 
     def one(target: str) -> dict:

@@ -11,6 +11,8 @@ from typing import Callable, Iterator
 import pytest
 
 from ingest.store import Store
+from search.searcher import Searcher
+from tests.search.corpus_index import build_index, corpus_pages
 
 TESTS = pathlib.Path(__file__).resolve().parent
 INGEST_DATA = TESTS / "ingest" / "data"
@@ -67,3 +69,16 @@ def lock_held_elsewhere() -> Callable[[pathlib.Path], contextlib.AbstractContext
     """``with lock_held_elsewhere(path):`` another process holds the lock file ``path``
     (as a running ingest or index writer does) until the block ends."""
     return _lock_held_elsewhere
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A data directory holding the corpus, indexed: for tests that only read it."""
+    return build_index(tmp_path_factory.mktemp("corpus") / "data", corpus_pages())
+
+
+@pytest.fixture(scope="module")
+def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
+    """A searcher over the corpus with the default settings."""
+    with Searcher(str(corpus_dir)) as opened:
+        yield opened

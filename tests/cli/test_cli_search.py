@@ -16,7 +16,6 @@ from click.testing import CliRunner, Result
 
 from healthqa.cli import cli
 from index.store import META_NAME, current_generation
-from index.writer import sync
 from ingest.record import Answer, QAPage
 from ingest.store import Store
 from search import results as results_module
@@ -24,24 +23,9 @@ from search import searcher as searcher_module
 from search.evaluate import measure, read_qrels
 from search.searcher import Searcher
 from search.settings import RankingSettings, SearchSettings
+from tests.search.corpus_index import build_index, corpus_pages
 
 SEARCH_DATA = pathlib.Path(__file__).resolve().parents[1] / "search" / "data"
-
-
-def build_index(data_dir: pathlib.Path, pages: list[QAPage]) -> pathlib.Path:
-    """Store ``pages`` in a record store in ``data_dir`` and index them (as tests/search does)."""
-    with Store.open(str(data_dir)) as store:
-        with store.transaction():
-            for page in pages:
-                store.put(page)
-        sync(str(data_dir), store)
-    return data_dir
-
-
-def corpus_pages() -> list[QAPage]:
-    """The 24 records of the search tests' corpus (see tests/search/corpus_index.py)."""
-    lines = (SEARCH_DATA / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
-    return [QAPage.from_json(line) for line in lines if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -342,8 +326,6 @@ def test_empty_index_says_no_results(tmp_path: pathlib.Path) -> None:
     assert run(tmp_path / "data", "index").exit_code == 0
     result = run(tmp_path / "data", "search", "pneumonia")
     assert (result.exit_code, result.stdout) == (0, "No results.\n")
-
-
 
 
 def test_index_busy_elsewhere_says_so_and_works_once_free(fresh_corpus: pathlib.Path, lock_held_elsewhere) -> None:

@@ -342,28 +342,6 @@ def copy_data_dir(template: pathlib.Path, target: pathlib.Path) -> pathlib.Path:
     return target
 
 
-SEARCH_CORPUS = REPO / "tests" / "search" / "data" / "corpus.jsonl"
-
-
-def corpus_records() -> list[QAPage]:
-    """The 24 hand-written records of the search tests (pneumonia, diabetes, heart attack, roles)."""
-    lines = SEARCH_CORPUS.read_text(encoding="utf-8").splitlines()
-    return [QAPage.from_json(line) for line in lines if line.strip()]
-
-
-def build_index(data_dir: pathlib.Path, pages: list[QAPage]) -> pathlib.Path:
-    """Store ``pages`` in a new record store in ``data_dir`` and index them."""
-    from index.writer import sync
-    from ingest.store import Store
-
-    with Store.open(str(data_dir)) as store:
-        with store.transaction():
-            for page in pages:
-                store.put(page)
-        sync(str(data_dir), store)
-    return data_dir
-
-
 class Collect:
     """``with collect(problems, "what"):`` turns a failed check into a line of ``problems``."""
 

@@ -13,12 +13,13 @@ import pathlib
 
 import pytest
 
-from faultkit import build_index, corpus_records, run_cli, write_corpus
+from faultkit import run_cli, write_corpus
 from index.writer import rebuild
 from ingest.record import Answer, QAPage
 from ingest.store import Store
 from search import searcher as searcher_module
 from search.searcher import Searcher
+from tests.search.corpus_index import build_index, corpus_pages
 from loadkit import search_while_writing, two_ingests_at_once
 
 
@@ -39,7 +40,7 @@ def test_a_second_ingest_waits_or_says_another_is_running_and_nothing_is_lost(tm
 
 def test_a_searcher_opened_while_a_reindex_swaps_knows_which_index_it_reads(
         tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data_dir = build_index(tmp_path / "data", corpus_records())
+    data_dir = build_index(tmp_path / "data", corpus_pages())
     with Store.open(str(data_dir)) as store:
         with store.transaction():
             store.put(QAPage(id="gout", source="NIDDK", format="medquad", origin="x", topic="Gout",

@@ -7,7 +7,6 @@ documented error, every record stays clean, and no input runs past a time limit.
 from __future__ import annotations
 
 import pathlib
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +25,6 @@ from search.searcher import Searcher
 
 import contracts
 import hostile
-from faultkit import build_index, corpus_records
 
 LIMIT = 20.0  # seconds one input may take before it counts as a hang (inputs here take milliseconds)
 FUZZ = settings(max_examples=200, deadline=None, database=None,
@@ -142,17 +140,6 @@ def test_decode_rejects_only_with_a_reason() -> None:
 # -- queries ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    return build_index(tmp_path_factory.mktemp("fuzz-corpus") / "data", corpus_records())
-
-
-@pytest.fixture(scope="module")
-def searcher(corpus: pathlib.Path) -> Iterator[Searcher]:
-    with Searcher(str(corpus)) as opened:
-        yield opened
-
-
 @settings(FUZZ, max_examples=200)
 @given(query=hostile.QUERY, role=hostile.ROLE, page=st.sampled_from([1, 1, 2, 50]))
 def test_query_reader_through_the_searcher(searcher: Searcher, query: str, role: str, page: int) -> None:
@@ -161,8 +148,8 @@ def test_query_reader_through_the_searcher(searcher: Searcher, query: str, role:
 
 @settings(FUZZ, max_examples=100)
 @given(query=hostile.QUERY, role=hostile.ROLE, as_json=st.booleans())
-def test_search_command(corpus: pathlib.Path, query: str, role: str, as_json: bool) -> None:
-    within_limit(lambda: contracts.check_cli_search(CliRunner(), cli, str(corpus), query, role, as_json),
+def test_search_command(corpus_dir: pathlib.Path, query: str, role: str, as_json: bool) -> None:
+    within_limit(lambda: contracts.check_cli_search(CliRunner(), cli, str(corpus_dir), query, role, as_json),
                  query, role, as_json)
 
 
