@@ -299,10 +299,10 @@ def _fuzz_target(target: str, data_dir: str):
     """The strategy and the check of one fuzz target."""
     import contracts
     import hostile
-    from ingest.detect import parse_document
-    from ingest.html import parse_html
-    from ingest.medquad import parse_medquad
-    from ingest.text import parse_text
+    from healthqa.ingest.detect import parse_document
+    from healthqa.ingest.html import parse_html
+    from healthqa.ingest.medquad import parse_medquad
+    from healthqa.ingest.text import parse_text
 
     def decode(data: bytes) -> str:
         return "rejected" if contracts.decoded(data) is None else "accepted"
@@ -328,7 +328,7 @@ def _search_target(target: str, data_dir: str):
     import contracts
     import hostile
     from healthqa.cli import cli
-    from search.searcher import Searcher
+    from healthqa.search.searcher import Searcher
 
     if target == "query":
         searcher = Searcher(data_dir)
@@ -390,7 +390,7 @@ def _bomb(kind: str, size: int) -> str:
 
 
 def _bomb_worker(kind: str, megabytes: float) -> int:
-    from ingest.pipeline import DEFAULT_MAX_BYTES, read_and_parse
+    from healthqa.ingest.pipeline import DEFAULT_MAX_BYTES, read_and_parse
 
     size = min(int(megabytes * 1_048_576), DEFAULT_MAX_BYTES) - 1024
     page = _bomb(kind, size).encode("utf-8")

@@ -34,8 +34,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
     sys.path[0] = str(REPO)
 
-from ingest.pipeline import Options, Summary, ingest  # noqa: E402
-from ingest.store import Store  # noqa: E402
+from healthqa.ingest.pipeline import Options, Summary, ingest  # noqa: E402
+from healthqa.ingest.store import Store  # noqa: E402
 
 DEFAULT_MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
 DEFAULT_HTML = REPO.parent / "shared" / "data" / "realpages-dev"
@@ -121,7 +121,7 @@ def copy_pages(source: pathlib.Path, target: pathlib.Path, copies: int) -> int:
 def bench_html(folder: pathlib.Path, copies: int) -> Run:
     """Real forum pages, repeated ``copies`` times so the rate is measurable."""
     name = f"real HTML pages x{copies}"
-    if importlib.util.find_spec("ingest.html") is None:
+    if importlib.util.find_spec("healthqa.ingest.html") is None:
         return Run(name, error="FAILED: the HTML parser (ingest/html.py) is not there yet")
     if not folder.is_dir() or not any(folder.glob("*.html")):
         return Run(name, error=f"FAILED: no *.html pages in {folder}")

@@ -17,9 +17,9 @@ import statistics
 import tempfile
 import time
 
-from index.schema import STOP
-from ingest.store import Store
-from search.evaluate import read_queries
+from healthqa.index.schema import STOP
+from healthqa.ingest.store import Store
+from healthqa.search.evaluate import read_queries
 
 _WORD = re.compile(r"[A-Za-z0-9]{2,}")
 

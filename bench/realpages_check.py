@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bs4 import BeautifulSoup  # noqa: E402
 
-from ingest.errors import RejectedInput  # noqa: E402
-from ingest.html import parse_html  # noqa: E402
-from ingest.html_prune import prune  # noqa: E402
-from ingest.record import QAPage  # noqa: E402
+from healthqa.ingest.errors import RejectedInput  # noqa: E402
+from healthqa.ingest.html import parse_html  # noqa: E402
+from healthqa.ingest.html_prune import prune  # noqa: E402
+from healthqa.ingest.record import QAPage  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 _DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "realpages-dev"

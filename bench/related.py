@@ -27,10 +27,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
     sys.path[0] = str(REPO)
 
-from search.evaluate import read_qrels, read_queries  # noqa: E402
-from search.related import RelatedFinder  # noqa: E402
-from search.searcher import Searcher  # noqa: E402
-from search.settings import RelatedSettings, SearchSettings  # noqa: E402
+from healthqa.search.evaluate import read_qrels, read_queries  # noqa: E402
+from healthqa.search.related import RelatedFinder  # noqa: E402
+from healthqa.search.searcher import Searcher  # noqa: E402
+from healthqa.search.settings import RelatedSettings, SearchSettings  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 

@@ -16,9 +16,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [os.path.dirname(HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 
-from search.evaluate import MEASURES, evaluate, read_qrels, read_queries  # noqa: E402
-from search.searcher import Searcher  # noqa: E402
-from search.settings import RankingSettings, SearchSettings  # noqa: E402
+from healthqa.search.evaluate import MEASURES, evaluate, read_qrels, read_queries  # noqa: E402
+from healthqa.search.searcher import Searcher  # noqa: E402
+from healthqa.search.settings import RankingSettings, SearchSettings  # noqa: E402
 
 DEV = os.path.join(HERE, "..", "..", "shared", "data", "liveqa-med-dev")
 

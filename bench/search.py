@@ -30,13 +30,13 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
     sys.path[0] = str(REPO)
 
-from index.store import current_generation, open_index  # noqa: E402
-from index.writer import rebuild  # noqa: E402
-from ingest.fill import AnswerFill  # noqa: E402
-from ingest.pipeline import Options, ingest  # noqa: E402
-from ingest.store import Store  # noqa: E402
-from search.evaluate import read_queries  # noqa: E402
-from search.searcher import Searcher  # noqa: E402
+from healthqa.index.store import current_generation, open_index  # noqa: E402
+from healthqa.index.writer import rebuild  # noqa: E402
+from healthqa.ingest.fill import AnswerFill  # noqa: E402
+from healthqa.ingest.pipeline import Options, ingest  # noqa: E402
+from healthqa.ingest.store import Store  # noqa: E402
+from healthqa.search.evaluate import read_queries  # noqa: E402
+from healthqa.search.searcher import Searcher  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 FORMS = ("paraphrase", "subject+message")

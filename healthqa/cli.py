@@ -1,6 +1,6 @@
 """The ``healthqa`` command: a thin shell that parses options and calls the library.
 
-Domain errors (:class:`ingest.errors.HealthQAError`) become one-line messages and
+Domain errors (:class:`healthqa.ingest.errors.HealthQAError`) become one-line messages and
 exit status 1; usage errors exit 2 (click's rule).
 """
 

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import click
 
-from ingest.errors import HealthQAError
-from search.snippets import terminal_safe
+from healthqa.ingest.errors import HealthQAError
+from healthqa.search.snippets import terminal_safe
 
 
 class Context:

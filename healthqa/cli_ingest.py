@@ -15,7 +15,7 @@ from healthqa.cli_common import Context, domain_errors, json_safe, json_text, on
 # The store (and sqlite3) is imported inside the commands that use it: every command loads
 # this module, and 'healthqa search' must start fast without it.
 if TYPE_CHECKING:
-    from ingest.store import Store
+    from healthqa.ingest.store import Store
 
 # The pipeline (parsers, lxml, process pools) is imported by the command that needs it,
 # so that other commands start fast.
@@ -66,16 +66,16 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     content. Unchanged files are skipped; changed pages are updated in place. Exit
     status: 0 when every file ingested or was unchanged, 1 when some were rejected.
     """
-    from ingest.fill import AnswerFill
-    from ingest.lock import exclusive
-    from ingest.pipeline import Options
+    from healthqa.ingest.fill import AnswerFill
+    from healthqa.ingest.lock import exclusive
+    from healthqa.ingest.pipeline import Options
 
     options = Options(
         max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
     )
     with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
-        from ingest.store import Store
+        from healthqa.ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
             summary = _run(paths, store, options)
     _print_summary(summary)
@@ -86,7 +86,7 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
 
 
 def _run(paths: tuple[str, ...], store: Store, options):
-    from ingest.pipeline import ingest
+    from healthqa.ingest.pipeline import ingest
 
     if not sys.stderr.isatty():
         return ingest(paths, store, options)
@@ -113,7 +113,7 @@ def records() -> None:
 @domain_errors
 def records_list(obj: Context, limit: int) -> None:
     """One line per record: id, answer count, question."""
-    from ingest.store import Store
+    from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         for n, data in enumerate(store.iter_json()):
             if limit and n >= limit:
@@ -128,7 +128,7 @@ def records_list(obj: Context, limit: int) -> None:
 @domain_errors
 def records_show(obj: Context, record_id: str) -> None:
     """Print one record as JSON."""
-    from ingest.store import Store
+    from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         click.echo(json_text(store.get(record_id).to_dict()))
 
@@ -141,7 +141,7 @@ def records_show(obj: Context, record_id: str) -> None:
 @domain_errors
 def records_export(obj: Context, fmt: str, out: Any) -> None:
     """Write every record, one JSON object per line."""
-    from ingest.store import Store
+    from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         for data in store.iter_json():
             out.write(json_safe(data) + "\n")
@@ -152,7 +152,7 @@ def records_export(obj: Context, fmt: str, out: Any) -> None:
 @domain_errors
 def records_rejects(obj: Context) -> None:
     """List the files the last ingests rejected, with the reason."""
-    from ingest.store import Store
+    from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         rejects = store.rejects()
     for state in rejects:

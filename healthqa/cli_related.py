@@ -56,8 +56,8 @@ def related_command(obj: Context, record_id: str | None, question: str | None, k
     elif stale_file or update_file:
         _freshness(obj, stale_file, update_file, workers)
     else:
-        from search.related import RelatedFinder
-        from search.searcher import Searcher
+        from healthqa.search.related import RelatedFinder
+        from healthqa.search.searcher import Searcher
 
         with Searcher(obj.data_dir) as searcher:
             if searcher.doc_count == 0:
@@ -69,7 +69,7 @@ def related_command(obj: Context, record_id: str | None, question: str | None, k
 
 
 def _precompute(obj: Context, out: str | None, k: int, workers: int) -> None:
-    from search.related_batch import precompute
+    from healthqa.search.related_batch import precompute
 
     if not out:
         raise click.UsageError("--all needs --out FILE")
@@ -83,7 +83,7 @@ def _precompute(obj: Context, out: str | None, k: int, workers: int) -> None:
 
 
 def _freshness(obj: Context, stale_file: str | None, update_file: str | None, workers: int) -> None:
-    from search.related_batch import stale, update
+    from healthqa.search.related_batch import stale, update
 
     if update_file:
         report = update(obj.data_dir, update_file, workers)

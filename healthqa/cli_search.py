@@ -8,7 +8,7 @@ import click
 
 from healthqa import config
 from healthqa.cli_common import Context, domain_errors, json_text, one_line
-from search.snippets import terminal_safe
+from healthqa.search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
 # Index writing, evaluation and the searcher (numpy, Whoosh) are imported by the
@@ -24,8 +24,8 @@ def _report(report) -> None:
 
 def update_index(obj: Context, wait: float = DEFAULT_WAIT) -> None:
     """Bring the index in step with the store (used by ``ingest`` at its end too)."""
-    from index.writer import sync
-    from ingest.store import Store
+    from healthqa.index.writer import sync
+    from healthqa.ingest.store import Store
 
     with Store.open(obj.data_dir, timeout=wait) as store:
         _report(sync(obj.data_dir, store, wait))
@@ -51,8 +51,8 @@ def reindex_command(obj: Context, wait: float) -> None:
 
     Searches keep working on the old index until the new one is in place.
     """
-    from index.writer import rebuild
-    from ingest.store import Store
+    from healthqa.index.writer import rebuild
+    from healthqa.ingest.store import Store
 
     with Store.open(obj.data_dir, timeout=wait) as store:
         _report(rebuild(obj.data_dir, store, wait))
@@ -110,7 +110,7 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
     role, source, type), -excluded, +required, prefix*, fuzzy~.
     """
-    from search.searcher import Filters, Searcher
+    from healthqa.search.searcher import Filters, Searcher
 
     with Searcher(obj.data_dir) as searcher:
         results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
@@ -134,8 +134,8 @@ def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: st
     QUERIES: 'qid<TAB>text' lines or the LiveQA queries.tsv layout; QRELS:
     'qid 0 docid grade' lines.
     """
-    from search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
-    from search.searcher import Searcher
+    from healthqa.search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
+    from healthqa.search.searcher import Searcher
 
     with Searcher(obj.data_dir) as searcher:
         means, runs = evaluate(read_queries(queries, form), read_qrels(qrels),

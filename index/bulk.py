@@ -2,7 +2,7 @@
 
 Whoosh's writer handles a posting at a time in Python (analysis, an external sort, then one
 pickled block per term), about 400 documents a second here. A rebuild knows every document
-up front, so this writer collects each field's terms with :mod:`index.terms`, sorts them
+up front, so this writer collects each field's terms with :mod:`healthqa.index.terms`, sorts them
 with numpy, and writes the posting blocks, term table, field lengths and stored fields in
 Whoosh's own segment format (codec W3, the files Whoosh's writer makes) through Whoosh's
 own segment, codec and commit. Searching, incremental updates and merges then treat it as
@@ -29,9 +29,9 @@ from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
-from index import blocks
-from index.terms import FieldTerms, Filtered, Tokens, supports
-from ingest.lock import worker_start
+from healthqa.index import blocks
+from healthqa.index.terms import FieldTerms, Filtered, Tokens, supports
+from healthqa.ingest.lock import worker_start
 
 _LENGTH_STEPS = np.array(_length_byte_cache, dtype=np.int64)
 
@@ -42,7 +42,7 @@ def length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 
 class _SlowTerms:
-    """A field whose analyzer :mod:`index.terms` cannot reproduce: Whoosh analyses each value."""
+    """A field whose analyzer :mod:`healthqa.index.terms` cannot reproduce: Whoosh analyses each value."""
 
     def __init__(self, field: FieldType):
         self._field = field

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 
 from whoosh import index as whoosh_index
 
-from index.schema import SCHEMA_VERSION
-from ingest.errors import IndexMissingError, IndexVersionError, IndexWriteError
+from healthqa.index.schema import SCHEMA_VERSION
+from healthqa.ingest.errors import IndexMissingError, IndexVersionError, IndexWriteError
 
 META_NAME = "healthqa-index.json"
 LINK_NAME = "index"
@@ -86,7 +86,7 @@ def open_index(data_dir: str) -> tuple[whoosh_index.Index, IndexMeta]:
     >>> open_index("/nonexistent")
     Traceback (most recent call last):
     ...
-    ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
+    healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
     generation = current_generation(data_dir)
     meta = read_meta(generation)

@@ -20,13 +20,13 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from index.bulk import write_documents
-from index.schema import ROLE_SEPARATOR, build_schema
-from index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
-from ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
-from ingest.lock import exclusive
-from ingest.record import QAPage
-from ingest.store import Store
+from healthqa.index.bulk import write_documents
+from healthqa.index.schema import ROLE_SEPARATOR, build_schema
+from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
+from healthqa.ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
+from healthqa.ingest.lock import exclusive
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.store import Store
 
 LOCK_NAME = "index.lock"
 DEFAULT_WAIT = 30.0
@@ -119,7 +119,7 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
 
 def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
                progress: Callable[[int], None] | None = None) -> int:
-    """Write every record into an empty index as one segment, built from arrays (:mod:`index.bulk`)."""
+    """Write every record into an empty index as one segment, built from arrays (:mod:`healthqa.index.bulk`)."""
     # Separate files, not one compound file: Whoosh copies each part of a compound segment
     # into memory when it opens it, a tenth of a second for MedQuAD in every new process.
     with _writing(ix, wait, "healthqa reindex", compound=False) as writer:

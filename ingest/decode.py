@@ -1,7 +1,7 @@
 """Bytes to text by detection: byte-order mark, then the declared charset, then a guess.
 
 A file that is empty, binary, or in no encoding we can read is rejected with a
-:class:`~ingest.errors.DecodeError` that says which of these it is.
+:class:`~healthqa.ingest.errors.DecodeError` that says which of these it is.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from ingest.errors import DecodeError
+from healthqa.ingest.errors import DecodeError
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

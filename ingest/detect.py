@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ingest.errors import ParseError, RejectedInput
-from ingest.medquad import looks_like_medquad, parse_medquad
-from ingest.record import QAPage
-from ingest.text import parse_text
+from healthqa.ingest.errors import ParseError, RejectedInput
+from healthqa.ingest.medquad import looks_like_medquad, parse_medquad
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.text import parse_text
 
 Parser = Callable[[str, str], list[QAPage]]
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|div|p|script|article|main)\b", re.I)
 
 
 def _parse_html(text: str, origin: str) -> list[QAPage]:
-    from ingest.html import parse_html  # bs4 is slow to import; only HTML needs it
+    from healthqa.ingest.html import parse_html  # bs4 is slow to import; only HTML needs it
 
     return parse_html(text, origin)
 
@@ -41,7 +41,7 @@ def detect_format(text: str) -> str:
 def parse_document(text: str, origin: str) -> tuple[str, list[QAPage]]:
     """Detect the format of decoded ``text`` and parse it: ``(format, records)``.
 
-    Raises :class:`~ingest.errors.RejectedInput` with a reason; never anything else.
+    Raises :class:`~healthqa.ingest.errors.RejectedInput` with a reason; never anything else.
     """
     try:
         fmt = detect_format(text)

@@ -14,9 +14,9 @@ import dataclasses
 import os
 import sys
 
-from ingest.errors import HealthQAError
-from ingest.normalise import clean_text
-from ingest.record import Answer, QAPage
+from healthqa.ingest.errors import HealthQAError
+from healthqa.ingest.normalise import clean_text
+from healthqa.ingest.record import Answer, QAPage
 
 
 class AnswerFill:

@@ -9,7 +9,7 @@ then the first source that yields a question wins:
 3. a known forum layout (``html-forum``), which also fills in what the markup left
    out, e.g. the replies of a thread whose markup describes only the first post;
 4. a page shaped like the seed's text rendering ("Answers (2)", "• name , role,
-   answered"): reduced to text and read by :func:`ingest.text.parse_text` (``html-text``).
+   answered"): reduced to text and read by :func:`healthqa.ingest.text.parse_text` (``html-text``).
 
 A readable page with none of these is an article or some other page: it is rejected
 with :class:`NotQAPage` or :class:`ParseError`, never given an invented question.
@@ -24,13 +24,13 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
-from ingest.errors import NotQAPage, ParseError, RejectedInput
-from ingest.html_forum import layout_thread, next_data_thread
-from ingest.html_prune import prune
-from ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
-from ingest.html_tree import PageIndex, Thread, block_text
-from ingest.normalise import clean_optional, clean_unique, clean_url
-from ingest.record import Answer, QAPage, derive_id
+from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
+from healthqa.ingest.html_forum import layout_thread, next_data_thread
+from healthqa.ingest.html_prune import prune
+from healthqa.ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
+from healthqa.ingest.html_tree import PageIndex, Thread, block_text
+from healthqa.ingest.normalise import clean_optional, clean_unique, clean_url
+from healthqa.ingest.record import Answer, QAPage, derive_id
 
 # Browsers stop nesting elements at this depth (Blink); deeper markup is junk or an attack.
 _MAX_DEPTH = 512
@@ -185,7 +185,7 @@ def _text_fallback(index: PageIndex, text: str, nodes: list[dict], url: str | No
 
 def _from_text(reduced: str, url: str | None, origin: str) -> QAPage:
     try:
-        from ingest.text import parse_text  # lazily: the text parser is only needed for this fallback
+        from healthqa.ingest.text import parse_text  # lazily: the text parser is only needed for this fallback
 
         page = parse_text(reduced, origin)[0]
     except RejectedInput:

@@ -18,10 +18,10 @@ from typing import Any, Iterator
 
 from bs4 import Tag
 
-from ingest.html_tree import (PageIndex, Thread, block_text, clean_role, date_of, find_with_class, iter_dicts,
+from healthqa.ingest.html_tree import (PageIndex, Thread, block_text, clean_role, date_of, find_with_class, iter_dicts,
                                markup_to_text, role_near)
-from ingest.normalise import clean_line, clean_optional, clean_text
-from ingest.record import Answer
+from healthqa.ingest.normalise import clean_line, clean_optional, clean_text
+from healthqa.ingest.record import Answer
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Any, Iterable, Iterator
 
 from bs4 import Tag
 
-from ingest.html_tree import PageIndex, Thread, attribute_value, block_text, clean_role, markup_to_text, role_near
-from ingest.normalise import clean_optional, clean_text
-from ingest.record import Answer
+from healthqa.ingest.html_tree import PageIndex, Thread, attribute_value, block_text, clean_role, markup_to_text, role_near
+from healthqa.ingest.normalise import clean_optional, clean_text
+from healthqa.ingest.record import Answer
 
 _MAX_DEPTH = 12
 

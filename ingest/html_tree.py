@@ -18,8 +18,8 @@ from typing import Iterator
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
 
-from ingest.normalise import clean_line, clean_optional
-from ingest.record import Answer
+from healthqa.ingest.normalise import clean_line, clean_optional
+from healthqa.ingest.record import Answer
 
 _BLOCKS = frozenset(
     "address article aside blockquote dd details div dl dt fieldset figcaption figure footer "

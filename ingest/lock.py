@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from ingest.errors import StoreBusyError, StoreError
+from healthqa.ingest.errors import StoreBusyError, StoreError
 
 
 # Lock files this process holds: a forked child (a parse worker) inherits them and must let

@@ -12,9 +12,9 @@ import os
 
 from lxml import etree
 
-from ingest.errors import ParseError
-from ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, clean_url
-from ingest.record import Answer, QAPage
+from healthqa.ingest.errors import ParseError
+from healthqa.ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, clean_url
+from healthqa.ingest.record import Answer, QAPage
 
 # The judged-answer ids abbreviate one source name.
 _ID_PREFIX = {"MPlusHerbsSupplements": "MPlusHerbsSuppls"}

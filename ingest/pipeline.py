@@ -15,14 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from ingest.decode import decode_bytes
-from ingest.detect import parse_document
-from ingest.errors import RejectedInput
-from ingest.fill import AnswerFill
-from ingest.lock import worker_start
-from ingest.record import QAPage
-from ingest.store import Store
-from ingest.walk import Entry, iter_entries
+from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.detect import parse_document
+from healthqa.ingest.errors import RejectedInput
+from healthqa.ingest.fill import AnswerFill
+from healthqa.ingest.lock import worker_start
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.store import Store
+from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _BATCH_FILES = 400

@@ -12,7 +12,7 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from ingest.normalise import question_key, slug
+from healthqa.ingest.normalise import question_key, slug
 
 
 @dataclass(frozen=True)

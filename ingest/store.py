@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-from ingest.errors import RecordNotFound, StoreBusyError, StoreError
-from ingest.record import QAPage
+from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
+from healthqa.ingest.record import QAPage
 
 SCHEMA_VERSION = 1
 DB_NAME = "records.sqlite"

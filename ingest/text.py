@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.errors import NotQAPage, ParseError
-from ingest.normalise import clean_line, clean_optional, clean_text, clean_unique
-from ingest.record import Answer, QAPage, derive_id
+from healthqa.ingest.errors import NotQAPage, ParseError
+from healthqa.ingest.normalise import clean_line, clean_optional, clean_text, clean_unique
+from healthqa.ingest.record import Answer, QAPage, derive_id
 
 _ANSWERS_HEADER = re.compile(r"^(?:[A-Z]\s+)?(?:\d+\s+)?Answers?\s*(?:\((\d+)\))?\s*:?$", re.I)
 _ANSWER_LINE = re.compile(r"^[•·●▪‣◦*-]\s*(?P<who>.*?),?\s*\banswered\b(?P<when>.*)$", re.I)

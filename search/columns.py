@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from search.engine import Postings
+from healthqa.search.engine import Postings
 
 
 class Values:

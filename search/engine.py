@@ -20,7 +20,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from search.settings import RankingSettings
+from healthqa.search.settings import RankingSettings
 
 # Whoosh stores field lengths as one byte; this table undoes its encoding.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ingest.errors import HealthQAError
+from healthqa.ingest.errors import HealthQAError
 
 RELEVANT = 2
 MEASURES = ("nDCG@10", "MAP@10", "P@5", "MRR@10", "avgScore", "judged@10")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
-from search.engine import Postings
+from healthqa.search.engine import Postings
 
 
 def match_mask(node: wq.Query, postings: Postings, searcher) -> np.ndarray:

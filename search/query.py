@@ -19,9 +19,9 @@ from itertools import islice
 
 from whoosh import query as wq
 
-from index.schema import TEXT_FIELDS
-from ingest.errors import QueryError
-from search.settings import SearchSettings
+from healthqa.index.schema import TEXT_FIELDS
+from healthqa.ingest.errors import QueryError
+from healthqa.search.settings import SearchSettings
 
 # Names a person may put before a colon, and the index field each one means.
 FIELD_ALIASES = {

@@ -18,9 +18,9 @@ import re
 import numpy as np
 from whoosh import query as wq
 
-from index.schema import TEXT_FIELDS
-from search.engine import Postings, Scorer, WeightedTerm
-from search.settings import RankingSettings
+from healthqa.index.schema import TEXT_FIELDS
+from healthqa.search.engine import Postings, Scorer, WeightedTerm
+from healthqa.search.settings import RankingSettings
 
 # What a question asks, read from its words, and the question types that answer it.
 QTYPE_CUES: dict[str, tuple[str, ...]] = {

@@ -18,12 +18,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ingest.errors import RecordNotFound
-from ingest.normalise import question_key
-from search.engine import Scorer, WeightedTerm, top_k
-from search.rank import asked_types
-from search.searcher import Searcher
-from search.snippets import stems
+from healthqa.ingest.errors import RecordNotFound
+from healthqa.ingest.normalise import question_key
+from healthqa.search.engine import Scorer, WeightedTerm, top_k
+from healthqa.search.rank import asked_types
+from healthqa.search.searcher import Searcher
+from healthqa.search.snippets import stems
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"
@@ -146,7 +146,7 @@ class RelatedFinder:
 
     def _qtype_values(self):
         if self._qtypes is None:
-            from search.columns import from_postings
+            from healthqa.search.columns import from_postings
 
             self._qtypes = from_postings(self.postings, "qtype")
         return self._qtypes

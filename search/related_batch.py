@@ -17,10 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from ingest.errors import HealthQAError
-from ingest.store import Store
-from search.related import RelatedFinder
-from search.searcher import Searcher
+from healthqa.ingest.errors import HealthQAError
+from healthqa.ingest.store import Store
+from healthqa.search.related import RelatedFinder
+from healthqa.search.searcher import Searcher
 
 _CHUNK = 400
 _worker: RelatedFinder | None = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.snippets import Snippet
+from healthqa.search.snippets import Snippet
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from index.schema import text_analyzer
-from index.store import current_generation, open_index
-from ingest.errors import IndexMissingError, QueryError
-from search.columns import Values, cached, from_column, from_postings
-from search.engine import Postings, WeightedTerm, top_k
-from search.matching import match_mask
-from search.query import ParsedQuery, QueryReader, highlight_terms
-from search.rank import Ranker, is_plain, weighted_terms
-from search.results import AnswerHit, Hit, Results
-from search.settings import SearchSettings
-from search.snippets import make_snippet
-from search.spelling import Speller
+from healthqa.index.schema import text_analyzer
+from healthqa.index.store import current_generation, open_index
+from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.search.columns import Values, cached, from_column, from_postings
+from healthqa.search.engine import Postings, WeightedTerm, top_k
+from healthqa.search.matching import match_mask
+from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
+from healthqa.search.rank import Ranker, is_plain, weighted_terms
+from healthqa.search.results import AnswerHit, Hit, Results
+from healthqa.search.settings import SearchSettings
+from healthqa.search.snippets import make_snippet
+from healthqa.search.spelling import Speller
 
 
 @dataclass(frozen=True)

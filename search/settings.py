@@ -57,7 +57,7 @@ def _related_weights() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class RelatedSettings:
-    """How related questions are chosen (see :mod:`search.related`)."""
+    """How related questions are chosen (see :mod:`healthqa.search.related`)."""
 
     # Fields a page's key terms are matched in, with their weights.
     weights: dict[str, float] = field(default_factory=_related_weights)
@@ -76,7 +76,7 @@ class RelatedSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Everything a :class:`search.searcher.Searcher` is built with."""
+    """Everything a :class:`healthqa.search.searcher.Searcher` is built with."""
 
     ranking: RankingSettings = field(default_factory=RankingSettings)
     related: RelatedSettings = field(default_factory=RelatedSettings)

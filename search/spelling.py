@@ -11,7 +11,7 @@ import re
 from functools import cached_property
 
 
-from index.schema import STOP
+from healthqa.index.schema import STOP
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.

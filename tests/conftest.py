@@ -10,8 +10,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from ingest.store import Store
-from search.searcher import Searcher
+from healthqa.ingest.store import Store
+from healthqa.search.searcher import Searcher
 from tests.search.corpus_index import build_index, corpus_pages
 
 TESTS = pathlib.Path(__file__).resolve().parent

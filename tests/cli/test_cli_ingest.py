@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from healthqa.cli import cli
-from ingest.errors import StoreError
-from ingest.store import Store
+from healthqa.ingest.errors import StoreError
+from healthqa.ingest.store import Store
 
 SEED_ID = "back-pain/how-can-foot-problems-cause-back-pain/b46b4ddb"
 

@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from healthqa.cli import cli
-from index.store import META_NAME, current_generation
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search import results as results_module
-from search import searcher as searcher_module
-from search.evaluate import measure, read_qrels
-from search.searcher import Searcher
-from search.settings import RankingSettings, SearchSettings
+from healthqa.index.store import META_NAME, current_generation
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search import results as results_module
+from healthqa.search import searcher as searcher_module
+from healthqa.search.evaluate import measure, read_qrels
+from healthqa.search.searcher import Searcher
+from healthqa.search.settings import RankingSettings, SearchSettings
 from tests.search.corpus_index import build_index, corpus_pages
 
 SEARCH_DATA = pathlib.Path(__file__).resolve().parents[1] / "search" / "data"

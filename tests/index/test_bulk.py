@@ -18,13 +18,13 @@ from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 
-from index import blocks, bulk
-from index.schema import build_schema, role_analyzer, spelling_analyzer, text_analyzer
-from index.terms import FieldTerms, supports
-from index.writer import document
-from ingest.pipeline import Options, ingest
-from ingest.store import Store
-from search.searcher import Searcher
+from healthqa.index import blocks, bulk
+from healthqa.index.schema import build_schema, role_analyzer, spelling_analyzer, text_analyzer
+from healthqa.index.terms import FieldTerms, supports
+from healthqa.index.writer import document
+from healthqa.ingest.pipeline import Options, ingest
+from healthqa.ingest.store import Store
+from healthqa.search.searcher import Searcher
 
 TESTS = pathlib.Path(__file__).resolve().parent.parent
 FOLDERS = [TESTS / "search" / "data" / "relevance" / "medquad", TESTS / "ingest" / "data" / "html",
@@ -191,7 +191,7 @@ def test_positions_are_encoded_as_whoosh_decodes_them(positions: list[list[int]]
 
 
 def test_a_rebuilt_index_answers_as_before(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
-    from index.writer import rebuild
+    from healthqa.index.writer import rebuild
 
     data_dir = tmp_path / "data"
     with Store.open(str(tmp_path / "data")) as store:

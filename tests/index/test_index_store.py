@@ -8,13 +8,13 @@ import pathlib
 
 import pytest
 
-from index.schema import SCHEMA_VERSION
-from index.store import (META_NAME, IndexMeta, current_generation, link_path, new_generation, open_index,
+from healthqa.index.schema import SCHEMA_VERSION
+from healthqa.index.store import (META_NAME, IndexMeta, current_generation, link_path, new_generation, open_index,
                          read_meta, swap_in, write_meta)
-from index.writer import sync
-from ingest.errors import IndexMissingError, IndexVersionError
-from ingest.record import Answer, QAPage
-from ingest.store import Store
+from healthqa.index.writer import sync
+from healthqa.ingest.errors import IndexMissingError, IndexVersionError
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
 
 PAGE = QAPage(id="gout", source="NIDDK", format="medquad", origin="x", topic="Gout",
               question="What foods trigger gout?", answers=(Answer("Red meat and shellfish."),))

@@ -14,14 +14,14 @@ from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from healthqa.cli import cli
-from index.store import current_generation, open_index, read_meta
-from index import writer as writer_module
-from index.writer import LOCK_NAME, document, index_status, rebuild, sync
-from ingest.errors import IndexBusyError, IndexWriteError
-from ingest.lock import exclusive
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search.searcher import Searcher
+from healthqa.index.store import current_generation, open_index, read_meta
+from healthqa.index import writer as writer_module
+from healthqa.index.writer import LOCK_NAME, document, index_status, rebuild, sync
+from healthqa.ingest.errors import IndexBusyError, IndexWriteError
+from healthqa.ingest.lock import exclusive
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search.searcher import Searcher
 
 
 def page(n: int, answer: str = "Rest, fluids and time.", role: str | None = "Internal Medicine") -> QAPage:

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from ingest.decode import declared_charset, decode_bytes
-from ingest.errors import DecodeError, RejectedInput
+from healthqa.ingest.decode import declared_charset, decode_bytes
+from healthqa.ingest.errors import DecodeError, RejectedInput
 
 TEXT = "Crohn’s disease: café “au lait” spots?"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.errors import NotQAPage, ParseError
-from ingest.html import parse_html
+from healthqa.ingest.errors import NotQAPage, ParseError
+from healthqa.ingest.html import parse_html
 
 DATA = Path(__file__).parent / "data" / "html"
 GOLDEN = sorted(DATA.glob("*.json"))

@@ -6,12 +6,12 @@ import pathlib
 
 import pytest
 
-from ingest.decode import decode_bytes
-from ingest.detect import detect_format, parse_document
-from ingest.errors import HealthQAError, ParseError
-from ingest.fill import AnswerFill
-from ingest.medquad import parse_medquad, record_id
-from ingest.record import QAPage
+from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.detect import detect_format, parse_document
+from healthqa.ingest.errors import HealthQAError, ParseError
+from healthqa.ingest.fill import AnswerFill
+from healthqa.ingest.medquad import parse_medquad, record_id
+from healthqa.ingest.record import QAPage
 
 
 def parse_file(path: pathlib.Path) -> list[QAPage]:

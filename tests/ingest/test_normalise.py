@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, question_key, slug
+from healthqa.ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, question_key, slug
 
 # Pieces that scraped pages really contain, mixed into arbitrary text so that Hypothesis
 # tries entities, mis-decoded cp1252 bytes and combining marks next to each other.

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import pipeline
-from ingest.detect import parse_document
-from ingest.errors import RejectedInput
-from ingest.pipeline import Options, Summary, ingest, read_and_parse
-from ingest.store import Store
+from healthqa.ingest import pipeline
+from healthqa.ingest.detect import parse_document
+from healthqa.ingest.errors import RejectedInput
+from healthqa.ingest.pipeline import Options, Summary, ingest, read_and_parse
+from healthqa.ingest.store import Store
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SEED_ID = "back-pain/how-can-foot-problems-cause-back-pain/b46b4ddb"
@@ -167,7 +167,7 @@ def test_bad_file_is_rejected_with_its_reason_and_the_batch_goes_on(
 
 
 def test_truncated_html_page_is_rejected(pages: pathlib.Path, store: Store) -> None:
-    pytest.importorskip("ingest.html", reason="the HTML parser is not there yet")
+    pytest.importorskip("healthqa.ingest.html", reason="the HTML parser is not there yet")
     (pages / "cut.html").write_text(
         "<!DOCTYPE html><html><head><title>Back pain | Forum</title></head>"
         "<body><div class='thread'><h1 class='title'>Back p", encoding="utf-8")

@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from ingest.errors import RecordNotFound, StoreBusyError, StoreError
-from ingest.record import Answer, QAPage
-from ingest.store import DB_NAME, Store
+from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import DB_NAME, Store
 
 
 def make_page(record_id: str = "GARD_0000001_Sec1", answer: str = "Spots on the skin.", origin: str = "a.xml") -> QAPage:

@@ -7,10 +7,10 @@ import pathlib
 
 import pytest
 
-from ingest.decode import decode_bytes
-from ingest.errors import NotQAPage, ParseError
-from ingest.record import QAPage
-from ingest.text import parse_text, split_author
+from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.errors import NotQAPage, ParseError
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.text import parse_text, split_author
 
 DISCLAIMER = "This content reflects information"
 

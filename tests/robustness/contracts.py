@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from ingest.errors import DecodeError, QueryError, RejectedInput
-from ingest.normalise import clean_line, clean_text
-from ingest.record import QAPage
+from healthqa.ingest.errors import DecodeError, QueryError, RejectedInput
+from healthqa.ingest.normalise import clean_line, clean_text
+from healthqa.ingest.record import QAPage
 
 UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # never in a record's text, an id or terminal output
 EM = re.compile(r"</?em>")
@@ -132,7 +132,7 @@ def check_document(parse_document: Callable[[str, str], tuple[str, list[QAPage]]
 
 def decoded(data: bytes) -> str | None:
     """The text of ``data`` as ingest decodes it, or None if it is rejected (with a reason)."""
-    from ingest.decode import decode_bytes
+    from healthqa.ingest.decode import decode_bytes
 
     try:
         text, encoding = decode_bytes(data, "fuzz.bin")
@@ -145,7 +145,7 @@ def decoded(data: bytes) -> str | None:
 
 def check_bytes(data: bytes) -> str:
     """Bytes to records as ``read_and_parse`` goes: decode, detect, parse; only rejections raised."""
-    from ingest.detect import parse_document
+    from healthqa.ingest.detect import parse_document
 
     text = decoded(data)
     if text is None:
@@ -167,7 +167,7 @@ def check_results(results: Any, limit: int) -> None:
 
 def check_query(searcher: Any, query: str, role: str = "", page: int = 1, limit: int = 10) -> str:
     """A search returns well-formed results or a :class:`QueryError` with a message; nothing else."""
-    from search.searcher import Filters
+    from healthqa.search.searcher import Filters
 
     try:
         results = searcher.search(query, Filters(roles=(role,) if role else ()), limit=limit, page=page)

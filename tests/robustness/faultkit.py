@@ -26,12 +26,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-from index.store import current_generation, open_index, read_meta
-from index.writer import LOCK_NAME
-from ingest.lock import exclusive
-from ingest.pipeline import read_and_parse
-from ingest.record import QAPage
-from ingest.store import DB_NAME
+from healthqa.index.store import current_generation, open_index, read_meta
+from healthqa.index.writer import LOCK_NAME
+from healthqa.ingest.lock import exclusive
+from healthqa.ingest.pipeline import read_and_parse
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.store import DB_NAME
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 INGEST_DATA = REPO / "tests" / "ingest" / "data"
@@ -311,7 +311,7 @@ def orphan_generations(data_dir: pathlib.Path) -> list[str]:
 
 def assert_searches_work(data_dir: pathlib.Path, markers: list[int], rng: random.Random, tries: int = 5) -> int:
     """Search for the marker words of a few indexed pages: each finds its own page first."""
-    from search.searcher import Searcher
+    from healthqa.search.searcher import Searcher
 
     found = 0
     with Searcher(str(data_dir)) as searcher:

@@ -24,7 +24,7 @@ def search_loop(data_dir: str, out: str, stop: str, minimum: int, seconds: float
     as a site does: one searcher kept open and reopened once the index changed, and now and
     then a fresh one (as each ``healthqa search`` process opens). Every result, or the error
     instead, goes to ``out`` as a JSON line."""
-    from search.searcher import Filters, Searcher
+    from healthqa.search.searcher import Filters, Searcher
 
     rng = random.Random(seed)
     searcher = None
@@ -60,7 +60,7 @@ def search_loop_command(data_dir: pathlib.Path, out: pathlib.Path, stop: pathlib
 
 def expected_results(data_dir: pathlib.Path) -> dict[tuple[str, tuple[str, ...]], tuple[int, list[str]]]:
     """What each query of :data:`QUERIES` gives on the index of ``data_dir`` (with and without the role filter)."""
-    from search.searcher import Filters, Searcher
+    from healthqa.search.searcher import Filters, Searcher
 
     out = {}
     with Searcher(str(data_dir)) as searcher:

@@ -14,11 +14,11 @@ import pathlib
 import pytest
 
 from faultkit import run_cli, write_corpus
-from index.writer import rebuild
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search import searcher as searcher_module
-from search.searcher import Searcher
+from healthqa.index.writer import rebuild
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search import searcher as searcher_module
+from healthqa.search.searcher import Searcher
 from tests.search.corpus_index import build_index, corpus_pages
 from loadkit import search_while_writing, two_ingests_at_once
 

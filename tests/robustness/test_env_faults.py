@@ -21,12 +21,12 @@ from click.testing import CliRunner, Result
 from whoosh.filedb.structfile import StructFile
 
 from healthqa.cli import cli
-from index.store import current_generation, open_index
-from index.writer import rebuild
-from ingest import pipeline, walk
-from ingest.errors import IndexMissingError, IndexWriteError
-from ingest.store import Store
-from search.searcher import Searcher
+from healthqa.index.store import current_generation, open_index
+from healthqa.index.writer import rebuild
+from healthqa.ingest import pipeline, walk
+from healthqa.ingest.errors import IndexMissingError, IndexWriteError
+from healthqa.ingest.store import Store
+from healthqa.search.searcher import Searcher
 
 from envkit import Unavailable, read_only, small_disk
 from faultkit import (Corpus, assert_index_matches_store, assert_unlocked, change_corpus, check_store, index_state,

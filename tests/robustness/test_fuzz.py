@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthqa.cli import cli
-from ingest.decode import decode_bytes
-from ingest.detect import parse_document
-from ingest.errors import DecodeError, ParseError
-from ingest.html import parse_html
-from ingest.medquad import parse_medquad
-from ingest.pipeline import read_and_parse
-from ingest.text import parse_text
-from search.searcher import Searcher
+from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.detect import parse_document
+from healthqa.ingest.errors import DecodeError, ParseError
+from healthqa.ingest.html import parse_html
+from healthqa.ingest.medquad import parse_medquad
+from healthqa.ingest.pipeline import read_and_parse
+from healthqa.ingest.text import parse_text
+from healthqa.search.searcher import Searcher
 
 import contracts
 import hostile

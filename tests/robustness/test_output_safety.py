@@ -21,11 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthqa.cli import cli
-from index.schema import text_analyzer
-from index.writer import sync
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search.snippets import make_snippet, terminal_safe
+from healthqa.index.schema import text_analyzer
+from healthqa.index.writer import sync
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search.snippets import make_snippet, terminal_safe
 
 EVIL = "<script>alert('x')</script> &amp; \x1b[2J\x1b]0;pwned\x07 \x9b31m \x07\x08\r\x00 <b>bold</b>"
 # What a terminal must never get from a page (tab and line feed are layout).

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from healthqa.cli import cli
-from ingest.pipeline import Options, ingest
-from ingest.store import Store
+from healthqa.ingest.pipeline import Options, ingest
+from healthqa.ingest.store import Store
 
 from faultkit import INGEST_DATA, text_page
 

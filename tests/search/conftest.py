@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from index.store import open_index
+from healthqa.index.store import open_index
 
 
 @pytest.fixture(scope="module")

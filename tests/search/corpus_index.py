@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pathlib
 
-from index.writer import sync
-from ingest.record import QAPage
-from ingest.store import Store
+from healthqa.index.writer import sync
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.store import Store
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 CORPUS = DATA / "corpus.jsonl"

@@ -8,8 +8,8 @@ import pathlib
 import pytest
 
 from corpus_index import DATA
-from ingest.errors import HealthQAError
-from search.evaluate import MEASURES, Query, evaluate, measure, read_qrels, read_queries, write_run
+from healthqa.ingest.errors import HealthQAError
+from healthqa.search.evaluate import MEASURES, Query, evaluate, measure, read_qrels, read_queries, write_run
 
 LIVEQA = DATA / "liveqa-queries.tsv"  # the first line and two questions of the LiveQA dev queries.tsv
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from whoosh import query as wq
 
-from ingest.errors import QueryError
-from search.query import QueryReader, highlight_terms
-from search.searcher import Searcher
-from search.settings import SearchSettings
+from healthqa.ingest.errors import QueryError
+from healthqa.search.query import QueryReader, highlight_terms
+from healthqa.search.searcher import Searcher
+from healthqa.search.settings import SearchSettings
 
 
 @pytest.fixture(scope="module")

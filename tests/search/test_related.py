@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from healthqa.cli import cli
-from index.writer import sync
-from ingest.errors import RecordNotFound
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search.related import RelatedFinder
-from search.searcher import Searcher
+from healthqa.index.writer import sync
+from healthqa.ingest.errors import RecordNotFound
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search.related import RelatedFinder
+from healthqa.search.searcher import Searcher
 
 
 def page(pid: str, question: str, topic: str, answer: str = "", qtype: str | None = None,

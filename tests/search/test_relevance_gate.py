@@ -15,12 +15,12 @@ import pathlib
 import pytest
 
 from corpus_index import DATA
-from index.writer import sync
-from ingest.pipeline import Options, ingest
-from ingest.store import Store
-from search.evaluate import MEASURES, evaluate, read_qrels, read_queries
-from search.searcher import Searcher
-from search.settings import RankingSettings, SearchSettings
+from healthqa.index.writer import sync
+from healthqa.ingest.pipeline import Options, ingest
+from healthqa.ingest.store import Store
+from healthqa.search.evaluate import MEASURES, evaluate, read_qrels, read_queries
+from healthqa.search.searcher import Searcher
+from healthqa.search.settings import RankingSettings, SearchSettings
 
 RELEVANCE = DATA / "relevance"
 FORMS = ("paraphrase", "subject+message")

@@ -10,12 +10,12 @@ import re
 import pytest
 
 from corpus_index import build_index, corpus_pages
-from index.writer import rebuild, sync
-from ingest.errors import IndexMissingError, QueryError
-from ingest.record import Answer, QAPage
-from ingest.store import Store
-from search.searcher import Filters, Searcher
-from search.settings import RankingSettings, SearchSettings
+from healthqa.index.writer import rebuild, sync
+from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.ingest.record import Answer, QAPage
+from healthqa.ingest.store import Store
+from healthqa.search.searcher import Filters, Searcher
+from healthqa.search.settings import RankingSettings, SearchSettings
 
 
 def ids(results) -> list[str]:

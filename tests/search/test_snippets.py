@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.schema import text_analyzer
-from search.snippets import Snippet, make_snippet, terminal_safe
+from healthqa.index.schema import text_analyzer
+from healthqa.search.snippets import Snippet, make_snippet, terminal_safe
 
 ANALYZER = text_analyzer()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from search.spelling import Speller
+from healthqa.search.spelling import Speller
 
 
 @pytest.fixture(scope="module")
