@@ -1,30 +1,36 @@
 """The ``healthqa`` command: a thin shell that parses options and calls the library.
 
 Domain errors (:class:`healthqa.ingest.errors.HealthQAError`) become one-line messages and
-exit status 1; usage errors exit 2 (click's rule).
+exit status 1; usage errors exit 2 (click's rule); Ctrl-C exits 130 with a message.
+Global options and settings come from :mod:`healthqa.cli_group` and :mod:`healthqa.config`.
 """
 
 from __future__ import annotations
 
 import click
 
-from healthqa import __version__, cli_ingest, cli_related, cli_search, config
+from healthqa import __version__, cli_config, cli_ingest, cli_related, cli_search
 from healthqa.cli_common import Context
+from healthqa.cli_group import HealthQAGroup, with_global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": config.ENV_PREFIX})
-@click.option("--data-dir", "data_dir", envvar="HEALTHQA_DATA", type=click.Path(file_okay=False),
-              default=None, help=f"Where records and the index live [default: {config.DEFAULT_DATA_DIR}; env HEALTHQA_DATA].")
+@click.group(cls=HealthQAGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="healthqa")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: str | None) -> None:
-    """Ingest scraped health Q&A pages, search them, and suggest related questions."""
-    ctx.obj = Context(config.data_dir(data_dir))
+def cli(ctx: click.Context) -> None:
+    """Ingest scraped health Q&A pages, search them, and suggest related questions.
+
+    Global options (--data-dir, --quiet, --color/--no-color, --json) may come before or
+    after the command name. Settings: see 'healthqa config'.
+    """
+    ctx.ensure_object(Context)
 
 
+with_global_options(cli)
 cli_ingest.register(cli)
 cli_search.register(cli)
 cli_related.register(cli)
+cli_config.register(cli)
 
 
 def main() -> None:

@@ -1,23 +1,90 @@
-"""What every command module shares: the context object and the error translation."""
+"""What every command module shares: the context object, settings as option defaults,
+and the error translation."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-from typing import Any, Callable
+import sys
+from typing import IO, Any, Callable
 
 import click
 
+from healthqa import config
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.snippets import terminal_safe
 
 
-class Context:
-    """What every command shares: where the data lives."""
+class ConfigProblem(click.ClickException):
+    """A setting in ``healthqa.toml`` or a ``HEALTHQA_*`` variable is wrong: a usage error."""
 
-    def __init__(self, data_dir: str):
-        self.data_dir = data_dir
+    exit_code = 2
+
+
+class Context:
+    """What every command shares: the global options given and the settings in force.
+
+    Global options (``--data-dir``, ``--quiet``, ``--color``, ``--json``) may come before or
+    after the subcommand; each sets its value here, and the settings are resolved (file,
+    environment, options) when first read.
+    """
+
+    def __init__(self, data_dir: str | None = None):
+        self.options: dict[str, Any] = {"data_dir": data_dir}
+        self.json = False
+        self._config: config.Config | None = None
+
+    def set_option(self, name: str, value: Any) -> None:
+        self.options[name] = value
+        self._config = None  # a --data-dir after the subcommand may name another healthqa.toml
+
+    @property
+    def config(self) -> config.Config:
+        if self._config is None:
+            try:
+                self._config = config.load(self.options)
+            except config.ConfigError as exc:
+                raise ConfigProblem(terminal_safe(str(exc))) from None
+        return self._config
+
+    @property
+    def data_dir(self) -> str:
+        return self.config.get("data_dir")
+
+    @property
+    def quiet(self) -> bool:
+        return self.config.get("quiet")
+
+    @property
+    def progress(self) -> bool:
+        """Whether progress bars and stage lines are shown: on a terminal, unless --quiet."""
+        return not self.quiet and sys.stderr.isatty()
+
+    def color(self, stream: IO[str] | None = None) -> bool:
+        """Whether output to ``stream`` (stdout) is coloured: --color/--no-color, NO_COLOR, or a terminal."""
+        mode = self.config.get("color")
+        if mode != "auto":
+            return mode == "always"
+        return (stream or sys.stdout).isatty()
+
+
+def setting_option(name: str, *decls: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``click.option`` whose default is the setting ``name`` in force (code, healthqa.toml, HEALTHQA_*)."""
+    setting = config.SETTINGS[name]
+
+    def default() -> Any:
+        context = click.get_current_context(silent=True)
+        obj = context.find_object(Context) if context else None
+        return (obj or Context()).config.get(name)
+
+    show = f"{setting.default}; or '{name}' in healthqa.toml, {setting.env_var}"
+    return click.option(*decls, default=default, show_default=show, **kwargs)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``"1 file"``, ``"2 files"``, ``"0 files"``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:

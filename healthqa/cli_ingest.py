@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line, plural, setting_option
+from healthqa.cli_group import INTERRUPTED
+from healthqa.interrupt import first_interrupt_stops
+from healthqa.progress import Progress
 
 # The store (and sqlite3) is imported inside the commands that use it: every command loads
 # this module, and 'healthqa search' must start fast without it.
@@ -27,79 +30,123 @@ def _show(path: str) -> str:
     return one_line(path if relative.startswith("..") else relative)
 
 
-def _print_summary(summary) -> None:
-    for path, reason in summary.skipped:
-        click.echo(f"skipped {_show(path)}: {one_line(reason)}", err=True)
+def _print_summary(obj: Context, summary, paths: list[str]) -> None:
+    if obj.json:
+        return  # printed with the index report, as one object
+    if not obj.quiet:
+        for path, reason in summary.skipped:
+            click.echo(f"skipped {_show(path)}: {one_line(reason)}", err=True)
+        for path, warning in summary.warnings:
+            click.echo(f"warning {_show(path)}: {one_line(warning)}", err=True)
     for path, reason in summary.rejected:
         click.echo(f"rejected {_show(path)}: {one_line(reason)}", err=True)
-    for path, warning in summary.warnings:
-        click.echo(f"warning {_show(path)}: {one_line(warning)}", err=True)
+    if summary.found == 0:
+        click.echo(f"warning: no files found in {', '.join(map(_show, paths))}", err=True)
+    records = "record" if summary.new + summary.updated + summary.unchanged == 1 else "records"
     click.echo(
-        f"{summary.files} files: {summary.new} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged records"
+        f"{plural(summary.files, 'file')}: {summary.new} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged {records}"
         + (f", {summary.deleted} deleted" if summary.deleted else "")
-        + f"; {len(summary.rejected)} {'file' if len(summary.rejected) == 1 else 'files'} rejected"
+        + f"; {plural(len(summary.rejected), 'file')} rejected"
         + (f", {len(summary.skipped)} skipped" if summary.skipped else "")
+        + (f", {summary.excluded} excluded" if summary.excluded else "")
     )
 
 
+def summary_dict(summary) -> dict[str, Any]:
+    """The ``ingest --json`` shape (documented in the README)."""
+    def listed(pairs: list[tuple[str, str]], key: str) -> list[dict[str, str]]:
+        return [{"path": path, key: text} for path, text in pairs]
+
+    return {"files": summary.files, "new": summary.new, "updated": summary.updated,
+            "unchanged": summary.unchanged, "deleted": summary.deleted, "excluded": summary.excluded,
+            "rejected": listed(summary.rejected, "reason"), "skipped": listed(summary.skipped, "reason"),
+            "warnings": listed(summary.warnings, "warning"), "interrupted": summary.interrupted}
+
+
+def _read_paths(paths: tuple[str, ...]) -> list[str]:
+    """The paths given, with ``-`` replaced by the paths on stdin (one a line); each must exist."""
+    found: list[str] = []
+    for path in paths:
+        if path != "-":
+            found.append(path)
+            continue
+        for line in click.get_text_stream("stdin").read().splitlines():
+            if line.strip() and not os.path.lexists(line):
+                raise click.BadParameter(f"{one_line(line)!r} (read from stdin) does not exist",
+                                         param_hint="'PATHS...'")
+            found += [line] if line.strip() else []
+    return found
+
+
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @click.option("--prune", is_flag=True, help="Remove records whose origin file under PATHS is gone.")
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside PATHS.")
-@click.option("--max-size", type=click.FloatRange(min=0.001), default=config.DEFAULT_MAX_MB,
-              show_default=True, help="Reject files larger than this many MB.")
-@click.option("--workers", type=click.IntRange(1, 64), default=config.DEFAULT_WORKERS, show_default=True,
-              help="Processes that parse in parallel.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Do not read files or folders matching GLOB (repeatable; also a .healthqaignore file).")
+@setting_option("max_size", "--max-size", type=click.FloatRange(min=0.001), help="Reject files larger than this many MB.")
+@setting_option("workers", "--workers", type=click.IntRange(1, 64), help="Processes that parse in parallel.")
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
-@click.option("--wait", type=click.FloatRange(min=0), default=config.DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another ingest holds the data directory.")
+@setting_option("wait", "--wait", type=click.FloatRange(min=0),
+                help="Seconds to wait while another ingest holds the data directory.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.pass_obj
 @domain_errors
-def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_links: bool, max_size: float,
-                   workers: int, fill_answers: str | None, wait: float, no_index: bool) -> None:
-    """Parse the pages in PATHS (files or folders, recursive) into records.
+def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_links: bool, exclude: tuple[str, ...],
+                   max_size: float, workers: int, fill_answers: str | None, wait: float, no_index: bool) -> None:
+    """Parse the pages in PATHS (files or folders, recursive; - reads paths from stdin) into records.
 
     Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
-    content. Unchanged files are skipped; changed pages are updated in place. Exit
-    status: 0 when every file ingested or was unchanged, 1 when some were rejected.
+    content. Unchanged files are skipped; changed pages are updated in place. Files
+    that are plainly not pages (licences, readmes, images, archives) are skipped and
+    listed. Exit status: 0 when every file ingested or was unchanged, 1 when some were
+    rejected, 2 on usage errors (a missing path), 130 when stopped by Ctrl-C.
     """
     from healthqa.ingest.fill import AnswerFill
     from healthqa.ingest.lock import exclusive
     from healthqa.ingest.pipeline import Options
 
+    found = _read_paths(paths)
     options = Options(
         max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
-        fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
+        fill=AnswerFill.from_csv(fill_answers) if fill_answers else None, exclude=exclude,
     )
     with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
         from healthqa.ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
-            summary = _run(paths, store, options)
-    _print_summary(summary)
-    if not no_index:
-        _update_index(obj)
+            summary = _run(obj, found, store, options)
+    _print_summary(obj, summary, found)
+    if summary.interrupted:
+        _stopped(obj, summary)
+    report = None if no_index else _update_index(obj, wait)
+    if obj.json:
+        click.echo(json_text(summary_dict(summary) | {"index": report}))
     if not summary.ok:
         sys.exit(1)
 
 
-def _run(paths: tuple[str, ...], store: Store, options):
+def _run(obj: Context, paths: list[str], store: Store, options):
     from healthqa.ingest.pipeline import ingest
 
-    if not sys.stderr.isatty():
-        return ingest(paths, store, options)
-    with click.progressbar(length=0, label="ingesting", file=sys.stderr, show_pos=True) as bar:
-        def step(parsed) -> None:
-            bar.update(1)
-        return ingest(paths, store, options, progress=step)
+    message = "stopping after the files being read are saved (Ctrl-C again to stop at once)"
+    with first_interrupt_stops(message) as stop, Progress(obj.progress, "ingesting", "files") as bar:
+        return ingest(paths, store, options, progress=lambda parsed: bar.advance(), total=bar.start, stop=stop)
 
 
-def _update_index(obj: Context) -> None:
+def _stopped(obj: Context, summary) -> None:
+    if obj.json:
+        click.echo(json_text(summary_dict(summary) | {"index": None}))
+    click.echo(f"stopped by Ctrl-C: the records of the {plural(summary.files, 'file')} read are saved; "
+               "the index was not updated. Run the same command again to read the rest.", err=True)
+    sys.exit(INTERRUPTED)
+
+
+def _update_index(obj: Context, wait: float) -> dict[str, Any]:
     from healthqa.cli_search import update_index  # imported late: avoids a cycle at import
 
-    update_index(obj)
+    return update_index(obj, wait)
 
 
 @click.group("records")
@@ -112,14 +159,18 @@ def records() -> None:
 @click.pass_obj
 @domain_errors
 def records_list(obj: Context, limit: int) -> None:
-    """One line per record: id, answer count, question."""
+    """One line per record: id, answer count, question (--json: one JSON object a line)."""
     from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         for n, data in enumerate(store.iter_json()):
             if limit and n >= limit:
                 break
             page = json.loads(data)
-            click.echo(f"{one_line(page['id'])}\t{len(page['answers'])}\t{one_line(page['question'])}")
+            if obj.json:
+                brief = {"id": page["id"], "answers": len(page["answers"]), "question": page["question"]}
+                click.echo(json_text(brief, indent=None))
+            else:
+                click.echo(f"{one_line(page['id'])}\t{len(page['answers'])}\t{one_line(page['question'])}")
 
 
 @records.command("show")
@@ -151,10 +202,13 @@ def records_export(obj: Context, fmt: str, out: Any) -> None:
 @click.pass_obj
 @domain_errors
 def records_rejects(obj: Context) -> None:
-    """List the files the last ingests rejected, with the reason."""
+    """List the files the last ingests rejected, with the reason (--json: a list of {path, reason})."""
     from healthqa.ingest.store import Store
     with Store.open(obj.data_dir, readonly=True) as store:
         rejects = store.rejects()
+    if obj.json:
+        click.echo(json_text([{"path": state.path, "reason": state.reason} for state in rejects]))
+        return
     for state in rejects:
         click.echo(f"{_show(state.path)}\t{one_line(state.reason or '')}")
     if not rejects:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option
+from healthqa.cli_group import INTERRUPTED
+from healthqa.progress import Progress
 from healthqa.search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -15,35 +18,57 @@ DEFAULT_WAIT = config.DEFAULT_WAIT
 # commands that use them, so that each command loads only what it needs.
 
 
-def _report(report) -> None:
-    what = "rebuilt" if report.rebuilt else "updated"
-    rate = report.added_or_updated / report.seconds if report.seconds else 0
-    click.echo(f"index {what}: {report.added_or_updated} added or updated, {report.deleted} deleted, "
-               f"{report.documents} documents ({report.seconds:.1f} s, {rate:.0f} docs/s)")
+def _report(obj: Context, report) -> dict[str, Any]:
+    """Print an index report (unless --json: the caller prints it) and return its JSON shape."""
+    shape = {"rebuilt": report.rebuilt, "added_or_updated": report.added_or_updated, "deleted": report.deleted,
+             "documents": report.documents, "seconds": round(report.seconds, 3)}
+    if not obj.json:
+        what = "rebuilt" if report.rebuilt else "updated"
+        rate = report.added_or_updated / report.seconds if report.seconds else 0
+        click.echo(f"index {what}: {report.added_or_updated} added or updated, {report.deleted} deleted, "
+                   f"{plural(report.documents, 'document')} ({report.seconds:.1f} s, {rate:.0f} docs/s)")
+    return shape
 
 
-def update_index(obj: Context, wait: float = DEFAULT_WAIT) -> None:
-    """Bring the index in step with the store (used by ``ingest`` at its end too)."""
-    from healthqa.index.writer import sync
+def update_index(obj: Context, wait: float = DEFAULT_WAIT, rebuild: bool = False) -> dict[str, Any]:
+    """Bring the index in step with the store (used by ``ingest`` at its end too), with a stage
+    line and a bar on a terminal; Ctrl-C cancels the write and leaves the index as it was."""
+    from healthqa.index.pending import documents_to_write
+    from healthqa.index.writer import rebuild as rebuild_all, sync
     from healthqa.ingest.store import Store
 
     with Store.open(obj.data_dir, timeout=wait) as store:
-        _report(sync(obj.data_dir, store, wait))
+        total = documents_to_write(obj.data_dir, store, rebuild) if obj.progress else 0
+        try:
+            with Progress(obj.progress, f"indexing {plural(total, 'record')}", "docs") as bar:
+                bar.start(total)
+                report = (rebuild_all if rebuild else sync)(obj.data_dir, store, wait, bar.reach)
+                bar.reach(total)
+        except KeyboardInterrupt:
+            click.echo("\nstopped by Ctrl-C while indexing: the records are saved and the index is as it was; "
+                       "run 'healthqa index' to bring it up to date.", err=True)
+            sys.exit(INTERRUPTED)
+    return _report(obj, report)
+
+
+def _print_index_report(obj: Context, shape: dict[str, Any]) -> None:
+    if obj.json:
+        click.echo(json_text(shape))
 
 
 @click.command("index")
-@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another process writes the index.")
+@setting_option("wait", "--wait", type=click.FloatRange(min=0),
+                help="Seconds to wait while another process writes the index.")
 @click.pass_obj
 @domain_errors
 def index_command(obj: Context, wait: float) -> None:
     """Bring the search index up to date with the records (add, update, delete)."""
-    update_index(obj, wait)
+    _print_index_report(obj, update_index(obj, wait))
 
 
 @click.command("reindex")
-@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another process writes the index.")
+@setting_option("wait", "--wait", type=click.FloatRange(min=0),
+                help="Seconds to wait while another process writes the index.")
 @click.pass_obj
 @domain_errors
 def reindex_command(obj: Context, wait: float) -> None:
@@ -51,11 +76,7 @@ def reindex_command(obj: Context, wait: float) -> None:
 
     Searches keep working on the old index until the new one is in place.
     """
-    from healthqa.index.writer import rebuild
-    from healthqa.ingest.store import Store
-
-    with Store.open(obj.data_dir, timeout=wait) as store:
-        _report(rebuild(obj.data_dir, store, wait))
+    _print_index_report(obj, update_index(obj, wait, rebuild=True))
 
 
 def _print_hit(hit, color: bool) -> None:
@@ -98,26 +119,35 @@ def _print_results(results, color: bool) -> None:
 @click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")
 @click.option("--source", help="Only pages from this source.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
+@setting_option("limit", "--limit", type=click.IntRange(1, 1000), help="Hits per page.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (shape in the README).")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, as_json: bool) -> None:
-    """Search the indexed pages for QUERY.
+                   limit: int, page: int) -> None:
+    """Search the indexed pages for QUERY (- reads queries from stdin, one a line).
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
-    role, source, type), -excluded, +required, prefix*, fuzzy~.
+    role, source, type), -excluded, +required, prefix*, fuzzy~. With --json the
+    results are one JSON object; queries from stdin give one object a line (JSON Lines).
     """
     from healthqa.search.searcher import Filters, Searcher
 
+    filters = Filters(roles, topic, source)
     with Searcher(obj.data_dir) as searcher:
-        results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
-    if as_json:
+        if query == "-":
+            for line in click.get_text_stream("stdin"):
+                if line.strip():
+                    results = searcher.search(line.rstrip("\r\n"), filters, limit=limit, page=page)
+                    click.echo(json_text(results.to_dict(), indent=None))
+            return
+        results = searcher.search(query, filters, limit=limit, page=page)
+    if obj.json:
         click.echo(json_text(results.to_dict()))
     else:
-        _print_results(results, color=sys.stdout.isatty())
+        color = obj.color()
+        click.get_current_context().color = color  # click.echo keeps (or strips) the styles accordingly
+        _print_results(results, color=color)
 
 
 @click.command("eval")
@@ -140,7 +170,10 @@ def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: st
     with Searcher(obj.data_dir) as searcher:
         means, runs = evaluate(read_queries(queries, form), read_qrels(qrels),
                                lambda text: searcher.ranked_ids(text, 10))
-    click.echo(f"queries {means['queries']}  " + "  ".join(f"{m} {means[m]:.3f}" for m in MEASURES))
+    if obj.json:
+        click.echo(json_text({"queries": means["queries"]} | {m: round(means[m], 4) for m in MEASURES}))
+    else:
+        click.echo(f"queries {means['queries']}  " + "  ".join(f"{m} {means[m]:.3f}" for m in MEASURES))
     if run_path:
         write_run(run_path, runs)
 

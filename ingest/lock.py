@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -28,8 +29,11 @@ def worker_start(parent: int) -> None:
     """Set up a forked worker: let go of the parent's locks, and end when the parent is gone.
 
     A worker forked from a writer that is then killed would otherwise hold its lock, and
-    wait for work for ever.
+    wait for work for ever. Ctrl-C reaches every process of the terminal's group: a worker
+    ignores it and lets the parent decide (stop at a batch boundary, or cancel), instead of
+    dying with a traceback mid-task and leaving the parent waiting on a broken pool.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     release_inherited()
     threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
 

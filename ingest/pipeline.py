@@ -21,6 +21,7 @@ from healthqa.ingest.errors import RejectedInput
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
+from healthqa.ingest.select import Exclusions, not_a_page
 from healthqa.ingest.store import Store
 from healthqa.ingest.walk import Entry, iter_entries
 
@@ -54,6 +55,9 @@ class Summary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    excluded: int = 0            # files passed over by --exclude or .healthqaignore
+    found: int = 0               # files found under the paths given, before exclusions
+    interrupted: bool = False    # stopped early at a batch boundary (``stop``); the rest not read
 
     @property
     def ok(self) -> bool:
@@ -69,6 +73,7 @@ class Options:
     prune: bool = False
     workers: int = min(2, os.cpu_count() or 1)
     fill: AnswerFill | None = None
+    exclude: tuple[str, ...] = ()  # glob patterns of files and folders not to read
 
 
 def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: str | None = None) -> Parsed:
@@ -107,8 +112,13 @@ def _parse_job(job: tuple[str, int, str | None]) -> Parsed:
 
 
 def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
-           progress: Callable[[Parsed], None] | None = None) -> Summary:
+           progress: Callable[[Parsed], None] | None = None, *,
+           total: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> Summary:
     """Ingest every file under ``paths`` into ``store`` and say what changed.
+
+    ``total`` is told how many files will be read once they are counted, ``progress`` is
+    told of each file read. When ``stop()`` turns true the files read so far are committed
+    and the run ends (``Summary.interrupted``); the next run reads the rest.
 
     >>> import tempfile
     >>> from ingest.store import Store
@@ -116,20 +126,45 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
     1
     """
+    paths = list(paths)
     summary = Summary()
-    entries = list(iter_entries(paths, options.follow_links, exclude=[os.path.dirname(store.path)]))
+    entries = _selected(paths, store, options, summary)
+    if total:
+        total(len(entries))
     batch: list[Parsed] = []
-    for parsed in _parse_all(entries, store, options):
-        batch.append(parsed)
-        if len(batch) >= _BATCH_FILES:
-            _commit(store, batch, summary, options)
-            batch = []
-        if progress:
-            progress(parsed)
+    parsing = _parse_all(entries, store, options)
+    try:
+        for parsed in parsing:
+            batch.append(parsed)
+            if len(batch) >= _BATCH_FILES:
+                _commit(store, batch, summary, options)
+                batch = []
+            if progress:
+                progress(parsed)
+            if stop and stop():
+                summary.interrupted = True
+                break
+    finally:
+        parsing.close()  # stops the workers' queued files before the last commit
     _commit(store, batch, summary, options)
-    if options.prune:
+    if options.prune and not summary.interrupted:
         summary.deleted += prune(store, paths)
     return summary
+
+
+def _selected(paths: list[str], store: Store, options: Options, summary: Summary) -> list[Entry]:
+    """The files to read: excluded ones left out, plainly-not-pages marked as skipped."""
+    exclusions = Exclusions.build(paths, options.exclude)
+    selected = []
+    for entry in iter_entries(paths, options.follow_links, exclude=[os.path.dirname(store.path)]):
+        summary.found += 1
+        if exclusions.patterns and exclusions.excludes(entry.path):
+            summary.excluded += 1
+        elif not entry.problem and (kind := not_a_page(entry.path)):
+            selected.append(Entry(entry.path, f"not a page ({kind})", skipped=True))
+        else:
+            selected.append(entry)
+    return selected
 
 
 def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator[Parsed]:
@@ -145,8 +180,13 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
         # Chunks amortise the hand-over; small enough that every worker gets several.
         chunksize = max(1, min(64, len(jobs) // (options.workers * 8)))
-        with ProcessPoolExecutor(options.workers, initializer=worker_start, initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(options.workers, initializer=worker_start, initargs=(os.getpid(),))
+        try:
             yield from pool.map(_parse_job, jobs, chunksize=chunksize)
+        finally:
+            # A run stopped early must not wait for every queued file (leaving the pool's
+            # 'with' block would): queued chunks are dropped, running ones finish.
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield from map(_parse_job, jobs)
 
@@ -161,6 +201,9 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
     summary.files += 1
     if parsed.skipped:
         summary.skipped.append((parsed.path, parsed.reason or "skipped"))
+        previous = store.file_state(parsed.path)
+        if previous and previous.status == "rejected" and not previous.records:
+            store.forget_file(parsed.path)  # rejected by an earlier version: no longer a reject
         return
     if parsed.reason is not None:
         # A file that turned bad keeps the records it gave before: nothing is lost.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
 
 def _init(data_dir: str) -> None:
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it cancels the run)
     _worker = RelatedFinder(Searcher(data_dir))
 
 
@@ -65,9 +67,12 @@ def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> l
 def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[str]:
     jobs = [(docnums[i:i + _CHUNK], k) for i in range(0, len(docnums), _CHUNK)]
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, initializer=_init, initargs=(data_dir,)) as pool:
+        pool = ProcessPoolExecutor(workers, initializer=_init, initargs=(data_dir,))
+        try:
             for lines in pool.map(_chunk, jobs):
                 yield from lines
+        finally:  # interrupted: drop the queued chunks rather than wait for them all
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         with Searcher(data_dir) as searcher:  # closed after: its files are not left to the garbage collector
             finder = RelatedFinder(searcher)
@@ -99,11 +104,17 @@ def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
 
 
 def precompute(data_dir: str, path: str, k: int = 5, workers: int = 2,
-               progress: Callable[[int], None] | None = None) -> tuple[int, float]:
-    """Write related questions for every indexed page; returns ``(pages, seconds)``."""
+               progress: Callable[[int], None] | None = None,
+               total: Callable[[int], None] | None = None) -> tuple[int, float]:
+    """Write related questions for every indexed page; returns ``(pages, seconds)``.
+
+    ``total`` is told the number of pages before the work starts, ``progress`` of each page done.
+    """
     with Searcher(data_dir) as searcher:
         docnums = [int(d) for d in searcher.postings.live.nonzero()[0]]
         seq = searcher.meta.store_seq
+    if total:
+        total(len(docnums))
     started = time.perf_counter()
     pages = _write_atomically(path, _lines(data_dir, docnums, k, workers), progress)
     _write_meta(path, seq, k, pages)

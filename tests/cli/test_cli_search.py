@@ -404,7 +404,7 @@ def test_changed_and_deleted_pages_after_ingest_and_index(tmp_path: pathlib.Path
 
     page.unlink()
     assert run(data, "ingest", "--no-index", "--prune", str(pages)).exit_code == 0
-    assert run(data, "index").stdout.startswith("index updated: 0 added or updated, 1 deleted, 1 documents")
+    assert run(data, "index").stdout.startswith("index updated: 0 added or updated, 1 deleted, 1 document ")
     assert search_json(data, "fructose")["total"] == 0
     assert search_json(data, "gout")["total"] == 0
     assert search_json(data, "back pain")["total"] == 1

@@ -140,7 +140,7 @@ def test_good_file_turned_bad_keeps_its_records_and_is_reported(pages: pathlib.P
 _BAD_FILES = [
     ("empty.txt", b"", "empty file"),
     ("blank.txt", b" \n\n\t\r\n", "empty file (only white space)"),
-    ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00" + bytes(300), "binary file"),
+    ("photo-no-extension", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00" + bytes(300), "binary file"),
     ("broken.txt", b"\xef\xbb\xbfBack Pain\nWhy? \xff\xfe\n", "invalid utf-8: bad bytes at offset"),
     ("klingon.html", b'<html><meta charset="klingon"><body>Why? caf\xe9 \xff</body></html>',
      "unknown encoding 'klingon' declared"),

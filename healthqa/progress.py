@@ -1,0 +1,68 @@
+"""Progress on a terminal: click's bar with a known length, rate and ETA, and stage lines.
+
+Shown only when stderr is a terminal and --quiet is not given; otherwise every call here
+does nothing, so a command reports the same way in both cases and prints its one-line
+summary itself.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+
+class Progress:
+    """A bar for one stage of work; ``start(total)`` once the amount is known, then ``advance``.
+
+    >>> with Progress(show=False, label="ingesting", unit="files") as bar:
+    ...     bar.start(3); bar.advance(); bar.advance(2)
+    """
+
+    def __init__(self, show: bool, label: str, unit: str):
+        self.show = show
+        self.label = label
+        self.unit = unit
+        self.done = 0
+        self._bar: Any = None
+        self._started = time.monotonic()
+
+    def start(self, total: int) -> None:
+        if not self.show or self._bar is not None:
+            return
+        self._started = time.monotonic()
+        self._bar = click.progressbar(length=max(total, 0), label=self.label, file=click.get_text_stream("stderr"),
+                                      show_pos=True, show_eta=True, item_show_func=lambda rate: rate)
+        self._bar.__enter__()
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+        if self._bar is not None:
+            self._bar.update(steps, self._rate())
+
+    def reach(self, done: int) -> None:
+        """Set the count done so far (for work that reports totals, not steps)."""
+        if done > self.done:
+            self.advance(done - self.done)
+
+    def _rate(self) -> str:
+        seconds = time.monotonic() - self._started
+        return f"{self.done / seconds:,.0f} {self.unit}/s" if seconds > 0 else ""
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stage(show: bool, text: str) -> None:
+    """A line saying which stage a long command has reached (``indexing 4,512 records``)."""
+    if show:
+        click.echo(text, err=True)
