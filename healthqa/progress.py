@@ -33,7 +33,7 @@ class Progress:
             return
         self._started = time.monotonic()
         self._bar = click.progressbar(length=max(total, 0), label=self.label, file=click.get_text_stream("stderr"),
-                                      show_pos=True, show_eta=True, item_show_func=lambda rate: rate)
+                                      show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate)
         self._bar.__enter__()
 
     def advance(self, steps: int = 1) -> None:
