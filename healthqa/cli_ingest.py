@@ -71,7 +71,7 @@ def _read_paths(paths: tuple[str, ...]) -> list[str]:
         if path != "-":
             found.append(path)
             continue
-        for line in click.get_text_stream("stdin").read().splitlines():
+        for line in sys.stdin.read().splitlines():
             if line.strip() and not os.path.lexists(line):
                 raise click.BadParameter(f"{one_line(line)!r} (read from stdin) does not exist",
                                          param_hint="'PATHS...'")

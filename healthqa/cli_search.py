@@ -136,7 +136,7 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     filters = Filters(roles, topic, source)
     with Searcher(obj.data_dir) as searcher:
         if query == "-":
-            for line in click.get_text_stream("stdin"):
+            for line in sys.stdin:
                 if line.strip():
                     results = searcher.search(line.rstrip("\r\n"), filters, limit=limit, page=page)
                     click.echo(json_text(results.to_dict(), indent=None))

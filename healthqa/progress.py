@@ -7,6 +7,7 @@ summary itself.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -32,7 +33,7 @@ class Progress:
         if not self.show or self._bar is not None:
             return
         self._started = time.monotonic()
-        self._bar = click.progressbar(length=max(total, 0), label=self.label, file=click.get_text_stream("stderr"),
+        self._bar = click.progressbar(length=max(total, 0), label=self.label, file=sys.stderr,
                                       show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate)
         self._bar.__enter__()
 

@@ -161,7 +161,7 @@ def _selected(paths: list[str], store: Store, options: Options, summary: Summary
         if exclusions.patterns and exclusions.excludes(entry.path):
             summary.excluded += 1
         elif not entry.problem and (kind := not_a_page(entry.path)):
-            selected.append(Entry(entry.path, f"not a page ({kind})", skipped=True))
+            selected.append(Entry(entry.path, f"not a page: {kind}", skipped=True))
         else:
             selected.append(entry)
     return selected

@@ -31,7 +31,7 @@ _PROJECT_FILE = re.compile(
 _NOT_PAGE_EXTENSIONS = {
     "an image": "png jpg jpeg gif webp bmp ico tif tiff svg heic avif psd",
     "an archive": "zip tar tgz tbz tbz2 bz2 xz txz 7z rar zst lz lzma cab iso jar whl",
-    "a document, not a page": "pdf doc docx odt xls xlsx ods ppt pptx odp epub rtf",
+    "an office document": "pdf doc docx odt xls xlsx ods ppt pptx odp epub rtf",
     "audio or video": "mp3 mp4 m4a wav ogg oga flac avi mov mkv webm",
     "a font": "woff woff2 ttf otf eot",
     "a program or library": "exe dll so dylib o a pyc class bin",
@@ -45,11 +45,11 @@ def not_a_page(path: str) -> str | None:
     """Why the file at ``path`` is plainly not a page, or ``None`` when it may be one.
 
     >>> not_a_page("medquad/LICENSE.txt"), not_a_page("scans/x-ray.PNG"), not_a_page("thread-12.html")
-    ('a licence or readme, not a page', 'an image', None)
+    ('a licence or readme', 'an image', None)
     """
     name = os.path.basename(path)
     if _PROJECT_FILE.match(name):
-        return "a licence or readme, not a page"
+        return "a licence or readme"
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     return _KIND_BY_EXTENSION.get(extension)
 

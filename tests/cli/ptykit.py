@@ -24,13 +24,15 @@ GUARD = 180.0  # seconds before a child that never prints what is awaited fails 
 
 
 class PtyRun:
-    """``healthqa ARGS`` with stderr on a pseudo-terminal 200 columns wide and stdout on a pipe."""
+    """``healthqa ARGS`` with stderr on a pseudo-terminal 200 columns wide and stdout on a pipe
+    (or on the terminal too, with ``stdout_on_terminal``)."""
 
-    def __init__(self, args: list[str], cwd: str | None = None, env: dict[str, str] | None = None):
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, stdout_on_terminal: bool = False):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        self.process = subprocess.Popen([*HEALTHQA, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=slave, cwd=cwd, env=env, start_new_session=True)
+        self.process = subprocess.Popen([*HEALTHQA, *args], stdin=subprocess.DEVNULL,
+                                        stdout=slave if stdout_on_terminal else subprocess.PIPE,
+                                        stderr=slave, env=env, start_new_session=True)
         os.close(slave)
         self._master = master
         self._terminal = bytearray()
@@ -57,8 +59,8 @@ class PtyRun:
                 self._changed.notify_all()
 
     def _read_stdout(self) -> None:
-        assert self.process.stdout is not None
-        self._stdout = self.process.stdout.read()
+        if self.process.stdout is not None:
+            self._stdout = self.process.stdout.read()
 
     @property
     def terminal(self) -> str:
@@ -89,8 +91,8 @@ class PtyRun:
         for reader in self._readers:
             reader.join(GUARD)
         os.close(self._master)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         return code, self._stdout.decode("utf-8", "replace"), self.terminal
 
 
