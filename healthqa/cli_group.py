@@ -36,7 +36,7 @@ def global_options() -> list[click.Option]:
                      callback=_remember("data_dir"),
                      help="Where records and the index live [default: ./healthqa-data; env HEALTHQA_DATA]."),
         click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_remember("quiet"),
-                     help="No progress bars or stage lines (summaries and errors still print)."),
+                     help="No progress bars, stage lines, skipped or warning lines (summaries and errors still print)."),
         click.Option(["--color/--no-color"], default=None, expose_value=False, callback=_remember("color"),
                      help="Colour the output or not [default: on a terminal, unless NO_COLOR is set]."),
         click.Option(["--json", "json"], is_flag=True, expose_value=False, callback=_remember("json"),
@@ -77,6 +77,5 @@ class HealthQAGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # Context managers below have run: transactions rolled back, locks released.
-            click.echo("\ninterrupted: nothing after the last saved step was kept; run the command again",
-                       err=True)
+            click.echo("\nstopped by Ctrl-C", err=True)
             ctx.exit(INTERRUPTED)

@@ -105,7 +105,9 @@ def _print_results(results, color: bool) -> None:
         click.echo("No results." if results.total == 0 else f"No results on page {results.page} (of {results.pages}).")
         return
     first = (results.page - 1) * results.limit + 1
-    click.echo(f"{results.total} pages match; {first}-{first + len(results.hits) - 1} shown (page {results.page} of {results.pages}).\n")
+    match = "page matches" if results.total == 1 else "pages match"
+    click.echo(f"{results.total} {match}; {first}-{first + len(results.hits) - 1} shown "
+               f"(page {results.page} of {results.pages}).\n")
     for hit in results.hits:
         _print_hit(hit, color)
         click.echo()

@@ -229,6 +229,8 @@ def test_one_is_singular(corpus: pathlib.Path, seed_page: pathlib.Path, tmp_path
     result = invoke("--data-dir", "data", "ingest", str(seed_page))
     assert result.stdout.splitlines()[0] == "1 file: 1 new, 0 updated, 0 unchanged record; 0 files rejected"
     assert " 1 document (" in result.stdout.splitlines()[1]
+    found = invoke("--data-dir", "data", "search", "foot")
+    assert found.stdout.startswith("1 page matches; 1-1 shown (page 1 of 1).\n")
     related = invoke("--data-dir", "data", "related", "--all", "--out", "r.jsonl", "--workers", "1")
     assert related.stdout.startswith("1 page written to r.jsonl")
 
@@ -260,6 +262,8 @@ def test_settings_from_the_file_and_environment_reach_the_commands(corpus: pathl
         assert len(json.loads(invoke("--data-dir", str(corpus), "search", "heart", "--json").stdout)["hits"]) == 2
         from_env = invoke("--data-dir", str(corpus), "search", "heart", "--json", env={"HEALTHQA_LIMIT": "3"})
         assert len(json.loads(from_env.stdout)["hits"]) == 3
+        after = invoke("search", "heart", "--json", "--data-dir", str(corpus))  # its file is read all the same
+        assert len(json.loads(after.stdout)["hits"]) == 2
         option = invoke("search", "heart", "--json", "--limit", "1", env={"HEALTHQA_DATA": str(corpus)})
         assert len(json.loads(option.stdout)["hits"]) == 1
     finally:

@@ -122,7 +122,8 @@ def write_corpus(root: pathlib.Path, pages: int, seed: int = 7, start: int = 0) 
         else:
             (folder / f"page-{n:05d}.txt").write_text(text_page(n, rng), encoding="utf-8")
     (root / "empty.txt").write_bytes(b"")
-    (root / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    # binary under a name that does not say so: rejected (an image.png would be skipped, not rejected)
+    (root / "scan.dat").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     return Corpus(root, pages, 2)
 
 
