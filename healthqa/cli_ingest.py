@@ -42,10 +42,9 @@ def _print_summary(obj: Context, summary, paths: list[str]) -> None:
         click.echo(f"rejected {_show(path)}: {one_line(reason)}", err=True)
     if summary.found == 0:
         click.echo(f"warning: no files found in {', '.join(map(_show, paths))}", err=True)
-    records = "record" if summary.new + summary.updated + summary.unchanged == 1 else "records"
-    click.echo(
+    click.echo(  # "records" is shared by the three counts: "1 new, 0 updated, 0 unchanged records"
         f"{plural(summary.files, 'file')}: {summary.new} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged {records}"
+        f"{summary.unchanged} unchanged records"
         + (f", {summary.deleted} deleted" if summary.deleted else "")
         + f"; {plural(len(summary.rejected), 'file')} rejected"
         + (f", {len(summary.skipped)} skipped" if summary.skipped else "")

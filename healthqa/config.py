@@ -12,7 +12,6 @@ value came from (``healthqa config`` prints it).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -156,6 +155,10 @@ def load(options: Mapping[str, Any] | None = None, env: Mapping[str, str] | None
 
 
 def _read_file(path: str) -> dict[str, Any]:
+    if not os.path.lexists(path):
+        return {}
+    import tomllib  # only when there is a file: every command starts here, 'search' must start fast
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

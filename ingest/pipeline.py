@@ -201,9 +201,7 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
     summary.files += 1
     if parsed.skipped:
         summary.skipped.append((parsed.path, parsed.reason or "skipped"))
-        previous = store.file_state(parsed.path)
-        if previous and previous.status == "rejected" and not previous.records:
-            store.forget_file(parsed.path)  # rejected by an earlier version: no longer a reject
+        _forget_old_reject(store, parsed.path)
         return
     if parsed.reason is not None:
         # A file that turned bad keeps the records it gave before: nothing is lost.
@@ -232,6 +230,17 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}
     summary.deleted += store.delete(sorted(stale))
     store.remember_file(parsed.path, parsed.file_hash, "ok", format=parsed.format, records=len(pages))
+
+
+def _forget_old_reject(store: Store, path: str) -> None:
+    """A file now skipped (a licence) that an earlier run rejected is no longer listed as a reject."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a name the store cannot hold was never stored
+    previous = store.file_state(path)
+    if previous and previous.status == "rejected" and not previous.records:
+        store.forget_file(path)
 
 
 def prune(store: Store, paths: Iterable[str]) -> int:

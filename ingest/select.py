@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from healthqa.ingest.errors import HealthQAError
+
 IGNORE_FILE = ".healthqaignore"
 
 # Documents that ship beside a corpus: LICENSE.txt, readme.md, CHANGES, NOTICE...
@@ -96,6 +98,6 @@ def read_ignore_file(path: str) -> list[str]:
             lines = handle.read().splitlines()
     except (FileNotFoundError, NotADirectoryError):
         return []
-    except OSError:
-        return []  # an unreadable ignore file excludes nothing; the files are still read
+    except OSError as exc:  # reading the folder anyway would ingest what the user meant to leave out
+        raise HealthQAError(f"cannot read {path}: {exc.strerror or exc}") from None
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]

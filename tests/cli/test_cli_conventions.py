@@ -87,7 +87,7 @@ def test_exclude_glob_and_healthqaignore_pass_files_over(medquad_like: pathlib.P
     result = invoke("--data-dir", "data", "ingest", "--no-index", "medquad", "--exclude", "9_CDC_QA/",
                     "--exclude", "*.png", "-q")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "4 files: 1 new, 0 updated, 0 unchanged record; 0 files rejected, 3 skipped, " \
+    assert result.stdout == "4 files: 1 new, 0 updated, 0 unchanged records; 0 files rejected, 3 skipped, " \
                             "3 excluded\n"
     listed = invoke("--data-dir", "data", "records", "list").stdout
     assert listed.startswith("GARD_0001095_Sec1\t") and "CDC" not in listed
@@ -108,7 +108,7 @@ def test_global_options_work_before_or_after_the_subcommand(seed_page: pathlib.P
     after = invoke("ingest", "--no-index", str(seed_page), "--data-dir", "one", "--quiet")
     before = invoke("--data-dir", "two", "--quiet", "ingest", "--no-index", str(seed_page))
     assert after.exit_code == before.exit_code == 0
-    assert after.stdout == before.stdout == "1 file: 1 new, 0 updated, 0 unchanged record; 0 files rejected\n"
+    assert after.stdout == before.stdout == "1 file: 1 new, 0 updated, 0 unchanged records; 0 files rejected\n"
     assert invoke("records", "list", "--data-dir", "one").stdout.startswith(SEED_ID)
     assert invoke("records", "--data-dir", "two", "list").stdout.startswith(SEED_ID)
     # the one after the subcommand wins
@@ -227,7 +227,7 @@ def test_unquoted_question_says_to_quote_it(corpus: pathlib.Path) -> None:
 
 def test_one_is_singular(corpus: pathlib.Path, seed_page: pathlib.Path, tmp_path: pathlib.Path) -> None:
     result = invoke("--data-dir", "data", "ingest", str(seed_page))
-    assert result.stdout.splitlines()[0] == "1 file: 1 new, 0 updated, 0 unchanged record; 0 files rejected"
+    assert result.stdout.splitlines()[0] == "1 file: 1 new, 0 updated, 0 unchanged records; 0 files rejected"
     assert " 1 document (" in result.stdout.splitlines()[1]
     found = invoke("--data-dir", "data", "search", "foot")
     assert found.stdout.startswith("1 page matches; 1-1 shown (page 1 of 1).\n")

@@ -47,7 +47,7 @@ def stored(data_dir: pathlib.Path) -> int:
 
 
 def summary_files(stdout: str) -> int:
-    match = re.match(r"(\d+) files?: (\d+) new, 0 updated, 0 unchanged records?; 0 files rejected\n", stdout)
+    match = re.match(r"(\d+) files?: (\d+) new, 0 updated, 0 unchanged records; 0 files rejected\n", stdout)
     assert match and match[1] == match[2], stdout
     return int(match[1])
 

@@ -127,7 +127,7 @@ def test_ingest_of_the_folder_holding_the_data_directory_passes_it_over(
     assert first.exit_code == 0, first.output
     again = CliRunner().invoke(cli, ["ingest", "."])  # now records.sqlite and the index are there to find
     assert again.exit_code == 0, again.output
-    assert again.stdout.startswith("1 files: 0 new, 0 updated, 1 unchanged records; 0 files rejected\n")
+    assert again.stdout.startswith("1 file: 0 new, 0 updated, 1 unchanged records; 0 files rejected\n")
     assert again.stderr == ""
     inside = CliRunner().invoke(cli, ["ingest", "--no-index", "healthqa-data"])
     assert inside.exit_code == 0
@@ -145,7 +145,7 @@ def test_a_data_directory_named_with_uri_characters_holds_its_own_store(tmp_path
     assert set(os.listdir(tmp_path)) == before | {name}  # nothing written beside it
     assert (data_dir / "records.sqlite").is_file()
     assert run(data_dir, "records", "list").stdout.startswith("back-pain/")
-    assert "1 pages match" in run(data_dir, "search", "foot").stdout
+    assert "1 page matches" in run(data_dir, "search", "foot").stdout
 
 
 def hostile_folder(root: pathlib.Path) -> pathlib.Path:
