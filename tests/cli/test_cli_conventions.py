@@ -285,3 +285,36 @@ def test_a_bad_setting_is_a_usage_error_naming_where_it_is(tmp_path: pathlib.Pat
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- a command added later ---------------------------------------------------------------
+
+
+def test_a_command_added_to_the_group_gets_the_global_options_and_a_clean_ctrl_c() -> None:
+    """What the other commands get (serve, analyze, ...) without code of their own."""
+    import click
+
+    from healthqa.cli_common import Context
+    from healthqa.cli_group import HealthQAGroup
+
+    @click.group(cls=HealthQAGroup)
+    def group() -> None:
+        """A group."""
+
+    @group.command("show")
+    @click.pass_obj
+    def show(obj: Context) -> None:
+        """Print where the data lives."""
+        click.echo(f"{obj.data_dir} json={obj.json} quiet={obj.quiet}")
+
+    @group.command("hang")
+    def hang() -> None:
+        """Stand for a command interrupted by Ctrl-C."""
+        raise KeyboardInterrupt
+
+    runner = CliRunner()
+    shown = runner.invoke(group, ["show", "--data-dir", "elsewhere", "--json", "-q"], obj=Context())
+    assert (shown.exit_code, shown.stdout) == (0, "elsewhere json=True quiet=True\n")
+    interrupted = runner.invoke(group, ["hang"], obj=Context())
+    assert interrupted.exit_code == 130
+    assert interrupted.stderr == "\nstopped by Ctrl-C\n"
