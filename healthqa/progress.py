@@ -1,5 +1,8 @@
 """Progress on a terminal: click's bar with a known length, rate and ETA, and stage lines.
 
+The ETA is the work left at the average rate since the start; click's own ETA averages its
+first steps, which on a pool that takes seconds to deliver its first results says hours.
+
 Shown only when stderr is a terminal and --quiet is not given; otherwise every call here
 does nothing, so a command reports the same way in both cases and prints its one-line
 summary itself.
@@ -28,13 +31,15 @@ class Progress:
         self.done = 0
         self._bar: Any = None
         self._started = time.monotonic()
+        self._total = 0
 
     def start(self, total: int) -> None:
         if not self.show or self._bar is not None:
             return
         self._started = time.monotonic()
-        self._bar = click.progressbar(length=max(total, 0), label=self.label, file=sys.stderr,
-                                      show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate)
+        self._total = max(total, 0)
+        self._bar = click.progressbar(length=self._total, label=self.label, file=sys.stderr, show_pos=True,
+                                      show_percent=True, show_eta=False, item_show_func=lambda rate: rate)
         self._bar.__enter__()
 
     def advance(self, steps: int = 1) -> None:
@@ -49,7 +54,11 @@ class Progress:
 
     def _rate(self) -> str:
         seconds = time.monotonic() - self._started
-        return f"{self.done / seconds:,.0f} {self.unit}/s" if seconds > 0 else ""
+        if seconds <= 0 or not self.done:
+            return ""
+        rate = self.done / seconds
+        left = max(self._total - self.done, 0) / rate
+        return f"{rate:,.0f} {self.unit}/s  eta {int(left) // 60}:{int(left) % 60:02d}"
 
     def close(self) -> None:
         if self._bar is not None:

@@ -33,6 +33,11 @@ class NotQAPage(ParseError):
     """The page is readable but is not a Q&A page (an article, a listing)."""
 
 
+class EmptyDocument(ParseError):
+    """A well-formed document of a Q&A format that holds no question: nothing to fix, so an
+    ingest skips it (and lists it) rather than rejecting it."""
+
+
 class StoreError(HealthQAError):
     """The record store cannot be opened or written."""
 

@@ -12,7 +12,7 @@ import os
 
 from lxml import etree
 
-from healthqa.ingest.errors import ParseError
+from healthqa.ingest.errors import EmptyDocument, ParseError
 from healthqa.ingest.normalise import clean_line, clean_optional, clean_text, clean_unique, clean_url
 from healthqa.ingest.record import Answer, QAPage
 
@@ -53,7 +53,7 @@ def parse_medquad(text: str, origin: str) -> list[QAPage]:
         if page is not None:
             pages.append(page)
     if not pages:
-        raise ParseError("MedQuAD document has no question-answer pairs", origin)
+        raise EmptyDocument("MedQuAD document has no question-answer pairs", origin)
     return pages
 
 

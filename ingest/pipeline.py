@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from healthqa.ingest.decode import decode_bytes
 from healthqa.ingest.detect import parse_document
-from healthqa.ingest.errors import RejectedInput
+from healthqa.ingest.errors import EmptyDocument, RejectedInput
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
@@ -96,7 +96,7 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
         text, _encoding = decode_bytes(data, path)
         fmt, pages = parse_document(text, path)
     except RejectedInput as exc:
-        return Parsed(path, file_hash, reason=exc.reason)
+        return Parsed(path, file_hash, reason=exc.reason, skipped=isinstance(exc, EmptyDocument))
     return Parsed(path, file_hash, fmt, tuple(pages))
 
 

@@ -11,10 +11,10 @@ to older pages only when they are recomputed; ``precompute`` again to catch all.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -67,12 +67,18 @@ def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> l
 def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[str]:
     jobs = [(docnums[i:i + _CHUNK], k) for i in range(0, len(docnums), _CHUNK)]
     if workers > 1 and len(jobs) > 1:
-        pool = ProcessPoolExecutor(workers, initializer=_init, initargs=(data_dir,))
+        pool = multiprocessing.Pool(workers, initializer=_init, initargs=(data_dir,))
         try:
-            for lines in pool.map(_chunk, jobs):
+            for lines in pool.imap(_chunk, jobs):
                 yield from lines
-        finally:  # interrupted: drop the queued chunks rather than wait for them all
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close()
+        except BaseException:
+            # Interrupted (Ctrl-C, or the output failed): the file is discarded, so the chunks
+            # being computed are not waited for (a chunk takes seconds).
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     else:
         with Searcher(data_dir) as searcher:  # closed after: its files are not left to the garbage collector
             finder = RelatedFinder(searcher)

@@ -148,8 +148,6 @@ _BAD_FILES = [
      "no question found"),
     ("cut-off.txt", b"Back Pain\n\nHow can foot probl", "not a Q&A page"),
     ("article.txt", (REPO / "tests/ingest/data/text/not_qa_article.txt").read_bytes(), "not a Q&A page"),
-    ("empty.xml", (REPO / "tests/ingest/data/medquad/5_NIDDK_QA/0000175.xml").read_bytes(),
-     "MedQuAD document has no question-answer pairs"),
     ("feed.json", b'{"question": "Why?"}', "JSON data, not a Q&A page"),
 ]
 
@@ -164,6 +162,16 @@ def test_bad_file_is_rejected_with_its_reason_and_the_batch_goes_on(
     assert why.startswith(reason)
     assert summary.new == 1 and store.ids() == [SEED_ID]
     assert [(r.path, r.reason) for r in store.rejects()] == [(path, why)]
+
+
+def test_medquad_document_without_pairs_is_skipped_not_rejected(pages: pathlib.Path, store: Store) -> None:
+    # Six of MedQuAD's NIDDK documents are well formed and hold no pair: nothing to fix.
+    empty = pages / "empty.xml"
+    empty.write_bytes((REPO / "tests/ingest/data/medquad/5_NIDDK_QA/0000175.xml").read_bytes())
+    summary = ingest([str(pages)], store, SEQUENTIAL)
+    assert summary.ok and summary.rejected == []
+    assert summary.skipped == [(str(empty), "MedQuAD document has no question-answer pairs")]
+    assert summary.new == 1 and store.rejects() == []
 
 
 def test_truncated_html_page_is_rejected(pages: pathlib.Path, store: Store) -> None:
