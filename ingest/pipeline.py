@@ -174,8 +174,9 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
             yield Parsed(entry.path, "", reason=entry.problem, skipped=entry.skipped)
             continue
         state = store.file_state(entry.path)
-        # Filling answers changes records of unchanged files, so those are parsed again.
-        known = state.file_hash if state and not options.fill else None
+        # Filling answers changes records of unchanged files, so those are parsed again; so are
+        # files rejected before (few, and a newer healthqa may read or skip them now).
+        known = state.file_hash if state and state.status == "ok" and not options.fill else None
         jobs.append((entry.path, options.max_bytes, known))
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
         # Chunks amortise the hand-over; small enough that every worker gets several.

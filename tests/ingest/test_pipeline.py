@@ -340,3 +340,14 @@ def test_read_and_parse_never_raises_on_arbitrary_bytes(tmp_path_factory: pytest
     path.write_bytes(data)
     parsed = read_and_parse(str(path))
     assert (parsed.reason is None) == bool(parsed.pages)
+
+
+def test_a_file_rejected_by_an_earlier_version_and_now_skipped_leaves_the_rejects(pages: pathlib.Path,
+                                                                                  store: Store) -> None:
+    licence = pages / "LICENSE.txt"
+    licence.write_text("Attribution 4.0 International\n", encoding="utf-8")
+    with store.transaction():  # as an ingest before skipping existed left it
+        store.remember_file(str(licence), "0" * 40, "rejected", "no question found")
+    summary = ingest([str(pages)], store, SEQUENTIAL)
+    assert summary.ok and summary.skipped == [(str(licence), "not a page: a licence or readme")]
+    assert store.rejects() == []
