@@ -60,7 +60,7 @@ def test_ingest_shows_a_bar_with_the_file_count_and_a_stage_line_for_indexing(fe
     code, stdout, terminal = PtyRun(["--data-dir", str(tmp_path / "data"), "ingest", str(few)]).finish()
     assert code == 0, terminal
     assert "ingesting  [" in terminal and "300/300" in terminal and "100%" in terminal
-    assert re.search(r"[\d,]+ files/s", terminal)
+    assert re.search(r"\d+/300 +\d+%  [\d,]+ files/s  eta \d+:\d\d", terminal)  # rate and time left
     assert "0/300" in terminal.split("indexing")[0]  # the count is known from the first update: never N/0
     assert "indexing 300 records  [" in terminal
     # stdout carries the summary only: no bar, no control characters
@@ -135,3 +135,21 @@ def test_ctrl_c_while_indexing_keeps_the_records_and_the_index_as_it_was(many: p
     assert not os.path.lexists(data / "index")  # no half-built index swapped in
     index = CliRunner().invoke(cli, ["--data-dir", str(data), "index", "--wait", "0"])  # not left locked
     assert index.exit_code == 0 and index.stdout.startswith(f"index rebuilt: {TOTAL} added or updated")
+
+
+def test_ctrl_c_during_related_all_leaves_the_output_file_as_it_was(many: pathlib.Path,
+                                                                    tmp_path: pathlib.Path) -> None:
+    data = tmp_path / "data"
+    assert CliRunner().invoke(cli, ["--data-dir", str(data), "ingest", str(many)]).exit_code == 0
+    out = tmp_path / "related.jsonl"
+    out.write_text("what an earlier run wrote\n", encoding="utf-8")
+    run = PtyRun(["--data-dir", str(data), "related", "--all", "--out", str(out), "--workers", "2"])
+    run.wait_for(lambda text: bar_position(text, TOTAL) >= 1, "a page done")
+    run.interrupt()
+    code, stdout, terminal = run.finish()
+
+    assert code == 130, terminal
+    assert "Traceback" not in terminal and stdout == ""
+    assert f"stopped by Ctrl-C: {out} is as it was; run the command again." in terminal
+    assert out.read_text(encoding="utf-8") == "what an earlier run wrote\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "related.jsonl"]  # no temporary file left
