@@ -78,7 +78,7 @@ def setting_option(name: str, *decls: str, **kwargs: Any) -> Callable[[Callable[
         obj = context.find_object(Context) if context else None
         return (obj or Context()).config.get(name)
 
-    show = f"{setting.default}; or '{name}' in healthqa.toml, {setting.env_var}"
+    show = f"{setting.default}, or {setting.env_var}; see 'healthqa config'"
     return click.option(*decls, default=default, show_default=show, **kwargs)
 
 

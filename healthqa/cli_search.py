@@ -138,10 +138,8 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     filters = Filters(roles, topic, source)
     with Searcher(obj.data_dir) as searcher:
         if query == "-":
-            for line in sys.stdin:
-                if line.strip():
-                    results = searcher.search(line.rstrip("\r\n"), filters, limit=limit, page=page)
-                    click.echo(json_text(results.to_dict(), indent=None))
+            if not _search_lines(searcher, filters, limit, page):
+                sys.exit(1)
             return
         results = searcher.search(query, filters, limit=limit, page=page)
     if obj.json:
@@ -150,6 +148,25 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
         color = obj.color()
         click.get_current_context().color = color  # click.echo keeps (or strips) the styles accordingly
         _print_results(results, color=color)
+
+
+def _search_lines(searcher, filters, limit: int, page: int) -> bool:
+    """Each line of stdin searched, one JSON object a line; a query that cannot be read gives
+    ``{"query", "error"}`` and the rest go on. Returns whether every query could be read."""
+    from healthqa.ingest.errors import QueryError
+
+    ok = True
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        try:
+            shape = searcher.search(text, filters, limit=limit, page=page).to_dict()
+        except QueryError as exc:
+            ok = False
+            shape = {"query": text, "error": str(exc)}
+        click.echo(json_text(shape, indent=None))
+    return ok
 
 
 @click.command("eval")

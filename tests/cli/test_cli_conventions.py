@@ -186,6 +186,15 @@ def test_search_dash_reads_queries_from_stdin_and_prints_json_lines(corpus: path
     assert lines[1]["hits"][0]["id"].startswith("pneumonia-")
 
 
+def test_a_query_from_stdin_that_cannot_be_read_gives_an_error_line_and_the_rest_go_on(corpus: pathlib.Path) -> None:
+    result = invoke("--data-dir", str(corpus), "search", "-", stdin="heart\n*\npneumonia\n")
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [found["query"] for found in lines] == ["heart", "*", "pneumonia"]
+    assert lines[1] == {"query": "*", "error": lines[1]["error"]} and lines[1]["error"]
+    assert lines[0]["hits"] and lines[2]["hits"]
+
+
 def test_ingest_dash_reads_paths_from_stdin(medquad_like: pathlib.Path) -> None:
     paths = f"{medquad_like / '2_GARD_QA'}\n{medquad_like / '9_CDC_QA' / '0000397.xml'}\n"
     result = invoke("--data-dir", "data", "ingest", "--no-index", "-", stdin=paths)
