@@ -36,7 +36,8 @@ def global_options() -> list[click.Option]:
                      callback=_remember("data_dir"),
                      help="Where records and the index live [default: ./healthqa-data; env HEALTHQA_DATA]."),
         click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_remember("quiet"),
-                     help="No progress bars, stage lines, skipped or warning lines (summaries and errors still print)."),
+                     help="No progress bars, stage lines, skipped or warning lines "
+                          "(summaries and errors still print)."),
         click.Option(["--color/--no-color"], default=None, expose_value=False, callback=_remember("color"),
                      help="Colour the output or not [default: on a terminal, unless NO_COLOR is set]."),
         click.Option(["--json", "json"], is_flag=True, expose_value=False, callback=_remember("json"),

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from healthqa import config
 from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line, plural, setting_option
 from healthqa.cli_group import INTERRUPTED
 from healthqa.interrupt import first_interrupt_stops
@@ -52,17 +51,6 @@ def _print_summary(obj: Context, summary, paths: list[str]) -> None:
     )
 
 
-def summary_dict(summary) -> dict[str, Any]:
-    """The ``ingest --json`` shape (documented in the README)."""
-    def listed(pairs: list[tuple[str, str]], key: str) -> list[dict[str, str]]:
-        return [{"path": path, key: text} for path, text in pairs]
-
-    return {"files": summary.files, "new": summary.new, "updated": summary.updated,
-            "unchanged": summary.unchanged, "deleted": summary.deleted, "excluded": summary.excluded,
-            "rejected": listed(summary.rejected, "reason"), "skipped": listed(summary.skipped, "reason"),
-            "warnings": listed(summary.warnings, "warning"), "interrupted": summary.interrupted}
-
-
 def _read_paths(paths: tuple[str, ...]) -> list[str]:
     """The paths given, with ``-`` replaced by the paths on stdin (one a line); each must exist."""
     found: list[str] = []
@@ -84,7 +72,8 @@ def _read_paths(paths: tuple[str, ...]) -> list[str]:
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside PATHS.")
 @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
               help="Do not read files or folders matching GLOB (repeatable; also a .healthqaignore file).")
-@setting_option("max_size", "--max-size", type=click.FloatRange(min=0.001), help="Reject files larger than this many MB.")
+@setting_option("max_size", "--max-size", type=click.FloatRange(min=0.001),
+                help="Reject files larger than this many MB.")
 @setting_option("workers", "--workers", type=click.IntRange(1, 64), help="Processes that parse in parallel.")
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
@@ -121,7 +110,7 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
         _stopped(obj, summary)
     report = None if no_index else _update_index(obj, wait)
     if obj.json:
-        click.echo(json_text(summary_dict(summary) | {"index": report}))
+        click.echo(json_text(summary.to_dict() | {"index": report}))
     if not summary.ok:
         sys.exit(1)
 
@@ -136,7 +125,7 @@ def _run(obj: Context, paths: list[str], store: Store, options):
 
 def _stopped(obj: Context, summary) -> None:
     if obj.json:
-        click.echo(json_text(summary_dict(summary) | {"index": None}))
+        click.echo(json_text(summary.to_dict() | {"index": None}))
     click.echo(f"stopped by Ctrl-C: the records of the {plural(summary.files, 'file')} read are saved; "
                "the index was not updated. Run the same command again to read the rest.", err=True)
     sys.exit(INTERRUPTED)

@@ -63,6 +63,16 @@ class Summary:
     def ok(self) -> bool:
         return not self.rejected
 
+    def to_dict(self) -> dict[str, object]:
+        """The ``ingest --json`` shape (documented in the README)."""
+        def listed(pairs: list[tuple[str, str]], key: str) -> list[dict[str, str]]:
+            return [{"path": path, key: text} for path, text in pairs]
+
+        return {"files": self.files, "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+                "deleted": self.deleted, "excluded": self.excluded, "rejected": listed(self.rejected, "reason"),
+                "skipped": listed(self.skipped, "reason"), "warnings": listed(self.warnings, "warning"),
+                "interrupted": self.interrupted}
+
 
 @dataclass(frozen=True)
 class Options:

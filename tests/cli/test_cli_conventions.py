@@ -143,7 +143,8 @@ def test_json_from_ingest_records_and_index(medquad_like: pathlib.Path) -> None:
     assert summary["interrupted"] is False
     assert summary["index"]["documents"] == 4 and summary["index"]["rebuilt"] is True
 
-    listed = [json.loads(line) for line in invoke("--data-dir", "data", "records", "list", "--json").stdout.splitlines()]
+    listed = invoke("--data-dir", "data", "records", "list", "--json").stdout.splitlines()
+    listed = [json.loads(line) for line in listed]
     assert [r["id"] for r in listed] == ["CDC_0000397_Sec1", "CDC_0000397_Sec2", "CDC_0000397_Sec3",
                                          "GARD_0001095_Sec1"]
     assert listed[3] == {"id": "GARD_0001095_Sec1", "answers": 1,
