@@ -11,13 +11,12 @@ from healthqa.cli_common import Context, domain_errors, json_text, one_line
 
 def _print(suggestions: list, as_json: bool) -> None:
     if as_json:
-        click.echo(json_text([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
-                              for s in suggestions]))
+        click.echo(json_text([s.to_dict() for s in suggestions]))
         return
     if not suggestions:
         click.echo("No related questions found.")
     for n, s in enumerate(suggestions, 1):
-        score = "linked" if s.score == float("inf") else f"{s.score:.2f}"
+        score = "linked" if s.linked else f"{s.score:.2f}"
         # Questions, topics, reasons and ids all come from pages: shown as text, never as escapes.
         click.echo(f"{n}. {one_line(s.question)}" + ("" if s.resolved else "  (not indexed)"))
         topic = f"topic: {one_line(s.topic)} | " if s.topic else ""

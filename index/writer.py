@@ -9,7 +9,6 @@ step with, so ``sync`` only applies what changed since.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -22,6 +21,7 @@ from whoosh.writing import LockError
 
 from healthqa.index.bulk import write_documents
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
+from healthqa.index.stored import encode_answers
 from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
 from healthqa.ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
 from healthqa.ingest.lock import exclusive
@@ -46,7 +46,6 @@ class SyncReport:
 def document(page: QAPage) -> dict[str, object]:
     """The Whoosh fields of one record."""
     roles = page.roles
-    answers = [{"text": a.text, "role": a.role, "author": a.author} for a in page.answers]
     return {
         "id": page.id,
         "question": page.question,
@@ -62,7 +61,7 @@ def document(page: QAPage) -> dict[str, object]:
         "qtype": page.question_type or "",
         "spell": " ".join([page.question, page.topic or "", *page.synonyms, *roles]),
         "url": page.url,
-        "answers": json.dumps(answers, ensure_ascii=False),
+        "answers": encode_answers(page.answers),
         "related_stored": list(page.related),
     }
 

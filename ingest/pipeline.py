@@ -21,7 +21,7 @@ from healthqa.ingest.errors import RejectedInput
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
-from healthqa.ingest.store import Store
+from healthqa.ingest.store import ChangeKind, Store
 from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -58,6 +58,15 @@ class Summary:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    def count(self, kind: ChangeKind) -> None:
+        """Count one stored record by what storing it did."""
+        if kind is ChangeKind.NEW:
+            self.new += 1
+        elif kind is ChangeKind.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
 
 
 @dataclass(frozen=True)
@@ -183,8 +192,7 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
     for page in pages:
-        kind = store.put(page).kind
-        setattr(summary, kind, getattr(summary, kind) + 1)
+        summary.count(store.put(page).kind)
         summary.warnings.extend((parsed.path, w) for w in page.warnings)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}
     summary.deleted += store.delete(sorted(stale))

@@ -8,6 +8,7 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import sqlite3
@@ -50,12 +51,20 @@ class FileState:
     records: int
 
 
+class ChangeKind(enum.StrEnum):
+    """What storing one record did to it."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class Change:
-    """What storing one record did: ``"new"``, ``"updated"`` or ``"unchanged"``."""
+    """What storing one record did."""
 
     id: str
-    kind: str
+    kind: ChangeKind
 
 
 class Store:
@@ -213,7 +222,7 @@ class Store:
         """Insert or update one record by id; an identical record is left alone."""
         row = self._db.execute("SELECT content_hash, origin FROM pages WHERE id = ?", (page.id,)).fetchone()
         if row is not None and row[0] == page.content_hash and row[1] == page.origin:
-            return Change(page.id, "unchanged")
+            return Change(page.id, ChangeKind.UNCHANGED)
         self._db.execute(
             "INSERT OR REPLACE INTO pages (id, origin, content_hash, question_key, data, seq) VALUES (?,?,?,?,?,?)",
             (page.id, page.origin, page.content_hash, page.question_key, page.to_json(), self._next_seq()),
@@ -221,8 +230,8 @@ class Store:
         if row is None:
             # Only an id not in ``pages`` can be listed as deleted: it is back now.
             self._db.execute("DELETE FROM deleted WHERE id = ?", (page.id,))
-            return Change(page.id, "new")
-        return Change(page.id, "updated" if row[0] != page.content_hash else "unchanged")
+            return Change(page.id, ChangeKind.NEW)
+        return Change(page.id, ChangeKind.UPDATED if row[0] != page.content_hash else ChangeKind.UNCHANGED)
 
     def delete(self, ids: Iterable[str]) -> int:
         removed = 0

@@ -44,10 +44,7 @@ def meta_path(path: str) -> str:
 def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
     brief = finder.brief(docnum)
     related = [s.to_dict() for s in finder.for_docnum(docnum, k)]
-    for item in related:
-        if item["score"] == float("inf"):
-            item["score"] = None  # explicit links rank first; JSON has no infinity
-    return json.dumps({"id": brief["id"], "question": brief["question"], "related": related}, ensure_ascii=False)
+    return json.dumps({"id": brief.id, "question": brief.question, "related": related}, ensure_ascii=False)
 
 
 def _init(data_dir: str) -> None:
