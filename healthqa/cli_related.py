@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from healthqa.cli_common import Context, domain_errors, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, workers_option
 
 
 def _print(suggestions: list, as_json: bool) -> None:
@@ -36,7 +36,7 @@ def _print(suggestions: list, as_json: bool) -> None:
               help="Say which pages of a precomputed file are out of date.")
 @click.option("--update", "update_file", type=click.Path(exists=True, dir_okay=False),
               help="Recompute only the out-of-date and new pages of a precomputed file.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Processes for --all / --update.")
+@workers_option("compute --all / --update")
 @click.pass_obj
 @domain_errors
 def related_command(obj: Context, record_id: str | None, question: str | None, k: int, as_json: bool, every: bool,

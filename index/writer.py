@@ -23,13 +23,14 @@ from healthqa.index.bulk import write_documents
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
 from healthqa.index.stored import encode_answers
 from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
+from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
 from healthqa.ingest.lock import exclusive
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 
 LOCK_NAME = "index.lock"
-DEFAULT_WAIT = 30.0
+DEFAULT_WAIT = WAIT_SECONDS
 
 
 @dataclass(frozen=True)

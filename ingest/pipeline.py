@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.detect import parse_document
 from healthqa.ingest.errors import RejectedInput
 from healthqa.ingest.fill import AnswerFill
@@ -76,7 +77,7 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_links: bool = False
     prune: bool = False
-    workers: int = min(2, os.cpu_count() or 1)
+    workers: int = WORKERS
     fill: AnswerFill | None = None
 
 

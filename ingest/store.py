@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from healthqa.ingest.record import QAPage
 
@@ -81,7 +82,7 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, data_dir: str, *, timeout: float = 30.0, readonly: bool = False) -> "Store":
+    def open(cls, data_dir: str, *, timeout: float = WAIT_SECONDS, readonly: bool = False) -> "Store":
         path = os.path.join(data_dir, DB_NAME)
         if readonly and not os.path.exists(path):
             raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")

@@ -118,7 +118,8 @@ class RelatedFinder:
         mine = self._words(text)
         theirs = self._words(candidate)
         shared = set(mine) & set(theirs)
-        score = sum(self._idf(stem) * min(mine[stem], 2) for stem in shared) / (1 + 0.1 * len(theirs))
+        cap, penalty = self.settings.pair_word_cap, self.settings.pair_length_penalty
+        score = sum(self._idf(stem) * min(mine[stem], cap) for stem in shared) / (1 + penalty * len(theirs))
         if asked_types(text) & asked_types(candidate):
             score *= 1 + self.settings.type_bonus
         return score
@@ -128,13 +129,13 @@ class RelatedFinder:
     def _words(self, text: str) -> Counter:
         """Stems of ``text`` with their counts (stop words out)."""
         counts: Counter = Counter()
-        for word in _WORD.findall(text[:4000]):
+        for word in _WORD.findall(text[:self.settings.max_text_chars]):
             for stem in stems(self.searcher.analyzer, word):
                 counts[stem] += 1
         return counts
 
     def _idf(self, stem: str) -> float:
-        return max(self.scorer.idf("question", stem), self.scorer.idf("answer", stem) * 0.5)
+        return max(self.scorer.idf("question", stem), self.scorer.idf("answer", stem) * self.settings.answer_idf_share)
 
     def _weigh(self, counts: Counter, share: float) -> dict[str, float]:
         return {stem: share for stem in counts}
@@ -230,7 +231,7 @@ class RelatedFinder:
             words = self._weigh(self._words(link), 1.0)
             terms = [WeightedTerm("question", stem, 1.0, stem) for stem in words]
             found = None
-            for docnum, _ in top_k(self.scorer.score(terms), 10) if terms else []:
+            for docnum, _ in top_k(self.scorer.score(terms), self.settings.link_candidates) if terms else []:
                 if docnum not in skip_docs and self.brief(docnum).key == key:
                     found = self.brief(docnum)
                     break

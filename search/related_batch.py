@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.errors import HealthQAError
 from healthqa.ingest.store import Store
 from healthqa.search.related import RelatedFinder
@@ -95,7 +96,7 @@ def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
         json.dump({"store_seq": store_seq, "k": k, "pages": pages, "written_at": time.time()}, out)
 
 
-def precompute(data_dir: str, path: str, k: int = 5, workers: int = 2,
+def precompute(data_dir: str, path: str, k: int = 5, workers: int = WORKERS,
                progress: Callable[[int], None] | None = None) -> tuple[int, float]:
     """Write related questions for every indexed page; returns ``(pages, seconds)``."""
     with Searcher(data_dir) as searcher:
@@ -135,7 +136,7 @@ def stale(data_dir: str, path: str) -> Staleness:
                      tuple(sorted(changed - have)), meta["store_seq"], store_seq)
 
 
-def update(data_dir: str, path: str, workers: int = 2) -> Staleness:
+def update(data_dir: str, path: str, workers: int = WORKERS) -> Staleness:
     """Recompute the stale and new pages' lines and drop the gone ones, in place."""
     report = stale(data_dir, path)
     with Searcher(data_dir) as searcher:

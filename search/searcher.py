@@ -57,9 +57,9 @@ class Filters:
 class Searcher:
     """Searches one index. Holds the index open: close it, or use ``with``."""
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+    def __init__(self, data_dir: str, settings: SearchSettings | None = None):
         self.data_dir = data_dir
-        self.settings = settings
+        self.settings = settings = settings or SearchSettings()
         self._ix, self.meta = open_index(data_dir)
         # The generation opened, not the link read again: a reindex may swap it in between.
         self._generation = os.path.realpath(self._ix.storage.folder)
@@ -72,7 +72,7 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self.postings = Postings(self._reader)
-        self._speller = Speller(self._reader)
+        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio)
 
     def close(self) -> None:
         self._searcher.close()
