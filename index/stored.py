@@ -37,7 +37,9 @@ def encode_answers(answers: Iterable[_AnswerLike]) -> str:
 
 
 def decode_answers(stored: str | None) -> tuple[StoredAnswer, ...]:
-    """>>> decode_answers('[{"text": "Rest.", "role": "Fitness", "author": null}]')
+    """The answers of a page from their stored form.
+
+    >>> decode_answers('[{"text": "Rest.", "role": "Fitness", "author": null}]')
     (StoredAnswer(text='Rest.', role='Fitness', author=None),)
     """
     return tuple(StoredAnswer(a["text"], a.get("role"), a.get("author")) for a in json.loads(stored or "[]"))

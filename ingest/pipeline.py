@@ -62,9 +62,9 @@ class Summary:
 
     def count(self, kind: ChangeKind) -> None:
         """Count one stored record by what storing it did."""
-        if kind is ChangeKind.NEW:
+        if kind == ChangeKind.NEW:
             self.new += 1
-        elif kind is ChangeKind.UPDATED:
+        elif kind == ChangeKind.UPDATED:
             self.updated += 1
         else:
             self.unchanged += 1
@@ -121,7 +121,7 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     """Ingest every file under ``paths`` into ``store`` and say what changed.
 
     >>> import tempfile
-    >>> from ingest.store import Store
+    >>> from healthqa.ingest.store import Store
     >>> with Store.open(tempfile.mkdtemp()) as store:
     ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
     1

@@ -1,6 +1,6 @@
 """The search API: a :class:`Searcher` built once with its settings, asked many queries.
 
->>> from search.searcher import Searcher, Filters          # doctest: +SKIP
+>>> from healthqa.search.searcher import Searcher, Filters  # doctest: +SKIP
 >>> with Searcher("healthqa-data") as s:                    # doctest: +SKIP
 ...     results = s.search("foot pain", Filters(roles=("Fitness",)), limit=5)
 """
