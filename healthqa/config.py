@@ -17,6 +17,3 @@ def data_dir(explicit: str | None = None) -> str:
     """The data directory: an explicit value, else ``$HEALTHQA_DATA``, else the default."""
     return explicit or os.environ.get(f"{ENV_PREFIX}_DATA") or DEFAULT_DATA_DIR
 
-
-def index_dir(data: str) -> str:
-    return os.path.join(data, "index")

@@ -9,7 +9,6 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 from __future__ import annotations
 
 import enum
-import json
 import os
 import sqlite3
 import time
@@ -290,6 +289,3 @@ def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
         return StoreError(f"disk full while writing record store {path!r}: nothing of this batch was saved")
     return StoreError(f"record store {path!r}: {text}")
 
-
-def dumps_line(page: QAPage) -> str:
-    return json.dumps(page.to_dict(), ensure_ascii=False)

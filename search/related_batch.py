@@ -11,7 +11,6 @@ to older pages only when they are recomputed; ``precompute`` again to catch all.
 from __future__ import annotations
 
 import json
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Callable, Iterator
 
 from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.errors import HealthQAError
+from healthqa.ingest.files import replacing
 from healthqa.ingest.store import Store
 from healthqa.search.related import RelatedFinder
 from healthqa.search.searcher import Searcher
@@ -74,25 +74,18 @@ def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[
 
 
 def _write_atomically(path: str, lines: Iterator[str], progress: Callable[[int], None] | None) -> int:
-    tmp = f"{path}.{os.getpid()}.tmp"
     count = 0
-    try:
-        with open(tmp, "w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(line + "\n")
-                count += 1
-                if progress:
-                    progress(1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line + "\n")
+            count += 1
+            if progress:
+                progress(1)
     return count
 
 
 def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
-    with open(meta_path(path), "w", encoding="utf-8") as out:
+    with replacing(meta_path(path)) as tmp, open(tmp, "w", encoding="utf-8") as out:
         json.dump({"store_seq": store_seq, "k": k, "pages": pages, "written_at": time.time()}, out)
 
 
