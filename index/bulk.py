@@ -80,43 +80,67 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
         raise ValueError("write_documents builds a first segment: the index must be empty")
     if not whoosh_internals.enabled():
         return whoosh_internals.add_with_whoosh(writer, documents, progress)
-    schema = writer.schema
-    names = sorted(schema.names())
-    indexed = [name for name in names if schema[name].indexed]
-    shared: dict[int, Filtered] = {}  # fields with one analyzer share its word table
-    collectors = {name: _collector(schema[name], shared) for name in indexed}
-    perdoc = _PerDocument(writer.perdocwriter, schema, names)
-    forked: _Forked | None = None
-    values: dict[str, list[object]] = {name: [] for name in collectors}  # of the fields kept here
-    count = 0
+    segment = _Segment(writer, workers, forked_fields)
     try:
         for batch in _batches(documents, BATCH):
-            if forked is None and count == 0 and len(batch) == BATCH and workers > 1 and \
-                    "fork" in multiprocessing.get_all_start_methods():
-                forked = _Forked(schema, list(forked_fields or [_biggest(batch, indexed)]))
-                for name in forked.names:
-                    del collectors[name], values[name]
-            if forked is not None:
-                forked.send([[fields.get(name) for fields in batch] for name in forked.names])
-            perdoc.add(batch, count)
-            count += len(batch)
-            for name, kept in values.items():
-                kept += [fields.get(name) for fields in batch]
+            segment.add(batch)
             if progress:
-                progress(count)
-        if forked is not None:
-            forked.send(None)  # no more documents: it encodes while this process does its fields
-        for name, collector in collectors.items():
-            collector.add_many(values.pop(name))
-            _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
-        if forked is not None:
-            for name, encoded in forked.results().items():
-                _write_encoded(writer, name, schema[name], encoded)
+                progress(segment.count)
+        segment.write_fields()
     finally:
-        if forked is not None:
-            forked.close()
-    whoosh_internals.finish_documents(writer, count)
-    return count
+        segment.close()
+    whoosh_internals.finish_documents(writer, segment.count)
+    return segment.count
+
+
+class _Segment:
+    """One segment being built: stored fields as batches come, each indexed field at the end
+    (some of them collected and encoded by a forked process meanwhile)."""
+
+    def __init__(self, writer, workers: int, forked_fields: Iterable[str] | None):
+        self._writer, self._workers, self._forked_fields = writer, workers, forked_fields
+        self._schema = schema = writer.schema
+        names = sorted(schema.names())
+        self._indexed = [name for name in names if schema[name].indexed]
+        shared: dict[int, Filtered] = {}  # fields with one analyzer share its word table
+        self._collectors = {name: _collector(schema[name], shared) for name in self._indexed}
+        self._values: dict[str, list[object]] = {name: [] for name in self._collectors}  # of the fields kept here
+        self._perdoc = _PerDocument(writer.perdocwriter, schema, names)
+        self._forked: _Forked | None = None
+        self.count = 0
+
+    def add(self, batch: list[Mapping[str, object]]) -> None:
+        """One batch of documents: its values go to the forked process first, then stored fields here."""
+        if self.count == 0 and len(batch) == BATCH and self._workers > 1 and \
+                "fork" in multiprocessing.get_all_start_methods():
+            self._fork(list(self._forked_fields or [_biggest(batch, self._indexed)]))
+        if self._forked is not None:
+            self._forked.send([[fields.get(name) for fields in batch] for name in self._forked.names])
+        self._perdoc.add(batch, self.count)
+        self.count += len(batch)
+        for name, kept in self._values.items():
+            kept += [fields.get(name) for fields in batch]
+
+    def _fork(self, names: list[str]) -> None:
+        self._forked = _Forked(self._schema, names)
+        for name in names:
+            del self._collectors[name], self._values[name]
+
+    def write_fields(self) -> None:
+        """Every indexed field: this process's while the forked process encodes its own, then those."""
+        schema, writer = self._schema, self._writer
+        if self._forked is not None:
+            self._forked.send(None)  # no more documents: it encodes while this process does its fields
+        for name, collector in self._collectors.items():
+            collector.add_many(self._values.pop(name))
+            _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
+        if self._forked is not None:
+            for name, encoded in self._forked.results().items():
+                _write_encoded(writer, name, schema[name], encoded)
+
+    def close(self) -> None:
+        if self._forked is not None:
+            self._forked.close()
 
 
 BATCH = 2_000  # documents read at a time
