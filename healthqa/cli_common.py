@@ -87,6 +87,20 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+# Options several commands share, declared once.
+
+# Their defaults are the settings in force (healthqa.toml, HEALTHQA_WAIT, HEALTHQA_WORKERS).
+
+def wait_option(waiting_for: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--wait SECONDS``: how long to wait while ``waiting_for`` (another process) holds the lock."""
+    return setting_option("wait", "--wait", type=click.FloatRange(min=0), help=f"Seconds to wait while {waiting_for}.")
+
+
+def workers_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--workers N``: processes that do ``what`` in parallel."""
+    return setting_option("workers", "--workers", type=click.IntRange(1, 64), help=f"Processes that {what}.")
+
+
 def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into messages a person can act on, never tracebacks."""
 

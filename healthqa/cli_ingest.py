@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line, plural, setting_option
+from healthqa.cli_common import (Context, domain_errors, json_safe, json_text, one_line, plural, setting_option,
+                                 wait_option, workers_option)
 from healthqa.cli_group import INTERRUPTED
 from healthqa.interrupt import first_interrupt_stops
 from healthqa.progress import Progress
@@ -74,11 +75,10 @@ def _read_paths(paths: tuple[str, ...]) -> list[str]:
               help="Do not read files or folders matching GLOB (repeatable; also a .healthqaignore file).")
 @setting_option("max_size", "--max-size", type=click.FloatRange(min=0.001),
                 help="Reject files larger than this many MB.")
-@setting_option("workers", "--workers", type=click.IntRange(1, 64), help="Processes that parse in parallel.")
+@workers_option("parse in parallel")
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
-@setting_option("wait", "--wait", type=click.FloatRange(min=0),
-                help="Seconds to wait while another ingest holds the data directory.")
+@wait_option("another ingest holds the data directory")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.pass_obj
 @domain_errors

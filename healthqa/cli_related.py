@@ -6,21 +6,20 @@ import sys
 
 import click
 
-from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option
-from healthqa.cli_group import INTERRUPTED
 from healthqa import progress
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, workers_option
+from healthqa.cli_group import INTERRUPTED
 from healthqa.progress import Progress
 
 
 def _print(suggestions: list, as_json: bool) -> None:
     if as_json:
-        click.echo(json_text([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
-                              for s in suggestions]))
+        click.echo(json_text([s.to_dict() for s in suggestions]))
         return
     if not suggestions:
         click.echo("No related questions found.")
     for n, s in enumerate(suggestions, 1):
-        score = "linked" if s.score == float("inf") else f"{s.score:.2f}"
+        score = "linked" if s.linked else f"{s.score:.2f}"
         # Questions, topics, reasons and ids all come from pages: shown as text, never as escapes.
         click.echo(f"{n}. {one_line(s.question)}" + ("" if s.resolved else "  (not indexed)"))
         topic = f"topic: {one_line(s.topic)} | " if s.topic else ""
@@ -39,7 +38,7 @@ def _print(suggestions: list, as_json: bool) -> None:
               help="Say which pages of a precomputed file are out of date.")
 @click.option("--update", "update_file", type=click.Path(exists=True, dir_okay=False),
               help="Recompute only the out-of-date and new pages of a precomputed file.")
-@setting_option("workers", "--workers", type=click.IntRange(1, 64), help="Processes for --all / --update.")
+@workers_option("compute --all / --update")
 @click.pass_obj
 @domain_errors
 def related_command(obj: Context, record_id: tuple[str, ...], question: str | None, k: int, every: bool,

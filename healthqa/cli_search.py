@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option, wait_option
 from healthqa.cli_group import INTERRUPTED
 from healthqa.progress import Progress
 from healthqa.search.snippets import terminal_safe
@@ -57,8 +57,7 @@ def _print_index_report(obj: Context, shape: dict[str, Any]) -> None:
 
 
 @click.command("index")
-@setting_option("wait", "--wait", type=click.FloatRange(min=0),
-                help="Seconds to wait while another process writes the index.")
+@wait_option("another process writes the index")
 @click.pass_obj
 @domain_errors
 def index_command(obj: Context, wait: float) -> None:
@@ -67,8 +66,7 @@ def index_command(obj: Context, wait: float) -> None:
 
 
 @click.command("reindex")
-@setting_option("wait", "--wait", type=click.FloatRange(min=0),
-                help="Seconds to wait while another process writes the index.")
+@wait_option("another process writes the index")
 @click.pass_obj
 @domain_errors
 def reindex_command(obj: Context, wait: float) -> None:

@@ -15,12 +15,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from healthqa.ingest.defaults import WAIT_SECONDS as DEFAULT_WAIT, WORKERS as DEFAULT_WORKERS  # --wait, --workers
 from healthqa.ingest.errors import HealthQAError
 
 DEFAULT_DATA_DIR = "./healthqa-data"
 DEFAULT_MAX_MB = 20.0          # ingest rejects larger files (--max-size)
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
-DEFAULT_WAIT = 30.0            # seconds a writer waits for another (--wait)
 ENV_PREFIX = "HEALTHQA"
 FILE_NAME = "healthqa.toml"
 DATA_ENV = f"{ENV_PREFIX}_DATA"
@@ -124,10 +123,6 @@ def data_dir(explicit: str | None = None, env: Mapping[str, str] | None = None) 
     """The data directory: an explicit value, else ``$HEALTHQA_DATA``, else the default."""
     env = os.environ if env is None else env
     return explicit or env.get(DATA_ENV) or DEFAULT_DATA_DIR
-
-
-def index_dir(data: str) -> str:
-    return os.path.join(data, "index")
 
 
 def load(options: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Config:
