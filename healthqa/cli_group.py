@@ -7,6 +7,7 @@ or after the subcommand name) and one way to end on Ctrl-C: a message and exit s
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 import click
@@ -45,18 +46,21 @@ def global_options() -> list[click.Option]:
     ]
 
 
+_GIVEN: "weakref.WeakSet[click.Command]" = weakref.WeakSet()  # commands that have the global options
+
+
 def with_global_options(command: click.Command) -> click.Command:
     """Add the global options to ``command`` (and to the commands of a group), once.
 
     An option the command already declares under the same flag is left to it.
     """
-    if not getattr(command, "_healthqa_globals", False):
+    if command not in _GIVEN:
         taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
         names = {param.name for param in command.params}
         for option in global_options():
             if not taken & {*option.opts, *option.secondary_opts} and option.name not in names:
                 command.params.append(option)
-        command._healthqa_globals = True  # type: ignore[attr-defined]
+        _GIVEN.add(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             with_global_options(sub)
