@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from healthqa.index import answers as answer_index
 from healthqa.index.bulk import write_documents
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
 from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
@@ -46,7 +47,8 @@ class SyncReport:
 def document(page: QAPage) -> dict[str, object]:
     """The Whoosh fields of one record."""
     roles = page.roles
-    answers = [{"text": a.text, "role": a.role, "author": a.author} for a in page.answers]
+    answers = [{"text": a.text, "role": a.role, "author": a.author, "votes": a.votes, "accepted": a.accepted}
+               for a in page.answers]
     return {
         "id": page.id,
         "question": page.question,
@@ -64,6 +66,8 @@ def document(page: QAPage) -> dict[str, object]:
         "url": page.url,
         "answers": json.dumps(answers, ensure_ascii=False),
         "related_stored": list(page.related),
+        "key": answer_index.page_key(page.id),
+        **({"signal": "1"} if any(a.accepted or a.votes for a in page.answers) else {}),
     }
 
 
@@ -104,13 +108,22 @@ def _writing(ix: whoosh_index.Index, wait: float, again: str, compound: bool = T
 
 def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[str], wait: float,
            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Apply updates and deletions in one commit, a document at a time (Whoosh's writer)."""
+    """Apply updates and deletions in one commit, a document at a time (Whoosh's writer).
+
+    The answer index commits first: if the page index then fails, the index meta is not
+    advanced and the next sync applies both again (each step is idempotent).
+    """
     written = removed = 0
-    with _writing(ix, wait, "healthqa index") as writer:
+    answers_ix = answer_index.open_answers(os.path.realpath(ix.storage.folder))
+    with _writing(ix, wait, "healthqa index") as writer, _writing(answers_ix, wait, "healthqa index") as answers:
         for record_id in deleted:
             removed += writer.delete_by_term("id", record_id)
+            answers.delete_by_term("page", record_id)
         for page in pages:
             writer.update_document(**document(page))
+            answers.delete_by_term("page", page.id)
+            for fields in answer_index.answer_documents(page):
+                answers.add_document(**fields)
             written += 1
             if progress and written % 1000 == 0:
                 progress(written)
@@ -127,6 +140,12 @@ def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
         # words, which balanced the two best on MedQuAD.
         return write_documents(writer, (document(page) for page in pages), progress,
                                forked_fields=["answer", "spell"])
+
+
+def _write_all_answers(generation: str, pages: Iterable[QAPage], wait: float) -> int:
+    """The answer index of a new generation, one document per answer, as one segment."""
+    with _writing(answer_index.create(generation), wait, "healthqa reindex", compound=False) as writer:
+        return write_documents(writer, answer_index.documents_of(pages), forked_fields=["text"])
 
 
 def _cancel(writer) -> None:
@@ -196,6 +215,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
         written = _write_all(ix, store.pages(), wait, progress)
+        _write_all_answers(generation, store.pages(), wait)
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:

@@ -19,12 +19,15 @@ import numpy as np
 from healthqa.index.schema import text_analyzer
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.search import answer_hits, facets
+from healthqa.search.answer_results import AnswerListing, AnswerResults
+from healthqa.search.answers import AnswerIndex, RoleMatch, answer_part
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Ranker, is_plain, weighted_terms
-from healthqa.search.results import AnswerHit, Hit, Results
+from healthqa.search.results import Hit, Results
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
 from healthqa.search.spelling import Speller
@@ -38,6 +41,7 @@ class _Scored:
     matched: np.ndarray
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
+    terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -76,6 +80,8 @@ class Searcher:
         self._speller = Speller(self._reader)
 
     def close(self) -> None:
+        if "answers" in self.__dict__:
+            self.answers.close()
         self._searcher.close()
 
     def __enter__(self) -> "Searcher":
@@ -103,9 +109,19 @@ class Searcher:
         # Keyed by Whoosh's commit generation: any commit to the index invalidates it.
         key = f"{self._ix.latest_generation()}:{self.postings.size}"
         cache = os.path.join(self._generation, "topics.cache.npz")
-        return {"role": from_postings(self.postings, "role", multi=True),
-                "topic": cached(cache, key, lambda: from_column(self.postings, "topic_exact")),
+        # Roles and topics folded: one value whatever the case or spacing (search/facets.py).
+        return {"role": facets.folded(from_postings(self.postings, "role", multi=True)),
+                "topic": facets.folded(cached(cache, key, lambda: from_column(self.postings, "topic_exact"))),
                 "source": from_postings(self.postings, "source")}
+
+    @cached_property
+    def answers(self) -> AnswerIndex:
+        """The answer index of the generation opened (read only when a query needs answers apart)."""
+        try:
+            return AnswerIndex(self._generation, self.postings, self.settings.ranking, self.settings.answers)
+        except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
+            raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
+                                    f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
 
     @cached_property
     def ranker(self) -> Ranker:
@@ -145,7 +161,7 @@ class Searcher:
             extra, corrections = self._corrections(parsed.text, terms)
             terms += extra
         scores, matched = self._rank(parsed, terms)
-        return _Scored(scores, matched, tuple(corrections), typed_found)
+        return _Scored(scores, matched, tuple(corrections), typed_found, tuple(terms))
 
     def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
         if terms:
@@ -155,9 +171,15 @@ class Searcher:
             matched = scores > 0
         if is_plain(parsed.query):
             return scores, matched
-        matched = match_mask(parsed.query, self.postings, self._searcher)
+        # A phrase in the answers must lie inside one answer: the answer index says where.
+        matched = match_mask(parsed.query, self.postings, self._searcher, self._answer_phrase)
         # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
         return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
+
+    def _answer_phrase(self, node) -> np.ndarray | None:
+        if type(node).__name__ != "Phrase" or node.fieldname != "answer":
+            return None
+        return self.answers.phrase_pages(node)
 
     def _corrections(self, text: str, terms: list[WeightedTerm]) -> tuple[list[WeightedTerm], list[tuple[str, str]]]:
         """Terms for the nearest indexed spelling of words that no document has,
@@ -219,13 +241,57 @@ class Searcher:
             else:
                 notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in scored.corrections))
         matched = matched & self._filter_mask(filters, notes)
+        role = self._role_match(parsed, scored, filters) if filters.roles and matched.any() else None
+        if role is not None:
+            matched &= role.pages
+            scores = scores + self.settings.answers.role_weight * role.page_scores
+        scores = self._with_signals(parsed, scores)
         ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters)
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms,
+                               self._role_answers(role, doc))
                      for i, (doc, score) in enumerate(ranked))
-        facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
-        return Results(text, searched, int(matched.sum()), page, limit, hits, facets, suggestion, corrected_from,
-                       tuple(notes))
+        counted = {name: facets.counts(values, matched, self.settings.facet_limit)
+                   for name, values in self.values.items()}
+        return Results(text, searched, int(matched.sum()), page, limit, hits,
+                       {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
+                       tuple(notes), {name: more for name, (_, more) in counted.items() if more})
+
+    def _role_match(self, parsed: ParsedQuery, scored: "_Scored", filters: Filters) -> RoleMatch:
+        """Pages with an answer by a filtered role that matches the query's answer part."""
+        return self.answers.role_match(self._answer_part(parsed, scored), list(scored.terms), filters.roles)
+
+    @staticmethod
+    def _answer_part(parsed: ParsedQuery, scored: "_Scored"):
+        """What must match inside one answer; words added by spelling correction count too."""
+        from whoosh import query as wq
+
+        part = answer_part(parsed.query)
+        extra = [wq.Term("text", t.text) for t in scored.terms[len(weighted_terms(parsed.query)):]
+                 if t.field == "answer"]
+        return wq.Or([part, *extra]) if part is not None and extra else part
+
+    def _role_answers(self, role: RoleMatch | None, doc: int) -> list[int] | None:
+        """Positions on page ``doc`` of the role filter's matching answers, best first."""
+        if role is None:
+            return None
+        mine = role.answers[self.answers.page_of[role.answers] == doc]
+        return [self.answers.shown(int(a))["n"] for a in mine]
+
+    def _with_signals(self, parsed: ParsedQuery, scores: np.ndarray) -> np.ndarray:
+        """Scores times the best expert-signal factor of each page's matching answers."""
+        if not self._has_signals:
+            return scores
+        factors = self.answers.page_factors(answer_part(parsed.query))
+        return scores if factors is None else scores * factors
+
+    @cached_property
+    def _has_signals(self) -> bool:
+        """Whether any page has an accepted or voted answer (the answer index is opened only then)."""
+        return bool(len(self.postings.get("signal", "1").docs))
+
+    def _answer_idf(self, term: str) -> float:
+        return self.ranker.scorer.idf("answer", term)
 
     def _filter_mask(self, filters: Filters, notes: list[str]) -> np.ndarray:
         mask = np.ones(self.postings.size, dtype=bool)
@@ -242,26 +308,24 @@ class Searcher:
     def _value_mask(self, name: str, value: str, notes: list[str]) -> np.ndarray:
         """Documents with ``value`` in field ``name``, matched without regard to case."""
         values = self.values[name]
-        wanted = value.strip().casefold()
-        exact = next((n for n in values.names if n.casefold() == wanted), None)
+        exact = facets.names_for(values, value)  # any spelling reaches every spelling
         if exact is None:
             notes.append(f"no page has {name} {value!r}")
             return np.zeros(self.postings.size, dtype=bool)
         return values.mask(exact)
 
-    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str], filters: Filters) -> Hit:
+    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str],
+             only: list[int] | None = None) -> Hit:
         all_answers = json.loads(stored.get("answers") or "[]")
-        wanted = {r.casefold() for r in filters.roles}
-        answers = [a for a in all_answers if (a.get("role") or "").casefold() in wanted] if wanted else all_answers
         width = self.settings.snippet_chars
-        scored = [(make_snippet(a["text"], terms, self._analyzer, width), a) for a in answers]
-        matched = sorted((s for s in scored if s[0].matches), key=lambda s: -s[0].matches)
-        shown = (matched or scored[:1])[: self.settings.answers_per_hit]
+        shown = answer_hits.choose(all_answers, terms, self._analyzer, self._answer_idf,
+                                   self.postings.average_length("answer"), self.settings.answers,
+                                   self.settings.answers_per_hit, width, only)
         question = stored["question"]
-        snippet = shown[0][0] if shown else make_snippet(question, terms, self._analyzer, width)
+        snippet = shown[0].snippet if shown else make_snippet(question, terms, self._analyzer, width)
         return Hit(
             rank=rank, id=stored["id"], score=score, question=question, topic=stored.get("topic") or None,
             source=stored.get("source", ""), url=stored.get("url"), question_type=stored.get("qtype") or None,
             roles=tuple(dict.fromkeys(a["role"] for a in all_answers if a.get("role"))), snippet=snippet,
-            answers=tuple(AnswerHit(a.get("role"), a.get("author"), s) for s, a in shown),
+            answers=shown,
         )
