@@ -6,10 +6,11 @@ then), where a phrase in the answers really is (never across two answers), which
 a listing shows (``healthqa search --answers``), and the expert signals of the answers
 that match (accepted, votes).
 
-A query's answer part is what can match inside one answer: its words searched in the
-answer text (plain words, ``answer:``) or the role (``role:``), and phrases there. Words
-limited to other fields (``topic:``, ``question:``, ``source:``) and exclusions stay
-conditions on the page.
+An answer matches a query as a document made of that one answer (its text and role) and
+its page's other fields (question, detail, topic, synonyms, source, ...) would: the words of
+the page's *other* answers do not count. So "vertical load" matches a Fitness answer that
+says it, not a Physical Therapy answer beside it; "heart" matches every answer on a page
+that asks about the heart.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ class RoleMatch:
 class AnswerIndex:
     """The answer index of one generation, read beside a page index. Close it with the searcher."""
 
-    def __init__(self, generation: str, pages: Postings, ranking: RankingSettings, settings: AnswerSettings):
+    def __init__(self, generation: str, pages: Postings, page_searcher, ranking: RankingSettings,
+                 settings: AnswerSettings):
         self._ix = open_answers(generation)
+        self._page_searcher = page_searcher
         self._searcher = self._ix.searcher()
         self.reader = self._searcher.reader()
         self.postings = Postings(self.reader)
@@ -109,11 +112,18 @@ class AnswerIndex:
         out[pages[pages >= 0]] = True
         return out
 
-    def matches(self, part: wq.Query | None) -> np.ndarray:
-        """Answer documents matching an answer part (all live answers for None)."""
-        if part is None:
-            return self.postings.live.copy()
-        return match_mask(part, self.postings, self._searcher)
+    def matches(self, query: wq.Query) -> np.ndarray:
+        """Answer documents that match a page query, each with its page's other fields."""
+        return match_mask(query, self.postings, self._searcher, self._leaf) & (self.page_of >= 0)
+
+    def _leaf(self, node: wq.Query) -> np.ndarray | None:
+        """A query word or phrase: in the answer itself, or on its page (any field but the answers)."""
+        if isinstance(node, (wq.Term, wq.Phrase)) and node.fieldname in ANSWER_FIELDS:
+            return match_mask(answer_part(node), self.postings, self._searcher)
+        if isinstance(node, (wq.Term, wq.Phrase)) or not isinstance(node, (wq.CompoundQuery, wq.Not, wq.BinaryQuery)):
+            pages = match_mask(node, self._pages, self._page_searcher)
+            return np.where(self.page_of >= 0, pages[self.page_of.clip(0)], False) if len(pages) else pages
+        return None
 
     def role_mask(self, roles: tuple[str, ...]) -> np.ndarray:
         """Answers by any of ``roles`` (case and whitespace folded)."""
@@ -126,7 +136,7 @@ class AnswerIndex:
         """Pages where a phrase in the answers is inside one answer (None: not such a phrase)."""
         if not isinstance(node, wq.Phrase) or node.fieldname not in ANSWER_FIELDS:
             return None
-        return self.to_pages(self.matches(answer_part(node)))
+        return self.to_pages(match_mask(answer_part(node), self.postings, self._searcher))
 
     def scores(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25 of every answer on its own, times its signals (0 where no term matches)."""
@@ -148,9 +158,9 @@ class AnswerIndex:
         out[docs] = signal_factor(self.settings, accepted[docs], votes)
         return out
 
-    def role_match(self, part: wq.Query | None, terms: list[WeightedTerm], roles: tuple[str, ...]) -> RoleMatch:
-        """Pages with an answer by one of ``roles`` that matches the query's answer part."""
-        answers = self.role_mask(roles) & self.matches(part) & (self.page_of >= 0)
+    def role_match(self, query: wq.Query, terms: list[WeightedTerm], roles: tuple[str, ...]) -> RoleMatch:
+        """Pages with an answer by one of ``roles`` that matches the query."""
+        answers = self.role_mask(roles) & self.matches(query)
         docs = np.flatnonzero(answers)
         scores = self.scores(terms)[docs]
         page_scores = np.zeros(self._pages.size, dtype=np.float32)
@@ -158,12 +168,12 @@ class AnswerIndex:
         order = docs[np.lexsort((docs, -scores))]
         return RoleMatch(self.to_pages(answers), page_scores, order)
 
-    def page_factors(self, part: wq.Query | None) -> np.ndarray | None:
+    def page_factors(self, query: wq.Query) -> np.ndarray | None:
         """Per page, the best signal factor among its answers that match (None: no signals here)."""
         signalled = self.postings.get("signal", "1").docs
-        if not len(signalled) or part is None:
+        if not len(signalled):
             return None
-        docs = signalled[self.matches(part)[signalled] & (self.page_of[signalled] >= 0)]
+        docs = signalled[self.matches(query)[signalled]]
         out = np.ones(self._pages.size, dtype=np.float32)
         np.maximum.at(out, self.page_of[docs], self.factors[docs])
         return out

@@ -21,7 +21,7 @@ from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
 from healthqa.search import answer_hits, facets
 from healthqa.search.answer_results import AnswerListing, AnswerResults
-from healthqa.search.answers import AnswerIndex, RoleMatch, answer_part
+from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
@@ -118,7 +118,8 @@ class Searcher:
     def answers(self) -> AnswerIndex:
         """The answer index of the generation opened (read only when a query needs answers apart)."""
         try:
-            return AnswerIndex(self._generation, self.postings, self.settings.ranking, self.settings.answers)
+            return AnswerIndex(self._generation, self.postings, self._searcher, self.settings.ranking,
+                               self.settings.answers)
         except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
             raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
                                     f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
@@ -259,17 +260,15 @@ class Searcher:
 
     def _role_match(self, parsed: ParsedQuery, scored: "_Scored", filters: Filters) -> RoleMatch:
         """Pages with an answer by a filtered role that matches the query's answer part."""
-        return self.answers.role_match(self._answer_part(parsed, scored), list(scored.terms), filters.roles)
+        return self.answers.role_match(self._answer_query(parsed, scored), list(scored.terms), filters.roles)
 
     @staticmethod
-    def _answer_part(parsed: ParsedQuery, scored: "_Scored"):
-        """What must match inside one answer; words added by spelling correction count too."""
+    def _answer_query(parsed: ParsedQuery, scored: "_Scored"):
+        """The query answers are matched with: words added by spelling correction count too."""
         from whoosh import query as wq
 
-        part = answer_part(parsed.query)
-        extra = [wq.Term("text", t.text) for t in scored.terms[len(weighted_terms(parsed.query)):]
-                 if t.field == "answer"]
-        return wq.Or([part, *extra]) if part is not None and extra else part
+        extra = [wq.Term(t.field, t.text) for t in scored.terms[len(weighted_terms(parsed.query)):]]
+        return wq.Or([parsed.query, *extra]) if extra else parsed.query
 
     def _role_answers(self, role: RoleMatch | None, doc: int) -> list[int] | None:
         """Positions on page ``doc`` of the role filter's matching answers, best first."""
@@ -282,7 +281,7 @@ class Searcher:
         """Scores times the best expert-signal factor of each page's matching answers."""
         if not self._has_signals:
             return scores
-        factors = self.answers.page_factors(answer_part(parsed.query))
+        factors = self.answers.page_factors(parsed.query)
         return scores if factors is None else scores * factors
 
     @cached_property

@@ -75,9 +75,10 @@ def test_document_holds_what_search_shows_and_filters_on() -> None:
                     answers=(Answer("Talk to your doctor.", author="Dr. A", role="Cardiology"),
                              Answer("Same here.", author="B"), Answer("Me too.", role="Cardiology")))
     doc = document(record)
-    assert json.loads(doc["answers"]) == [{"text": "Talk to your doctor.", "role": "Cardiology", "author": "Dr. A"},
-                                          {"text": "Same here.", "role": None, "author": "B"},
-                                          {"text": "Me too.", "role": "Cardiology", "author": None}]
+    unvoted = {"votes": None, "accepted": False}
+    assert json.loads(doc["answers"]) == [{"text": "Talk to your doctor.", "role": "Cardiology", "author": "Dr. A", **unvoted},
+                                          {"text": "Same here.", "role": None, "author": "B", **unvoted},
+                                          {"text": "Me too.", "role": "Cardiology", "author": None, **unvoted}]
     assert (doc["role"], doc["role_text"]) == ("Cardiology", "Cardiology")  # each role once
     assert doc["answer"] == "Talk to your doctor.\n\nSame here.\n\nMe too."
     assert (doc["topic"], doc["topic_exact"], doc["source"], doc["qtype"]) == (
