@@ -103,15 +103,22 @@ class Searcher:
 
     @cached_property
     def values(self) -> dict[str, Values]:
+        """Values for filters and facets: roles and topics folded, one value whatever the case
+        or spacing (:mod:`healthqa.search.facets`)."""
+        raw = self._values
+        return {"role": facets.folded(raw["role"]), "topic": facets.folded(raw["topic"]), "source": raw["source"]}
+
+    @cached_property
+    def _values(self) -> dict[str, Values]:
+        """Values as the pages write them (the ranking's topics are these)."""
         if self.postings.size == 0:  # Whoosh's empty reader has no columns to read
             empty = Values([], np.zeros(0, dtype=np.int32))
             return {"role": Values([], empty.ids, []), "topic": empty, "source": empty}
         # Keyed by Whoosh's commit generation: any commit to the index invalidates it.
         key = f"{self._ix.latest_generation()}:{self.postings.size}"
         cache = os.path.join(self._generation, "topics.cache.npz")
-        # Roles and topics folded: one value whatever the case or spacing (search/facets.py).
-        return {"role": facets.folded(from_postings(self.postings, "role", multi=True)),
-                "topic": facets.folded(cached(cache, key, lambda: from_column(self.postings, "topic_exact"))),
+        return {"role": from_postings(self.postings, "role", multi=True),
+                "topic": cached(cache, key, lambda: from_column(self.postings, "topic_exact")),
                 "source": from_postings(self.postings, "source")}
 
     @cached_property
@@ -128,7 +135,7 @@ class Searcher:
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
         qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self.values["topic"].ids if ranking.topic_spread else None
+        topics = self._values["topic"].ids if ranking.topic_spread else None
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
                       qtypes.names if qtypes else None, topics)
 
@@ -257,6 +264,42 @@ class Searcher:
         return Results(text, searched, int(matched.sum()), page, limit, hits,
                        {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
                        tuple(notes), {name: more for name, (_, more) in counted.items() if more})
+
+    def search_answers(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> AnswerResults:
+        """Answers rather than pages: each answer that matches (with its page's other fields),
+        best first by its own score (BM25 over that answer, times its expert signals).
+
+        >>> searcher.search_answers("foot pain", Filters(roles=("Physical Therapy",)))  # doctest: +SKIP
+        """
+        if limit < 1 or page < 1:
+            raise QueryError("limit and page must be 1 or more")
+        parsed = self.parse(text)
+        notes = list(parsed.notes)
+        if parsed.is_empty:
+            notes.append("no words to search for (only common words or symbols)")
+            return AnswerResults(text, parsed.text, 0, page, limit, (), tuple(notes))
+        scored = self._scored(parsed)
+        pages = scored.matched & self._filter_mask(filters, notes)
+        answers = self.answers
+        wanted = answers.matches(self._answer_query(parsed, scored)) & pages[answers.page_of.clip(0)]
+        if filters.roles:
+            wanted &= answers.role_mask(filters.roles)
+        docs = np.flatnonzero(wanted)
+        own = answers.scores(list(scored.terms))[docs]
+        order = np.lexsort((docs, -scored.scores[answers.page_of[docs]], -own))
+        terms = highlight_terms(parsed.query)
+        shown = [self._listing((page - 1) * limit + i + 1, int(docs[at]), float(own[at]), terms)
+                 for i, at in enumerate(order[(page - 1) * limit:page * limit].tolist())]
+        return AnswerResults(text, parsed.text, len(docs), page, limit, tuple(shown), tuple(notes))
+
+    def _listing(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> AnswerListing:
+        shown = self.answers.shown(docnum)
+        stored = self._reader.stored_fields(int(self.answers.page_of[docnum]))
+        answer = json.loads(stored.get("answers") or "[]")[shown["n"]]
+        return AnswerListing(rank, score, stored["id"], shown["question"], shown.get("topic"), shown.get("source", ""),
+                             shown.get("url"), shown.get("role"), shown.get("author"), shown.get("votes"),
+                             bool(shown.get("accepted")),
+                             make_snippet(answer["text"], terms, self._analyzer, self.settings.snippet_chars))
 
     def _role_match(self, parsed: ParsedQuery, scored: "_Scored", filters: Filters) -> RoleMatch:
         """Pages with an answer by a filtered role that matches the query's answer part."""
