@@ -53,6 +53,8 @@ def choose(answers: Sequence[dict], terms: frozenset[str], analyzer, idf: Callab
     """
     if only is not None:
         order = [n for n in only if 0 <= n < len(answers)]
+    elif len(answers) < 2:  # nothing to order (MedQuAD's pages): shown whether it matched or not
+        order = list(range(len(answers)))
     else:
         scores = [answer_score(a, terms, analyzer, idf, average_length) for a in answers]
         factors = signal_factor(settings, np.array([bool(a.get("accepted")) for a in answers]),

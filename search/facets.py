@@ -45,14 +45,24 @@ def folded(values: Values) -> Values:
 
 
 def counts(values: Values, matched: np.ndarray, limit: int) -> tuple[dict[str, int], int]:
-    """The ``limit`` most common values among ``matched`` documents, and how many more there are."""
-    shown = values.counts(matched, limit)
+    """The ``limit`` most common values among ``matched`` documents, and how many more there are.
+
+    >>> counts(Values(["a", "b", "c"], np.array([0, 0, 1, 2], dtype=np.int32)), np.ones(4, bool), 2)
+    ({'a': 2, 'b': 1}, 1)
+    """
     if values.multi is not None:
-        present = sum(1 for docs in values.multi if matched[docs].any())
+        totals = np.array([int(matched[docs].sum()) for docs in values.multi], dtype=np.int64)
     else:
         chosen = values.ids[matched]
-        present = len(np.unique(chosen[chosen >= 0]))
-    return shown, present - len(shown)
+        totals = np.bincount(chosen[chosen >= 0], minlength=len(values.names))
+    present = np.flatnonzero(totals)
+    if len(present) > limit:  # only the top few need sorting
+        cut = -np.partition(-totals[present], limit - 1)[limit - 1]
+        top = present[totals[present] >= cut]
+    else:
+        top = present
+    order = sorted(top, key=lambda i: (-totals[i], values.names[i]))[:limit]
+    return {values.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
 
 
 def names_for(values: Values, value: str) -> str | None:
