@@ -251,6 +251,8 @@ class Searcher:
         matched = matched & self._filter_mask(filters, notes)
         role = self._role_match(parsed, scored, filters) if filters.roles and matched.any() else None
         if role is not None:
+            if not role.pages.any():
+                notes.append(f"no answer by {' or '.join(map(repr, filters.roles))} matches the query")
             matched &= role.pages
             scores = scores + self.settings.answers.role_weight * role.page_scores
         scores = self._with_signals(parsed, scores)
