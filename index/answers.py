@@ -6,10 +6,14 @@ answers as one text. To match answers one by one (a role filter that needs an an
 generation also holds ``answers/``: a second Whoosh index with one document per answer,
 its text, its role (words, and one folded value for filters), and what a listing shows
 (author, votes, accepted, the page's question). Both indexes carry the page's ``key``
-(a 63-bit hash of its id) as a numeric column, so answers map to pages with numpy.
+(a 63-bit hash of its id and content hash) as a numeric column, so answers map to pages with
+numpy.
 
 Written in the same lock, from the same records, as the page index: by the bulk writer in a
-rebuild and by Whoosh's writer in an incremental sync.
+rebuild and by Whoosh's writer in an incremental sync. A sync cannot commit two indexes at
+once, so each version of a page has its own key: the answers of a new version are added
+before the page index commits it and those of the old one deleted after, and a searcher that
+opens both at once always finds the answers of the pages it sees.
 """
 
 from __future__ import annotations
@@ -39,13 +43,14 @@ def fold(value: str | None) -> str:
     return _SPACES.sub(" ", value or "").strip().casefold()
 
 
-def page_key(record_id: str) -> int:
-    """A signed 63-bit number standing for a page id, shared by both indexes.
+def page_key(record_id: str, version: str = "") -> int:
+    """A 63-bit number standing for one version of a page (its id and content hash), shared by both indexes.
 
-    >>> page_key("a") == page_key("a") != page_key("b")
+    >>> page_key("a", "1") == page_key("a", "1") != page_key("a", "2")
     True
     """
-    return int.from_bytes(hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+    digest = hashlib.blake2b(f"{record_id}\x1f{version}".encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 def key_column() -> COLUMN:
@@ -57,6 +62,7 @@ def answer_schema() -> Schema:
     analyzer = text_analyzer()
     return Schema(
         page=ID(stored=True),  # the page id: an update deletes a page's answers by it
+        version=ID(),  # the page's content hash: which version of the page the answer is of
         key=key_column(),
         text=TEXT(analyzer=analyzer, phrase=True),
         role_text=TEXT(analyzer=analyzer),
@@ -70,11 +76,11 @@ def answer_schema() -> Schema:
 
 def answer_documents(page: QAPage) -> list[dict[str, object]]:
     """The documents of a page's answers, in page order."""
-    key = page_key(page.id)
+    key = page_key(page.id, page.content_hash)
     documents = []
     for n, answer in enumerate(page.answers):
         document: dict[str, object] = {
-            "page": page.id, "key": key, "text": answer.text, "role_text": answer.role or "",
+            "page": page.id, "version": page.content_hash, "key": key, "text": answer.text, "role_text": answer.role or "",
             "shown": {"n": n, "role": answer.role, "author": answer.author, "votes": answer.votes,
                       "accepted": bool(answer.accepted), "date": answer.date, "question": page.question,
                       "topic": page.topic, "source": page.source, "url": page.url},
@@ -103,6 +109,27 @@ def create(generation: str) -> whoosh_index.Index:
 
 def open_answers(generation: str) -> whoosh_index.Index:
     return whoosh_index.open_dir(path(generation))
+
+
+def add_versions(writer, pages: list[QAPage]) -> None:
+    """Add the answers of these versions of pages (replacing any of the same version: a sync
+    that failed half way may have added them)."""
+    from whoosh import query as wq
+
+    for page in pages:
+        writer.delete_by_query(wq.And([wq.Term("page", page.id), wq.Term("version", page.content_hash)]))
+        for fields in answer_documents(page):
+            writer.add_document(**fields)
+
+
+def drop_other_versions(writer, pages: list[QAPage], deleted: Iterable[str]) -> None:
+    """Delete the answers of deleted pages and of every other version of these pages."""
+    from whoosh import query as wq
+
+    for record_id in deleted:
+        writer.delete_by_term("page", record_id)
+    for page in pages:
+        writer.delete_by_query(wq.AndNot(wq.Term("page", page.id), wq.Term("version", page.content_hash)))
 
 
 def documents_of(pages: Iterable[QAPage]) -> Iterable[dict[str, object]]:

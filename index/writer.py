@@ -66,7 +66,7 @@ def document(page: QAPage) -> dict[str, object]:
         "url": page.url,
         "answers": json.dumps(answers, ensure_ascii=False),
         "related_stored": list(page.related),
-        "key": answer_index.page_key(page.id),
+        "key": answer_index.page_key(page.id, page.content_hash),
         **({"signal": "1"} if any(a.accepted or a.votes for a in page.answers) else {}),
     }
 
@@ -110,23 +110,26 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Apply updates and deletions in one commit, a document at a time (Whoosh's writer).
 
-    The answer index commits first: if the page index then fails, the index meta is not
-    advanced and the next sync applies both again (each step is idempotent).
+    The answer index changes around the page index's commit (:mod:`healthqa.index.answers`):
+    the new versions' answers before it, the old versions' and deleted pages' after. If a step
+    fails the index meta is not advanced and the next sync applies them all again.
     """
     written = removed = 0
+    pages = list(pages)
+    deleted = list(deleted)
     answers_ix = answer_index.open_answers(os.path.realpath(ix.storage.folder))
-    with _writing(ix, wait, "healthqa index") as writer, _writing(answers_ix, wait, "healthqa index") as answers:
+    with _writing(answers_ix, wait, "healthqa index") as answers:
+        answer_index.add_versions(answers, pages)
+    with _writing(ix, wait, "healthqa index") as writer:
         for record_id in deleted:
             removed += writer.delete_by_term("id", record_id)
-            answers.delete_by_term("page", record_id)
         for page in pages:
             writer.update_document(**document(page))
-            answers.delete_by_term("page", page.id)
-            for fields in answer_index.answer_documents(page):
-                answers.add_document(**fields)
             written += 1
             if progress and written % 1000 == 0:
                 progress(written)
+    with _writing(answers_ix, wait, "healthqa index") as answers:
+        answer_index.drop_other_versions(answers, pages, deleted)
     return written, removed
 
 

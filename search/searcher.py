@@ -74,14 +74,14 @@ class Searcher:
             raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
                                     f"{exc}): run 'healthqa reindex'") from None
         self._reader = self._searcher.reader()
+        self.postings = Postings(self._reader)
+        self.answers = self._open_answers()
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self.postings = Postings(self._reader)
         self._speller = Speller(self._reader)
 
     def close(self) -> None:
-        if "answers" in self.__dict__:
-            self.answers.close()
+        self.answers.close()
         self._searcher.close()
 
     def __enter__(self) -> "Searcher":
@@ -121,15 +121,26 @@ class Searcher:
                 "topic": cached(cache, key, lambda: from_column(self.postings, "topic_exact")),
                 "source": from_postings(self.postings, "source")}
 
-    @cached_property
-    def answers(self) -> AnswerIndex:
-        """The answer index of the generation opened (read only when a query needs answers apart)."""
-        try:
-            return AnswerIndex(self._generation, self.postings, self._searcher, self.settings.ranking,
-                               self.settings.answers)
-        except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
-            raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
-                                    f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
+    def _open_answers(self, tries: int = 5) -> AnswerIndex:
+        """The answer index, opened right after the pages: if the page index has not changed
+        since, the answers of every page this searcher sees are there (index/answers.py)."""
+        for attempt in range(tries):
+            try:
+                answers = AnswerIndex(self._generation, self.postings, self._searcher, self.settings.ranking,
+                                      self.settings.answers)
+            except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
+                self._searcher.close()
+                raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
+                                        f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
+            opened = self._reader.generation()  # None for an index with no segments yet
+            if attempt == tries - 1 or opened is None or self._ix.latest_generation() == opened:
+                return answers
+            answers.close()  # a sync committed in between: open both again
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
+            self._reader = self._searcher.reader()
+            self.postings = Postings(self._reader)
+        raise AssertionError("unreachable: the last try returns")
 
     @cached_property
     def ranker(self) -> Ranker:
