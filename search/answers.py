@@ -66,6 +66,24 @@ def answer_terms(terms: list[WeightedTerm]) -> list[WeightedTerm]:
     return [WeightedTerm(ANSWER_FIELDS[t.field], t.text, t.weight, t.word) for t in terms if t.field in ANSWER_FIELDS]
 
 
+class _AnswerScorer(Scorer):
+    """BM25 of answers one by one, with each word's idf taken from the page index.
+
+    The answer index may hold answers of page versions a searcher does not see (a sync adds
+    the new ones before the pages change, drops the old ones after); the page index's
+    statistics are those of exactly the pages seen, so scores do not depend on when a sync ran.
+    """
+
+    def __init__(self, postings: Postings, settings: RankingSettings, pages: Postings):
+        super().__init__(postings, settings)
+        self.pages = pages
+
+    def idf(self, field: str, text: str) -> float:
+        page_field = {v: k for k, v in ANSWER_FIELDS.items()}[field]
+        df = len(self.pages.get(page_field, text).docs)
+        return math.log(1.0 + (self.pages.size - df + 0.5) / (df + 0.5))
+
+
 @dataclass(frozen=True)
 class RoleMatch:
     """What a role filter keeps: pages, their best score by a matching answer of the role,
@@ -85,17 +103,21 @@ class AnswerIndex:
         self._page_searcher = page_searcher
         self._searcher = self._ix.searcher()
         self.reader = self._searcher.reader()
-        self.postings = Postings(self.reader)
-        self.scorer = Scorer(self.postings, ranking)
-        self.settings = settings
         self._pages = pages
+        self.postings = Postings(self.reader)
+        self.scorer = _AnswerScorer(self.postings, ranking, pages)
+        self.settings = settings
 
     def close(self) -> None:
         self._searcher.close()
 
     @cached_property
     def page_of(self) -> np.ndarray:
-        """Page document number of every answer document (-1 for deleted answers)."""
+        """Page document number of every answer document (-1 for answers of pages not seen).
+
+        Computed once, before any matching or scoring: answers of page versions this searcher
+        does not see count as deleted from then on.
+        """
         page_keys = _keys(self._pages.reader, self._pages.size)
         live_pages = np.flatnonzero(self._pages.live)
         order = live_pages[np.argsort(page_keys[live_pages], kind="stable")]
@@ -103,7 +125,11 @@ class AnswerIndex:
         keys = _keys(self.reader, self.postings.size)
         at = np.searchsorted(sorted_keys, keys).clip(0, max(len(order) - 1, 0))
         found = (sorted_keys[at] == keys) & self.postings.live if len(order) else np.zeros(len(keys), bool)
-        return np.where(found, order[at] if len(order) else -1, -1).astype(np.int64)
+        page_of = np.where(found, order[at] if len(order) else -1, -1).astype(np.int64)
+        self.postings.live = self.postings.live & (page_of >= 0)
+        self.postings.live_count = int(self.postings.live.sum())
+        self.postings._average.clear()  # average lengths over the answers seen
+        return page_of
 
     def to_pages(self, answers: np.ndarray) -> np.ndarray:
         """Page mask of the pages holding any of the ``answers`` (a mask over answer documents)."""
@@ -114,6 +140,7 @@ class AnswerIndex:
 
     def matches(self, query: wq.Query) -> np.ndarray:
         """Answer documents that match a page query, each with its page's other fields."""
+        self.page_of  # noqa: B018 -- first: it settles which answers are seen
         return match_mask(query, self.postings, self._searcher, self._leaf) & (self.page_of >= 0)
 
     def _leaf(self, node: wq.Query) -> np.ndarray | None:
@@ -127,6 +154,7 @@ class AnswerIndex:
 
     def role_mask(self, roles: tuple[str, ...]) -> np.ndarray:
         """Answers by any of ``roles`` (case and whitespace folded)."""
+        self.page_of  # noqa: B018 -- first: it settles which answers are seen
         out = np.zeros(self.postings.size, dtype=bool)
         for role in roles:
             out[self.postings.get("role", fold(role)).docs] = True
@@ -136,10 +164,12 @@ class AnswerIndex:
         """Pages where a phrase in the answers is inside one answer (None: not such a phrase)."""
         if not isinstance(node, wq.Phrase) or node.fieldname not in ANSWER_FIELDS:
             return None
+        self.page_of  # noqa: B018 -- first: it settles which answers are seen
         return self.to_pages(match_mask(answer_part(node), self.postings, self._searcher))
 
     def scores(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25 of every answer on its own, times its signals (0 where no term matches)."""
+        self.page_of  # noqa: B018 -- first: it settles which answers are seen
         scored = answer_terms(terms)
         scores = self.scorer.score(scored) if scored else np.zeros(self.postings.size, np.float32)
         return scores * self.factors
