@@ -66,7 +66,8 @@ def _print_hit(hit, color: bool) -> None:
             f"roles: {', '.join(hit.roles)}" if hit.roles else "", f"score {hit.score:.2f}"]
     click.echo(terminal_safe("   " + " | ".join(m for m in meta if m)))
     for answer in hit.answers:
-        who = terminal_safe(", ".join(x for x in (answer.author, answer.role) if x))
+        votes = f"{answer.votes} votes" if answer.votes is not None else ""
+        who = terminal_safe(", ".join(x for x in (answer.author, answer.role, votes, "accepted" * answer.accepted) if x))
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")

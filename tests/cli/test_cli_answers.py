@@ -120,3 +120,11 @@ def test_facets_fold_roles_and_say_when_cut(tmp_path: pathlib.Path) -> None:
     assert not {"role 0", "ROLE  0"} & set(found["facets"]["role"])  # one entry, one spelling
     for typed in ("role 0", "ROLE 0"):
         assert search_json(data, "knee", "--role", typed)["total"] == 4
+
+
+def test_hits_show_who_answered_with_votes_and_acceptance(data_dir: pathlib.Path) -> None:
+    result = run(data_dir, "search", "doctor tikosyn", "--role", "Cardiology", "--role", "community leader")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("   [heart2222, Cardiology, accepted] ") for line in lines)
+    assert any(line.startswith("   [Jerry_NJ, Community Leader, 12 votes] ") for line in lines)
