@@ -184,7 +184,10 @@ class AnswerIndex:
         accepted = np.zeros(self.postings.size, dtype=bool)
         accepted[self.postings.get("accepted", "1").docs] = True
         column = self.reader.column_reader("votes")
-        votes = np.array([column[int(d)] for d in docs], dtype=np.float64)
+        if len(docs) * 20 > self.postings.size:  # many: one pass over the column beats lookups
+            votes = np.fromiter(column, dtype=np.float64, count=self.postings.size)[docs]
+        else:
+            votes = np.array([column[int(d)] for d in docs], dtype=np.float64)
         out[docs] = signal_factor(self.settings, accepted[docs], votes)
         return out
 
