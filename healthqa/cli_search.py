@@ -114,7 +114,7 @@ def _print_answers(results, color: bool) -> None:
 
 @click.command("search")
 @click.argument("query")
-@click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
+@click.option("--role", "roles", multiple=True, help="Only pages where an answer by this expert role matches (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")
 @click.option("--source", help="Only pages from this source.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")

@@ -52,7 +52,8 @@ def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Keep only pages with an answer by one of ``roles``, on ``topic``, from ``source``."""
+    """Keep only pages with an answer by one of ``roles`` that matches the query (roles and topic
+    in any case or spacing), on ``topic``, from ``source``."""
 
     roles: tuple[str, ...] = ()
     topic: str | None = None
