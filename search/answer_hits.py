@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from healthqa.index.stored import StoredAnswer
 from healthqa.search.answers import signal_factor
 from healthqa.search.results import AnswerHit
 from healthqa.search.settings import AnswerSettings
@@ -33,17 +34,17 @@ def word_counts(text: str, terms: frozenset[str], analyzer) -> dict[str, int]:
     return found
 
 
-def answer_score(answer: dict, terms: frozenset[str], analyzer, idf: Callable[[str], float],
+def answer_score(answer: StoredAnswer, terms: frozenset[str], analyzer, idf: Callable[[str], float],
                  average_length: float) -> float:
     """BM25 of one answer (text and role) for the query ``terms``."""
-    text = answer.get("text") or ""
-    counts = word_counts(text + " " + (answer.get("role") or ""), terms, analyzer)
+    text = answer.text or ""
+    counts = word_counts(text + " " + (answer.role or ""), terms, analyzer)
     length = max(1, len(text.split()))
     norm = K1 * ((1 - B) + B * length / max(average_length, 1.0))
     return sum(idf(term) * tf * (K1 + 1) / (tf + norm) for term, tf in counts.items())
 
 
-def choose(answers: Sequence[dict], terms: frozenset[str], analyzer, idf: Callable[[str], float],
+def choose(answers: Sequence[StoredAnswer], terms: frozenset[str], analyzer, idf: Callable[[str], float],
            average_length: float, settings: AnswerSettings, count: int, width: int,
            only: Sequence[int] | None = None) -> tuple[AnswerHit, ...]:
     """The answers a hit shows: those that match, best first (the first answer if none does).
@@ -57,14 +58,13 @@ def choose(answers: Sequence[dict], terms: frozenset[str], analyzer, idf: Callab
         order = list(range(len(answers)))
     else:
         scores = [answer_score(a, terms, analyzer, idf, average_length) for a in answers]
-        factors = signal_factor(settings, np.array([bool(a.get("accepted")) for a in answers]),
-                                np.array([float(a.get("votes") or 0) for a in answers]))
+        factors = signal_factor(settings, np.array([bool(a.accepted) for a in answers]),
+                                np.array([float(a.votes or 0) for a in answers]))
         ranked = sorted((n for n, s in enumerate(scores) if s > 0), key=lambda n: (-scores[n] * factors[n], n))
         order = ranked or list(range(min(1, len(answers))))
     return tuple(_shown(answers[n], terms, analyzer, width) for n in order[:count])
 
 
-def _shown(answer: dict, terms: frozenset[str], analyzer, width: int) -> AnswerHit:
-    snippet: Snippet = make_snippet(answer.get("text") or "", terms, analyzer, width)
-    return AnswerHit(answer.get("role"), answer.get("author"), snippet, votes=answer.get("votes"),
-                     accepted=bool(answer.get("accepted")))
+def _shown(answer: StoredAnswer, terms: frozenset[str], analyzer, width: int) -> AnswerHit:
+    snippet: Snippet = make_snippet(answer.text or "", terms, analyzer, width)
+    return AnswerHit(answer.role, answer.author, snippet, votes=answer.votes, accepted=answer.accepted)

@@ -23,6 +23,7 @@ import numpy as np
 from whoosh import query as wq
 
 from healthqa.index.answers import fold, open_answers
+from healthqa.index.whoosh_internals import int64_column
 from healthqa.search.engine import Postings, Scorer, WeightedTerm
 from healthqa.search.matching import match_mask
 from healthqa.search.settings import AnswerSettings, RankingSettings
@@ -66,6 +67,17 @@ def answer_terms(terms: list[WeightedTerm]) -> list[WeightedTerm]:
     return [WeightedTerm(ANSWER_FIELDS[t.field], t.text, t.weight, t.word) for t in terms if t.field in ANSWER_FIELDS]
 
 
+class _AnswerPostings(Postings):
+    """Postings of the answer index, whose live documents can be narrowed to the answers seen."""
+
+    def restrict(self, seen: np.ndarray) -> None:
+        """From now on only answers in ``seen`` are live (average lengths are over them)."""
+        self.live = self.live & seen
+        self.live_count = int(self.live.sum())
+        self._average.clear()
+        self._lengths.clear()
+
+
 class _AnswerScorer(Scorer):
     """BM25 of answers one by one, with each word's idf taken from the page index.
 
@@ -104,7 +116,7 @@ class AnswerIndex:
         self._searcher = self._ix.searcher()
         self.reader = self._searcher.reader()
         self._pages = pages
-        self.postings = Postings(self.reader)
+        self.postings = _AnswerPostings(self.reader)
         self.scorer = _AnswerScorer(self.postings, ranking, pages)
         self.settings = settings
 
@@ -126,9 +138,7 @@ class AnswerIndex:
         at = np.searchsorted(sorted_keys, keys).clip(0, max(len(order) - 1, 0))
         found = (sorted_keys[at] == keys) & self.postings.live if len(order) else np.zeros(len(keys), bool)
         page_of = np.where(found, order[at] if len(order) else -1, -1).astype(np.int64)
-        self.postings.live = self.postings.live & (page_of >= 0)
-        self.postings.live_count = int(self.postings.live.sum())
-        self.postings._average.clear()  # average lengths over the answers seen
+        self.postings.restrict(page_of >= 0)  # average lengths over the answers seen
         return page_of
 
     def to_pages(self, answers: np.ndarray) -> np.ndarray:
@@ -233,12 +243,6 @@ def _keys(reader, size: int) -> np.ndarray:
     if not size:
         return out
     for leaf, offset in reader.leaf_readers():
-        count = leaf.doc_count_all()
-        column = leaf.column_reader("key", translate=False)
-        if getattr(column, "_fixedlen", None) == 8 and hasattr(column, "_dbfile"):
-            # Read as one block of big-endian int64s: iterating costs a microsecond a document.
-            stored = min(column._count, count)
-            out[offset:offset + stored] = np.frombuffer(column._dbfile.get(column._basepos, stored * 8), dtype=">i8")
-        else:  # another codec: the slow way
-            out[offset:offset + count] = np.fromiter(column, dtype=np.int64, count=count)
+        values = int64_column(leaf, "key")
+        out[offset:offset + len(values)] = values
     return out

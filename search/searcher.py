@@ -1,22 +1,21 @@
 """The search API: a :class:`Searcher` built once with its settings, asked many queries.
 
->>> from search.searcher import Searcher, Filters          # doctest: +SKIP
+>>> from healthqa.search.searcher import Searcher, Filters  # doctest: +SKIP
 >>> with Searcher("healthqa-data") as s:                    # doctest: +SKIP
 ...     results = s.search("foot pain", Filters(roles=("Fitness",)), limit=5)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from healthqa.index.schema import text_analyzer
+from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
 from healthqa.search import answer_hits, facets
@@ -63,9 +62,9 @@ class Filters:
 class Searcher:
     """Searches one index. Holds the index open: close it, or use ``with``."""
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+    def __init__(self, data_dir: str, settings: SearchSettings | None = None):
         self.data_dir = data_dir
-        self.settings = settings
+        self.settings = settings = settings or SearchSettings()
         self._ix, self.meta = open_index(data_dir)
         # The generation opened, not the link read again: a reindex may swap it in between.
         self._generation = os.path.realpath(self._ix.storage.folder)
@@ -79,7 +78,7 @@ class Searcher:
         self.answers = self._open_answers()
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._speller = Speller(self._reader)
+        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio)
 
     def close(self) -> None:
         self.answers.close()
@@ -155,9 +154,9 @@ class Searcher:
     def analyzer(self):
         return self._analyzer
 
-    def stored(self, docnum: int) -> dict[str, Any]:
-        """The stored fields of one document."""
-        return self._reader.stored_fields(docnum)
+    def page(self, docnum: int) -> StoredPage:
+        """What the index stores of one document."""
+        return StoredPage.from_fields(self._reader.stored_fields(docnum))
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -228,7 +227,7 @@ class Searcher:
         if parsed.is_empty:
             return []
         scores, matched = self.scores(parsed)
-        return [(self._reader.stored_fields(d)["id"], s) for d, s in top_k(scores, limit, matched)]
+        return [(self.page(d).id, s) for d, s in top_k(scores, limit, matched)]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when
@@ -270,8 +269,7 @@ class Searcher:
         scores = self._with_signals(parsed, scores)
         ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms,
-                               self._role_answers(role, doc))
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc))
                      for i, (doc, score) in enumerate(ranked))
         counted = {name: facets.counts(values, matched, self.settings.facet_limit)
                    for name, values in self.values.items()}
@@ -308,12 +306,12 @@ class Searcher:
 
     def _listing(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> AnswerListing:
         shown = self.answers.shown(docnum)
-        stored = self._reader.stored_fields(int(self.answers.page_of[docnum]))
-        answer = json.loads(stored.get("answers") or "[]")[shown["n"]]
-        return AnswerListing(rank, score, stored["id"], shown["question"], shown.get("topic"), shown.get("source", ""),
+        stored = self.page(int(self.answers.page_of[docnum]))
+        answer = stored.answers[shown["n"]]
+        return AnswerListing(rank, score, stored.id, shown["question"], shown.get("topic"), shown.get("source", ""),
                              shown.get("url"), shown.get("role"), shown.get("author"), shown.get("votes"),
                              bool(shown.get("accepted")),
-                             make_snippet(answer["text"], terms, self._analyzer, self.settings.snippet_chars))
+                             make_snippet(answer.text, terms, self._analyzer, self.settings.snippet_chars))
 
     def _role_match(self, parsed: ParsedQuery, scored: "_Scored", filters: Filters) -> RoleMatch:
         """Pages with an answer by a filtered role that matches the query's answer part."""
@@ -370,18 +368,15 @@ class Searcher:
             return np.zeros(self.postings.size, dtype=bool)
         return values.mask(exact)
 
-    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str],
+    def _hit(self, rank: int, score: float, stored: StoredPage, terms: frozenset[str],
              only: list[int] | None = None) -> Hit:
-        all_answers = json.loads(stored.get("answers") or "[]")
         width = self.settings.snippet_chars
-        shown = answer_hits.choose(all_answers, terms, self._analyzer, self._answer_idf,
+        shown = answer_hits.choose(stored.answers, terms, self._analyzer, self._answer_idf,
                                    self.postings.average_length("answer"), self.settings.answers,
                                    self.settings.answers_per_hit, width, only)
-        question = stored["question"]
-        snippet = shown[0].snippet if shown else make_snippet(question, terms, self._analyzer, width)
+        snippet = shown[0].snippet if shown else make_snippet(stored.question, terms, self._analyzer, width)
         return Hit(
-            rank=rank, id=stored["id"], score=score, question=question, topic=stored.get("topic") or None,
-            source=stored.get("source", ""), url=stored.get("url"), question_type=stored.get("qtype") or None,
-            roles=tuple(dict.fromkeys(a["role"] for a in all_answers if a.get("role"))), snippet=snippet,
-            answers=shown,
+            rank=rank, id=stored.id, score=score, question=stored.question, topic=stored.topic,
+            source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
+            snippet=snippet, answers=shown,
         )
