@@ -55,8 +55,6 @@ PHRASES = (("heart", "attack"), ("blood", "pressur"), ("side", "effect"))
 
 def design(searcher) -> None:
     """Phrase inside one answer: answer index vs page index vs re-reading stored answers."""
-    import json
-
     import numpy as np
     from whoosh import query as wq
 
@@ -74,8 +72,8 @@ def design(searcher) -> None:
         started = time.process_time()
         kept = 0
         for doc in np.flatnonzero(pages).tolist():
-            for answer in json.loads(searcher.stored(doc)["answers"]):
-                tokens = [t.text for t in searcher.analyzer(answer["text"])]
+            for answer in searcher.page(doc).answers:
+                tokens = [t.text for t in searcher.analyzer(answer.text)]
                 if any(tokens[i:i + len(words)] == list(words) for i in range(len(tokens))):
                     kept += 1
                     break
