@@ -85,7 +85,8 @@ def _print_hit(hit, color: bool) -> None:
             f"roles: {', '.join(hit.roles)}" if hit.roles else "", f"score {hit.score:.2f}"]
     click.echo(terminal_safe("   " + " | ".join(m for m in meta if m)))
     for answer in hit.answers:
-        who = terminal_safe(", ".join(x for x in (answer.author, answer.role) if x))
+        votes = f"{answer.votes} votes" if answer.votes is not None else ""
+        who = terminal_safe(", ".join(x for x in (answer.author, answer.role, votes, "accepted" * answer.accepted) if x))
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
@@ -111,20 +112,41 @@ def _print_results(results, color: bool) -> None:
         click.echo()
     for name, counts in results.facets.items():
         if counts:
-            click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])))
+            more = len(counts) - 8 + results.facets_more.get(name, 0) if len(counts) > 8 else results.facets_more.get(name, 0)
+            tail = f", and {more} more" if more > 0 else ""
+            click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8]) + tail))
+
+
+def _print_answers(results, color: bool) -> None:
+    """One line per answer: rank, who answered (role, author, votes), the page's question, a snippet."""
+    for note in results.notes:
+        click.echo(terminal_safe(f"note: {note}"), err=True)
+    if not results.answers:
+        click.echo("No answers." if results.total == 0 else f"No answers on page {results.page} (of {results.pages}).")
+        return
+    first = (results.page - 1) * results.limit + 1
+    match = "answer matches" if results.total == 1 else "answers match"
+    click.echo(f"{results.total} {match}; {first}-{first + len(results.answers) - 1} shown "
+               f"(page {results.page} of {results.pages}).")
+    for answer in results.answers:
+        votes = f"{answer.votes} votes" if answer.votes is not None else ""
+        who = ", ".join(x for x in (answer.role or "no role", answer.author, votes, "accepted" * answer.accepted) if x)
+        click.echo(f"{answer.rank}. [{one_line(who)}] {one_line(answer.question)} | {answer.snippet.ansi(color)}")
 
 
 @click.command("search")
 @click.argument("query")
-@click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
+@click.option("--role", "roles", multiple=True, help="Only pages where an answer by this expert role matches (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")
 @click.option("--source", help="Only pages from this source.")
 @setting_option("limit", "--limit", type=click.IntRange(1, 1000), help="Hits per page.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
+@click.option("--answers", "by_answer", is_flag=True,
+              help="List matching answers, one a line (role, author, question, snippet), not pages.")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int) -> None:
+                   limit: int, page: int, by_answer: bool) -> None:
     """Search the indexed pages for QUERY (- reads queries from stdin, one a line).
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
@@ -135,20 +157,21 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
 
     filters = Filters(roles, topic, source)
     with Searcher(obj.data_dir) as searcher:
+        find = searcher.search_answers if by_answer else searcher.search
         if query == "-":
-            if not _search_lines(searcher, filters, limit, page):
+            if not _search_lines(find, filters, limit, page):
                 sys.exit(1)
             return
-        results = searcher.search(query, filters, limit=limit, page=page)
+        results = find(query, filters, limit=limit, page=page)
     if obj.json:
         click.echo(json_text(results.to_dict()))
     else:
         color = obj.color()
         click.get_current_context().color = color  # click.echo keeps (or strips) the styles accordingly
-        _print_results(results, color=color)
+        (_print_answers if by_answer else _print_results)(results, color=color)
 
 
-def _search_lines(searcher, filters, limit: int, page: int) -> bool:
+def _search_lines(find, filters, limit: int, page: int) -> bool:
     """Each line of stdin searched, one JSON object a line; a query that cannot be read gives
     ``{"query", "error"}`` and the rest go on. Returns whether every query could be read."""
     from healthqa.ingest.errors import QueryError
@@ -159,7 +182,7 @@ def _search_lines(searcher, filters, limit: int, page: int) -> bool:
         if not text.strip():
             continue
         try:
-            shape = searcher.search(text, filters, limit=limit, page=page).to_dict()
+            shape = find(text, filters, limit=limit, page=page).to_dict()
         except QueryError as exc:
             ok = False
             shape = {"query": text, "error": str(exc)}
