@@ -25,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
+from healthqa.ingest.html_dates import iso_date
+from healthqa.ingest.html_detect import detect_thread
 from healthqa.ingest.html_forum import layout_thread, next_data_thread
 from healthqa.ingest.html_prune import prune
 from healthqa.ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
@@ -125,9 +127,9 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
         or next_data_thread(index)
     )
     if thread is None:
-        return layout_thread(index)
+        return layout_thread(index) or detect_thread(index.soup.body or index.soup)
     if not (thread.answers and thread.detail and thread.asked_by):
-        return thread.filled_from(layout_thread(index))
+        return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
     return thread
 
 
@@ -148,19 +150,28 @@ def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None
         detail=thread.detail,
         asked_by=thread.asked_by,
         date=thread.date,
-        answers=unique_answers(thread.answers),
+        answers=tuple(map(_with_iso_date, unique_answers(thread.answers))),
         related=clean_unique(thread.related),
         origin=origin,
         warnings=notes,
+        date_iso=thread.date_iso or iso_date(thread.date),
+        method=thread.method,
     )
+
+
+def _with_iso_date(answer: Answer) -> Answer:
+    if answer.date_iso or not answer.date:
+        return answer
+    parsed = iso_date(answer.date)
+    return replace(answer, date_iso=parsed) if parsed else answer
 
 
 def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
     """Answers without exact repeats (same author, same text), which some pages print twice."""
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[tuple[str | None, str, str | None]] = set()
     kept = []
     for answer in answers:
-        key = (answer.author, answer.text)
+        key = (answer.author, answer.text, answer.date)
         if key not in seen:
             seen.add(key)
             kept.append(answer)
@@ -168,8 +179,16 @@ def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
 
 
 def _shown_title(index: PageIndex) -> str | None:
+    """The page's heading, else its Open Graph title, else its ``<title>``."""
     h1 = index.first("h1")
-    return clean_optional(h1.get_text(" ")) if h1 is not None else None
+    shown = clean_optional(h1.get_text(" ")) if h1 is not None else None
+    if shown:
+        return shown
+    for meta in index.by_name.get("meta", ()):
+        if meta.get("property") == "og:title" and clean_optional(meta.get("content")):
+            return clean_optional(meta.get("content"))
+    title = index.first("title")
+    return clean_optional(title.get_text(" ")) if title is not None else None
 
 
 def _text_fallback(index: PageIndex, text: str, nodes: list[dict], url: str | None, origin: str) -> QAPage:
@@ -192,7 +211,8 @@ def _from_text(reduced: str, url: str | None, origin: str) -> QAPage:
         raise
     except Exception as exc:  # why: a fault in the text reader must still reach the caller as a ParseError
         raise ParseError(f"text fallback failed ({type(exc).__name__})", origin) from exc
-    return replace(page, id=url or page.id, url=url, source=site_of(url), format="html-text", content_hash="")
+    return replace(page, id=url or page.id, url=url, source=site_of(url), format="html-text", content_hash="",
+                   method="layout")
 
 
 def _is_article(index: PageIndex, nodes: list[dict]) -> bool:

@@ -86,6 +86,7 @@ def layout_thread(index: PageIndex) -> Thread | None:
                 asked_by=first.author,
                 date=first.date,
                 answers=tuple(Answer(text=p.text, author=p.author, role=p.role, date=p.date) for p in rest),
+                method="layout",
             )
     return None
 

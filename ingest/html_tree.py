@@ -58,6 +58,8 @@ class Thread:
     topic: str | None = None
     related: tuple[str, ...] = ()
     url: str | None = None
+    date_iso: str | None = None
+    method: str = "markup"  # how it was read: markup, layout, detector or profile
 
     def filled_from(self, other: Thread | None) -> Thread:
         """This thread with its gaps (missing fields, no answers) filled from ``other``.
@@ -77,6 +79,8 @@ class Thread:
             topic=self.topic or other.topic,
             related=self.related or other.related,
             url=self.url or other.url,
+            date_iso=self.date_iso or other.date_iso,
+            method=self.method if not other.answers or self.answers else f"{self.method}+{other.method}",
         )
 
 

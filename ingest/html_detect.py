@@ -1,0 +1,412 @@
+"""Find the posts of a thread from the page's own structure, with no markup and no site rules.
+
+A pure function of the parsed tree (:func:`detect_thread`), in the spirit of Readability
+and trafilatura (text and link density) and of harvest (one repeated pattern for posts):
+
+1. one pass over the tree measures every element: its text, the part of it inside links,
+   and cues that a post carries (a link to a member profile or an author-classed element,
+   a date);
+2. sibling elements with the same signature (tag and first class, digits dropped) form a
+   candidate group; the group whose members carry the most text outside links, each with
+   one author or date cue of its own, is the thread. Lists of *other* threads (related,
+   latest) are mostly links and score low; a container of many posts carries many
+   authors per member and scores low too;
+3. an element before the group that holds text and an author cue is the first post when
+   its markup differs from the replies;
+4. in each post: the author's display name, the date as shown, a role or rank beside the
+   author, and the body (the largest block without the author's name), with quotes marked
+   ``> `` and signatures and buttons left out.
+
+Every feature and weight is named in :class:`DetectorWeights`; ``bench/threads.py``
+prints the per-engine effect of a change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from bs4 import Tag
+from bs4.element import NavigableString, PreformattedString
+
+from healthqa.ingest.html_dates import iso_date
+from healthqa.ingest.html_tree import Thread, classes_of, clean_role, tidy_layout
+from healthqa.ingest.normalise import clean_optional, clean_text
+from healthqa.ingest.record import Answer
+
+
+@dataclass(frozen=True)
+class DetectorWeights:
+    """Every feature the detector weighs, in one place. Tuned on forums-dev (see ``bench/threads.py``)."""
+
+    min_posts: int = 2                # a thread shows at least this many posts in one group
+    min_post_chars: int = 2           # a member with less text outside links is no post
+    min_mean_chars: float = 40.0      # mean text per post, below it the group is a list of links
+    max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
+    min_cue_share: float = 0.5        # share of members with an author or date cue of their own
+    max_authors_per_post: int = 3     # distinct profile links in one post (quotes name others)
+    link_density_power: float = 2.0   # score *= (1 - link density) ** power
+    cue_floor: float = 0.15           # score factor for a group with no cues at all
+    first_post_min_chars: int = 20    # a preceding block with this much text may be the first post
+    max_name_chars: int = 60          # longer "names" are sentences
+    max_role_chars: int = 60
+    max_elements: int = 60_000        # beyond this the page is not measured (bounded time)
+
+
+WEIGHTS = DetectorWeights()
+
+# Generic words of profile links and author/date/role/quote classes, in the languages seen.
+_PROFILE_HREF = re.compile(r"(?:member|user|profil|author|autor|/u/|[?&]u=\d|showuser|/people/|/~)", re.I)
+_NOT_PROFILE_HREF = re.compile(r"(?:logout|login|register|/posts?/|[?&]p=\d|#post|quote|reply|report|search|list)", re.I)
+_AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline|from", re.I)
+_NOT_AUTHOR_CLASS = re.compile(r"avatar|info|stats|title|rank|sig|online|extra|detail|details|pane|block", re.I)
+_DATE_CLASS = re.compile(r"date|time|posted|published|created|when", re.I)
+_ROLE_CLASS = re.compile(r"rank|usertitle|user-title|user_title|role|badge|status|group|title", re.I)
+_QUOTE_CLASS = re.compile(r"quote|bbcode_container|citation", re.I)
+_DROP_CLASS = re.compile(r"signature|(?<![a-z])sig(?![a-z])|button|(?<![a-z])btn|share|like|vote|react|report|"
+                         r"attribution|(?<![a-z])ad(?:s|vert)?(?![a-z])|sponsor|editedby|edited-by|"
+                         r"(?<![a-z])tools|actions|controls|footer|toolbar", re.I)
+_DIGITS = re.compile(r"\d+")
+_BLOCK_TAGS = frozenset("article aside blockquote dd div dl dt fieldset figure footer form header li main ol p "
+                        "section table tbody td tr ul h1 h2 h3 h4 h5 h6 pre center font span".split())
+_LAYOUT_BREAKS = frozenset("article aside blockquote dd div dl dt fieldset figure footer form header li main ol p "
+                           "section table tr ul h1 h2 h3 h4 h5 h6 pre hr".split())
+_SKIPPED = frozenset("script style noscript template svg head title button select option textarea input iframe "
+                     "object canvas nav form label".split())
+_DATE_TEXT = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b|"
+    r"\b(?:jan|feb|f[eé]v|m[aä]r|apr|avr|ma[iy]|jun|juin|jul|juil|aug|ao[uû]|sep|o[ck]t|nov|d[eé][cz])[a-zé]*\.?\s+\d|"
+    r"\d\.?\s+(?:jan|feb|f[eé]v|m[aä]r|apr|avr|ma[iy]|jun|juin|jul|juil|aug|ao[uû]|sep|o[ck]t|nov|d[eé][cz])|"
+    r"\b(?:ago|yesterday|today|gestern|heute|vor \d|her\b|hier|aujourd|il y a|hace|ayer|hoy)",
+    re.I,
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class DetectedPost:
+    text: str
+    author: str | None
+    role: str | None
+    date: str | None
+    date_iso: str | None
+
+
+@dataclass
+class _Stats:
+    text: int = 0       # characters of text (whitespace collapsed)
+    links: int = 0      # of which inside <a>
+    authors: int = 0    # profile links / author-classed elements
+    dates: int = 0      # <time> elements / date-classed elements
+
+
+def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | None:
+    """The thread the page shows, found from its structure, or ``None`` when it shows none.
+
+    >>> from bs4 import BeautifulSoup
+    >>> post = '<div class="post"><a href="/members/{0}">{0}</a><time>3 May 2020</time><p>{1}</p></div>'
+    >>> html = '<h1>Help?</h1>' + post.format("ann", "My knee hurts after running, what helps?" * 2) \\
+    ...        + post.format("bob", "Rest it for a week and ice it twice a day, then see a doctor.")
+    >>> thread = detect_thread(BeautifulSoup(html, "lxml"))
+    >>> thread.asked_by, thread.answers[0].author, thread.answers[0].date
+    ('ann', 'bob', '3 May 2020')
+    """
+    posts = detect_posts(root, weights)
+    if not posts:
+        return None
+    first, rest = posts[0], posts[1:]
+    return Thread(
+        question=None,
+        format="html-forum",
+        detail=first.text,
+        asked_by=first.author,
+        date=first.date,
+        date_iso=first.date_iso,
+        answers=tuple(Answer(text=p.text, author=p.author, role=p.role, date=p.date, date_iso=p.date_iso)
+                      for p in rest),
+        method="detector",
+    )
+
+
+def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[DetectedPost]:
+    """The posts of the thread in page order (first post first), or ``[]``."""
+    stats = _measure(root, weights)
+    if stats is None:
+        return []
+    group = _best_group(root, stats, weights)
+    if group is None:
+        return []
+    members = _with_first_post(group, stats, weights)
+    posts = [post for post in (_read_post(member, stats) for member in members) if post is not None]
+    return posts if len(posts) >= weights.min_posts else []
+
+
+def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
+    """Text, link text and cues of every element, in one bottom-up pass."""
+    tags: list[Tag] = []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            tags.append(node)
+            if len(tags) > weights.max_elements:
+                return None
+    stats: dict[int, _Stats] = {}
+    for tag in reversed(tags):
+        own = _Stats()
+        if tag.name in _SKIPPED:
+            stats[id(tag)] = own
+            continue
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                sub = stats.get(id(child))
+                if sub is not None:
+                    own.text += sub.text
+                    own.links += sub.links
+                    own.authors += sub.authors
+                    own.dates += sub.dates
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                own.text += len(child.strip())
+        if tag.name == "a":
+            own.links = own.text
+        own.authors += _is_author_cue(tag)
+        own.dates += _is_date_cue(tag)
+        stats[id(tag)] = own
+    return stats
+
+
+def _is_author_cue(tag: Tag) -> bool:
+    if tag.name == "a":
+        href = tag.get("href")
+        return (isinstance(href, str) and _PROFILE_HREF.search(href) is not None
+                and _NOT_PROFILE_HREF.search(href) is None and bool(tag.get_text(strip=True)))
+    if tag.get("itemprop") == "author" or tag.get("rel") == "author":
+        return True
+    return "class" in tag.attrs and _author_classed(tag)
+
+
+def _author_classed(tag: Tag) -> bool:
+    value = tag.attrs.get("class")
+    text = value if isinstance(value, str) else " ".join(value or ())
+    return _AUTHOR_CLASS.search(text) is not None and _NOT_AUTHOR_CLASS.search(text) is None
+
+
+def _is_date_cue(tag: Tag) -> bool:
+    if tag.name == "time":
+        return True
+    value = tag.attrs.get("class")
+    if not value:
+        return False
+    text = value if isinstance(value, str) else " ".join(value)
+    return _DATE_CLASS.search(text) is not None
+
+
+def _signature(tag: Tag) -> tuple[str, str]:
+    names = classes_of(tag)
+    return tag.name, _DIGITS.sub("", names[0]) if names else ""
+
+
+def _groups(root: Tag, stats: dict[int, _Stats]) -> Iterator[list[Tag]]:
+    """Runs of siblings that share a signature and hold text, under every element."""
+    for parent in _elements(root):
+        if stats.get(id(parent), _Stats()).text == 0:
+            continue
+        buckets: dict[tuple[str, str], list[Tag]] = {}
+        for child in parent.contents:
+            if isinstance(child, Tag) and child.name not in _SKIPPED and stats[id(child)].text:
+                buckets.setdefault(_signature(child), []).append(child)
+        yield from (members for members in buckets.values() if len(members) >= 2)
+
+
+def _elements(root: Tag) -> Iterator[Tag]:
+    yield root
+    yield from (node for node in root.descendants if isinstance(node, Tag))
+
+
+def _best_group(root: Tag, stats: dict[int, _Stats], weights: DetectorWeights) -> list[Tag] | None:
+    best, best_score = None, 0.0
+    for members in _groups(root, stats):
+        score = _group_score(members, stats, weights)
+        if score > best_score:
+            best, best_score = members, score
+    return best
+
+
+def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> float:
+    """Text outside links carried by posts that each have an author or date of their own."""
+    parts = [stats[id(m)] for m in members]
+    posts = [s for s in parts if s.text - s.links >= weights.min_post_chars]
+    if len(posts) < weights.min_posts:
+        return 0.0
+    text = sum(s.text for s in posts)
+    own = sum(s.text - s.links for s in posts)
+    density = 1 - own / text if text else 1.0
+    if density > weights.max_link_density or own / len(posts) < weights.min_mean_chars:
+        return 0.0
+    cued = sum(1 for s in posts if 1 <= s.authors <= weights.max_authors_per_post or 1 <= s.dates <= 3)
+    share = cued / len(posts)
+    if share < weights.min_cue_share:
+        return 0.0
+    cue_factor = weights.cue_floor + (1 - weights.cue_floor) * share
+    return own * (1 - density) ** weights.link_density_power * cue_factor
+
+
+def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> list[Tag]:
+    """The group, preceded by the thread's first post when the page marks it up differently.
+
+    Looked for among the earlier siblings of the first member and of its parent: the
+    nearest one with text and an author cue of its own (and no more than one post's worth).
+    """
+    first = members[0]
+    for anchor in (first, first.parent):
+        if anchor is None:
+            continue
+        for sibling in anchor.find_previous_siblings(limit=3):
+            if not isinstance(sibling, Tag) or sibling.name in _SKIPPED:
+                continue
+            s = stats.get(id(sibling))
+            if s is None:
+                continue
+            if (s.text - s.links >= weights.first_post_min_chars and 1 <= s.authors <= weights.max_authors_per_post
+                    and s.links <= (s.text - s.links)):
+                return [sibling, *members]
+    return members
+
+
+def _read_post(member: Tag, stats: dict[int, _Stats]) -> DetectedPost | None:
+    author_tag = _author_of(member, stats)
+    author = _name_of(author_tag) if author_tag is not None else None
+    body = _body_of(member, author_tag, stats)
+    text = clean_text(_post_text(body))
+    if not text:
+        return None
+    date = _date_of(member, body)
+    return DetectedPost(text=text, author=author, role=_role_of(member, author_tag, body),
+                        date=date, date_iso=iso_date(date) if date else None)
+
+
+def _author_of(member: Tag, stats: dict[int, _Stats]) -> Tag | None:
+    """The first author cue of the post that is not inside a quote: profile link first."""
+    classed = None
+    for node in member.descendants:
+        if not isinstance(node, Tag) or not stats.get(id(node), _Stats()).authors:
+            continue
+        if _inside_quote(node, member):
+            continue
+        if node.name == "a" and _is_author_cue(node):
+            return node
+        if classed is None and node.name != "a" and _author_classed(node) and _short_text(node, 60):
+            classed = node
+    return classed
+
+
+def _inside_quote(node: Tag, stop: Tag) -> bool:
+    for parent in node.parents:
+        if parent is stop:
+            return False
+        if parent.name == "blockquote" or _has_class_match(parent, _QUOTE_CLASS):
+            return True
+    return False
+
+
+def _has_class_match(tag: Tag, pattern: re.Pattern[str]) -> bool:
+    value = tag.attrs.get("class")
+    if not value:
+        return False
+    return pattern.search(value if isinstance(value, str) else " ".join(value)) is not None
+
+
+def _short_text(tag: Tag, limit: int) -> bool:
+    return 0 < len(tag.get_text(" ", strip=True)) <= limit
+
+
+def _name_of(tag: Tag) -> str | None:
+    if tag.name != "a":
+        link = next((a for a in tag.find_all("a") if a.get_text(strip=True)), None)
+        tag = link or tag
+    name = clean_optional(_WHITESPACE.sub(" ", tag.get_text(" ", strip=True)))
+    if name is None or len(name) > WEIGHTS.max_name_chars:
+        return None
+    return name
+
+
+def _body_of(member: Tag, author_tag: Tag | None, stats: dict[int, _Stats]) -> Tag:
+    """The largest block of the post that does not hold the author's name (the name is a header)."""
+    holds_author = set()
+    if author_tag is not None:
+        holds_author = {id(p) for p in author_tag.parents}
+        holds_author.add(id(author_tag))
+    best, best_text = member, -1
+    if id(member) not in holds_author:
+        return member
+    for node in member.descendants:
+        if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS or id(node) in holds_author:
+            continue
+        s = stats.get(id(node))
+        if s is not None and s.text - s.links > best_text:
+            best, best_text = node, s.text - s.links
+    return best
+
+
+def _post_text(body: Tag) -> str:
+    """The body's text laid out; quotes marked ``> ``, signatures, buttons and controls left out."""
+    out: list[str] = []
+    _write(body, body, out, False)
+    return tidy_layout("".join(out))
+
+
+def _write(node: Tag, root: Tag, out: list[str], quoted: bool) -> None:
+    for child in node.contents:
+        if isinstance(child, Tag):
+            if child.name in _SKIPPED or (child is not root and _has_class_match(child, _DROP_CLASS)
+                                          and not _has_class_match(child, _QUOTE_CLASS)):
+                continue
+            if child.name == "br":
+                out.append("\n> " if quoted else "\n")
+                continue
+            is_quote = child.name == "blockquote" or _has_class_match(child, _QUOTE_CLASS)
+            inner_quoted = quoted or is_quote
+            if child.name in _LAYOUT_BREAKS or is_quote:
+                out.append("\n\n> " if inner_quoted else "\n\n")
+                _write(child, root, out, inner_quoted)
+                out.append("\n\n")
+            else:
+                _write(child, root, out, inner_quoted)
+        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+            out.append(_WHITESPACE.sub(" ", str(child)))
+
+
+def _date_of(member: Tag, body: Tag) -> str | None:
+    """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
+    time = member.find("time")
+    if time is not None:
+        shown = clean_optional(time.get_text(" ", strip=True))
+        value = time.get("datetime") or time.get("title")
+        return shown or (clean_optional(value) if isinstance(value, str) else None)
+    for node in member.find_all(True, class_=_DATE_CLASS, limit=8):
+        if _inside(node, body) and node is not body:
+            continue
+        for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
+            if isinstance(candidate, str) and _DATE_TEXT.search(candidate) and len(candidate) < 80:
+                return _WHITESPACE.sub(" ", candidate).strip()
+    for text in member.find_all(string=_DATE_TEXT, limit=20):
+        if isinstance(text, PreformattedString) or _inside(text, body):
+            continue
+        line = _WHITESPACE.sub(" ", str(text)).strip()
+        if len(line) < 80:
+            return line
+    return None
+
+
+def _inside(node: object, container: Tag) -> bool:
+    return any(parent is container for parent in getattr(node, "parents", ()))
+
+
+def _role_of(member: Tag, author_tag: Tag | None, body: Tag) -> str | None:
+    """A rank or title printed beside the author (outside the body), when the site shows one."""
+    for node in member.find_all(True, class_=_ROLE_CLASS, limit=10):
+        if node is body or _inside(node, body) or (author_tag is not None and (node is author_tag or _inside(author_tag, node))):
+            continue
+        text = clean_optional(node.get_text(" ", strip=True))
+        if text and len(text) <= WEIGHTS.max_role_chars and not _DATE_TEXT.search(text):
+            return clean_role(text)
+    return None
