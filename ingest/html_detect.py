@@ -67,6 +67,7 @@ _QUOTE_CLASS = re.compile(r"quote|bbcode_container|citation", re.I)
 _DROP_CLASS = re.compile(r"signature|(?<![a-z])sig(?![a-z])|button|(?<![a-z])btn|share|like|vote|react|report|"
                          r"attribution|(?<![a-z])ad(?:s|vert)?(?![a-z])|sponsor|editedby|edited-by|"
                          r"(?<![a-z])tools|actions|controls|footer|toolbar", re.I)
+_AVATAR_CLASS = re.compile(r"avatar|photo|picture|image", re.I)
 _DIGITS = re.compile(r"\d+")
 _BLOCK_TAGS = frozenset("article aside blockquote dd div dl dt fieldset figure footer form header li main ol p "
                         "section table tbody td tr ul h1 h2 h3 h4 h5 h6 pre center font span".split())
@@ -99,6 +100,9 @@ class _Stats:
     links: int = 0      # of which inside <a>
     authors: int = 0    # profile links / author-classed elements
     dates: int = 0      # <time> elements / date-classed elements
+
+
+_EMPTY = _Stats()
 
 
 def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | None:
@@ -208,7 +212,7 @@ def _signature(tag: Tag) -> tuple[str, str]:
 def _groups(root: Tag, stats: dict[int, _Stats]) -> Iterator[list[Tag]]:
     """Runs of siblings that share a signature and hold text, under every element."""
     for parent in _elements(root):
-        if stats.get(id(parent), _Stats()).text == 0:
+        if stats.get(id(parent), _EMPTY).text == 0:
             continue
         buckets: dict[tuple[str, str], list[Tag]] = {}
         for child in parent.contents:
@@ -276,7 +280,7 @@ def _read_post(member: Tag, stats: dict[int, _Stats]) -> DetectedPost | None:
     author_tag = _author_of(member, stats)
     author = _name_of(author_tag) if author_tag is not None else None
     body = _body_of(member, author_tag, stats)
-    text = clean_text(_post_text(body))
+    text = clean_text(_post_text(body, stats))
     if not text:
         return None
     date = _date_of(member, body)
@@ -285,18 +289,32 @@ def _read_post(member: Tag, stats: dict[int, _Stats]) -> DetectedPost | None:
 
 
 def _author_of(member: Tag, stats: dict[int, _Stats]) -> Tag | None:
-    """The first author cue of the post that is not inside a quote: profile link first."""
+    """The post's author: its first profile link with a name (not an avatar), else the
+    innermost author-classed element of the first one, outside quotes either way."""
     classed = None
     for node in member.descendants:
-        if not isinstance(node, Tag) or not stats.get(id(node), _Stats()).authors:
+        if not isinstance(node, Tag) or not stats.get(id(node), _EMPTY).authors or _inside_quote(node, member):
             continue
-        if _inside_quote(node, member):
-            continue
-        if node.name == "a" and _is_author_cue(node):
+        if node.name == "a" and _is_author_cue(node) and _named_link(node):
             return node
-        if classed is None and node.name != "a" and _author_classed(node) and _short_text(node, 60):
+        if classed is None and node.name != "a" and _author_classed(node) and stats[id(node)].text:
             classed = node
-    return classed
+    return _innermost_author(classed, stats) if classed is not None else None
+
+
+def _named_link(link: Tag) -> bool:
+    return len(link.get_text(strip=True)) >= 2 and not _has_class_match(link, _AVATAR_CLASS)
+
+
+def _innermost_author(tag: Tag, stats: dict[int, _Stats]) -> Tag:
+    """``div.user > h4.user-name > span.username``: the element that holds the name alone."""
+    while True:
+        inner = next((node for node in tag.find_all(True, limit=200)
+                      if stats.get(id(node), _EMPTY).text and (_author_classed(node) or
+                                                                (node.name == "a" and _is_author_cue(node)))), None)
+        if inner is None:
+            return tag
+        tag = inner
 
 
 def _inside_quote(node: Tag, stop: Tag) -> bool:
@@ -320,9 +338,6 @@ def _short_text(tag: Tag, limit: int) -> bool:
 
 
 def _name_of(tag: Tag) -> str | None:
-    if tag.name != "a":
-        link = next((a for a in tag.find_all("a") if a.get_text(strip=True)), None)
-        tag = link or tag
     name = clean_optional(_WHITESPACE.sub(" ", tag.get_text(" ", strip=True)))
     if name is None or len(name) > WEIGHTS.max_name_chars:
         return None
@@ -347,30 +362,38 @@ def _body_of(member: Tag, author_tag: Tag | None, stats: dict[int, _Stats]) -> T
     return best
 
 
-def _post_text(body: Tag) -> str:
+def _post_text(body: Tag, stats: dict[int, _Stats]) -> str:
     """The body's text laid out; quotes marked ``> ``, signatures, buttons and controls left out."""
     out: list[str] = []
-    _write(body, body, out, False)
+    whole = stats.get(id(body), _EMPTY).text
+    _write(body, out, lambda tag: _is_quote(tag, stats, whole))
     return tidy_layout("".join(out))
 
 
-def _write(node: Tag, root: Tag, out: list[str], quoted: bool) -> None:
+def _is_quote(tag: Tag, stats: dict[int, _Stats], whole: int) -> bool:
+    """A quote of another post: a ``blockquote`` or quote-classed block holding part of the body, not all of it."""
+    if tag.name != "blockquote" and not _has_class_match(tag, _QUOTE_CLASS):
+        return False
+    return stats.get(id(tag), _EMPTY).text < 0.9 * whole
+
+
+def _write(node: Tag, out: list[str], is_quote) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
-            if child.name in _SKIPPED or (child is not root and _has_class_match(child, _DROP_CLASS)
-                                          and not _has_class_match(child, _QUOTE_CLASS)):
+            if child.name in _SKIPPED or (_has_class_match(child, _DROP_CLASS) and not _has_class_match(child, _QUOTE_CLASS)):
                 continue
             if child.name == "br":
-                out.append("\n> " if quoted else "\n")
-                continue
-            is_quote = child.name == "blockquote" or _has_class_match(child, _QUOTE_CLASS)
-            inner_quoted = quoted or is_quote
-            if child.name in _LAYOUT_BREAKS or is_quote:
-                out.append("\n\n> " if inner_quoted else "\n\n")
-                _write(child, root, out, inner_quoted)
+                out.append("\n")
+            elif is_quote(child):
+                out.append("\n\n> ")
+                _write(child, out, lambda tag: False)
+                out.append("\n\n")
+            elif child.name in _LAYOUT_BREAKS:
+                out.append("\n\n")
+                _write(child, out, is_quote)
                 out.append("\n\n")
             else:
-                _write(child, root, out, inner_quoted)
+                _write(child, out, is_quote)
         elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
             out.append(_WHITESPACE.sub(" ", str(child)))
 
