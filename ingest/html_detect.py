@@ -45,7 +45,7 @@ class DetectorWeights:
     min_mean_chars: float = 40.0      # mean text per post, below it the group is a list of links
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
     min_cue_share: float = 0.5        # share of members with an author or date cue of their own
-    max_authors_per_post: int = 3     # distinct profile links in one post (quotes name others)
+    max_authors_per_post: int = 6     # author cues in one post (name, avatar, rank...); more is a list
     link_density_power: float = 2.0   # score *= (1 - link density) ** power
     cue_floor: float = 0.15           # score factor for a group with no cues at all
     first_post_min_chars: int = 20    # a preceding block with this much text may be the first post
@@ -58,7 +58,7 @@ WEIGHTS = DetectorWeights()
 
 # Generic words of profile links and author/date/role/quote classes, in the languages seen.
 _PROFILE_HREF = re.compile(r"(?:member|user|profil|author|autor|/u/|[?&]u=\d|showuser|/people/|/~)", re.I)
-_NOT_PROFILE_HREF = re.compile(r"(?:logout|login|register|/posts?/|[?&]p=\d|#post|quote|reply|report|search|list)", re.I)
+_NOT_PROFILE_HREF = re.compile(r"(?:logout|login|register|/posts?/|[?&]p=\d|#p|/posts?/\d|quote|reply|report|search)", re.I)
 _AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline|from", re.I)
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|info|stats|title|rank|sig|online|extra|detail|details|pane|block", re.I)
 _DATE_CLASS = re.compile(r"date|time|posted|published|created|when", re.I)
@@ -141,7 +141,7 @@ def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[Detected
     group = _best_group(root, stats, weights)
     if group is None:
         return []
-    members = _with_first_post(group, stats, weights)
+    members = [m for m in _with_first_post(group, stats, weights) if _has_cue(stats[id(m)], weights)]
     posts = [post for post in (_read_post(member, stats) for member in members) if post is not None]
     return posts if len(posts) >= weights.min_posts else []
 
@@ -172,8 +172,11 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
                 own.text += len(child.strip())
         if tag.name == "a":
             own.links = own.text
-        own.authors += _is_author_cue(tag)
-        own.dates += _is_date_cue(tag)
+        if tag.name == "blockquote" or _has_class_match(tag, _QUOTE_CLASS):
+            own.authors = own.dates = 0  # a quote names another post's author and date
+        else:
+            own.authors += _is_author_cue(tag)
+            own.dates += _is_date_cue(tag)
         stats[id(tag)] = own
     return stats
 
@@ -246,12 +249,16 @@ def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: Detector
     density = 1 - own / text if text else 1.0
     if density > weights.max_link_density or own / len(posts) < weights.min_mean_chars:
         return 0.0
-    cued = sum(1 for s in posts if 1 <= s.authors <= weights.max_authors_per_post or 1 <= s.dates <= 3)
+    cued = sum(1 for s in posts if _has_cue(s, weights))
     share = cued / len(posts)
     if share < weights.min_cue_share:
         return 0.0
     cue_factor = weights.cue_floor + (1 - weights.cue_floor) * share
     return own * (1 - density) ** weights.link_density_power * cue_factor
+
+
+def _has_cue(s: _Stats, weights: DetectorWeights) -> bool:
+    return 1 <= s.authors <= weights.max_authors_per_post or 1 <= s.dates <= 3
 
 
 def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> list[Tag]:
@@ -345,21 +352,25 @@ def _name_of(tag: Tag) -> str | None:
 
 
 def _body_of(member: Tag, author_tag: Tag | None, stats: dict[int, _Stats]) -> Tag:
-    """The largest block of the post that does not hold the author's name (the name is a header)."""
-    holds_author = set()
-    if author_tag is not None:
-        holds_author = {id(p) for p in author_tag.parents}
-        holds_author.add(id(author_tag))
-    best, best_text = member, -1
-    if id(member) not in holds_author:
-        return member
+    """The largest block of the post with no author or date cue (those are its header), else
+    the largest that does not hold the author's name, else the whole post."""
+    holds_author = {id(p) for p in author_tag.parents} | {id(author_tag)} if author_tag is not None else set()
+    best, best_text = None, 0
+    fallback, fallback_text = member, -1
     for node in member.descendants:
-        if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS or id(node) in holds_author:
+        if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS:
             continue
         s = stats.get(id(node))
-        if s is not None and s.text - s.links > best_text:
-            best, best_text = node, s.text - s.links
-    return best
+        if s is None:
+            continue
+        own = s.text - s.links
+        if not s.authors and not s.dates and own > best_text:
+            best, best_text = node, own
+        if id(node) not in holds_author and own > fallback_text:
+            fallback, fallback_text = node, own
+    if id(member) not in holds_author and best is None:
+        return member
+    return best if best is not None and best_text >= 0.5 * fallback_text else fallback
 
 
 def _post_text(body: Tag, stats: dict[int, _Stats]) -> str:
