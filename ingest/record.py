@@ -76,8 +76,8 @@ class QAPage:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (``dataclasses.asdict`` deep-copies, ten times slower)."""
-        data = dict(self.__dict__)
-        data["answers"] = [dict(a.__dict__) for a in self.answers]
+        data = _without_empty_later(dict(self.__dict__))
+        data["answers"] = [_without_empty_later(dict(a.__dict__)) for a in self.answers]
         for name in ("synonyms", "related", "warnings"):
             data[name] = list(data[name])
         return data
@@ -123,8 +123,9 @@ def _answer(data: dict[str, Any]) -> Answer:
 _NOT_CONTENT = {"origin", "content_hash", "warnings"}
 
 
-# Fields added after records were first stored: left out of the hash while empty, so that
-# records without them keep the hash they were stored with (no spurious "updated").
+# Fields added after records were first stored: left out of the hash and of the plain data
+# while empty, so that records without them keep their hash (no spurious "updated") and
+# their JSON shape.
 _LATER_FIELDS = ("date_iso", "method")
 
 
