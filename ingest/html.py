@@ -128,9 +128,8 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
     )
     if thread is None:
         return layout_thread(index) or detect_thread(index.soup.body or index.soup)
-    if not (thread.answers and thread.detail and thread.asked_by):
-        return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
-    return thread
+    # Markup may describe only part of the thread: the page's own posts complete it.
+    return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
 
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,

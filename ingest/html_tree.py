@@ -62,26 +62,40 @@ class Thread:
     method: str = "markup"  # how it was read: markup, layout, detector or profile
 
     def filled_from(self, other: Thread | None) -> Thread:
-        """This thread with its gaps (missing fields, no answers) filled from ``other``.
+        """This thread completed from ``other``, the same thread as the page shows it.
 
-        Schema markup often describes only the first post of a forum thread; the page's
-        own layout then supplies the replies.
+        Schema markup often describes only the first post of a forum thread, a few of its
+        replies, or an excerpt of the opening post: the page's own posts then win where
+        there are more of them, and the full body wins over an excerpt.
         """
         if other is None:
             return self
+        answers = other.answers if len(other.answers) > len(self.answers) else self.answers
+        detail = other.detail if _is_excerpt(self.detail, other.detail) else self.detail
+        completed = answers is not self.answers or detail != self.detail
         return replace(
             self,
             question=self.question or other.question,
-            detail=self.detail or other.detail,
+            detail=detail or other.detail,
             asked_by=self.asked_by or other.asked_by,
             date=self.date or other.date,
-            answers=self.answers or other.answers,
+            answers=answers,
             topic=self.topic or other.topic,
             related=self.related or other.related,
             url=self.url or other.url,
             date_iso=self.date_iso or other.date_iso,
-            method=self.method if not other.answers or self.answers else f"{self.method}+{other.method}",
+            method=f"{self.method}+{other.method}" if completed else self.method,
         )
+
+
+def _is_excerpt(short: str | None, full: str | None) -> bool:
+    """Whether ``short`` is missing or a cut-down start of ``full`` (an excerpt ending in "..." or mid-word)."""
+    if not full:
+        return False
+    if not short:
+        return True
+    head = " ".join(short.rstrip(".… ").split()[:8])
+    return len(short) < len(full) and head in " ".join(full.split())
 
 
 class PageIndex:
