@@ -44,8 +44,10 @@ class DetectorWeights:
     min_post_chars: int = 2           # a member with less text outside links is no post
     min_mean_chars: float = 40.0      # mean text per post, below it the group is a list of links
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
-    min_cue_share: float = 0.5        # share of members with an author or date cue of their own
+    min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
+    min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
     max_authors_per_post: int = 6     # author cues in one post (name, avatar, rank...); more is a list
+    max_dates_per_post: int = 3       # posted, edited, and the author's join date
     link_density_power: float = 2.0   # score *= (1 - link density) ** power
     cue_floor: float = 0.15           # score factor for a group with no cues at all
     first_post_min_chars: int = 20    # a preceding block with this much text may be the first post
@@ -59,7 +61,7 @@ WEIGHTS = DetectorWeights()
 # Generic words of profile links and author/date/role/quote classes, in the languages seen.
 _PROFILE_HREF = re.compile(r"(?:member|user|profil|author|autor|/u/|[?&]u=\d|showuser|/people/|/~)", re.I)
 _NOT_PROFILE_HREF = re.compile(r"(?:logout|login|register|/posts?/|[?&]p=\d|#p|/posts?/\d|quote|reply|report|search)", re.I)
-_AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline|from", re.I)
+_AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline|from|profile", re.I)
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|info|stats|title|rank|sig|online|extra|detail|details|pane|block", re.I)
 _DATE_CLASS = re.compile(r"date|time|posted|published|created|when", re.I)
 _ROLE_CLASS = re.compile(r"rank|usertitle|user-title|user_title|role|badge|status|group|title", re.I)
@@ -98,7 +100,8 @@ class DetectedPost:
 class _Stats:
     text: int = 0       # characters of text (whitespace collapsed)
     links: int = 0      # of which inside <a>
-    authors: int = 0    # profile links / author-classed elements
+    authors: int = 0    # links to member profiles, elements marked as the author
+    named: int = 0      # author-classed elements (a theme may nest several around one name)
     dates: int = 0      # <time> elements / date-classed elements
 
 
@@ -141,9 +144,26 @@ def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[Detected
     group = _best_group(root, stats, weights)
     if group is None:
         return []
-    members = [m for m in _with_first_post(group, stats, weights) if _has_cue(stats[id(m)], weights)]
-    posts = [post for post in (_read_post(member, stats) for member in members) if post is not None]
+    members = _with_first_post(group, stats, weights)
+    posts = [post for post in (_read_post(parts, stats) for parts in _post_parts(members, stats, weights))
+             if post is not None]
     return posts if len(posts) >= weights.min_posts else []
+
+
+def _post_parts(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> list[list[Tag]]:
+    """The members grouped into posts: one member each, or, where the page prints a post as a
+    header row with the author and date and a row with the text (table layouts), a cued
+    member with the cue-less member after it. Other cue-less members (pagers) are dropped."""
+    cued = [_has_cue(stats[id(m)], weights) for m in members]
+    followers = sum(1 for i in range(1, len(members)) if cued[i - 1] and not cued[i])
+    alternating = followers >= weights.min_alternation * sum(cued)
+    posts: list[list[Tag]] = []
+    for member, has_cue in zip(members, cued):
+        if has_cue:
+            posts.append([member])
+        elif alternating and posts and len(posts[-1]) == 1:
+            posts[-1].append(member)
+    return posts
 
 
 def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
@@ -167,15 +187,17 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
                     own.text += sub.text
                     own.links += sub.links
                     own.authors += sub.authors
+                    own.named += sub.named
                     own.dates += sub.dates
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 own.text += len(child.strip())
         if tag.name == "a":
             own.links = own.text
         if tag.name == "blockquote" or _has_class_match(tag, _QUOTE_CLASS):
-            own.authors = own.dates = 0  # a quote names another post's author and date
+            own.authors = own.named = own.dates = 0  # a quote names another post's author and date
         else:
             own.authors += _is_author_cue(tag)
+            own.named += "class" in tag.attrs and _author_classed(tag)
             own.dates += _is_date_cue(tag)
         stats[id(tag)] = own
     return stats
@@ -186,9 +208,7 @@ def _is_author_cue(tag: Tag) -> bool:
         href = tag.get("href")
         return (isinstance(href, str) and _PROFILE_HREF.search(href) is not None
                 and _NOT_PROFILE_HREF.search(href) is None and bool(tag.get_text(strip=True)))
-    if tag.get("itemprop") == "author" or tag.get("rel") == "author":
-        return True
-    return "class" in tag.attrs and _author_classed(tag)
+    return tag.get("itemprop") == "author" or tag.get("rel") == "author"
 
 
 def _author_classed(tag: Tag) -> bool:
@@ -240,8 +260,8 @@ def _best_group(root: Tag, stats: dict[int, _Stats], weights: DetectorWeights) -
 
 def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> float:
     """Text outside links carried by posts that each have an author or date of their own."""
-    parts = [stats[id(m)] for m in members]
-    posts = [s for s in parts if s.text - s.links >= weights.min_post_chars]
+    posts = [_sum(stats, parts) for parts in _post_parts(members, stats, weights)]
+    posts = [s for s in posts if s.text - s.links >= weights.min_post_chars]
     if len(posts) < weights.min_posts:
         return 0.0
     text = sum(s.text for s in posts)
@@ -257,8 +277,22 @@ def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: Detector
     return own * (1 - density) ** weights.link_density_power * cue_factor
 
 
+def _sum(stats: dict[int, _Stats], parts: list[Tag]) -> _Stats:
+    if len(parts) == 1:
+        return stats[id(parts[0])]
+    total = _Stats()
+    for part in parts:
+        s = stats[id(part)]
+        total.text, total.links = total.text + s.text, total.links + s.links
+        total.authors, total.dates = total.authors + s.authors, total.dates + s.dates
+        total.named += s.named
+    return total
+
+
 def _has_cue(s: _Stats, weights: DetectorWeights) -> bool:
-    return 1 <= s.authors <= weights.max_authors_per_post or 1 <= s.dates <= 3
+    """An author or a date of its own, and not so many that the element holds several posts."""
+    return (s.authors <= weights.max_authors_per_post and s.dates <= weights.max_dates_per_post
+            and bool(s.authors or s.named or s.dates))
 
 
 def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> list[Tag]:
@@ -277,22 +311,22 @@ def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: Dete
             s = stats.get(id(sibling))
             if s is None:
                 continue
-            if (s.text - s.links >= weights.first_post_min_chars and 1 <= s.authors <= weights.max_authors_per_post
+            if (s.text - s.links >= weights.first_post_min_chars and _has_cue(s, weights)
                     and s.links <= (s.text - s.links)):
                 return [sibling, *members]
     return members
 
 
-def _read_post(member: Tag, stats: dict[int, _Stats]) -> DetectedPost | None:
-    author_tag = _author_of(member, stats)
+def _read_post(parts: list[Tag], stats: dict[int, _Stats]) -> DetectedPost | None:
+    author_tag = next((a for a in (_author_of(part, stats) for part in parts) if a is not None), None)
     author = _name_of(author_tag) if author_tag is not None else None
-    body = _body_of(member, author_tag, stats)
+    body = _body_of(parts, author_tag, stats)
     text = clean_text(_post_text(body, stats))
     if not text:
         return None
-    date = _date_of(member, body)
-    return DetectedPost(text=text, author=author, role=_role_of(member, author_tag, body),
-                        date=date, date_iso=iso_date(date) if date else None)
+    date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
+    role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
 
 
 def _author_of(member: Tag, stats: dict[int, _Stats]) -> Tag | None:
@@ -300,7 +334,8 @@ def _author_of(member: Tag, stats: dict[int, _Stats]) -> Tag | None:
     innermost author-classed element of the first one, outside quotes either way."""
     classed = None
     for node in member.descendants:
-        if not isinstance(node, Tag) or not stats.get(id(node), _EMPTY).authors or _inside_quote(node, member):
+        cues = stats.get(id(node), _EMPTY)
+        if not isinstance(node, Tag) or not (cues.authors or cues.named) or _inside_quote(node, member):
             continue
         if node.name == "a" and _is_author_cue(node) and _named_link(node):
             return node
@@ -345,26 +380,31 @@ def _short_text(tag: Tag, limit: int) -> bool:
 
 
 def _name_of(tag: Tag) -> str | None:
-    name = clean_optional(_WHITESPACE.sub(" ", tag.get_text(" ", strip=True)))
+    """The name an author element shows: its first line (a rank or a join date may follow)."""
+    lines = [line for line in _post_text(tag, {}).splitlines() if line.strip()] if tag.name != "a" else []
+    shown = lines[0] if lines else tag.get_text(" ", strip=True)
+    name = clean_optional(_WHITESPACE.sub(" ", shown))
     if name is None or len(name) > WEIGHTS.max_name_chars:
         return None
     return name
 
 
-def _body_of(member: Tag, author_tag: Tag | None, stats: dict[int, _Stats]) -> Tag:
+def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats]) -> Tag:
     """The largest block of the post with no author or date cue (those are its header), else
     the largest that does not hold the author's name, else the whole post."""
     holds_author = {id(p) for p in author_tag.parents} | {id(author_tag)} if author_tag is not None else set()
     best, best_text = None, 0
+    member = parts[0]
     fallback, fallback_text = member, -1
-    for node in member.descendants:
+    nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
+    for node in nodes:
         if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS:
             continue
         s = stats.get(id(node))
         if s is None:
             continue
         own = s.text - s.links
-        if not s.authors and not s.dates and own > best_text:
+        if not s.authors and not s.named and not s.dates and own > best_text:
             best, best_text = node, own
         if id(node) not in holds_author and own > fallback_text:
             fallback, fallback_text = node, own
