@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from bs4 import Tag
@@ -193,14 +194,28 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
                 own.text += len(child.strip())
         if tag.name == "a":
             own.links = own.text
-        if tag.name == "blockquote" or _has_class_match(tag, _QUOTE_CLASS):
+        author_class, date_class, quote_class = _class_cues(tag.attrs.get("class"))
+        if tag.name == "blockquote" or quote_class:
             own.authors = own.named = own.dates = 0  # a quote names another post's author and date
         else:
-            own.authors += _is_author_cue(tag)
-            own.named += "class" in tag.attrs and _author_classed(tag)
-            own.dates += _is_date_cue(tag)
+            own.authors += tag.name == "a" and _is_author_cue(tag) or "itemprop" in tag.attrs and _is_author_cue(tag)
+            own.named += author_class
+            own.dates += date_class or tag.name == "time"
         stats[id(tag)] = own
     return stats
+
+
+@lru_cache(maxsize=4096)
+def _class_cues_of(value: str) -> tuple[bool, bool, bool]:
+    return (_AUTHOR_CLASS.search(value) is not None and _NOT_AUTHOR_CLASS.search(value) is None,
+            _DATE_CLASS.search(value) is not None, _QUOTE_CLASS.search(value) is not None)
+
+
+def _class_cues(value: object) -> tuple[bool, bool, bool]:
+    """Whether a class attribute marks an author, a date, a quote (memoised: themes repeat their classes)."""
+    if not value:
+        return False, False, False
+    return _class_cues_of(value if isinstance(value, str) else " ".join(value))
 
 
 def _is_author_cue(tag: Tag) -> bool:
