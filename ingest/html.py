@@ -28,6 +28,7 @@ from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
 from healthqa.ingest.html_dates import iso_date
 from healthqa.ingest.html_detect import detect_thread
 from healthqa.ingest.html_forum import layout_thread, next_data_thread
+from healthqa.ingest.html_profile import Profile, profile_for, profile_thread
 from healthqa.ingest.html_prune import prune
 from healthqa.ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
 from healthqa.ingest.html_tree import PageIndex, Thread, block_text
@@ -51,10 +52,11 @@ _BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumbli
 _SITE_ROOTS = frozenset({"home", "communities", "community", "forums", "forum", "discussions", "all communities"})
 
 
-def parse_html(text: str, origin: str) -> list[QAPage]:
+def parse_html(text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> list[QAPage]:
     """Parse one decoded HTML page into a list of one :class:`QAPage`.
 
-    Raises :class:`NotQAPage` for readable pages that are not Q&A pages (articles) and
+    ``profiles`` (see :mod:`healthqa.ingest.html_profile`) read the pages their URL pattern
+    matches. Raises :class:`NotQAPage` for readable pages that are not Q&A pages (articles) and
     :class:`ParseError` for everything else that holds no question; never anything else.
 
     >>> html = ('<div itemscope itemtype="https://schema.org/Question"><h1 itemprop="name">Why?</h1>'
@@ -66,7 +68,7 @@ def parse_html(text: str, origin: str) -> list[QAPage]:
     """
     soup = _soup(text, origin)
     try:
-        return [_parse(soup, text, origin)]
+        return [_parse(soup, text, origin, profiles)]
     except RejectedInput:
         raise
     except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
@@ -106,14 +108,18 @@ def _parsable(text: str) -> str:
     return text
 
 
-def _parse(soup: BeautifulSoup, text: str, origin: str) -> QAPage:
+def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> QAPage:
     index = PageIndex(soup)
     if index.depth > _MAX_DEPTH:
         raise ParseError(f"markup nested deeper than {_MAX_DEPTH} levels", origin)
     nodes, invalid = load_jsonld(index)
     notes = ("invalid JSON-LD skipped",) if invalid else ()
     url = page_url(index)
-    thread = _find_thread(index, nodes)
+    profile = profile_for(profiles, url, origin)
+    thread = profile_thread(index.soup, profile) if profile is not None else None
+    if profile is not None and thread is None:
+        notes += (f"profile {profile.url!r} found no post: read automatically",)
+    thread = thread or _find_thread(index, nodes)
     if thread is None:
         return _text_fallback(index, text, nodes, url, origin)
     return _record(thread, index, nodes, url, origin, notes)
