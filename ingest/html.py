@@ -5,7 +5,7 @@ then the first source that yields a question wins:
 
 1. schema.org ``Question`` / ``QAPage`` in JSON-LD (``html-jsonld``), then in microdata
    (``html-microdata``); a ``DiscussionForumPosting`` in either (``html-forum``);
-2. a Next.js ``__NEXT_DATA__`` blob holding the thread (``html-forum``);
+2. an app's ``__NEXT_DATA__`` blob holding the thread (``html-forum``);
 3. a known forum layout (``html-forum``), which also fills in what the markup left
    out, e.g. the replies of a thread whose markup describes only the first post;
 4. a page shaped like the seed's text rendering ("Answers (2)", "• name , role,
@@ -230,7 +230,7 @@ def _is_article(index: PageIndex, nodes: list[dict]) -> bool:
 def page_url(index: PageIndex) -> str | None:
     """The page's canonical URL: ``<link rel=canonical>``, else ``og:url``.
 
-    An ``og:url`` naming the section the page sits in (MS Connection gives
+    An ``og:url`` naming the section the page sits in (some sites give
     ``/Discussions`` on every thread) is narrowed to the page's own post-back form
     address when that lies below it.
     """
@@ -260,7 +260,7 @@ def _postback_url(index: PageIndex, section: str) -> str | None:
 
 
 def site_of(url: str | None) -> str:
-    """The site's host without ``www.`` (``medhelp.org``), or ``html`` when the URL is unknown."""
+    """The site's host without ``www.`` (``forum.example.org``), or ``html`` when the URL is unknown."""
     host = (urlsplit(url).hostname or "") if url else ""
     return host.removeprefix("www.") or "html"
 

@@ -44,6 +44,7 @@ class DetectorWeights:
     min_posts: int = 2                # a thread shows at least this many posts in one group
     min_post_chars: int = 2           # a member with less text outside links is no post
     min_mean_chars: float = 40.0      # mean text per post, below it the group is a list of links
+    min_prose_chars: int = 30         # median longest text run per post, below it a listing
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
     min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
     min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
@@ -104,6 +105,7 @@ class _Stats:
     authors: int = 0    # links to member profiles, elements marked as the author
     named: int = 0      # author-classed elements (a theme may nest several around one name)
     dates: int = 0      # <time> elements / date-classed elements
+    prose: int = 0      # the longest run of text outside links (a sentence, not a title and counts)
 
 
 _EMPTY = _Stats()
@@ -169,7 +171,7 @@ def _post_parts(members: list[Tag], stats: dict[int, _Stats], weights: DetectorW
 
 def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
     """Text, link text and cues of every element, in one bottom-up pass."""
-    tags: list[Tag] = []
+    tags: list[Tag] = [root]
     for node in root.descendants:
         if isinstance(node, Tag):
             tags.append(node)
@@ -190,10 +192,15 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
                     own.authors += sub.authors
                     own.named += sub.named
                     own.dates += sub.dates
+                    if sub.prose > own.prose:
+                        own.prose = sub.prose
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-                own.text += len(child.strip())
+                length = len(child.strip())
+                own.text += length
+                if length > own.prose:
+                    own.prose = length
         if tag.name == "a":
-            own.links = own.text
+            own.links, own.prose = own.text, 0
         author_class, date_class, quote_class = _class_cues(tag.attrs.get("class"))
         if tag.name == "blockquote" or quote_class:
             own.authors = own.named = own.dates = 0  # a quote names another post's author and date
@@ -284,6 +291,8 @@ def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: Detector
     density = 1 - own / text if text else 1.0
     if density > weights.max_link_density or own / len(posts) < weights.min_mean_chars:
         return 0.0
+    if sorted(s.prose for s in posts)[len(posts) // 2] < weights.min_prose_chars:
+        return 0.0  # titles, names and counts: a list of other threads
     cued = sum(1 for s in posts if _has_cue(s, weights))
     share = cued / len(posts)
     if share < weights.min_cue_share:
@@ -301,6 +310,7 @@ def _sum(stats: dict[int, _Stats], parts: list[Tag]) -> _Stats:
         total.text, total.links = total.text + s.text, total.links + s.links
         total.authors, total.dates = total.authors + s.authors, total.dates + s.dates
         total.named += s.named
+        total.prose = max(total.prose, s.prose)
     return total
 
 
@@ -451,9 +461,11 @@ def _write(node: Tag, out: list[str], is_quote) -> None:
             if child.name == "br":
                 out.append("\n")
             elif is_quote(child):
-                out.append("\n\n> ")
-                _write(child, out, lambda tag: False)
-                out.append("\n\n")
+                quoted: list[str] = []
+                _write(child, quoted, lambda tag: False)
+                inner = tidy_layout("".join(quoted))
+                if inner:  # empty quote-classed elements are markers, not quotes
+                    out.append("\n\n> " + inner + "\n\n")
             elif child.name in _LAYOUT_BREAKS:
                 out.append("\n\n")
                 _write(child, out, is_quote)

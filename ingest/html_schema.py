@@ -230,7 +230,7 @@ def _name(author: Any) -> str | None:
     name = _text(author, "name", "alternateName", "givenName")
     element = author.get("@element")
     if name is None and isinstance(element, Tag):
-        # A Person item without a name property (shift.ms) still shows the name as its text.
+        # A Person item without a name property (as some themes print it) still shows the name as its text.
         name = element.get_text(" ")
     return clean_optional(name)
 

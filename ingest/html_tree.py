@@ -32,7 +32,7 @@ _HIDDEN = frozenset(
     "script style noscript template svg head title button select option textarea input "
     "iframe object canvas".split()
 )
-# Where sites print a member's title beside the name (MedHelp, Vanilla, vBulletin, ...).
+# Where sites print a member's title beside the name.
 ROLE_CLASSES = frozenset({"user_title", "RoleTitle", "usertitle", "user-title", "author-title", "user-role"})
 # Membership labels, not expertise: a role facet full of "Member" helps nobody.
 _NOT_ROLES = frozenset({"member", "new member", "user", "guest", "registered user"})
@@ -181,7 +181,7 @@ def clean_role(text: str | None) -> str | None:
 
 
 def role_near(post: Tag) -> str | None:
-    """The member title a site prints inside a post's header (``div.user_title`` on MedHelp)."""
+    """The member title a site prints inside a post's header (``div.user_title``)."""
     shown = find_with_class(post, ROLE_CLASSES)
     return clean_role(shown.get_text(" ")) if shown is not None else None
 
@@ -229,7 +229,7 @@ def tidy_layout(text: str) -> str:
 
 
 def markup_to_text(value: str) -> str:
-    """Text of an HTML snippet held in a JSON string (JSON-LD ``text``, Next.js ``body``).
+    """Text of an HTML snippet held in a JSON string (JSON-LD ``text``, an app's ``body``).
 
     Such snippets are a post's own short markup, not a page: dropping tags after
     marking paragraph and line breaks reads them well enough without a second parse.
