@@ -263,7 +263,22 @@ def _groups(root: Tag, stats: dict[int, _Stats]) -> Iterator[list[Tag]]:
         for child in parent.contents:
             if isinstance(child, Tag) and child.name not in _SKIPPED and stats[id(child)].text:
                 buckets.setdefault(_signature(child), []).append(child)
-        yield from (members for members in buckets.values() if len(members) >= 2)
+        runs = [members for members in buckets.values() if len(members) >= 2]
+        yield from runs
+        if len(runs) >= 2:
+            pair = _interleaved(*sorted(runs, key=len, reverse=True)[:2])
+            if pair:
+                yield pair
+
+
+def _interleaved(first: list[Tag], second: list[Tag]) -> list[Tag] | None:
+    """Two runs of siblings that take turns (a header row, a text row, ...) as one run, in page order."""
+    if abs(len(first) - len(second)) > max(3, len(first) // 10):
+        return None
+    mine, theirs = {id(tag) for tag in first}, {id(tag) for tag in second}
+    merged = [tag for tag in first[0].parent.contents if isinstance(tag, Tag) and (id(tag) in mine or id(tag) in theirs)]
+    turns = sum(1 for a, b in zip(merged, merged[1:]) if (id(a) in mine) != (id(b) in mine))
+    return merged if turns >= 0.8 * (len(merged) - 1) else None
 
 
 def _elements(root: Tag) -> Iterator[Tag]:
