@@ -147,9 +147,11 @@ def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[Detected
     group = _best_group(root, stats, weights)
     if group is None:
         return []
-    members = _with_first_post(group, stats, weights)
-    posts = [post for post in (_read_post(parts, stats) for parts in _post_parts(members, stats, weights))
-             if post is not None]
+    parts = _post_parts(group, stats, weights)
+    first = _first_post(group, stats, weights)
+    if first is not None:
+        parts.insert(0, [first])
+    posts = [post for post in (_read_post(post_parts, stats) for post_parts in parts) if post is not None]
     return posts if len(posts) >= weights.min_posts else []
 
 
@@ -158,6 +160,8 @@ def _post_parts(members: list[Tag], stats: dict[int, _Stats], weights: DetectorW
     header row with the author and date and a row with the text (table layouts), a cued
     member with the cue-less member after it. Other cue-less members (pagers) are dropped."""
     cued = [_has_cue(stats[id(m)], weights) for m in members]
+    if len({_signature(m) for m in members}) == 2 and any(cued):
+        return _interleaved_posts(members, cued)
     followers = sum(1 for i in range(1, len(members)) if cued[i - 1] and not cued[i])
     alternating = followers >= weights.min_alternation * sum(cued)
     posts: list[list[Tag]] = []
@@ -271,6 +275,18 @@ def _groups(root: Tag, stats: dict[int, _Stats]) -> Iterator[list[Tag]]:
                 yield pair
 
 
+def _interleaved_posts(members: list[Tag], cued: list[bool]) -> list[list[Tag]]:
+    """Posts of two interleaved runs: each starts at a member of the run whose first member has a cue."""
+    lead = _signature(members[cued.index(True)])
+    posts: list[list[Tag]] = []
+    for member in members[cued.index(True):]:
+        if _signature(member) == lead:
+            posts.append([member])
+        else:
+            posts[-1].append(member)
+    return posts
+
+
 def _interleaved(first: list[Tag], second: list[Tag]) -> list[Tag] | None:
     """Two runs of siblings that take turns (a header row, a text row, ...) as one run, in page order."""
     if abs(len(first) - len(second)) > max(3, len(first) // 10):
@@ -335,8 +351,8 @@ def _has_cue(s: _Stats, weights: DetectorWeights) -> bool:
             and bool(s.authors or s.named or s.dates))
 
 
-def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> list[Tag]:
-    """The group, preceded by the thread's first post when the page marks it up differently.
+def _first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> Tag | None:
+    """The thread's first post when the page marks it up differently from the group's posts.
 
     Looked for among the earlier siblings of the first member and of its parent: the
     nearest one with text and an author cue of its own (and no more than one post's worth).
@@ -353,8 +369,8 @@ def _with_first_post(members: list[Tag], stats: dict[int, _Stats], weights: Dete
                 continue
             if (s.text - s.links >= weights.first_post_min_chars and _has_cue(s, weights)
                     and s.links <= (s.text - s.links)):
-                return [sibling, *members]
-    return members
+                return sibling
+    return None
 
 
 def _read_post(parts: list[Tag], stats: dict[int, _Stats]) -> DetectedPost | None:
