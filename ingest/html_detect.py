@@ -72,6 +72,7 @@ _DROP_CLASS = re.compile(r"signature|(?<![a-z])sig(?![a-z])|button|(?<![a-z])btn
                          r"attribution|(?<![a-z])ad(?:s|vert)?(?![a-z])|sponsor|editedby|edited-by|"
                          r"(?<![a-z])tools|actions|controls|footer|toolbar", re.I)
 _AVATAR_CLASS = re.compile(r"avatar|photo|picture|image", re.I)
+_QUOTE_TAGS = frozenset({"blockquote", "div", "section", "aside", "table", "figure", "dl"})
 _DIGITS = re.compile(r"\d+")
 _BLOCK_TAGS = frozenset("article aside blockquote dd div dl dt fieldset figure footer form header li main ol p "
                         "section table tbody td tr ul h1 h2 h3 h4 h5 h6 pre center font span".split())
@@ -206,7 +207,7 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
         if tag.name == "a":
             own.links, own.prose = own.text, 0
         author_class, date_class, quote_class = _class_cues(tag.attrs.get("class"))
-        if tag.name == "blockquote" or quote_class:
+        if tag.name == "blockquote" or (quote_class and tag.name in _QUOTE_TAGS):
             own.authors = own.named = own.dates = 0  # a quote names another post's author and date
         else:
             own.authors += tag.name == "a" and _is_author_cue(tag) or "itemprop" in tag.attrs and _is_author_cue(tag)
@@ -453,8 +454,12 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats])
     member = parts[0]
     fallback, fallback_text = member, -1
     nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
+    dropped: set[int] = set()
     for node in nodes:
         if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS:
+            continue
+        if id(node.parent) in dropped or _has_class_match(node, _DROP_CLASS):
+            dropped.add(id(node))  # a signature or a toolbar is never the body
             continue
         s = stats.get(id(node))
         if s is None:
@@ -479,9 +484,10 @@ def _post_text(body: Tag, stats: dict[int, _Stats]) -> str:
 
 def _is_quote(tag: Tag, stats: dict[int, _Stats], whole: int) -> bool:
     """A quote of another post: a ``blockquote`` or quote-classed block holding part of the body, not all of it."""
-    if tag.name != "blockquote" and not _has_class_match(tag, _QUOTE_CLASS):
+    if tag.name != "blockquote" and not (tag.name in _QUOTE_TAGS and _has_class_match(tag, _QUOTE_CLASS)):
         return False
-    return stats.get(id(tag), _EMPTY).text < 0.9 * whole
+    cues = stats.get(id(tag), _EMPTY)
+    return cues.links < cues.text < 0.9 * whole
 
 
 def _write(node: Tag, out: list[str], is_quote) -> None:
