@@ -23,6 +23,7 @@ prints the per-engine effect of a change.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,9 +49,10 @@ class DetectorWeights:
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
     min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
     min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
-    max_authors_per_post: int = 6     # author cues in one post (name, avatar, rank...); more is a list
-    max_dates_per_post: int = 3       # posted, edited, and the author's join date
+    max_authors_per_post: int = 8     # author cues in one post (name, avatar, rank...); more is a list
+    max_dates_per_post: int = 6       # posted (often twice), edited, the author's join date
     link_density_power: float = 2.0   # score *= (1 - link density) ** power
+    post_count_weight: float = 1.0    # score *= 1 + weight * ln(posts)
     cue_floor: float = 0.15           # score factor for a group with no cues at all
     first_post_min_chars: int = 20    # a preceding block with this much text may be the first post
     max_name_chars: int = 60          # longer "names" are sentences
@@ -330,7 +332,9 @@ def _group_score(members: list[Tag], stats: dict[int, _Stats], weights: Detector
     if share < weights.min_cue_share:
         return 0.0
     cue_factor = weights.cue_floor + (1 - weights.cue_floor) * share
-    return own * (1 - density) ** weights.link_density_power * cue_factor
+    # More posts for the same text: a run of posts rather than a few containers of them.
+    count_factor = 1 + weights.post_count_weight * math.log(len(posts))
+    return own * (1 - density) ** weights.link_density_power * cue_factor * count_factor
 
 
 def _sum(stats: dict[int, _Stats], parts: list[Tag]) -> _Stats:
