@@ -54,6 +54,7 @@ class DetectorWeights:
     link_density_power: float = 2.0   # score *= (1 - link density) ** power
     post_count_weight: float = 1.0    # score *= 1 + weight * ln(posts)
     cue_floor: float = 0.15           # score factor for a group with no cues at all
+    min_body_share: float = 0.5       # a cue-free block is the body when it holds this share of the post's text
     first_post_min_chars: int = 20    # a preceding block with this much text may be the first post
     max_name_chars: int = 60          # longer "names" are sentences
     max_role_chars: int = 60
@@ -450,7 +451,8 @@ def _name_of(tag: Tag) -> str | None:
     return name
 
 
-def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats]) -> Tag:
+def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
+             weights: DetectorWeights = WEIGHTS) -> Tag:
     """The largest block of the post with no author or date cue (those are its header), else
     the largest that does not hold the author's name, else the whole post."""
     holds_author = {id(p) for p in author_tag.parents} | {id(author_tag)} if author_tag is not None else set()
@@ -475,7 +477,7 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats])
             fallback, fallback_text = node, own
     if id(member) not in holds_author and best is None:
         return member
-    return best if best is not None and best_text >= 0.5 * fallback_text else fallback
+    return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
 
 
 def _post_text(body: Tag, stats: dict[int, _Stats]) -> str:
