@@ -234,10 +234,12 @@ def _class_cues(value: object) -> tuple[bool, bool, bool]:
 
 
 def _is_author_cue(tag: Tag) -> bool:
+    """A link to a member's profile (by its address or its class), or an element marked as the author."""
     if tag.name == "a":
         href = tag.get("href")
-        return (isinstance(href, str) and _PROFILE_HREF.search(href) is not None
-                and _NOT_PROFILE_HREF.search(href) is None and bool(tag.get_text(strip=True)))
+        if not isinstance(href, str) or _NOT_PROFILE_HREF.search(href) is not None or not tag.get_text(strip=True):
+            return False
+        return _PROFILE_HREF.search(href) is not None or _class_cues(tag.attrs.get("class"))[0]
     return tag.get("itemprop") == "author" or tag.get("rel") == "author"
 
 
@@ -442,9 +444,11 @@ def _short_text(tag: Tag, limit: int) -> bool:
 
 
 def _name_of(tag: Tag) -> str | None:
-    """The name an author element shows: its first line (a rank or a join date may follow)."""
-    lines = [line for line in _post_text(tag, {}).splitlines() if line.strip()] if tag.name != "a" else []
-    shown = lines[0] if lines else tag.get_text(" ", strip=True)
+    """The name an author element shows: its first piece of text (a rank or a join date may
+    follow), passing over a one-letter avatar."""
+    shown = tag.get_text(" ", strip=True) if tag.name == "a" else next(
+        (text.strip() for text in tag.find_all(string=True, limit=50)
+         if len(text.strip()) >= 2 and not isinstance(text, PreformattedString)), "")
     name = clean_optional(_WHITESPACE.sub(" ", shown))
     if name is None or len(name) > WEIGHTS.max_name_chars:
         return None
