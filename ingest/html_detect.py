@@ -384,13 +384,44 @@ def _first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorW
 def _read_post(parts: list[Tag], stats: dict[int, _Stats]) -> DetectedPost | None:
     author_tag = next((a for a in (_author_of(part, stats) for part in parts) if a is not None), None)
     author = _name_of(author_tag) if author_tag is not None else None
-    body = _body_of(parts, author_tag, stats)
-    text = clean_text(_post_text(body, stats))
+    body: Tag | None = _body_of(parts, author_tag, stats)
+    body_text = _own(stats, body)
+    if (body_text < WEIGHTS.min_body_share * sum(_own(stats, part) for part in parts)
+            and _loose_text(body, stats) > body_text):
+        # The text sits beside the header, in no element of its own: the whole post minus its header.
+        header = {id(author_tag)} | {id(t) for part in parts for t in part.find_all(True) if _is_date_cue(t)}
+        text = clean_text("\n\n".join(_post_text(part, stats, frozenset(header)) for part in parts))
+        body = None
+    else:
+        text = clean_text(_post_text(body, stats))
     if not text:
         return None
     date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
     role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
+
+
+def _loose_text(body: Tag, stats: dict[int, _Stats]) -> int:
+    """Text beside the body in the same element, in blocks with no cue: more of the post, unwrapped."""
+    parent = body.parent
+    if parent is None:
+        return 0
+    loose = 0
+    for sibling in parent.contents:
+        if sibling is body:
+            continue
+        if isinstance(sibling, Tag):
+            s = stats.get(id(sibling), _EMPTY)
+            if not (s.authors or s.named or s.dates):
+                loose += s.text - s.links
+        elif isinstance(sibling, NavigableString) and not isinstance(sibling, PreformattedString):
+            loose += len(sibling.strip())
+    return loose
+
+
+def _own(stats: dict[int, _Stats], tag: Tag) -> int:
+    s = stats.get(id(tag), _EMPTY)
+    return s.text - s.links
 
 
 def _author_of(member: Tag, stats: dict[int, _Stats]) -> Tag | None:
@@ -475,7 +506,9 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
         if s is None:
             continue
         own = s.text - s.links
-        if not s.authors and not s.named and not s.dates and own > best_text:
+        # Header-free: no date, no author block; a profile link only as a mention inside prose.
+        header_free = not s.dates and not s.named and (not s.authors or s.links < 0.3 * s.text)
+        if header_free and own > best_text and id(node) not in holds_author:
             best, best_text = node, own
         if id(node) not in holds_author and own > fallback_text:
             fallback, fallback_text = node, own
@@ -484,11 +517,11 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
     return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
 
 
-def _post_text(body: Tag, stats: dict[int, _Stats]) -> str:
-    """The body's text laid out; quotes marked ``> ``, signatures, buttons and controls left out."""
+def _post_text(body: Tag, stats: dict[int, _Stats], skip: frozenset[int] = frozenset()) -> str:
+    """The body's text laid out; quotes marked ``> ``, signatures, buttons and controls (and ``skip``) left out."""
     out: list[str] = []
     whole = stats.get(id(body), _EMPTY).text
-    _write(body, out, lambda tag: _is_quote(tag, stats, whole))
+    _write(body, out, lambda tag: _is_quote(tag, stats, whole), skip)
     return tidy_layout("".join(out))
 
 
@@ -500,30 +533,31 @@ def _is_quote(tag: Tag, stats: dict[int, _Stats], whole: int) -> bool:
     return cues.links < cues.text < 0.9 * whole
 
 
-def _write(node: Tag, out: list[str], is_quote) -> None:
+def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset()) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
-            if child.name in _SKIPPED or (_has_class_match(child, _DROP_CLASS) and not _has_class_match(child, _QUOTE_CLASS)):
+            if child.name in _SKIPPED or id(child) in skip or (
+                    _has_class_match(child, _DROP_CLASS) and not _has_class_match(child, _QUOTE_CLASS)):
                 continue
             if child.name == "br":
                 out.append("\n")
             elif is_quote(child):
                 quoted: list[str] = []
-                _write(child, quoted, lambda tag: False)
+                _write(child, quoted, lambda tag: False, skip)
                 inner = tidy_layout("".join(quoted))
                 if inner:  # empty quote-classed elements are markers, not quotes
                     out.append("\n\n> " + inner + "\n\n")
             elif child.name in _LAYOUT_BREAKS:
                 out.append("\n\n")
-                _write(child, out, is_quote)
+                _write(child, out, is_quote, skip)
                 out.append("\n\n")
             else:
-                _write(child, out, is_quote)
+                _write(child, out, is_quote, skip)
         elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
             out.append(_WHITESPACE.sub(" ", str(child)))
 
 
-def _date_of(member: Tag, body: Tag) -> str | None:
+def _date_of(member: Tag, body: Tag | None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
     time = member.find("time")
     if time is not None:
@@ -545,11 +579,11 @@ def _date_of(member: Tag, body: Tag) -> str | None:
     return None
 
 
-def _inside(node: object, container: Tag) -> bool:
-    return any(parent is container for parent in getattr(node, "parents", ()))
+def _inside(node: object, container: Tag | None) -> bool:
+    return container is not None and any(parent is container for parent in getattr(node, "parents", ()))
 
 
-def _role_of(member: Tag, author_tag: Tag | None, body: Tag) -> str | None:
+def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:
     """A rank or title printed beside the author (outside the body), when the site shows one."""
     for node in member.find_all(True, class_=_ROLE_CLASS, limit=10):
         if node is body or _inside(node, body) or (author_tag is not None and (node is author_tag or _inside(author_tag, node))):
