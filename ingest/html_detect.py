@@ -489,7 +489,22 @@ def _name_of(tag: Tag) -> str | None:
 def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
              weights: DetectorWeights = WEIGHTS) -> Tag:
     """The largest block of the post with no author or date cue (those are its header), else
-    the largest that does not hold the author's name, else the whole post."""
+    the largest that does not hold the author's name, else the whole post.
+
+    A block of short items in the author's column (join date, post count: no sentence) is
+    passed over for the text outside that column, however short.
+    """
+    body = _largest_block(parts, author_tag, stats, weights, None)
+    side = _author_side(author_tag, parts, stats)
+    if side is not None and (body is side or _inside(body, side)) and stats[id(body)].prose < weights.min_prose_chars:
+        outside = _largest_block(parts, author_tag, stats, weights, side)
+        if outside is not None and not (outside is side or _inside(outside, side)):
+            return outside
+    return body
+
+
+def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats], weights: DetectorWeights,
+                   side: Tag | None) -> Tag:
     holds_author = {id(p) for p in author_tag.parents} | {id(author_tag)} if author_tag is not None else set()
     best, best_text = None, 0
     member = parts[0]
@@ -497,10 +512,14 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
     nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
     dropped: set[int] = set()
     for node in nodes:
-        if not isinstance(node, Tag) or node.name not in _BLOCK_TAGS:
+        if not isinstance(node, Tag):
             continue
-        if id(node.parent) in dropped or _has_class_match(node, _DROP_CLASS):
-            dropped.add(id(node))  # a signature or a toolbar is never the body
+        if (id(node.parent) in dropped or node is side or _has_class_match(node, _DROP_CLASS)
+                or node.name == "blockquote" or (node.name in _QUOTE_TAGS and _has_class_match(node, _QUOTE_CLASS))):
+            # A signature, a toolbar, a quote of another post, the author's column: never the body.
+            dropped.add(id(node))
+            continue
+        if node.name not in _BLOCK_TAGS:
             continue
         s = stats.get(id(node))
         if s is None:
@@ -515,6 +534,25 @@ def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, _Stats],
     if id(member) not in holds_author and best is None:
         return member
     return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
+
+
+def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, _Stats]) -> Tag | None:
+    """The column or header of the post that holds the author (join date, post count...).
+
+    The post's first split into several blocks with text: the block there that holds the name.
+    """
+    if author_tag is None:
+        return None
+    container = next((part for part in parts if part is author_tag or _inside(author_tag, part)), None)
+    while container is not None:
+        children = [c for c in container.contents if isinstance(c, Tag) and stats.get(id(c), _EMPTY).text]
+        if len(children) != 1:
+            break
+        container = children[0]
+    if container is None:
+        return None
+    return next((c for c in container.contents if isinstance(c, Tag) and (c is author_tag or _inside(author_tag, c))),
+                None)
 
 
 def _post_text(body: Tag, stats: dict[int, _Stats], skip: frozenset[int] = frozenset()) -> str:
