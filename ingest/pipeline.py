@@ -91,7 +91,8 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
         return Parsed(path, file_hash)
     try:
         text, _encoding = decode_bytes(data, path)
-        fmt, pages = parse_document(text, path, profiles)
+        # Profiles only when given: the two-argument call is the one callers and tests know.
+        fmt, pages = parse_document(text, path, profiles) if profiles else parse_document(text, path)
     except RejectedInput as exc:
         return Parsed(path, file_hash, reason=exc.reason)
     return Parsed(path, file_hash, fmt, tuple(pages))
