@@ -36,7 +36,7 @@ _COMMENT_END = "-->"
 _CRAWLER_VIEW_CHARS = 2000
 # Group 1: a kept (JSON) script opening; 2, 3: a <nav> or <aside> tag, opening or closing.
 _SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside)\b" + _ATTRIBUTES + r">)", re.I)
-_WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author", re.I)
+_WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
 
 
 def prune(text: str) -> str:
@@ -45,7 +45,7 @@ def prune(text: str) -> str:
     Kept: JSON scripts (JSON-LD, ``__NEXT_DATA__``), the content of a ``<noscript>`` that
     holds a crawler view (microdata, or much markup), anything carrying microdata, the
     canonical link, Open Graph metadata, and ``<nav>`` / ``<aside>`` blocks that
-    mention microdata, a breadcrumb or an author.
+    mention microdata, a breadcrumb, an author or a quote (some themes print quotes as asides).
 
     >>> prune('<p>Hi<!-- note --></p><script>var a;</script><nav><a href="/">Home</a></nav>')
     '<p>Hi </p>  '
