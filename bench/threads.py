@@ -11,6 +11,10 @@ gold profile URL names it), but runs the parser in-process so a change's effect 
 seconds. Pages are grouped by the engine the page itself names (its generator meta tag
 or a "Powered by" footer): that guess lives here, never in ``ingest/``. Also prints
 how each page was read (method) and the parse rate.
+
+Authors are given three ways: as this bench matches them, also matching a display name to a
+profile link that writes it as a slug, and as ``score-threads`` counts them (its export gives
+no author for the first post, and no display name can match a numeric profile link).
 """
 
 from __future__ import annotations
@@ -88,6 +92,15 @@ def author_ok(gold: str, found: str | None) -> bool:
     return urlish and len(e) >= 2 and re.search(r"(?<!\w)" + re.escape(e) + r"(?!\w)", unquote(gold).lower()) is not None
 
 
+def slug_ok(gold: str, found: str | None) -> bool:
+    """The display name written as a profile address writes it ("Baal Netbeck" -> "baal-netbeck")."""
+    if not found:
+        return False
+    slug = re.sub(r"[^\w]+", "-", found.strip().lower()).strip("-")
+    return author_ok(gold, found) or (len(slug) >= 2 and re.search(
+        r"(?<![\w-])" + re.escape(slug) + r"(?![\w-])", unquote(gold).lower()) is not None)
+
+
 def load(folder: Path) -> list[tuple[str, str, list[dict]]]:
     pages = []
     for path in sorted(folder.glob("*.json")):
@@ -120,29 +133,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", action="store_true", help="one line per page")
     parser.add_argument("--repeat", type=int, default=3, help="parses of every page for the rate")
     args = parser.parse_args(argv)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 7)  # pages gold found matched authors with-user rejected
+    # pages, gold, found, matched, authors, with-user, rejected, authors by slug, replies with user, their authors
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 10)
     pages = [page for folder in args.folders for page in load(folder)]
     for name, html, gold in pages:
         found, how = extract(name, html)
         pairs = match(gold, found)
         with_user = [(i, j) for i, j in pairs if gold[i]["user"]]
         authors = sum(author_ok(gold[i]["user"], found[j]["user"]) for i, j in with_user)
+        slugs = sum(slug_ok(gold[i]["user"], found[j]["user"]) for i, j in with_user)
+        replies = [(i, j) for i, j in with_user if j > 0]  # the thread scorer exports no author for the first post
+        reply_authors = sum(author_ok(gold[i]["user"], found[j]["user"]) for i, j in replies)
         engine = engine_of(html)
         for key in (engine, "ALL"):
             t = totals[key]
-            for k, v in enumerate((1, len(gold), len(found), len(pairs), authors, len(with_user), not found)):
+            for k, v in enumerate((1, len(gold), len(found), len(pairs), authors, len(with_user), not found, slugs,
+                                   len(with_user), reply_authors)):
                 t[k] += v
         if args.v:
             print(f"{name[:60]:60} {engine:10} {len(gold):3} {len(found):3} {len(pairs):3} "
                   f"authors {authors}/{len(with_user)}  {how}")
-    print(f"{'engine':12} {'pages':>5} {'gold':>5} {'found':>5} {'P':>6} {'R':>6} {'F1':>6} {'authors':>8} {'rejected':>8}")
+    print(f"{'engine':12} {'pages':>5} {'gold':>5} {'found':>5} {'P':>6} {'R':>6} {'F1':>6} {'authors':>8} {'rejected':>8}"
+          f" {'by slug':>8} {'scorer':>7}")
     for engine in sorted(totals, key=lambda e: (e == "ALL", e)):
-        n, gold, found, matched, authors, with_user, rejected = totals[engine]
+        n, gold, found, matched, authors, with_user, rejected, slugs, _, reply_authors = totals[engine]
         p = matched / found if found else 0.0
         r = matched / gold if gold else 1.0
         f = 2 * p * r / (p + r) if p + r else 0.0
         a = authors / with_user if with_user else 0.0
-        print(f"{engine:12} {n:5} {gold:5} {found:5} {p:6.3f} {r:6.3f} {f:6.3f} {a:8.3f} {rejected:8}")
+        by_slug = slugs / with_user if with_user else 0.0
+        scorer = reply_authors / with_user if with_user else 0.0
+        print(f"{engine:12} {n:5} {gold:5} {found:5} {p:6.3f} {r:6.3f} {f:6.3f} {a:8.3f} {rejected:8} {by_slug:8.3f} {scorer:7.3f}")
+    print("authors: matched posts whose author is the gold user or named by its profile link; by slug: also"
+          " when the link writes the name as a slug; scorer: as score-threads counts (no author for first posts)")
     started, cpu = time.perf_counter(), time.process_time()
     for _ in range(args.repeat):
         for name, html, _gold in pages:
