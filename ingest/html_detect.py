@@ -467,7 +467,12 @@ def _has_class_match(tag: Tag, pattern: re.Pattern[str]) -> bool:
     value = tag.attrs.get("class")
     if not value:
         return False
-    return pattern.search(value if isinstance(value, str) else " ".join(value)) is not None
+    return _matches(pattern, value if isinstance(value, str) else " ".join(value))
+
+
+@lru_cache(maxsize=8192)
+def _matches(pattern: re.Pattern[str], value: str) -> bool:
+    return pattern.search(value) is not None
 
 
 def _short_text(tag: Tag, limit: int) -> bool:
@@ -602,19 +607,36 @@ def _date_of(member: Tag, body: Tag | None) -> str | None:
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
         return shown or (clean_optional(value) if isinstance(value, str) else None)
-    for node in member.find_all(True, class_=_DATE_CLASS, limit=8):
-        if _inside(node, body) and node is not body:
-            continue
-        for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
-            if isinstance(candidate, str) and _DATE_TEXT.search(candidate) and len(candidate) < 80:
-                return _WHITESPACE.sub(" ", candidate).strip()
-    for text in member.find_all(string=_DATE_TEXT, limit=20):
-        if isinstance(text, PreformattedString) or _inside(text, body):
-            continue
+    texts = []
+    for node in _outside(member, body):
+        if isinstance(node, Tag):
+            if _has_class_match(node, _DATE_CLASS):
+                for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
+                    if isinstance(candidate, str) and len(candidate) < 80 and _DATE_TEXT.search(candidate):
+                        return _WHITESPACE.sub(" ", candidate).strip()
+        elif not isinstance(node, PreformattedString) and len(texts) < 200:
+            texts.append(node)
+    for text in texts:  # no date-classed element: the first date-like line
         line = _WHITESPACE.sub(" ", str(text)).strip()
-        if len(line) < 80:
+        if 0 < len(line) < 80 and _DATE_TEXT.search(line):
             return line
     return None
+
+
+def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]:
+    """The nodes under ``root`` in page order, the ``body`` subtree and unread elements left out."""
+    stack: list[object] = list(reversed(root.contents))
+    seen = 0
+    while stack and seen < limit:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, Tag):
+            if node is body or node.name in _SKIPPED:
+                continue
+            yield node
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString):
+            yield node
 
 
 def _inside(node: object, container: Tag | None) -> bool:
@@ -623,8 +645,10 @@ def _inside(node: object, container: Tag | None) -> bool:
 
 def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:
     """A rank or title printed beside the author (outside the body), when the site shows one."""
-    for node in member.find_all(True, class_=_ROLE_CLASS, limit=10):
-        if node is body or _inside(node, body) or (author_tag is not None and (node is author_tag or _inside(author_tag, node))):
+    holds_author = {id(p) for p in author_tag.parents} if author_tag is not None else set()
+    for node in _outside(member, body):
+        if (not isinstance(node, Tag) or node is author_tag or id(node) in holds_author
+                or not _has_class_match(node, _ROLE_CLASS)):
             continue
         text = clean_optional(node.get_text(" ", strip=True))
         if text and len(text) <= WEIGHTS.max_role_chars and not _DATE_TEXT.search(text):
