@@ -50,6 +50,7 @@ class DetectorWeights:
     min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
     min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
     max_authors_per_post: int = 8     # author cues in one post (name, avatar, rank...); more is a list
+    max_date_chars: int = 40          # a longer text is a sentence that mentions a date, not a date
     max_dates_per_post: int = 6       # posted (often twice), edited, the author's join date
     link_density_power: float = 2.0   # score *= (1 - link density) ** power
     post_count_weight: float = 1.0    # score *= 1 + weight * ln(posts)
@@ -110,6 +111,7 @@ class _Stats:
     named: int = 0      # author-classed elements (a theme may nest several around one name)
     dates: int = 0      # <time> elements / date-classed elements
     prose: int = 0      # the longest run of text outside links (a sentence, not a title and counts)
+    dated: int = 0      # short texts that read as a date ("2019-09-29 10:46", "Apr 17, 2019")
 
 
 _EMPTY = _Stats()
@@ -200,18 +202,21 @@ def _measure(root: Tag, weights: DetectorWeights) -> dict[int, _Stats] | None:
                     own.authors += sub.authors
                     own.named += sub.named
                     own.dates += sub.dates
+                    own.dated += sub.dated
                     if sub.prose > own.prose:
                         own.prose = sub.prose
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 length = len(child.strip())
                 own.text += length
+                if 6 <= length <= weights.max_date_chars and _DATE_TEXT.search(child):
+                    own.dated += 1
                 if length > own.prose:
                     own.prose = length
         if tag.name == "a":
             own.links, own.prose = own.text, 0
         author_class, date_class, quote_class = _class_cues(tag.attrs.get("class"))
         if tag.name == "blockquote" or (quote_class and tag.name in _QUOTE_TAGS):
-            own.authors = own.named = own.dates = 0  # a quote names another post's author and date
+            own.authors = own.named = own.dates = own.dated = 0  # a quote names another post's author and date
         else:
             own.authors += tag.name == "a" and _is_author_cue(tag) or "itemprop" in tag.attrs and _is_author_cue(tag)
             own.named += author_class
@@ -349,6 +354,7 @@ def _sum(stats: dict[int, _Stats], parts: list[Tag]) -> _Stats:
         total.text, total.links = total.text + s.text, total.links + s.links
         total.authors, total.dates = total.authors + s.authors, total.dates + s.dates
         total.named += s.named
+        total.dated += s.dated
         total.prose = max(total.prose, s.prose)
     return total
 
@@ -356,7 +362,7 @@ def _sum(stats: dict[int, _Stats], parts: list[Tag]) -> _Stats:
 def _has_cue(s: _Stats, weights: DetectorWeights) -> bool:
     """An author or a date of its own, and not so many that the element holds several posts."""
     return (s.authors <= weights.max_authors_per_post and s.dates <= weights.max_dates_per_post
-            and bool(s.authors or s.named or s.dates))
+            and bool(s.authors or s.named or s.dates or 1 <= s.dated <= weights.max_dates_per_post))
 
 
 def _first_post(members: list[Tag], stats: dict[int, _Stats], weights: DetectorWeights) -> Tag | None:
