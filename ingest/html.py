@@ -45,6 +45,8 @@ _START_TAG = re.compile(r"<[A-Za-z!?]")  # elements, and the declarations and PI
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "MedicalWebPage", "MedicalScholarlyArticle",
                             "ScholarlyArticle", "Report", "TechArticle", "HealthTopicContent"})
+# An answer by the asker that starts with the same this-many characters repeats the opening post.
+_SAME_START = 100
 _SEED_HINT = re.compile(r"\banswered\b|\banswers?\s*\(", re.I)
 _SEED_SHAPE = re.compile(r"^(?:[A-Z] )?Answers? \(\d+\)$|^• .*\banswered\b", re.M | re.I)
 _BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumblinks", "breadcrumb-list")
@@ -140,6 +142,11 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,
             notes: tuple[str, ...]) -> QAPage:
+    repeat = next((a for a in thread.answers if thread.detail
+                   and _repeats(a, thread, " ".join(thread.detail.split())[:_SAME_START])), None)
+    if repeat is not None:  # the repeated opening post may name the asker, or hold more than an excerpt
+        thread = replace(thread, asked_by=thread.asked_by or repeat.author,
+                         detail=repeat.text if len(repeat.text) > len(thread.detail or "") else thread.detail)
     question = thread.question or _shown_title(index)
     if not question:
         raise ParseError("no question found", origin)
@@ -155,7 +162,7 @@ def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None
         detail=thread.detail,
         asked_by=thread.asked_by,
         date=thread.date,
-        answers=tuple(map(_with_iso_date, unique_answers(thread.answers))),
+        answers=tuple(map(_with_iso_date, unique_answers(_without_opening_post(thread)))),
         related=clean_unique(thread.related),
         origin=origin,
         warnings=notes,
@@ -169,6 +176,20 @@ def _with_iso_date(answer: Answer) -> Answer:
         return answer
     parsed = iso_date(answer.date)
     return replace(answer, date_iso=parsed) if parsed else answer
+
+
+def _without_opening_post(thread: Thread) -> tuple[Answer, ...]:
+    """The answers less a repeat of the opening post (same author, same start), which some
+    markup lists again as the first comment."""
+    if not thread.detail:
+        return thread.answers
+    opening = " ".join(thread.detail.split())[:_SAME_START]
+    return tuple(a for a in thread.answers if not _repeats(a, thread, opening))
+
+
+def _repeats(answer: Answer, thread: Thread, opening: str) -> bool:
+    return (thread.asked_by in (None, answer.author)
+            and " ".join(answer.text.split())[:_SAME_START] == opening)
 
 
 def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
