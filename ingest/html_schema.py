@@ -75,8 +75,33 @@ def microdata_items(index: PageIndex) -> list[dict]:
             props.setdefault(id(owner), []).append(tag)
         else:
             orphans.add(id(tag))
+    _add_referenced(index, props, orphans, scopes)
     top = [tag for tag in index.itemscopes if not tag.has_attr("itemprop") or id(tag) in orphans]
     return [_item(tag, props, 0) for tag in top]
+
+
+def _add_referenced(index: PageIndex, props: dict[int, list[Tag]], orphans: set[int],
+                    scopes: dict[int, Tag | None]) -> None:
+    """Properties an item takes from elsewhere in the page by ``itemref="id ..."``.
+
+    A referenced element's properties that no item of their own holds belong to the
+    referring item (an answer list printed apart from its question).
+    """
+    referring = [tag for tag in index.itemscopes if isinstance(tag.get("itemref"), str)]
+    if not referring:
+        return
+    by_id = {tag.get("id"): tag for tags in index.by_name.values() for tag in tags if isinstance(tag.get("id"), str)}
+    for scope in referring:
+        for ref in scope["itemref"].split()[:50]:
+            target = by_id.get(ref)
+            if target is None:
+                continue
+            owned = [target] if target.has_attr("itemprop") else []
+            owned += [t for t in target.find_all(itemprop=True, limit=2000) if _owner(t, scopes) is None]
+            for tag in owned:
+                if id(tag) in orphans:
+                    orphans.discard(id(tag))
+                    props.setdefault(id(scope), []).append(tag)
 
 
 def _owner(tag: Tag, scopes: dict[int, Tag | None]) -> Tag | None:

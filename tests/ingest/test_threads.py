@@ -220,3 +220,28 @@ def test_detector_never_raises_on_mutated_real_pages(page: Path, edits: list) ->
         html = html[:at] + html[at + int(what * len(html)):] if kind == "cut" else html[:at] + what + html[at:]
     thread = detect_thread(BeautifulSoup(html, "lxml", multi_valued_attributes=None))
     assert thread is None or (thread.detail and all(a.text for a in thread.answers))
+
+
+def test_itemref_brings_properties_printed_elsewhere() -> None:
+    html = ('<div itemscope itemtype="https://schema.org/Question" itemref="body answers">'
+            '<h1 itemprop="name">Is ibuprofen safe with asthma?</h1></div><p>Advertisement</p>'
+            '<div id="body"><div itemprop="text">I have mild asthma and a bad back.</div></div>'
+            '<div id="answers"><div itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer">'
+            '<span itemprop="text">Ask your pharmacist first.</span></div></div>')
+    page = parse_html(html, "q.html")[0]
+    assert (page.detail, [a.text for a in page.answers]) == ("I have mild asthma and a bad back.",
+                                                             ["Ask your pharmacist first."])
+
+
+def test_first_post_marked_up_apart_from_the_replies_is_found() -> None:
+    reply = ('<li class="reply"><a href="/user/{0}">{0}</a> <span class="date">{1}</span>'
+             '<p>{2}</p></li>')
+    html = ('<h1>Heel pain every morning</h1><div class="opening"><a href="/user/ann">ann</a>'
+            '<span class="date">1 May 2020</span><p>My heel hurts every morning when I get up. What is it?</p></div>'
+            '<ul class="replies">'
+            + reply.format("bob", "2 May 2020", "Sounds like plantar fasciitis; stretch your calves before standing.")
+            + reply.format("cy", "3 May 2020", "Same here, night splints helped me a lot after a few weeks.")
+            + "</ul>")
+    page = parse_html(html, "t.html")[0]
+    assert (page.asked_by, page.date_iso) == ("ann", "2020-05-01")
+    assert [a.author for a in page.answers] == ["bob", "cy"]
