@@ -142,7 +142,7 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,
             notes: tuple[str, ...]) -> QAPage:
-    repeat = next((a for a in thread.answers if thread.detail
+    repeat = next((a for a in thread.answers if thread.detail and thread.method.startswith("markup")
                    and _repeats(a, thread, " ".join(thread.detail.split())[:_SAME_START])), None)
     if repeat is not None:  # the repeated opening post may name the asker, or hold more than an excerpt
         thread = replace(thread, asked_by=thread.asked_by or repeat.author,
@@ -180,9 +180,9 @@ def _with_iso_date(answer: Answer) -> Answer:
 
 def _without_opening_post(thread: Thread) -> tuple[Answer, ...]:
     """The answers less a repeat of the opening post (same author, same start), which some
-    markup lists again as the first comment."""
-    if not thread.detail:
-        return thread.answers
+    markup lists again as the first comment. Separate posts on the page all stay."""
+    if not thread.detail or not thread.method.startswith("markup"):
+        return thread.answers  # posts the page shows apart are posts, even when they say the same
     opening = " ".join(thread.detail.split())[:_SAME_START]
     return tuple(a for a in thread.answers if not _repeats(a, thread, opening))
 
