@@ -127,7 +127,8 @@ def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
         if tag.name == "blockquote" or (quote_class and tag.name in QUOTE_TAGS):
             own.authors = own.named = own.dates = own.dated = 0  # a quote names another post's author and date
         else:
-            own.authors += tag.name == "a" and is_author_cue(tag) or "itemprop" in tag.attrs and is_author_cue(tag)
+            if tag.name == "a" or "itemprop" in tag.attrs:
+                own.authors += is_author_cue(tag, own.text > 0)
             own.named += author_class
             own.dates += date_class or tag.name == "time"
         stats[id(tag)] = own
@@ -147,13 +148,16 @@ def class_cues(value: object) -> tuple[bool, bool, bool]:
     return _class_cues_of(value if isinstance(value, str) else " ".join(value))
 
 
-def is_author_cue(tag: Tag) -> bool:
-    """A link to a member's profile (by its address or its class), or an element marked as the author."""
+def is_author_cue(tag: Tag, has_text: bool | None = None) -> bool:
+    """A link to a member's profile (by its address or its class) that shows a name, or an
+    element marked as the author. ``has_text``, when known, saves reading the link's text."""
     if tag.name == "a":
         href = tag.get("href")
-        if not isinstance(href, str) or NOT_PROFILE_HREF.search(href) is not None or not tag.get_text(strip=True):
+        if not isinstance(href, str) or NOT_PROFILE_HREF.search(href) is not None:
             return False
-        return PROFILE_HREF.search(href) is not None or class_cues(tag.attrs.get("class"))[0]
+        if not (PROFILE_HREF.search(href) is not None or class_cues(tag.attrs.get("class"))[0]):
+            return False
+        return bool(tag.get_text(strip=True)) if has_text is None else has_text
     return tag.get("itemprop") == "author" or tag.get("rel") == "author"
 
 
