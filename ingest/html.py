@@ -142,11 +142,7 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,
             notes: tuple[str, ...]) -> QAPage:
-    repeat = next((a for a in thread.answers if thread.detail and thread.method.startswith("markup")
-                   and _repeats(a, thread, " ".join(thread.detail.split())[:_SAME_START])), None)
-    if repeat is not None:  # the repeated opening post may name the asker, or hold more than an excerpt
-        thread = replace(thread, asked_by=thread.asked_by or repeat.author,
-                         detail=repeat.text if len(repeat.text) > len(thread.detail or "") else thread.detail)
+    thread = _completed_by_repeat(thread)
     question = thread.question or _shown_title(index)
     if not question:
         raise ParseError("no question found", origin)
@@ -162,7 +158,7 @@ def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None
         detail=thread.detail,
         asked_by=thread.asked_by,
         date=thread.date,
-        answers=tuple(map(_with_iso_date, unique_answers(_without_opening_post(thread)))),
+        answers=tuple(map(_with_iso_date, _distinct_answers(thread))),
         related=clean_unique(thread.related),
         origin=origin,
         warnings=notes,
@@ -178,22 +174,36 @@ def _with_iso_date(answer: Answer) -> Answer:
     return replace(answer, date_iso=parsed) if parsed else answer
 
 
-def _without_opening_post(thread: Thread) -> tuple[Answer, ...]:
-    """The answers less a repeat of the opening post (same author, same start), which some
-    markup lists again as the first comment. Separate posts on the page all stay."""
-    if not thread.detail or not thread.method.startswith("markup"):
-        return thread.answers  # posts the page shows apart are posts, even when they say the same
+def _distinct_answers(thread: Thread) -> tuple[Answer, ...]:
+    """The answers less repeats: an answer printed twice (same author, text and date: the
+    same text by the same author at another time is another post) and, in markup, the
+    opening post listed again as the first comment."""
+    answers = thread.answers
+    if thread.method.startswith("markup"):
+        answers = tuple(a for a in answers if not _repeats(a, thread))
+    return unique_answers(answers)
+
+
+def _completed_by_repeat(thread: Thread) -> Thread:
+    """A markup thread completed from the repeat of its opening post: the asker's name the
+    markup left out, the full text where the markup gave an excerpt."""
+    repeat = next((a for a in thread.answers if _repeats(a, thread)), None)
+    if repeat is None or not thread.method.startswith("markup"):
+        return thread
+    longer = len(repeat.text) > len(thread.detail or "")
+    return replace(thread, asked_by=thread.asked_by or repeat.author, detail=repeat.text if longer else thread.detail)
+
+
+def _repeats(answer: Answer, thread: Thread) -> bool:
+    """Whether ``answer`` is the opening post again: same author (or none known), same start."""
+    if not thread.detail:
+        return False
     opening = " ".join(thread.detail.split())[:_SAME_START]
-    return tuple(a for a in thread.answers if not _repeats(a, thread, opening))
-
-
-def _repeats(answer: Answer, thread: Thread, opening: str) -> bool:
-    return (thread.asked_by in (None, answer.author)
-            and " ".join(answer.text.split())[:_SAME_START] == opening)
+    return thread.asked_by in (None, answer.author) and " ".join(answer.text.split())[:_SAME_START] == opening
 
 
 def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
-    """Answers without exact repeats (same author, same text), which some pages print twice."""
+    """Answers without exact repeats (same author, text and date), which some pages print twice."""
     seen: set[tuple[str | None, str, str | None]] = set()
     kept = []
     for answer in answers:
