@@ -245,3 +245,8 @@ def test_first_post_marked_up_apart_from_the_replies_is_found() -> None:
     page = parse_html(html, "t.html")[0]
     assert (page.asked_by, page.date_iso) == ("ann", "2020-05-01")
     assert [a.author for a in page.answers] == ["bob", "cy"]
+
+
+def test_rank_shown_beside_the_author_is_the_role() -> None:
+    page = parse_html((DATA / "threads" / "unmarked-phpbb-like.html").read_text(), "t.html")[0]
+    assert [(a.author, a.role) for a in page.answers][:2] == [("mfkl", "Developer"), ("Mari", "New Cone")]
