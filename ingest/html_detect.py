@@ -104,10 +104,13 @@ def _signature(tag: Tag) -> tuple[str, str]:
     return tag.name, DIGITS.sub("", names[0]) if names else ""
 
 
-def _groups(root: Tag, stats: dict[int, Stats]) -> Iterator[list[Tag]]:
+def _groups(root: Tag, stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
     """Runs of siblings that share a signature and hold text, under every element."""
+    # An element with less text than the smallest thread passes (most of them) holds no group worth scoring.
+    least = weights.min_posts * weights.min_mean_chars
     for parent in _elements(root):
-        if stats.get(id(parent), EMPTY).text == 0:
+        s = stats.get(id(parent), EMPTY)
+        if s.text - s.links < least or len(parent.contents) < 2:
             continue
         buckets: dict[tuple[str, str], list[Tag]] = {}
         for child in parent.contents:
@@ -150,7 +153,7 @@ def _elements(root: Tag) -> Iterator[Tag]:
 
 def _best_group(root: Tag, stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
     best, best_score = None, 0.0
-    for members in _groups(root, stats):
+    for members in _groups(root, stats, weights):
         score = _group_score(members, stats, weights)
         if score > best_score:
             best, best_score = members, score
