@@ -38,7 +38,8 @@ def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
     author = _name_of(author_tag) if author_tag is not None else None
     body: Tag | None = _body_of(parts, author_tag, stats)
     body_text = own_text(stats, body)
-    if (body_text < WEIGHTS.min_body_share * sum(own_text(stats, part) for part in parts)
+    # (A post printed over two rows has its text in a row of its own: never read whole.)
+    if (len(parts) == 1 and body_text < WEIGHTS.min_body_share * own_text(stats, parts[0])
             and _loose_text(body, stats) > body_text):
         # The text sits beside the header, in no element of its own: the whole post minus its header.
         header = {id(author_tag)} | {id(t) for part in parts for t in part.find_all(True) if is_date_cue(t)}
