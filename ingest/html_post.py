@@ -171,7 +171,7 @@ def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, St
             continue
         own = s.text - s.links
         # Header-free: no date, no author block; a profile link only as a mention inside prose.
-        header_free = not s.dates and not s.named and (not s.authors or s.links < 0.3 * s.text)
+        header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
         if header_free and own > best_text and id(node) not in holds_author:
             best, best_text = node, own
         if id(node) not in holds_author and own > fallback_text:
