@@ -203,7 +203,7 @@ def _first_post(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
     """The thread's first post when the page marks it up differently from the group's posts.
 
     Looked for among the earlier siblings of the first member and of its parent: the
-    nearest one with text and an author cue of its own (and no more than one post's worth).
+    nearest one with text, a sentence and one author of its own (not a box of members).
     """
     first = members[0]
     for anchor in (first, first.parent):
@@ -215,7 +215,8 @@ def _first_post(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
             s = stats.get(id(sibling))
             if s is None:
                 continue
-            if (s.text - s.links >= weights.first_post_min_chars and has_cue(s, weights)
-                    and s.links <= (s.text - s.links)):
+            # One author, a sentence, mostly text: a post, not a box of members or links.
+            if (s.text - s.links >= weights.first_post_min_chars and has_cue(s, weights) and s.authors <= 2
+                    and s.prose >= weights.min_prose_chars and s.links <= (s.text - s.links)):
                 return sibling
     return None
