@@ -38,6 +38,10 @@ class EmptyDocument(ParseError):
     ingest skips it (and lists it) rather than rejecting it."""
 
 
+class ProfileError(HealthQAError):
+    """An extraction profile file (``--profile``) that cannot be used."""
+
+
 class StoreError(HealthQAError):
     """The record store cannot be opened or written."""
 

@@ -26,14 +26,20 @@ STAND_INS = {
     "../shared/data/medquad": "medquad",  # two subsets of tests/ingest/data/medquad, copied (see the fixture)
     "../shared/data/liveqa-med-dev/queries.tsv": TESTS / "search" / "data" / "relevance" / "queries.tsv",
     "../shared/data/liveqa-med-dev/qrels.txt": TESTS / "search" / "data" / "relevance" / "qrels.txt",
+    "pages/": "raw/html/",  # "a folder of forum pages" in the profile example
 }
+HEREDOC = re.compile(r"^cat > (\S+) <<'(\w+)'\n(.*?)^\2$", re.M | re.S)
 
 
 def readme_commands() -> list[str]:
-    """The ``healthqa`` commands in the README's ``sh`` blocks, continuation lines joined."""
+    """The ``healthqa`` commands in the README's ``sh`` blocks, continuation lines joined; a
+    ``cat > FILE <<'END'`` here-document is kept as ``cat > FILE`` followed by its text."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for name, _, content in HEREDOC.findall(block):
+            commands.append(f"cat > {name}\n{content}")
+        block = HEREDOC.sub("", block)
         for line in block.replace("\\\n", " ").splitlines():
             for part in re.split(r"\s*(?:&&|\|)\s*", line):
                 words = shlex.split(part, comments=True)
@@ -46,7 +52,7 @@ COMMANDS = readme_commands()
 
 
 def test_the_readme_has_examples_of_every_command() -> None:
-    named = {shlex.split(c, comments=True)[1] for c in COMMANDS}
+    named = {shlex.split(c, comments=True)[1] for c in COMMANDS if not c.startswith("cat > ")}
     assert named >= {cmd for cmd in cli.commands if cmd != "records"} | {"records"}, sorted(named)
 
 
@@ -64,6 +70,10 @@ def workdir(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> pathlib.
 def test_every_readme_command_runs(workdir: pathlib.Path) -> None:
     runner = CliRunner()
     for command in COMMANDS:
+        if command.startswith("cat > "):  # a file the next examples read
+            name, _, content = command[len("cat > "):].partition("\n")
+            (workdir / name).write_text(content, encoding="utf-8")
+            continue
         words = shlex.split(command, comments=True)[1:]
         words = [str(STAND_INS.get(word, word)) for word in words]
         stdin = "foot pain\nheart rhythm\n" if words[-1:] == ["-"] and words[0] == "search" else None
