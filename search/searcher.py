@@ -73,7 +73,7 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self.postings = Postings(self._reader)
-        self._speller = Speller(self._reader)
+        self._speller = Speller(self._reader, cache_dir=self._generation)
 
     def close(self) -> None:
         self._searcher.close()
@@ -166,6 +166,8 @@ class Searcher:
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
         pairs: list[tuple[str, str]] = []
+        if self._speller.is_foreign(text):
+            return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
             stems = [t.text for t in self._analyzer(word)]
             if not stems or any(s in known for s in stems):
