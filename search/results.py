@@ -8,7 +8,8 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
      "hits": [{"rank": int, "id": str, "score": float, "question": str, "topic": str|null,
                "source": str, "url": str|null, "question_type": str|null, "roles": [str],
                "snippet": str (HTML: page text escaped, matches in <em>),
-               "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int}]}]}
+               "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int}],
+               "also_in": [{"id": str, "source": str}]}]}
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Hit:
     roles: tuple[str, ...]
     snippet: Snippet
     answers: tuple[AnswerHit, ...]
+    # The same question on the same topic elsewhere, collapsed into this hit: (id, source).
+    also_in: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class Hit:
             "roles": list(self.roles), "snippet": self.snippet.html(),
             "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches}
                         for a in self.answers],
+            "also_in": [{"id": i, "source": source} for i, source in self.also_in],
         }
 
 

@@ -19,15 +19,17 @@ import numpy as np
 from healthqa.index.schema import text_analyzer
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.ingest.normalise import question_key
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
-from healthqa.search.rank import Ranker, is_plain, weighted_terms
+from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
 from healthqa.search.results import AnswerHit, Hit, Results
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
 from healthqa.search.spelling import Speller
+from healthqa.search.understand import QuestionReader, Understanding
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,8 @@ class Searcher:
     @cached_property
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
-        qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self.values["topic"].ids if ranking.topic_spread else None
+        qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight or ranking.type_weight else None
+        topics = self.values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 else None
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
                       qtypes.names if qtypes else None, topics)
 
@@ -129,6 +131,60 @@ class Searcher:
         live = [int(d) for d in docs if self.postings.live[d]]
         return live[0] if live else None
 
+    @cached_property
+    def question_reader(self) -> QuestionReader:
+        """Reads questions against this index's topics and synonyms (built on first use)."""
+        return QuestionReader(self.values["topic"].names, self._synonym_phrase, self._generation)
+
+    def _terms(self, text: str) -> tuple[str, ...]:
+        """The index terms of a phrase, in order."""
+        return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
+
+    def _synonym_phrase(self, text: str) -> bool:
+        docs = None
+        for stem in self._terms(text):
+            found = self.postings.get("synonyms", stem).docs
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not len(docs):
+                return False
+        return docs is not None and bool(self.postings.live[docs].any())
+
+    def understand(self, text: str) -> Understanding:
+        """What ``text`` is understood to ask: focus (with its source), expansions, type.
+
+        >>> searcher.understand("pink eye contagious").focus[0].topic   # doctest: +SKIP
+        'Conjunctivitis'
+        """
+        return self.question_reader.understand(text)
+
+    def _asked(self, understood: Understanding) -> Asked:
+        focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
+                      for f in understood.focus)
+        qtype = understood.qtype
+        if qtype is None or qtype.confidence < self.settings.ranking.type_min_confidence:
+            return Asked(focus)
+        return Asked(focus, qtype.name, qtype.confidence)
+
+    def _uses_understanding(self) -> bool:
+        ranking = self.settings.ranking
+        return bool(ranking.focus_match_weight or ranking.expansion_weight or ranking.type_weight)
+
+    def _expansions(self, understood: Understanding, terms: list[WeightedTerm]) -> list[WeightedTerm]:
+        """Terms for the clinical names of lay words, at the expansion weight, in the fields
+        the query's words are searched in."""
+        share = self.settings.ranking.expansion_weight
+        fields = {t.field: t.weight for t in terms}
+        extra = []
+        for focus in understood.focus:
+            if not focus.canonical or focus.canonical not in understood.expansions:
+                continue
+            typed = self._terms(focus.text)
+            word = typed[0] if typed else focus.canonical
+            for stem in self._terms(focus.canonical):
+                if stem not in typed:
+                    extra += [WeightedTerm(field, stem, weight * share, word) for field, weight in fields.items()]
+        return extra
+
     def parse(self, text: str) -> ParsedQuery:
         return self._queries.parse(text, self._reader)
 
@@ -144,12 +200,19 @@ class Searcher:
         if self.settings.ranking.fuzzy_weight:
             extra, corrections = self._corrections(parsed.text, terms)
             terms += extra
-        scores, matched = self._rank(parsed, terms)
+        asked = None
+        if terms and self._uses_understanding():
+            understood = self.understand(_apply(parsed.text, tuple(corrections)))
+            if self.settings.ranking.expansion_weight:
+                terms += self._expansions(understood, terms)
+            asked = self._asked(understood)
+        scores, matched = self._rank(parsed, terms, asked)
         return _Scored(scores, matched, tuple(corrections), typed_found)
 
-    def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+    def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm],
+              asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
         if terms:
-            scores, matched = self.ranker.scores(terms, parsed.text)
+            scores, matched = self.ranker.scores(terms, parsed.text, asked)
         else:
             scores = np.zeros(self.postings.size, np.float32)
             matched = scores > 0
@@ -182,13 +245,36 @@ class Searcher:
                 pairs.append((word, correction))
         return extra, pairs
 
-    def ranked_ids(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets."""
+    def ranked_ids(self, text: str, limit: int = 10, collapse: bool = False) -> list[tuple[str, float]]:
+        """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets.
+
+        Duplicates are kept (each judged page is its own document in an evaluation) unless
+        ``collapse`` asks for the list as ``search`` shows it, one hit per question.
+        """
         parsed = self.parse(text)
         if parsed.is_empty:
             return []
         scores, matched = self.scores(parsed)
-        return [(self._reader.stored_fields(d)["id"], s) for d, s in top_k(scores, limit, matched)]
+        ranked = self._collapsed(scores, matched, limit, collapse)
+        return [(self._reader.stored_fields(d)["id"], s) for d, s, _ in ranked]
+
+    def _collapsed(self, scores: np.ndarray, matched: np.ndarray, count: int,
+                   collapse: bool = True) -> list[tuple[int, float, tuple]]:
+        """The best ``count`` documents as ``(docnum, score, also_in)``: with collapsing on,
+        the same normalised question on the same topic is one hit, and ``also_in`` holds
+        the ``(id, source)`` of the others found among the candidates looked at."""
+        if not (collapse and self.settings.collapse_duplicates):
+            return [(d, s, ()) for d, s in top_k(scores, count, matched)]
+        candidates = top_k(scores, count * max(1, self.settings.collapse_window), matched)
+        kept: dict[tuple[str, str], list] = {}
+        for docnum, score in candidates:
+            stored = self._reader.stored_fields(docnum)
+            key = (question_key(stored["question"]), (stored.get("topic") or "").casefold())
+            if key in kept:
+                kept[key][2].append((stored["id"], stored.get("source", "")))
+            elif len(kept) < count:
+                kept[key] = [docnum, score, []]
+        return [(d, s, tuple(also)) for d, s, also in kept.values()]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when
@@ -221,10 +307,10 @@ class Searcher:
             else:
                 notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in scored.corrections))
         matched = matched & self._filter_mask(filters, notes)
-        ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
+        ranked = self._collapsed(scores, matched, page * limit)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters)
-                     for i, (doc, score) in enumerate(ranked))
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters,
+                               also_in) for i, (doc, score, also_in) in enumerate(ranked))
         facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
         return Results(text, searched, int(matched.sum()), page, limit, hits, facets, suggestion, corrected_from,
                        tuple(notes))
@@ -251,7 +337,8 @@ class Searcher:
             return np.zeros(self.postings.size, dtype=bool)
         return values.mask(exact)
 
-    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str], filters: Filters) -> Hit:
+    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str], filters: Filters,
+             also_in: tuple[tuple[str, str], ...] = ()) -> Hit:
         all_answers = json.loads(stored.get("answers") or "[]")
         wanted = {r.casefold() for r in filters.roles}
         answers = [a for a in all_answers if (a.get("role") or "").casefold() in wanted] if wanted else all_answers
@@ -266,4 +353,5 @@ class Searcher:
             source=stored.get("source", ""), url=stored.get("url"), question_type=stored.get("qtype") or None,
             roles=tuple(dict.fromkeys(a["role"] for a in all_answers if a.get("role"))), snippet=snippet,
             answers=tuple(AnswerHit(a.get("role"), a.get("author"), s) for s, a in shown),
+            also_in=also_in,
         )

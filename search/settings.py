@@ -46,6 +46,20 @@ class RankingSettings:
     # A page gains this share of the best score among pages on the same topic
     # (the sections of one document answer together).
     topic_spread: float = 0.6
+    # What the question is understood to ask (search/understand.py); 0 turns each off.
+    # A page whose topic is a focus the question names gains this factor, times the share
+    # of its topic the focus covers; a focus found in its synonyms counts at a share.
+    focus_match_weight: float = 1.0
+    synonym_match_share: float = 0.5
+    # The clinical names of lay or brand names the question uses ("pink eye" ->
+    # conjunctivitis), searched at this share of the words' weight.
+    expansion_weight: float = 0.5
+    # A page of the type the classifier predicts gains this factor times its confidence.
+    type_weight: float = 0.5
+    type_min_confidence: float = 0.4  # below it the classifier is hardly past its prior
+    # A page without answers keeps this share of its score: answered pages on the same
+    # focus come first, a stub still shows when nothing else answers.
+    unanswered_factor: float = 0.5
 
     def with_changes(self, **changes: Any) -> "RankingSettings":
         return replace(self, **changes)
@@ -86,3 +100,7 @@ class SearchSettings:
     answers_per_hit: int = 2
     facet_limit: int = 20
     suggest: bool = True
+    # The same normalised question on the same topic from several sources is one hit
+    # ("also in: ..."); this many candidates per shown hit are looked at to fill a page.
+    collapse_duplicates: bool = True
+    collapse_window: int = 4

@@ -16,7 +16,7 @@ from functools import cached_property
 
 
 from healthqa.index.schema import STOP
-from healthqa.search import vocabulary
+from healthqa.search.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
@@ -31,7 +31,7 @@ class Speller:
         self.reader = reader
         self.min_length = min_length  # shorter words are too often abbreviations to correct
         self.real_words = real_words  # never correct a word of the English or medical lists
-        self.cache_dir = cache_dir    # where the word lists are kept in their quick form
+        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept beside the index
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
@@ -54,7 +54,7 @@ class Speller:
         if word in STOP or len(word) < self.min_length:
             return None
         freq = self.reader.doc_frequency(self.field, word)
-        if freq >= self.rare or (self.real_words and vocabulary.is_real_word(word, self.cache_dir)):
+        if freq >= self.rare or (self.real_words and self.vocabulary_lists.is_real_word(word)):
             return None
         maxdist = 1 if len(word) <= 4 else 2
         # rapidfuzz compares against the whole vocabulary in C++: milliseconds, not seconds.
@@ -83,7 +83,7 @@ class Speller:
         words = _WORD.findall(text.lower())
         if not self.real_words or all(self.reader.doc_frequency(self.field, w) >= self.rare for w in words):
             return False
-        return vocabulary.looks_foreign(words, self.cache_dir)
+        return self.vocabulary_lists.looks_foreign(words)
 
     def suggest(self, query: str) -> str | None:
         """The query with its misspelled words corrected, or ``None`` if none are."""

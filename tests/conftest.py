@@ -82,3 +82,19 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
     """A searcher over the corpus with the default settings."""
     with Searcher(str(corpus_dir)) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One copy of the word lists and vocabularies for the whole run (built once, a few
+    seconds), not one per data directory; child processes inherit it."""
+    import os
+
+    folder = str(tmp_path_factory.mktemp("vocabulary"))
+    previous = os.environ.get("HEALTHQA_VOCABULARY_DIR")
+    os.environ["HEALTHQA_VOCABULARY_DIR"] = folder
+    yield
+    if previous is None:
+        os.environ.pop("HEALTHQA_VOCABULARY_DIR", None)
+    else:
+        os.environ["HEALTHQA_VOCABULARY_DIR"] = previous

@@ -1,0 +1,125 @@
+"""What a question asks about (its focus) and what it asks (its type).
+
+The focus is found as the longest phrases of the question that name an indexed topic, a
+focus synonym of an indexed page, or an entry of the disease and drug vocabularies
+(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
+"acetaminophen") as an expansion, which ranking searches at its own weight. The type
+comes from the classifier of :mod:`healthqa.search.qtype`.
+
+>>> reader.understand("can i take tylenol for pink eye").expansions   # doctest: +SKIP
+('acetaminophen', 'conjunctivitis')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from healthqa.index.schema import STOP
+from healthqa.search.qtype import Prediction, classifier
+from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
+
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+MAX_PHRASE = 6
+TOPIC, SYNONYM = "index topic", "index synonym"
+_VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A phrase of the question that names what it is about, and where it was found."""
+
+    text: str                    # as written in the question
+    source: str                  # index topic, index synonym, disease vocabulary, drug vocabulary
+    topic: str | None = None     # the indexed topic it names, if any
+    canonical: str | None = None  # the clinical name a vocabulary gives a lay or brand name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What was understood of one question."""
+
+    question: str
+    focus: tuple[Focus, ...]
+    expansions: tuple[str, ...]
+    qtype: Prediction | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "focus": [f.to_dict() for f in self.focus],
+                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None}
+
+
+class QuestionReader:
+    """Reads questions against one index: its topics, its synonyms and the vocabularies.
+
+    ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
+    its words); ``cache_dir`` is where the vocabularies are kept (beside the index).
+    """
+
+    def __init__(self, topics: Iterable[str], synonym_phrase: Callable[[str], bool] | None = None,
+                 cache_dir: str | None = None):
+        self._synonym_phrase = synonym_phrase
+        self.vocabulary = Vocabulary(cache_dir)
+        self._topics: dict[str, str] = {}
+        for topic in topics:
+            key = phrase_key(topic)
+            if key:
+                self._topics.setdefault(key, topic)
+
+    def understand(self, text: str, with_type: bool = True) -> Understanding:
+        focus = self.focus(text)
+        expansions = [f.canonical for f in focus
+                      if f.canonical and phrase_key(f.canonical) != phrase_key(f.text)]
+        qtype = classifier().predict(text, tuple(f.text for f in focus)) if with_type else None
+        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype)
+
+    def focus(self, text: str) -> list[Focus]:
+        """The focus phrases of ``text``, longest first at each position, left to right."""
+        words = _WORD.findall(text[:2000])
+        spans = [(i, n) for i in range(len(words)) for n in range(min(MAX_PHRASE, len(words) - i), 0, -1)]
+        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        terms = self.vocabulary.terms(k for k in keys.values() if k)
+        found: list[Focus] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]))
+                if match:
+                    found.append(match)
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def _match(self, words: list[str], key: str, term: Term | None) -> Focus | None:
+        lowered = [w.lower() for w in words]
+        if not key or lowered[0] in STOP or lowered[-1] in STOP:
+            return None  # "of asthma" is found as "asthma"
+        if all(t in _type_words() for t in key.split()):
+            return None  # "side effects", "treatment": what is asked, not what about
+        text = " ".join(words)
+        canonical = term.canonical if term else None
+        topic = self._topics.get(key) or (self._topics.get(phrase_key(canonical)) if canonical else None)
+        if topic:
+            return Focus(text, TOPIC, topic, canonical)
+        if term:
+            return Focus(text, _VOCABULARY[term.source], None, canonical)
+        # A single everyday word ("ring", "bad") in some page's synonyms is no focus.
+        if len(words) == 1 and self.vocabulary.kinds(lowered).get(lowered[0]) == "en":
+            return None
+        if self._synonym_phrase and self._synonym_phrase(text):
+            return Focus(text, SYNONYM)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _type_words() -> frozenset[str]:
+    """The stems the question-type model reads as saying what is asked."""
+    return frozenset(f for f in classifier().index if " " not in f)
