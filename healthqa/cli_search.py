@@ -70,6 +70,8 @@ def _print_hit(hit, color: bool) -> None:
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
+    if hit.also_in:
+        click.echo(terminal_safe("   also in: " + ", ".join(dict.fromkeys(source or i for i, source in hit.also_in))))
     click.echo(f"   id: {one_line(hit.id)}")
 
 
@@ -101,18 +103,21 @@ def _print_results(results, color: bool) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (shape in the README).")
+@click.option("--no-collapse", is_flag=True,
+              help="Show the same question from several sources as separate hits (default: one hit, 'also in').")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, as_json: bool) -> None:
+                   limit: int, page: int, as_json: bool, no_collapse: bool) -> None:
     """Search the indexed pages for QUERY.
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
     role, source, type), -excluded, +required, prefix*, fuzzy~.
     """
     from healthqa.search.searcher import Filters, Searcher
+    from healthqa.search.settings import SearchSettings
 
-    with Searcher(obj.data_dir) as searcher:
+    with Searcher(obj.data_dir, SearchSettings(collapse_duplicates=not no_collapse)) as searcher:
         results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:
         click.echo(json_text(results.to_dict()))

@@ -155,7 +155,8 @@ class Searcher:
         >>> searcher.understand("pink eye contagious").focus[0].topic   # doctest: +SKIP
         'Conjunctivitis'
         """
-        return self.question_reader.understand(text)
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        return self.question_reader.understand(suggestion or text)
 
     def _asked(self, understood: Understanding) -> Asked:
         focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))

