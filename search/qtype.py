@@ -27,10 +27,16 @@ FOCUS_TOKEN = "FOCUS"
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _stem(word: str) -> str:
-    from whoosh.lang.porter import stem
+_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 
-    return stem(word)
+
+def _stem(word: str) -> str:
+    """Plural and verb endings off ("treated" -> treat, "effects" -> effect). Lighter than
+    Porter's stemmer on purpose: it keeps "effective" apart from "effects"."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + replacement
+    return word
 
 
 # Function words: templated questions share them across types ("what is", "how to"),
@@ -41,23 +47,23 @@ FUNCTION_WORDS = frozenset(
 
 
 def tokens(text: str, focus: tuple[str, ...] = ()) -> list[str]:
-    """Lower-case stems of ``text``, each focus phrase replaced by one placeholder token."""
+    """Lower-case words of ``text``, each focus phrase replaced by one placeholder token."""
     lowered = " " + " ".join(_WORD.findall(text.lower())) + " "
     for phrase in sorted(focus, key=len, reverse=True):
         words = " ".join(_WORD.findall(phrase.lower()))
         if words:
             lowered = lowered.replace(f" {words} ", f" {FOCUS_TOKEN} ")
-    return [w if w == FOCUS_TOKEN else _stem(w) for w in lowered.split()]
+    return lowered.split()
 
 
 def features(text: str, focus: tuple[str, ...] = ()) -> list[str]:
     """Content-word stems of a question and their bigrams (focus, function words and
     numbers left out).
 
-    >>> features("What are the side effects of FOCUS?")
+    >>> features("What are the side effects of aspirin?", ("aspirin",))
     ['side', 'effect', 'side effect']
     """
-    words = [w for w in tokens(text, focus) if w not in FUNCTION_WORDS and w != FOCUS_TOKEN and not w.isdigit()]
+    words = [_stem(w) for w in tokens(text, focus) if w not in FUNCTION_WORDS and w != FOCUS_TOKEN and not w.isdigit()]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from healthqa.index.schema import STOP
-from healthqa.search.qtype import Prediction, classifier
+from healthqa.search.qtype import Prediction, classifier, features
 from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
@@ -106,7 +106,8 @@ class QuestionReader:
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        if all(t in _type_words() for t in stems) or len(set(stems)) < len(stems):
+        asked = [f for f in features(" ".join(words)) if " " not in f]
+        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell

@@ -36,7 +36,7 @@ FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
 FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
 CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
-_CACHE_VERSION = 5
+_CACHE_VERSION = 7
 _SPLIT = re.compile(r"[^\W\d_]+")
 _KEY_WORD = re.compile(r"[^\W_]+")
 _PACKAGES = {
@@ -130,12 +130,17 @@ def _build(db: sqlite3.Connection) -> None:
     for word, count in _spellchecker_list("en").items():
         english[word.lower()] = english.get(word.lower(), 0) + count
     medical: dict[str, tuple[str, str, str]] = {}
+    medical_words: set[str] = set()
+    misspelt: set[str] = set()
     for kind in ("disease", "drug"):
         for variant, canonicals in _package_vocabulary(kind).items():
             key = phrase_key(variant)
             if canonicals and key and key not in medical:
                 medical[key] = (variant.lower(), canonicals[0], kind)
-    medical_words = {w for phrase, _, _ in medical.values() for w in _SPLIT.findall(phrase)}
+            if canonicals:
+                _sort_words(variant.lower(), canonicals[0].lower(), medical_words, misspelt)
+    canonical_words = {w for _, canonical, _ in medical.values() for w in _SPLIT.findall(canonical.lower())}
+    medical_words = (medical_words - misspelt) | canonical_words
     foreign: set[str] = set()
     for language in FOREIGN_LANGUAGES:
         with contextlib.suppress(OSError):
@@ -147,6 +152,25 @@ def _build(db: sqlite3.Connection) -> None:
     db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?)", [(k, *v) for k, v in medical.items()])
     db.execute("INSERT INTO meta VALUES (?)", (cache_key(),))
     db.commit()
+
+
+def _sort_words(variant: str, canonical: str, real: set[str], misspelt: set[str]) -> None:
+    """The words of a vocabulary entry, real or misspelt: the vocabularies list common
+    misspellings of a name as variants of it ("acetominophen" -> acetaminophen), which
+    must not count as real words. A variant word one or two edits from a word of its own
+    canonical name is taken for such a misspelling ("statins" -> HMG-CoA reductase
+    inhibitors is not)."""
+    from rapidfuzz.distance import Levenshtein
+
+    names = _SPLIT.findall(canonical)
+    real.update(names)
+    for word in _SPLIT.findall(variant):
+        if word in names:
+            continue
+        if any(Levenshtein.distance(word, name, score_cutoff=2) <= 2 for name in names if len(name) >= 4):
+            misspelt.add(word)
+        else:
+            real.add(word)
 
 
 def _open_cache(path: str) -> sqlite3.Connection | None:
