@@ -21,7 +21,9 @@ def _print_understanding(understood) -> None:
         click.echo(terminal_safe("also searched: " + ", ".join(understood.expansions)))
     if understood.qtype:
         others = ", ".join(f"{name} {p:.2f}" for name, p in understood.qtype.alternatives)
-        click.echo(f"type: {understood.qtype.name} (confidence {understood.qtype.confidence:.2f}; then {others})")
+        cues = f"; from: {', '.join(understood.qtype.cues)}" if understood.qtype.cues else "; no telling words"
+        click.echo(terminal_safe(f"type: {understood.qtype.name} (confidence {understood.qtype.confidence:.2f}{cues}; "
+                                 f"then {others})"))
 
 
 @click.command("analyze")

@@ -74,9 +74,10 @@ class Prediction:
     name: str
     confidence: float
     alternatives: tuple[tuple[str, float], ...]
+    cues: tuple[str, ...] = ()  # the question's features the model knows: its evidence
 
     def to_dict(self) -> dict:
-        return {"type": self.name, "confidence": round(self.confidence, 3),
+        return {"type": self.name, "confidence": round(self.confidence, 3), "cues": list(self.cues),
                 "alternatives": [{"type": n, "confidence": round(p, 3)} for n, p in self.alternatives]}
 
 
@@ -100,8 +101,9 @@ class QuestionTypeClassifier:
     def predict(self, text: str, focus: tuple[str, ...] = (), alternatives: int = 2) -> Prediction:
         probs = self.probabilities(text, focus)
         order = np.argsort(-probs)
+        cues = tuple(dict.fromkeys(f for f in features(text, focus) if f in self.index))
         return Prediction(self.labels[order[0]], float(probs[order[0]]),
-                          tuple((self.labels[i], float(probs[i])) for i in order[1:1 + alternatives]))
+                          tuple((self.labels[i], float(probs[i])) for i in order[1:1 + alternatives]), cues)
 
 
 @lru_cache(maxsize=2)

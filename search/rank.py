@@ -138,21 +138,23 @@ class Ranker:
             if wanted is not None:
                 scores = scores * (1.0 + settings.type_weight * asked.confidence * (self.doc_qtypes == wanted))
         if settings.unanswered_factor != 1.0:
-            scores = np.where(self.outranked_stubs(scores > 0), scores * settings.unanswered_factor, scores)
+            scores = self.stubs_below_answers(scores)
         return scores
 
-    def outranked_stubs(self, matched: np.ndarray) -> np.ndarray:
-        """Pages without answers whose topic has a matching page with answers (all pages
-        without answers when topics are unknown): a stub yields to an answer on its focus,
-        and stays where it is when nothing else answers."""
+    def stubs_below_answers(self, scores: np.ndarray) -> np.ndarray:
+        """Pages without answers keep ``unanswered_factor`` of their score and, when a
+        matching page on their topic has answers, fall below the lowest such page: a stub
+        yields to an answer on its focus, and stays where it is when nothing else answers."""
         stubs = self.postings.lengths("answer") <= 0
-        if self.doc_topics is None:
-            return stubs
+        scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
+        if self.doc_topics is None or not len(scores):
+            return scores
         topics = self.doc_topics
-        has = (topics >= 0) & matched & ~stubs
-        answered = np.zeros(int(topics.max()) + 2 if len(topics) else 1, dtype=bool)
-        answered[topics[has]] = True
-        return stubs & (topics >= 0) & answered[topics]
+        answered = (topics >= 0) & (scores > 0) & ~stubs
+        lowest = np.full(int(topics.max()) + 2, np.inf, dtype=np.float32)
+        np.minimum.at(lowest, topics[answered], scores[answered])
+        cap = np.where(topics >= 0, lowest[topics], np.inf)
+        return np.where(stubs & (scores > 0), np.minimum(scores, cap * 0.999), scores).astype(np.float32)
 
     def focus_match(self, focus: tuple[tuple[tuple[str, ...], ...], ...]) -> np.ndarray:
         """Per page, how well its topic (or, at a share, its synonyms) is one of the focus

@@ -162,7 +162,7 @@ class Searcher:
         focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
                       for f in understood.focus)
         qtype = understood.qtype
-        if qtype is None or qtype.confidence < self.settings.ranking.type_min_confidence:
+        if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
             return Asked(focus)
         return Asked(focus, qtype.name, qtype.confidence)
 
@@ -179,11 +179,13 @@ class Searcher:
         for focus in understood.focus:
             if not focus.canonical or focus.canonical not in understood.expansions:
                 continue
-            typed = self._terms(focus.text)
-            word = typed[0] if typed else focus.canonical
+            typed = self._terms(focus.text) or (focus.canonical,)
+            # The clinical name stands for every word of the lay phrase: a page with it counts
+            # as matching each of them, at a share of their weight.
             for stem in self._terms(focus.canonical):
                 if stem not in typed:
-                    extra += [WeightedTerm(field, stem, weight * share, word) for field, weight in fields.items()]
+                    extra += [WeightedTerm(field, stem, weight * share / len(typed), word)
+                              for field, weight in fields.items() for word in typed]
         return extra
 
     def parse(self, text: str) -> ParsedQuery:

@@ -49,14 +49,14 @@ class RankingSettings:
     # What the question is understood to ask (search/understand.py); 0 turns each off.
     # A page whose topic is a focus the question names gains this factor, times the share
     # of its topic the focus covers; a focus found in its synonyms counts at a share.
-    focus_match_weight: float = 1.0
+    focus_match_weight: float = 2.0
     synonym_match_share: float = 0.5
     # The clinical names of lay or brand names the question uses ("pink eye" ->
     # conjunctivitis), searched at this share of the words' weight.
     expansion_weight: float = 0.5
     # A page of the type the classifier predicts gains this factor times its confidence.
     type_weight: float = 0.5
-    type_min_confidence: float = 0.4  # below it the classifier is hardly past its prior
+    type_min_confidence: float = 0.3  # and only when some word of the question told the type
     # A page without answers keeps this share of its score: answered pages on the same
     # focus come first, a stub still shows when nothing else answers.
     unanswered_factor: float = 0.5
