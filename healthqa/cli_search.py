@@ -117,7 +117,9 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     from healthqa.search.searcher import Filters, Searcher
     from healthqa.search.settings import SearchSettings
 
-    with Searcher(obj.data_dir, SearchSettings(collapse_duplicates=not no_collapse)) as searcher:
+    # Settings only when an option changes them: the defaults stay the Searcher's own.
+    options = {"settings": SearchSettings(collapse_duplicates=False)} if no_collapse else {}
+    with Searcher(obj.data_dir, **options) as searcher:
         results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:
         click.echo(json_text(results.to_dict()))

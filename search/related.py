@@ -24,6 +24,7 @@ from healthqa.search.engine import Scorer, WeightedTerm, top_k
 from healthqa.search.rank import asked_types
 from healthqa.search.searcher import Searcher
 from healthqa.search.snippets import stems
+from healthqa.search.vocabulary import phrase_key
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"
@@ -55,6 +56,16 @@ class RelatedFinder:
         self.scorer = Scorer(searcher.postings, searcher.settings.ranking.with_changes(or_bonus=0.0))
         self._qtypes = None
         self._briefs: dict[int, dict[str, Any]] = {}
+        self._understood: dict[str, Any] = {}
+
+    def understand(self, text: str):
+        """The searcher's understanding of ``text``, remembered (pairs repeat questions)."""
+        found = self._understood.get(text)
+        if found is None:
+            if len(self._understood) > 10_000:
+                self._understood.clear()
+            found = self._understood[text] = self.searcher.understand(text)
+        return found
 
     def brief(self, docnum: int) -> dict[str, Any]:
         """What choosing needs of a candidate (id, question, topic, type, key), remembered:
@@ -83,26 +94,61 @@ class RelatedFinder:
         words = self._key_words(stored)
         explicit = self._explicit(stored.get("related_stored") or [], {docnum}, {question_key(stored["question"])})
         taken = {s.id for s in explicit if s.id}
+        topic = stored.get("topic")
+        focus = ((tuple(t.text for t in self.searcher.analyzer(topic)),),) if topic else ()
         picked = self._pick(words, None, {docnum}, {question_key(stored["question"])} | _keys(explicit),
-                            k - len(explicit), stored, taken)
+                            k - len(explicit), stored, taken, focus)
         return (explicit + picked)[:k]
 
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
         """Existing questions related to a new, free-text question."""
-        words = self._weigh(self._words(text), 1.0)
+        understood = self.understand(text)
+        words = self._focused(self._words(text), understood)
         # An existing question worded exactly like the new one is the best place to route it.
-        return self._pick(words, asked_types(text), set(), set(), k, None, set())
+        return self._pick(words, self._asked(text, understood), set(), set(), k, None, set(),
+                          self._focus_terms(understood))
 
     def pair_score(self, text: str, candidate: str) -> float:
         """How related ``candidate`` (another question's text) is to ``text``, using the
-        index's statistics: shared words weighted by rarity, times the type bonus."""
-        mine = self._words(text)
+        index's statistics: shared words weighted by rarity (the focus's words above the
+        others), times the type bonus and the bonus for sharing a focus."""
+        understood = self.understand(text)
+        mine = self._focused(self._words(text), understood)
         theirs = self._words(candidate)
         shared = set(mine) & set(theirs)
-        score = sum(self._idf(stem) * min(mine[stem], 2) for stem in shared) / (1 + 0.1 * len(theirs))
-        if asked_types(text) & asked_types(candidate):
+        counts = self._words(text)
+        score = sum(self._idf(stem) * min(counts.get(stem, 1), 2) * mine[stem] for stem in shared)
+        score /= 1 + 0.1 * len(theirs)
+        if self._asked(text, understood) & asked_types(candidate):
             score *= 1 + self.settings.type_bonus
+        if self.settings.focus_bonus and _focus_keys(understood) & _focus_keys(self.understand(candidate)):
+            score *= 1 + self.settings.focus_bonus
         return score
+
+    # -- understanding ----------------------------------------------------------------------
+
+    def _focused(self, counts: Counter, understood) -> dict[str, float]:
+        """Word weights: the focus's words (and its clinical names) first, others at a share."""
+        focus = {stem for f in understood.focus for stem in stems(self.searcher.analyzer, f.text)}
+        other = self.settings.other_word_weight if focus else 1.0
+        words = {stem: (1.0 if stem in focus else other) for stem in counts}
+        share = self.settings.expansion_weight
+        for name in understood.expansions if share else ():
+            for stem in stems(self.searcher.analyzer, name):
+                words.setdefault(stem, share)
+        return words
+
+    def _asked(self, text: str, understood) -> set[str]:
+        asked = asked_types(text)
+        qtype = understood.qtype
+        if self.settings.type_model and qtype and qtype.cues:
+            asked.add(qtype.name)
+        return asked
+
+    def _focus_terms(self, understood) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        analyzer = self.searcher.analyzer
+        return tuple(tuple(tuple(t.text for t in analyzer(name)) for name in (f.text, f.topic, f.canonical) if name)
+                     for f in understood.focus)
 
     # -- key terms ---------------------------------------------------------------------
 
@@ -132,11 +178,13 @@ class RelatedFinder:
 
     # -- choosing --------------------------------------------------------------------
 
-    def _scores(self, words: dict[str, float], asked: set[str] | None) -> np.ndarray:
+    def _scores(self, words: dict[str, float], asked: set[str] | None, focus: tuple = ()) -> np.ndarray:
         weights = self.settings.weights
         terms = [WeightedTerm(field, stem, weight * share, stem)
                  for stem, share in words.items() for field, weight in weights.items()]
         scores = self.scorer.score(terms)
+        if focus and self.settings.focus_bonus:
+            scores *= 1 + self.settings.focus_bonus * self.searcher.ranker.focus_match(focus)
         if asked and self.settings.type_bonus:
             qtypes = self._qtype_values()
             wanted = [i for i, name in enumerate(qtypes.names) if name in asked]
@@ -152,10 +200,10 @@ class RelatedFinder:
         return self._qtypes
 
     def _pick(self, words: dict[str, float], asked: set[str] | None, skip_docs: set[int], skip_keys: set[str],
-              k: int, source: dict[str, Any] | None, taken: set[str]) -> list[Suggestion]:
+              k: int, source: dict[str, Any] | None, taken: set[str], focus: tuple = ()) -> list[Suggestion]:
         if k <= 0 or not words:
             return []
-        candidates = top_k(self._scores(words, asked), self.settings.candidates)
+        candidates = top_k(self._scores(words, asked, focus), self.settings.candidates)
         chosen: list[tuple[float, dict[str, Any]]] = []
         keys = set(skip_keys)
         pool = []
@@ -220,6 +268,11 @@ class RelatedFinder:
             else:
                 out.append(Suggestion(None, link, None, float("inf"), (_EXPLICIT + "; not an indexed question",), False))
         return sorted(out, key=lambda s: not s.resolved)
+
+
+def _focus_keys(understood) -> set[str]:
+    """What a question's focus may be called: its words, its topic, its clinical name."""
+    return {phrase_key(name) for f in understood.focus for name in (f.text, f.topic, f.canonical) if name}
 
 
 def _keys(suggestions: Iterable[Suggestion]) -> set[str]:

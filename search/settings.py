@@ -86,6 +86,15 @@ class RelatedSettings:
     same_type_decay: float = 0.8
     same_topic_and_type_decay: float = 0.5
     candidates: int = 60
+    # What the question is understood to ask (search/understand.py); 0 turns each off.
+    # A candidate whose topic (or, at a share, synonyms) is the focus gains this factor;
+    # with a focus found, the question's other words count at a share ("oil" in "CBD oil");
+    # the clinical names of lay words are searched at a share; the classifier's type, when
+    # words tell it, joins the types asked.
+    focus_bonus: float = 1.0
+    other_word_weight: float = 0.5
+    expansion_weight: float = 0.5
+    type_model: bool = True
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,29 @@ def test_collapsing_can_be_turned_off(data_dir: pathlib.Path) -> None:
 def test_collapsed_pages_fill_the_page(searcher: Searcher) -> None:
     results = searcher.search("blood pressure", limit=3)
     assert len(results.hits) == 3 and len({h.question for h in results.hits}) == 3
+
+
+# -- related questions ---------------------------------------------------------------------
+
+def test_related_questions_follow_the_focus_named_in_lay_words(searcher: Searcher) -> None:
+    from healthqa.search.related import RelatedFinder
+
+    suggestions = RelatedFinder(searcher).for_question("does advil have side effects", k=3)
+    assert suggestions[0].id == "ibuprofen-side"
+    assert "ibuprofen-info" in [s.id for s in suggestions]  # still diverse: the other pick is another drug's
+
+
+def test_related_questions_for_a_page_stay_on_its_focus(searcher: Searcher) -> None:
+    from healthqa.search.related import RelatedFinder
+
+    suggestions = RelatedFinder(searcher).for_id("acetaminophen-side", k=3)
+    assert suggestions[0].id == "acetaminophen-dose"
+
+
+def test_a_shared_focus_makes_a_pair_more_related(searcher: Searcher) -> None:
+    from healthqa.search.related import RelatedFinder
+
+    finder = RelatedFinder(searcher)
+    same = finder.pair_score("tylenol side effects", "What are the side effects or risks of Acetaminophen ?")
+    other = finder.pair_score("tylenol side effects", "What are the side effects or risks of Ibuprofen ?")
+    assert same > other
