@@ -134,20 +134,38 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self.values["topic"].names, self._synonym_phrase, self._generation)
+        return QuestionReader(self._topic_named, self._synonym_phrase, self._generation)
+
+    def _topic_named(self, text: str) -> str | None:
+        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
+        terms = self._terms(text)
+        if not terms or len(terms) > 8:
+            return None
+        docs = self._all_in("topic", terms)
+        if docs is None or not len(docs):
+            return None
+        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
+        topics = self.values["topic"]
+        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
+        return topics.names[min(named)] if named else None
+
+    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
+        """Live documents with every one of ``terms`` in ``field``."""
+        docs = None
+        for term in terms:
+            found = self.postings.get(field, term).docs
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is None else docs[self.postings.live[docs]]
 
     def _terms(self, text: str) -> tuple[str, ...]:
         """The index terms of a phrase, in order."""
         return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
 
     def _synonym_phrase(self, text: str) -> bool:
-        docs = None
-        for stem in self._terms(text):
-            found = self.postings.get("synonyms", stem).docs
-            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
-            if not len(docs):
-                return False
-        return docs is not None and bool(self.postings.live[docs].any())
+        docs = self._all_in("synonyms", self._terms(text))
+        return docs is not None and bool(len(docs))
 
     def understand(self, text: str) -> Understanding:
         """What ``text`` is understood to ask: focus (with its source), expansions, type.

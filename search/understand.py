@@ -61,19 +61,22 @@ class Understanding:
 class QuestionReader:
     """Reads questions against one index: its topics, its synonyms and the vocabularies.
 
-    ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
+    ``topics`` is the topic names, or a function giving the topic a phrase names (or
+    ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
     its words); ``cache_dir`` is where the vocabularies are kept (beside the index).
     """
 
-    def __init__(self, topics: Iterable[str], synonym_phrase: Callable[[str], bool] | None = None,
-                 cache_dir: str | None = None):
+    def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
+                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None):
         self._synonym_phrase = synonym_phrase
         self.vocabulary = Vocabulary(cache_dir)
-        self._topics: dict[str, str] = {}
-        for topic in topics:
-            key = phrase_key(topic)
-            if key:
-                self._topics.setdefault(key, topic)
+        if callable(topics):  # an index looks its topics up itself: no table to build at start
+            self._topic_named = topics
+        else:
+            table: dict[str, str] = {}
+            for topic in topics:
+                table.setdefault(phrase_key(topic), topic)
+            self._topic_named = lambda text: table.get(phrase_key(text))
 
     def understand(self, text: str, with_type: bool = True) -> Understanding:
         focus = self.focus(text)
@@ -113,7 +116,7 @@ class QuestionReader:
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
         text = " ".join(words)
         canonical = term.canonical if term else None
-        topic = self._topics.get(key)
+        topic = self._topic_named(text)
         if topic:
             return Focus(text, TOPIC, topic, canonical)
         # A single everyday word ("he", "general", "ring") that a brand name or some page's
@@ -121,7 +124,7 @@ class QuestionReader:
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
             return None
         if term:  # a vocabulary name; its clinical name may be an indexed topic
-            topic = self._topics.get(phrase_key(canonical)) if canonical else None
+            topic = self._topic_named(canonical) if canonical else None
             return Focus(text, _VOCABULARY[term.source], topic, canonical)
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
             return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
