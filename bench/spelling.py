@@ -56,7 +56,7 @@ def main() -> None:
     words, pairs = read_words(args.words), read_pairs(args.misspellings)
     with Searcher(args.data_dir) as searcher:
         for name, real_words in (("index only (before)", False), ("with the word lists", True)):
-            speller = Speller(searcher._reader, real_words=real_words, cache_dir=searcher._generation,
+            speller = Speller(searcher._reader, real_words=real_words, cache_dir=searcher.data_dir,
                               min_length=3 if not real_words else 4)
             started = time.perf_counter()
             wrongly, right = check(speller, words, pairs, args.verbose and real_words)

@@ -75,7 +75,7 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self.postings = Postings(self._reader)
-        self._speller = Speller(self._reader, cache_dir=self._generation)
+        self._speller = Speller(self._reader, cache_dir=data_dir)  # word lists kept once per data directory
 
     def close(self) -> None:
         self._searcher.close()
@@ -134,7 +134,7 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self._generation)
+        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
 
     def _topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""

@@ -31,7 +31,7 @@ class Speller:
         self.reader = reader
         self.min_length = min_length  # shorter words are too often abbreviations to correct
         self.real_words = real_words  # never correct a word of the English or medical lists
-        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept beside the index
+        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the data directory
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common

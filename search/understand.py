@@ -63,7 +63,7 @@ class QuestionReader:
 
     ``topics`` is the topic names, or a function giving the topic a phrase names (or
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
-    its words); ``cache_dir`` is where the vocabularies are kept (beside the index).
+    its words); ``cache_dir`` is where the vocabularies are kept (the data directory).
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],

@@ -10,7 +10,7 @@
 
 The packages ship their data as compressed pickles and JSON that take seconds to read.
 What is used here is written once into one SQLite file (``vocabulary.sqlite`` in
-``cache_dir``, beside the index) and looked up word by word from then on, so a fresh
+``cache_dir``: the data directory, so a reindex keeps it) and looked up word by word from then on, so a fresh
 process pays nothing to load it. Without a ``cache_dir`` it is built in memory.
 A missing package leaves its part empty: search still works without it.
 """
