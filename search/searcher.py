@@ -223,7 +223,8 @@ class Searcher:
             terms += extra
         asked = None
         if terms and self._uses_understanding():
-            understood = self.understand(_apply(parsed.text, tuple(corrections)))
+            # Only the corrections the search applies (and says so): no silent rewrite here.
+            understood = self.question_reader.understand(_apply(parsed.text, tuple(corrections)))
             if self.settings.ranking.expansion_weight:
                 terms += self._expansions(understood, terms)
             asked = self._asked(understood)
