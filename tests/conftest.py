@@ -12,6 +12,7 @@ import pytest
 
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
+from tests.index.real_corpus import real_documents
 from tests.search.corpus_index import build_index, corpus_pages
 
 TESTS = pathlib.Path(__file__).resolve().parent
@@ -98,3 +99,17 @@ def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ.pop("HEALTHQA_VOCABULARY_DIR", None)
     else:
         os.environ["HEALTHQA_VOCABULARY_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A data directory whose record store holds the real test corpus (no index): read only."""
+    data_dir = tmp_path_factory.mktemp("store")
+    real_documents(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def documents(real_store: pathlib.Path) -> list[dict[str, object]]:
+    """The real test corpus as index documents (see :mod:`tests.index.real_corpus`)."""
+    return real_documents(real_store)
