@@ -104,7 +104,7 @@ def qrels_pairs(searcher: Searcher, queries: pathlib.Path, qrels: pathlib.Path,
         for doc, grade in judged.get(query.qid, {}).items():
             docnum = searcher.docnum(doc)
             if docnum is not None:
-                candidates.append((searcher.stored(docnum)["question"], grade >= 2))
+                candidates.append((searcher.page(docnum).question, grade >= 2))
         if candidates:
             groups[query.text] = candidates
     return groups

@@ -148,9 +148,14 @@ class RelatedFinder:
 
     def _focused(self, counts: Counter, understood) -> dict[str, float]:
         """Word weights: the focus's words (and its clinical names) first, others at a share."""
-        focus = {stem for f in understood.focus for stem in stems(self.searcher.analyzer, f.text)}
+        # Each focus weighs the same whatever its length: "ibuprofen" as much as "high blood pressure".
+        focus: dict[str, float] = {}
+        for found in understood.focus:
+            named = stems(self.searcher.analyzer, found.text)
+            for stem in named:
+                focus[stem] = max(focus.get(stem, 0.0), 1.0 / len(named) ** 0.5)
         other = self.settings.other_word_weight if focus else 1.0
-        words = {stem: (1.0 if stem in focus else other) for stem in counts}
+        words = {stem: focus.get(stem, other) for stem in counts}
         share = self.settings.expansion_weight
         for name in understood.expansions if share else ():
             for stem in stems(self.searcher.analyzer, name):

@@ -189,11 +189,12 @@ _LOCK = threading.Lock()
 def _connection(cache_dir: str | None) -> sqlite3.Connection:
     """The vocabulary database: in ``$HEALTHQA_VOCABULARY_DIR`` when set (one copy shared by
     several data directories, as the test suite does), else in ``cache_dir``."""
-    return _open_or_build(os.environ.get("HEALTHQA_VOCABULARY_DIR") or cache_dir)
+    # Keyed by process too: an SQLite connection must not cross a fork (related --all's workers).
+    return _open_or_build(os.environ.get("HEALTHQA_VOCABULARY_DIR") or cache_dir, os.getpid())
 
 
 @lru_cache(maxsize=8)
-def _open_or_build(cache_dir: str | None) -> sqlite3.Connection:
+def _open_or_build(cache_dir: str | None, pid: int) -> sqlite3.Connection:
     """The vocabulary database for ``cache_dir``: opened if built, else built (once)."""
     with _LOCK:
         if cache_dir:
