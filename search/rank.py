@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
@@ -99,13 +100,22 @@ class Ranker:
     """Scores every document for a parsed query, with the settings it was built with."""
 
     def __init__(self, postings: Postings, settings: RankingSettings, doc_qtypes: np.ndarray | None = None,
-                 qtype_names: list[str] | None = None, doc_topics: np.ndarray | None = None):
+                 qtype_names: list[str] | None = None, doc_topics: np.ndarray | None = None,
+                 qtype_loader: Callable[[], tuple[np.ndarray, list[str]]] | None = None):
         self.postings = postings
         self.settings = settings
         self.scorer = Scorer(postings, settings)
         self.doc_qtypes = doc_qtypes
         self.qtype_index = {name: i for i, name in enumerate(qtype_names or [])}
         self.doc_topics = doc_topics
+        # Reads the question types when a question's type is first used (a fresh process
+        # answering one query without a telling word never reads them).
+        self._qtype_loader = qtype_loader
+
+    def _load_qtypes(self) -> None:
+        if self.doc_qtypes is None and self._qtype_loader is not None:
+            ids, names = self._qtype_loader()
+            self.doc_qtypes, self.qtype_index = ids, {name: i for i, name in enumerate(names)}
 
     def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Final scores of every document, and which documents match a word at all.
@@ -133,6 +143,8 @@ class Ranker:
         settings = self.settings
         if settings.focus_match_weight and asked.focus:
             scores = scores * (1.0 + settings.focus_match_weight * self.focus_match(asked.focus))
+        if settings.type_weight and asked.qtype:
+            self._load_qtypes()
         if settings.type_weight and asked.qtype and self.doc_qtypes is not None:
             wanted = self.qtype_index.get(asked.qtype)
             if wanted is not None:

@@ -74,6 +74,7 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self.postings = Postings(self._reader)
+        self._analysed: dict[str, tuple[str, ...]] = {}
         # The word lists are kept once per data directory.
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
@@ -114,10 +115,15 @@ class Searcher:
     @cached_property
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
-        qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight or ranking.type_weight else None
+        qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
         topics = self.values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 else None
+
+        def load_qtypes() -> tuple[np.ndarray, list[str]]:
+            values = from_postings(self.postings, "qtype")
+            return values.ids, values.names
+
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
-                      qtypes.names if qtypes else None, topics)
+                      qtypes.names if qtypes else None, topics, load_qtypes if ranking.type_weight else None)
 
     @property
     def analyzer(self):
@@ -162,8 +168,16 @@ class Searcher:
         return docs if docs is None else docs[self.postings.live[docs]]
 
     def _terms(self, text: str) -> tuple[str, ...]:
-        """The index terms of a phrase, in order."""
-        return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
+        """The index terms of a phrase, in order (each word analysed once, remembered)."""
+        return tuple(dict.fromkeys(term for word in text.split() for term in self._word_terms(word)))
+
+    def _word_terms(self, word: str) -> tuple[str, ...]:
+        found = self._analysed.get(word)
+        if found is None:
+            if len(self._analysed) > 100_000:
+                self._analysed.clear()
+            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
+        return found
 
     def _synonym_phrase(self, text: str) -> bool:
         docs = self._all_in("synonyms", self._terms(text))
@@ -292,10 +306,11 @@ class Searcher:
         candidates = top_k(scores, count * max(1, self.settings.collapse_window), matched)
         kept: dict[tuple[str, str], list] = {}
         for docnum, score in candidates:
-            page = self.page(docnum)
-            key = (question_key(page.question), (page.topic or "").casefold())
+            # The raw stored fields: a hit's answers are decoded only for the hits shown.
+            fields = self._reader.stored_fields(docnum)
+            key = (question_key(fields["question"]), (fields.get("topic") or "").casefold())
             if key in kept:
-                kept[key][2].append((page.id, page.source))
+                kept[key][2].append((fields["id"], fields.get("source", "")))
             elif len(kept) < count:
                 kept[key] = [docnum, score, []]
         return [(d, s, tuple(also)) for d, s, also in kept.values()]

