@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import numpy as np
@@ -44,12 +44,15 @@ class Suggestion:
     reasons: tuple[str, ...]
     resolved: bool = True
     linked: bool = False
+    # The same question on the same topic from other sources, collapsed into this one.
+    also_in: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``score`` is null for a linked question."""
         return {"id": self.id, "question": self.question, "topic": self.topic,
                 "score": None if self.score is None else round(self.score, 4),
-                "reasons": list(self.reasons), "resolved": self.resolved}
+                "reasons": list(self.reasons), "resolved": self.resolved,
+                "also_in": [{"id": i, "source": source} for i, source in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,12 @@ class Brief:
     qtype: str  # "" when the page has none
     key: str  # the normalised question (duplicates share it)
     topic_key: str  # the topic without regard to case, "" when none
+    source: str = ""
 
     @classmethod
     def of(cls, page: StoredPage) -> "Brief":
         return cls(page.id, page.question, page.topic, page.question_type or "", question_key(page.question),
-                   (page.topic or "").casefold())
+                   (page.topic or "").casefold(), page.source)
 
 
 class RelatedFinder:
@@ -230,14 +234,18 @@ class RelatedFinder:
         candidates = top_k(self._scores(words, asked, focus), self.settings.candidates)
         chosen: list[tuple[float, Brief]] = []
         keys = set(skip_keys)
+        also_in: dict[tuple[str, str], list[tuple[str, str]]] = {}
         pool = []
         for docnum, score in candidates:
             if docnum in skip_docs:
                 continue
             brief = self.brief(docnum)
+            if (brief.key, brief.topic_key) in also_in:  # the same question on the same focus elsewhere
+                also_in[brief.key, brief.topic_key].append((brief.id, brief.source))
             if brief.key in keys or brief.id in taken:
                 continue
             keys.add(brief.key)
+            also_in[brief.key, brief.topic_key] = []
             pool.append((score, brief))
         seen: Counter = Counter()
         while pool and len(chosen) < k:
@@ -247,7 +255,8 @@ class RelatedFinder:
             chosen.append((adjusted[best], brief))
             seen.update([("topic", brief.topic_key), ("type", brief.qtype),
                          ("both", brief.topic_key, brief.qtype)])
-        return [self._suggestion(score, brief, words, source) for score, brief in chosen]
+        return [replace(self._suggestion(score, brief, words, source), also_in=tuple(also_in[brief.key, brief.topic_key]))
+                for score, brief in chosen]
 
     def _diverse(self, score: float, brief: Brief, seen: Counter) -> float:
         """The score lowered for each earlier pick on the same topic, of the same type, or both."""

@@ -62,3 +62,11 @@ def test_search_no_collapse_shows_every_copy(data_dir: pathlib.Path) -> None:
     assert result.exit_code == 0, result.output
     questions = [h["question"] for h in json.loads(result.output)["hits"]]
     assert questions.count("What is (are) High Blood Pressure ?") == 3
+
+
+def test_related_follows_the_focus_and_shows_where_else_a_question_is(data_dir: pathlib.Path) -> None:
+    result = run(data_dir, "related", "--question", "does advil have side effects", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["id"] == "ibuprofen-side"
+    text = run(data_dir, "related", "--question", "what is high blood pressure exactly")
+    assert text.exit_code == 0 and "   also in: " in text.output

@@ -151,3 +151,12 @@ def test_a_shared_focus_makes_a_pair_more_related(searcher: Searcher) -> None:
     same = finder.pair_score("tylenol side effects", "What are the side effects or risks of Acetaminophen ?")
     other = finder.pair_score("tylenol side effects", "What are the side effects or risks of Ibuprofen ?")
     assert same > other
+
+
+def test_related_questions_collapse_the_same_question_with_also_in(searcher: Searcher) -> None:
+    from healthqa.search.related import RelatedFinder
+
+    suggestions = RelatedFinder(searcher).for_question("what is high blood pressure exactly", k=5)
+    same = [s for s in suggestions if s.question == "What is (are) High Blood Pressure ?"]
+    assert len(same) == 1 and len(same[0].also_in) == 2
+    assert same[0].to_dict()["also_in"] == [{"id": i, "source": src} for i, src in same[0].also_in]
