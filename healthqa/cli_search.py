@@ -90,6 +90,8 @@ def _print_hit(hit, color: bool) -> None:
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
+    if hit.also_in:
+        click.echo(terminal_safe("   also in: " + ", ".join(dict.fromkeys(source or i for i, source in hit.also_in))))
     click.echo(f"   id: {one_line(hit.id)}")
 
 
@@ -143,10 +145,12 @@ def _print_answers(results, color: bool) -> None:
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
 @click.option("--answers", "by_answer", is_flag=True,
               help="List matching answers, one a line (role, author, question, snippet), not pages.")
+@click.option("--no-collapse", is_flag=True,
+              help="Show the same question from several sources as separate hits (default: one hit, 'also in').")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, by_answer: bool) -> None:
+                   limit: int, page: int, by_answer: bool, no_collapse: bool) -> None:
     """Search the indexed pages for QUERY (- reads queries from stdin, one a line).
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
@@ -154,9 +158,12 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     results are one JSON object; queries from stdin give one object a line (JSON Lines).
     """
     from healthqa.search.searcher import Filters, Searcher
+    from healthqa.search.settings import SearchSettings
 
     filters = Filters(roles, topic, source)
-    with Searcher(obj.data_dir) as searcher:
+    # Settings only when an option changes them: the defaults stay the Searcher's own.
+    options = {"settings": SearchSettings(collapse_duplicates=False)} if no_collapse else {}
+    with Searcher(obj.data_dir, **options) as searcher:
         find = searcher.search_answers if by_answer else searcher.search
         if query == "-":
             if not _search_lines(find, filters, limit, page):
