@@ -140,6 +140,28 @@ class Store:
             self._rollback()
             raise _store_error(exc, self.path) from None
 
+    @contextmanager
+    def savepoint(self) -> Iterator["Store"]:
+        """Inside a transaction: writes in the block are undone if it raises, the rest kept."""
+        self._db.execute("SAVEPOINT one_file")
+        try:
+            yield self
+        except sqlite3.DatabaseError as exc:
+            self._undo_savepoint()
+            raise _store_error(exc, self.path) from None
+        except BaseException:
+            self._undo_savepoint()
+            raise
+        self._db.execute("RELEASE one_file")
+
+    def _undo_savepoint(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK TO one_file")
+                self._db.execute("RELEASE one_file")
+            except sqlite3.DatabaseError:
+                pass  # the whole transaction is gone already (disk full): the caller rolls back
+
     def _rollback(self) -> None:
         """Undo the open transaction. After some errors (disk full) SQLite has undone it
         already, and a second ROLLBACK would raise and hide the error that matters."""
