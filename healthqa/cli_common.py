@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from typing import Any, Callable
@@ -11,6 +12,33 @@ import click
 
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.snippets import terminal_safe
+
+
+class QueryCommand(click.Command):
+    """A command whose argument is a query, which may start with '-' (``-smoking cancer``).
+
+    Anything that is not one of the command's own options (or the value of one) is the
+    argument, as if it followed ``--``: a query word is never read as an unknown option.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = {name: param for param in self.get_params(ctx) if isinstance(param, click.Option)
+                   for name in (*param.opts, *param.secondary_opts)}
+        known: list[str] = []
+        rest: list[str] = []
+        remaining = iter(args)
+        for arg in remaining:
+            if arg == "--":
+                rest.extend(remaining)
+                break
+            option = options.get(arg.split("=", 1)[0]) if arg.startswith("-") else None
+            if option is None:
+                rest.append(arg)
+                continue
+            known.append(arg)
+            if not (option.is_flag or option.count or "=" in arg):
+                known.extend(itertools.islice(remaining, 1))  # the option's value, whatever it looks like
+        return super().parse_args(ctx, [*known, "--", *rest])
 
 
 class Context:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line
+from healthqa.cli_common import Context, QueryCommand, domain_errors, json_text, one_line
 from healthqa.search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -93,7 +93,7 @@ def _print_results(results, color: bool) -> None:
             click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])))
 
 
-@click.command("search")
+@click.command("search", cls=QueryCommand)
 @click.argument("query")
 @click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")
