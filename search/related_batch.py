@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 from healthqa.ingest.errors import HealthQAError
 from healthqa.ingest.store import Store
 from healthqa.search.related import RelatedFinder
+from healthqa.search.safe_json import json_safe
 from healthqa.search.searcher import Searcher
 
 _CHUNK = 400
@@ -47,7 +48,8 @@ def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
     for item in related:
         if item["score"] == float("inf"):
             item["score"] = None  # explicit links rank first; JSON has no infinity
-    return json.dumps({"id": brief["id"], "question": brief["question"], "related": related}, ensure_ascii=False)
+    return json_safe(json.dumps({"id": brief["id"], "question": brief["question"], "related": related},
+                                ensure_ascii=False))
 
 
 def _init(data_dir: str) -> None:
@@ -150,7 +152,7 @@ def update(data_dir: str, path: str, workers: int = 2) -> Staleness:
         k = json.load(handle).get("k", 5)
     fresh = {json.loads(line)["id"]: line for line in _lines(data_dir, docnums, k, workers)} if docnums else {}
     gone = set(report.gone)
-    kept = [fresh.pop(line["id"], None) or json.dumps(line, ensure_ascii=False)
+    kept = [fresh.pop(line["id"], None) or json_safe(json.dumps(line, ensure_ascii=False))
             for line in _read_lines(path) if line["id"] not in gone]
     pages = _write_atomically(path, iter(kept + list(fresh.values())), None)
     _write_meta(path, report.store_seq, k, pages)
