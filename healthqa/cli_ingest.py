@@ -67,14 +67,14 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     status: 0 when every file ingested or was unchanged, 1 when some were rejected.
     """
     from healthqa.ingest.fill import AnswerFill
-    from healthqa.ingest.lock import exclusive
+    from healthqa.ingest.datadir import locked
     from healthqa.ingest.pipeline import Options
 
     options = Options(
         max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
     )
-    with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
+    with locked(obj.data_dir, "ingest.lock", wait, "ingest"):
         from healthqa.ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
             summary = _run(paths, store, options)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,10 +20,11 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from healthqa.index.bulk import write_documents
+from healthqa.index.generations import collect, discard
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
 from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
 from healthqa.ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
-from healthqa.ingest.lock import exclusive
+from healthqa.ingest.datadir import locked
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 
@@ -71,7 +71,8 @@ def document(page: QAPage) -> dict[str, object]:
 def _index_lock(data_dir: str, wait: float) -> Iterator[None]:
     """Hold the index writer lock, or say the index is busy."""
     try:
-        with exclusive(os.path.join(data_dir, LOCK_NAME), wait, "index writer"):
+        with locked(data_dir, LOCK_NAME, wait, "index writer"):
+            collect(data_dir)  # what killed writes left, and generations no searcher holds any more
             yield
     except StoreBusyError as exc:
         raise IndexBusyError(f"the search index is busy: {exc}") from None
@@ -199,11 +200,11 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:
-        shutil.rmtree(generation, ignore_errors=True)
+        discard(data_dir, generation)
         raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
                               "before; fix the cause and run 'healthqa reindex'") from None
     except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
+        discard(data_dir, generation)
         raise
     return SyncReport(written, 0, written, time.monotonic() - started, rebuilt=True)
 

@@ -43,6 +43,10 @@ class NotQAPage(ParseError):
     """The page is readable but is not a Q&A page (an article, a listing)."""
 
 
+class DataDirError(HealthQAError):
+    """The data directory is not healthqa's (or of another format): nothing is written there."""
+
+
 class StoreError(HealthQAError):
     """The record store cannot be opened or written."""
 

@@ -46,12 +46,11 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
 
     ``flock`` is released when the process exits, however it exits, so a killed
     writer never leaves the lock held (child processes it forks call
-    :func:`release_inherited`).
+    :func:`release_inherited`). The file is created exclusively (owner-only) or opened
+    as it is: never truncated, never followed if it is a link. The folder must exist.
     """
     try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        # Unbuffered: closing must never try to flush a write that failed (disk full).
-        handle = open(path, "ab+", buffering=0)
+        handle = _open_lock_file(path)
     except OSError as exc:
         folder = os.path.dirname(path) or "."
         raise StoreError(f"cannot write in {folder!r} ({exc.strerror or exc}): check its permissions "
@@ -66,13 +65,18 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(f"another healthqa {what} is running (lock {path}); waited {timeout:g} s") from None
                 time.sleep(0.1)
-        try:  # the holder's pid is for a person to read; the lock is the flock, not the text
-            os.ftruncate(handle.fileno(), 0)
-            handle.write(f"{os.getpid()}\n".encode())
-        except OSError:
-            pass
         _HELD.add(handle)
         yield
     finally:
         _HELD.discard(handle)
         handle.close()
+
+
+def _open_lock_file(path: str):
+    flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fd = os.open(path, flags)
+    # Unbuffered: nothing is ever written through it.
+    return os.fdopen(fd, "rb+", buffering=0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from healthqa.ingest import datadir
 from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from healthqa.ingest.record import QAPage
 
@@ -74,11 +75,15 @@ class Store:
     @classmethod
     def open(cls, data_dir: str, *, timeout: float = 30.0, readonly: bool = False) -> "Store":
         path = os.path.join(data_dir, DB_NAME)
+        if readonly:
+            datadir.check(data_dir)
+        else:
+            datadir.claim(data_dir)
         if readonly and not os.path.exists(path):
             raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")
         try:
             if not readonly:
-                os.makedirs(data_dir, exist_ok=True)
+                datadir.create_file(path)  # owner-only; SQLite gives its -wal and -shm files the same mode
             # Quoted: a '?' or '#' in the folder's name would otherwise end the file name, and the
             # store would be written beside the data directory instead of inside it.
             uri = "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from healthqa.index.generations import Lease
 from healthqa.index.schema import text_analyzer
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
@@ -58,10 +59,24 @@ class Filters:
 class Searcher:
     """Searches one index. Holds the index open: close it, or use ``with``."""
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), generation: str | None = None):
         self.data_dir = data_dir
         self.settings = settings
-        self._ix, self.meta = open_index(data_dir)
+        # Held until close: no reindex removes the generation this searcher reads.
+        self._lease = Lease(lambda: generation or current_generation(data_dir))
+        try:
+            self._open(self._lease.generation)
+        except BaseException:
+            self._lease.close()
+            raise
+        self._reader = self._searcher.reader()
+        self._queries = QueryReader(self._ix.schema, settings)
+        self._analyzer = text_analyzer()
+        self.postings = Postings(self._reader)
+        self._speller = Speller(self._reader)
+
+    def _open(self, generation: str) -> None:
+        self._ix, self.meta = open_index(self.data_dir, generation)
         # The generation opened, not the link read again: a reindex may swap it in between.
         self._generation = os.path.realpath(self._ix.storage.folder)
         try:
@@ -69,14 +84,15 @@ class Searcher:
         except Exception as exc:  # open_index read only the table of contents; a segment is damaged
             raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
                                     f"{exc}): run 'healthqa reindex'") from None
-        self._reader = self._searcher.reader()
-        self._queries = QueryReader(self._ix.schema, settings)
-        self._analyzer = text_analyzer()
-        self.postings = Postings(self._reader)
-        self._speller = Speller(self._reader)
+
+    @property
+    def generation(self) -> str:
+        """The index generation this searcher reads (held open for it)."""
+        return self._generation
 
     def close(self) -> None:
         self._searcher.close()
+        self._lease.close()
 
     def __enter__(self) -> "Searcher":
         return self
