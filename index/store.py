@@ -56,9 +56,10 @@ def read_meta(generation: str) -> IndexMeta:
 
 
 def write_meta(generation: str, meta: IndexMeta) -> None:
-    """Write the meta file atomically (write beside, then rename)."""
+    """Write the meta file atomically (write beside, then rename). Only the index writer
+    writes it, under its lock: one temporary name, reused after a killed write."""
     path = os.path.join(generation, META_NAME)
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(asdict(meta), handle)

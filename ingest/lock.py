@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,10 +31,28 @@ def worker_start(parent: int) -> None:
     """Set up a forked worker: let go of the parent's locks, and end when the parent is gone.
 
     A worker forked from a writer that is then killed would otherwise hold its lock, and
-    wait for work for ever.
+    wait for work for ever. On Linux the kernel kills it with its parent (a parent-death
+    signal); elsewhere a thread watches for the parent's end.
     """
     release_inherited()
-    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+    if not _die_with_parent():
+        threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _end_with_parent(parent: int) -> None:
