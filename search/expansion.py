@@ -142,7 +142,7 @@ def _candidates(reader, node: wq.Query) -> Iterator[tuple[bytes | str, int | Non
     elif isinstance(node, wq.TermRange):
         yield from _range(reader, node)
     else:
-        yield from ((term, None) for term in node._btexts(reader))
+        yield from ((term, None) for _, term in node.expanded_terms(reader))
 
 
 def _range(reader, node: wq.TermRange) -> Iterator[tuple[bytes, int]]:
