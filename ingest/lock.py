@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import re
 import signal
 import sys
 import threading
@@ -68,9 +69,11 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
     ``flock`` is released when the process exits, however it exits, so a killed
     writer never leaves the lock held (child processes it forks call
     :func:`release_inherited`). The file is created exclusively (owner-only) or opened
-    as it is: never truncated, never followed if it is a link. The folder must exist.
+    as it is, never followed if it is a link; the holder's pid is written into it only if
+    it holds nothing but what healthqa writes there (nothing, or a pid).
     """
     try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         handle = _open_lock_file(path)
     except OSError as exc:
         folder = os.path.dirname(path) or "."
@@ -86,11 +89,26 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(f"another healthqa {what} is running (lock {path}); waited {timeout:g} s") from None
                 time.sleep(0.1)
+        _name_holder(handle)
         _HELD.add(handle)
         yield
     finally:
         _HELD.discard(handle)
         handle.close()
+
+
+def _name_holder(handle) -> None:
+    """Write this process's pid for a person to read, over a pid or nothing only: a lock file
+    holding anything else (something of the user's) is never changed."""
+    try:
+        held = os.pread(handle.fileno(), 64, 0)
+        if len(held) < 64 and re.fullmatch(rb"[0-9]*\n?", held):
+            mine = f"{os.getpid()}\n".encode()
+            os.pwrite(handle.fileno(), mine, 0)
+            if len(held) > len(mine):
+                os.ftruncate(handle.fileno(), len(mine))  # only the rest of an older pid
+    except OSError:
+        pass  # the pid is a courtesy; the lock is the flock
 
 
 def _open_lock_file(path: str):
