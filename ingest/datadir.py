@@ -72,8 +72,20 @@ def claim(data_dir: str) -> None:
             raise DataDirError(
                 f"data directory {data_dir!r} is not empty and was not made by healthqa ({problem}); nothing was "
                 "written there: choose a new or empty directory (--data-dir or HEALTHQA_DATA)")
-        _write_manifest(data_dir, {name: _kind(name) for name in entries if _kind(name)})
+        _adopt(data_dir)
+        return
     _write_marker(data_dir)
+
+
+def _adopt(data_dir: str) -> None:
+    """Mark a directory an earlier healthqa made, recording the generations it left (which may
+    be deleted later). Under the index lock: the manifest has one writer at a time."""
+    with exclusive(os.path.join(data_dir, "index.lock"), 30.0, "index writer"):
+        entries = os.listdir(data_dir)
+        if MARKER in entries:  # another process adopted it meanwhile
+            return
+        _write_manifest(data_dir, {name: _kind(name) for name in entries if _kind(name)})
+        _write_marker(data_dir)
 
 
 @contextlib.contextmanager
