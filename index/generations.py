@@ -133,7 +133,11 @@ def _lock_shared(path: str) -> int | None:
         return _GONE if not os.path.isdir(os.path.dirname(path)) else None
     except OSError:
         return None  # cannot be read here: read without a lease
-    fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a writer removes this generation
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a writer removes this generation
+    except OSError:  # a file system without locks: read without a lease
+        os.close(fd)
+        return None
     if os.fstat(fd).st_nlink == 0:  # removed meanwhile
         os.close(fd)
         return _GONE
