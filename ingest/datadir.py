@@ -214,11 +214,19 @@ def _is_store(path: str) -> bool:
         return False
 
 
-def _generation_problem(path: str) -> str | None:
+_ANSWERS = "answers"  # the answer index inside a generation (index/answers.py): Whoosh's files only
+
+
+def _generation_problem(path: str, inner_folders: tuple[str, ...] = (_ANSWERS,)) -> str | None:
     if os.path.islink(path) or not os.path.isdir(path):
         return "not an index folder"
     for inner in os.listdir(path):
-        if not (_GENERATION_FILE.fullmatch(inner) and _is_file(os.path.join(path, inner))):
+        full = os.path.join(path, inner)
+        if inner in inner_folders:
+            problem = _generation_problem(full, ())
+            if problem:
+                return f"{inner}/ {problem}"
+        elif not (_GENERATION_FILE.fullmatch(inner) and _is_file(full)):
             return f"holds {inner!r}, which is not an index file"
     return None
 
