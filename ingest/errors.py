@@ -47,6 +47,10 @@ class DataDirError(HealthQAError):
     """The data directory is not healthqa's (or of another format): nothing is written there."""
 
 
+class ProfileError(HealthQAError):
+    """An extraction profile file (``--profile``) that cannot be used."""
+
+
 class StoreError(HealthQAError):
     """The record store cannot be opened or written."""
 
