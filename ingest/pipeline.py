@@ -99,7 +99,7 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
     file with the exception's one-line reason: one file never stops the batch.
     """
     try:
-        return _read_and_parse(path, max_bytes, known_hash)
+        return _read_and_parse(path, max_bytes, known_hash, profiles)
     except Exception as exc:  # why: whatever one file does, the batch goes on
         return Parsed(path, "", reason=unexpected(exc))
 
@@ -109,7 +109,7 @@ def unexpected(exc: BaseException) -> str:
     return f"unexpected error: {one_line_reason(exc)}"
 
 
-def _read_and_parse(path: str, max_bytes: int, known_hash: str | None) -> Parsed:
+def _read_and_parse(path: str, max_bytes: int, known_hash: str | None, profiles: tuple) -> Parsed:
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
