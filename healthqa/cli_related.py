@@ -11,8 +11,9 @@ from healthqa.cli_common import Context, domain_errors, json_text, one_line
 
 def _print(suggestions: list, as_json: bool) -> None:
     if as_json:
-        click.echo(json_text([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
-                              for s in suggestions]))
+        from healthqa.search.related import suggestions_json
+
+        click.echo(json_text(suggestions_json(suggestions)))
         return
     if not suggestions:
         click.echo("No related questions found.")

@@ -21,7 +21,7 @@ from healthqa.ingest.errors import RejectedInput
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
-from healthqa.ingest.store import Store
+from healthqa.ingest.store import Change, Store
 from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -54,6 +54,7 @@ class Summary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # each record stored, and what storing it did
 
     @property
     def ok(self) -> bool:
@@ -84,15 +85,21 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return Parsed(path, "", reason=f"cannot read: {exc.strerror or exc}")
+    return parse_bytes(data, path, known_hash)
+
+
+def parse_bytes(data: bytes, origin: str, known_hash: str | None = None) -> Parsed:
+    """Decode and parse the bytes of one page read from ``origin`` (a file, or a page sent
+    to the server). Never raises for bad content: ``reason`` says what is wrong."""
     file_hash = hashlib.sha1(data).hexdigest()
     if known_hash == file_hash:
-        return Parsed(path, file_hash)
+        return Parsed(origin, file_hash)
     try:
-        text, _encoding = decode_bytes(data, path)
-        fmt, pages = parse_document(text, path)
+        text, _encoding = decode_bytes(data, origin)
+        fmt, pages = parse_document(text, origin)
     except RejectedInput as exc:
-        return Parsed(path, file_hash, reason=exc.reason)
-    return Parsed(path, file_hash, fmt, tuple(pages))
+        return Parsed(origin, file_hash, reason=exc.reason)
+    return Parsed(origin, file_hash, fmt, tuple(pages))
 
 
 def _size(n: int) -> str:
@@ -151,6 +158,13 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
         yield from map(_parse_job, jobs)
 
 
+def store_parsed(store: Store, batch: list[Parsed], options: Options = Options()) -> Summary:
+    """Store pages already parsed (as :func:`ingest` does, in one transaction) and say what changed."""
+    summary = Summary()
+    _commit(store, batch, summary, options)
+    return summary
+
+
 def _commit(store: Store, batch: list[Parsed], summary: Summary, options: Options) -> None:
     with store.transaction():
         for parsed in batch:
@@ -183,7 +197,9 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
     for page in pages:
-        kind = store.put(page).kind
+        change = store.put(page)
+        summary.changes.append(change)
+        kind = change.kind
         setattr(summary, kind, getattr(summary, kind) + 1)
         summary.warnings.extend((parsed.path, w) for w in page.warnings)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}

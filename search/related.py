@@ -45,6 +45,12 @@ class Suggestion:
                 "reasons": list(self.reasons), "resolved": self.resolved}
 
 
+def suggestions_json(suggestions: Iterable[Suggestion]) -> list[dict[str, Any]]:
+    """The JSON shape of a list of suggestions (``healthqa related --json`` and the HTTP API):
+    a question the page links to has no score (``null``)."""
+    return [s.to_dict() | ({"score": None} if s.score == float("inf") else {}) for s in suggestions]
+
+
 class RelatedFinder:
     """Finds related questions in one searcher's index, with its related settings."""
 
