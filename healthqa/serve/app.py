@@ -58,7 +58,7 @@ def app_from_env() -> FastAPI:
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/v1/") or path == "/openapi.json") or path.endswith("/widget")
+    return not (path.startswith("/v1/") or path == "/openapi.json")
 
 
 def _error(request: Request, status: int, message: str) -> Response:
