@@ -47,7 +47,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     _handle_errors(app)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, on_error=_unforeseen)
     return app
 
 
@@ -65,6 +65,13 @@ def _error(request: Request, status: int, message: str) -> Response:
     if _wants_html(request):
         return HTMLResponse(pages.render("error.html", status=status, message=message), status_code=status)
     return error_response(status, message)
+
+
+def _unforeseen(scope, exc: Exception) -> Response:
+    """A failure no handler explains: logged with its traceback here, a one-line 500 for the client."""
+    request = Request(scope)
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return _error(request, 500, f"internal error ({type(exc).__name__}); the server goes on")
 
 
 def _handle_errors(app: FastAPI) -> None:
@@ -89,10 +96,6 @@ def _handle_errors(app: FastAPI) -> None:
     async def library_error(request: Request, exc: HealthQAError) -> Response:
         return _error(request, status_of(exc), str(exc))
 
-    @app.exception_handler(Exception)
-    async def unforeseen(request: Request, exc: Exception) -> Response:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return _error(request, 500, f"internal error ({type(exc).__name__}); the server goes on")
 
 
 __all__ = ["create_app", "app_from_env", "HTTPException"]

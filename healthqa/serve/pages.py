@@ -6,11 +6,13 @@ data the JSON API returns; the snippets' ``<em>`` is the only markup that comes 
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, Response
 
@@ -23,10 +25,22 @@ from healthqa.serve.live import Opened
 FACETS = ("role", "topic", "source")
 
 
+# Control characters other than tab and line breaks mean nothing in a page (and a page's
+# escape sequences must not reach a terminal that shows the HTML): every value drops them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_controls(value: Any) -> Any:
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(_CONTROL.sub("", value))
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("healthqa.serve", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_no_controls)
     env.filters["record_url"] = lambda record_id: "/records/" + quote(record_id, safe="")
     env.filters["http_url"] = clean_url  # only an http(s) URL becomes a link
     return env

@@ -4,9 +4,9 @@ and the security headers every response carries."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthqa.cli_common import json_safe
@@ -46,11 +46,14 @@ _SECURITY_HEADERS = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode
 
 class Guard:
     """ASGI middleware: refuse a body whose declared length is over the limit (413) before
-    reading it, and add the security headers to every response."""
+    reading it, add the security headers to every response, and answer a failure nothing
+    else handled with ``on_error``'s response (a 500) while the connection stays usable."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 on_error: Callable[[Scope, Exception], Response] | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.on_error = on_error or (lambda scope, exc: error_response(500, f"internal error ({type(exc).__name__})"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,10 +66,18 @@ class Guard:
                         if declared.isdigit() else error_response(400, "Content-Length is not a number"))
             await response(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started:  # part of a response went out: only closing the connection can say it failed
+                raise
+            await self.on_error(scope, exc)(scope, receive, send_with_headers)
