@@ -23,13 +23,14 @@ def serve_command(obj: Context, host: str, port: int, workers: int) -> None:
     restart. POST /v1/pages needs HEALTHQA_API_KEY; set HEALTHQA_READ_KEY to
     require a key for reading too.
     """
-    import uvicorn
+    from healthqa.serve.workers import serve
 
     # Every worker builds its app from the environment: the data directory goes there.
     os.environ["HEALTHQA_DATA"] = obj.data_dir
-    uvicorn.run("healthqa.serve.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False, timeout_keep_alive=5, limit_concurrency=1000,
-                server_header=False)
+    try:
+        serve(host, port, workers)
+    except OSError as exc:
+        raise click.ClickException(str(exc.strerror or exc)) from None
 
 
 def register(group: click.Group) -> None:

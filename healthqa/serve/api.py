@@ -11,13 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from healthqa.ingest.errors import HealthQAError, IndexMissingError
 from healthqa.search.related import suggestions_json
 from healthqa.search.searcher import Filters
 from healthqa.serve import push as pushing
 from healthqa.serve.live import LiveIndex, Opened
+from healthqa.serve.responses import SafeJSONResponse
 from healthqa.serve.models import (ErrorModel, HealthModel, PushRequestModel, PushResponseModel, RecordModel,
                                    ResultsModel, StatsModel, SuggestionModel)
 from healthqa.serve.settings import ServeSettings
@@ -48,7 +49,7 @@ def _matches(given: str | None, wanted: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), wanted.encode())
 
 
-def require_read(request: Request) -> None:
+async def require_read(request: Request) -> None:
     """Reads are open unless ``HEALTHQA_READ_KEY`` is set; then that key (or the write key) is needed."""
     settings = settings_of(request)
     if settings.read_key is None:
@@ -58,7 +59,7 @@ def require_read(request: Request) -> None:
         raise HTTPException(401, "this server needs a read key: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
 
 
-def require_write(request: Request) -> None:
+async def require_write(request: Request) -> None:
     """Writes need ``HEALTHQA_API_KEY``; a server started without one takes no writes."""
     settings = settings_of(request)
     if settings.api_key is None:
@@ -106,14 +107,14 @@ async def search(request: Request,
                  limit: int = Query(10, ge=1, le=MAX_LIMIT), page: int = Query(1, ge=1, le=MAX_PAGE)) -> Any:
     """One page of results with facet counts, highlighted snippets, did-you-mean and notes:
     the shape ``healthqa search --json`` prints."""
-    return run(request, lambda opened: search_data(opened, q, role, topic, source, limit, page))
+    return run_json(request, lambda opened: search_data(opened, q, role, topic, source, limit, page))
 
 
 @router.get("/related", response_model=list[SuggestionModel], dependencies=reads,
             summary="Existing questions related to a new, free-text question")
 async def related_question(request: Request, q: str = Query(..., min_length=1, max_length=MAX_QUERY),
                            k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
-    return run(request, lambda opened: suggestions_json(opened.finder.for_question(q, k)))
+    return run_json(request, lambda opened: suggestions_json(opened.finder.for_question(q, k)))
 
 
 @router.get("/related/{record_id:path}/widget", response_class=HTMLResponse, dependencies=reads,
@@ -130,13 +131,13 @@ async def related_widget(request: Request, record_id: str, k: int = Query(5, ge=
             summary="People also asked: related questions of an indexed page")
 async def related_page(request: Request, record_id: str, k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
     """The shape ``healthqa related ID --json`` prints (and the widget is made from)."""
-    return run(request, lambda opened: related_data(opened, record_id, k))
+    return run_json(request, lambda opened: related_data(opened, record_id, k))
 
 
 @router.get("/records/{record_id:path}", response_model=RecordModel, dependencies=reads, summary="One stored record")
 async def record(request: Request, record_id: str) -> Any:
     """The shape ``healthqa records show ID`` prints."""
-    return record_data(settings_of(request), record_id)
+    return SafeJSONResponse(record_data(settings_of(request), record_id))
 
 
 @router.get("/health", response_model=HealthModel, summary="Whether the server can search, and what")
@@ -176,7 +177,7 @@ async def stats(request: Request) -> Any:
                 "store_seq": store_seq, "built_at": searcher.meta.built_at, "roles": len(values["role"].names),
                 "topics": len(values["topic"].names), "sources": values["source"].counts(every, 1000)}
 
-    return run(request, figures)
+    return run_json(request, figures)
 
 
 @router.post("/pages", response_model=PushResponseModel, dependencies=[Depends(require_write)],
@@ -209,3 +210,11 @@ def run(request: Request, work) -> Any:
     except Exception:
         live.discard(opened)
         raise
+
+
+def run_json(request: Request, work) -> Response:
+    """:func:`run`, its data sent as JSON. The data is the library's own ``to_dict`` shape, which
+    the response models describe for the docs: validating it again would cost more than some
+    searches do."""
+    found = run(request, work)
+    return found if isinstance(found, Response) else SafeJSONResponse(found)

@@ -95,3 +95,23 @@ def test_healthqa_serve_starts_on_127_0_0_1_and_serves(corpus_dir):
         finally:
             server.terminate()
             server.communicate()
+
+
+def test_healthqa_serve_with_workers_shares_the_port_and_stops_on_sigterm(corpus_dir):
+    port = _free_port()
+    with subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(corpus_dir), "serve",
+                           "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, text=True) as server:
+        try:
+            lines, started = [], 0
+            for line in server.stderr:
+                lines.append(line)
+                started += "Application startup complete" in line
+                if started == 2:
+                    break
+            assert f"healthqa serving on http://127.0.0.1:{port} with 2 workers" in "".join(lines)
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+                assert all(client.get("/v1/search", params={"q": "asthma"}).status_code == 200 for _ in range(5))
+        finally:
+            server.terminate()
+            rest = server.communicate()[1]
+        assert server.returncode == 0 and rest.count("Application shutdown complete") == 2
