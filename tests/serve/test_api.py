@@ -66,6 +66,8 @@ def test_page_text_is_never_markup_in_the_json(client):
     ({"q": "cough", "limit": 5000}, 422, "parameter limit"),
     ({"q": "cough", "page": "two"}, 422, "parameter page"),
     ({"q": "x" * 20_000}, 422, "parameter q"),
+    ({"q": "cough", "limit": "99999999999999999999"}, 422, "parameter limit"),
+    ({"q": "cough", "page": -1}, 422, "parameter page"),
 ])
 def test_bad_search_parameters_are_json_errors(client, params, status, words):
     response = client.get("/v1/search", params=params)
@@ -73,6 +75,12 @@ def test_bad_search_parameters_are_json_errors(client, params, status, words):
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["status"] == status and words in body["error"] and "Traceback" not in response.text
+
+
+def test_bytes_that_are_not_text_in_a_query_are_read_safely(client):
+    for raw in ("/v1/search?q=%ff%fe%00heart", "/v1/search?q=heart&role=%ff&topic=%00", "/v1/search?q=%zz"):
+        response = client.get(raw)
+        assert response.status_code == 200 and response.json()["hits"] is not None
 
 
 def test_related_for_a_page_is_the_cli_shape(client, corpus_dir):
