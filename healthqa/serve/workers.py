@@ -9,7 +9,6 @@ dies is started again; Ctrl-C or SIGTERM stops them all.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import signal
 import socket
@@ -20,7 +19,6 @@ from typing import Any
 import uvicorn
 
 APP = "healthqa.serve.app:app_from_env"
-log = logging.getLogger("uvicorn.error")
 
 # Keep-alive connections idle this long are closed; at most this many connections per worker
 # are served at once (more get a 503), so a flood of slow clients cannot exhaust memory.
@@ -37,6 +35,8 @@ def serve(host: str, port: int, workers: int) -> None:
     # if 0 was asked) for the workers' sockets to join.
     claim = _socket(host, port)
     port = claim.getsockname()[1]
+    import healthqa.serve.app  # noqa: F401  imported once here, shared by the forked workers
+
     context = multiprocessing.get_context("fork")
     running = {n: _start(context, host, port) for n in range(workers)}
     where = f"[{host}]" if ":" in host else host
@@ -48,8 +48,8 @@ def serve(host: str, port: int, workers: int) -> None:
             wait([p.sentinel for p in running.values()], timeout=0.5)
             for n, process in list(running.items()):
                 if not process.is_alive() and not stopping:
-                    log.warning("worker %d (pid %s) ended with status %s: starting another", n, process.pid,
-                                process.exitcode)
+                    print(f"healthqa: worker {n} (pid {process.pid}) ended with status {process.exitcode}: "
+                          "starting another", file=sys.stderr, flush=True)
                     running[n] = _start(context, host, port)
     finally:
         for process in running.values():

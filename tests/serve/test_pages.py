@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -97,21 +98,32 @@ def test_healthqa_serve_starts_on_127_0_0_1_and_serves(corpus_dir):
             server.communicate()
 
 
-def test_healthqa_serve_with_workers_shares_the_port_and_stops_on_sigterm(corpus_dir):
+def test_healthqa_serve_with_workers_replaces_a_dead_worker_and_stops_on_sigterm(corpus_dir):
     port = _free_port()
     with subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(corpus_dir), "serve",
                            "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, text=True) as server:
         try:
-            lines, started = [], 0
-            for line in server.stderr:
-                lines.append(line)
-                started += "Application startup complete" in line
-                if started == 2:
-                    break
+            lines = _until(server, "Application startup complete", 2)
             assert f"healthqa serving on http://127.0.0.1:{port} with 2 workers" in "".join(lines)
+            pids = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", "".join(lines))]
+            assert len(pids) == 2
+            os.kill(pids[0], signal.SIGKILL)
+            replaced = "".join(_until(server, "Application startup complete", 1))
+            assert f"(pid {pids[0]}) ended with status -9: starting another" in replaced
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-                assert all(client.get("/v1/search", params={"q": "asthma"}).status_code == 200 for _ in range(5))
+                assert all(client.get("/v1/search", params={"q": "asthma"}).status_code == 200 for _ in range(6))
         finally:
             server.terminate()
             rest = server.communicate()[1]
         assert server.returncode == 0 and rest.count("Application shutdown complete") == 2
+
+
+def _until(server: subprocess.Popen, text: str, times: int) -> list[str]:
+    """Lines of the server's log up to the ``times``-th that holds ``text``."""
+    lines, seen = [], 0
+    for line in server.stderr:
+        lines.append(line)
+        seen += text in line
+        if seen == times:
+            break
+    return lines
