@@ -68,6 +68,14 @@ def check_url(url: str | None) -> str | None:
 
 
 def ingest_pushed(pages: list[PushedPage], store: Store, options: Options = Options()) -> tuple[Summary, list[Parsed]]:
-    """Parse and store ``pages`` in one transaction: the summary, and each page's parse in order."""
+    """Parse and store ``pages`` in one transaction: the summary, and each page's parse in order.
+
+    >>> import tempfile
+    >>> with Store.open(tempfile.mkdtemp()) as store:
+    ...     summary, _ = ingest_pushed([PushedPage(open("raw/sharecare_back-pain_foot-problems.txt", "rb").read(),
+    ...                                            "https://example.org/q/1")], store)
+    >>> [(c.id, c.kind) for c in summary.changes]
+    [('https://example.org/q/1', 'new')]
+    """
     parsed = [parse_pushed(page, options.max_bytes) for page in pages]
     return store_parsed(store, parsed, options), parsed

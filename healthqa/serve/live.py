@@ -52,7 +52,12 @@ class Opened:
 
 
 class LiveIndex:
-    """The current index generation of one data directory, reopened when it changes."""
+    """The current index generation of one data directory, reopened when it changes.
+
+    >>> live = LiveIndex("healthqa-data")                      # doctest: +SKIP
+    >>> live.get().searcher.search("foot pain").total          # doctest: +SKIP
+    3
+    """
 
     def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
         self.data_dir = data_dir

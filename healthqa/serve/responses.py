@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthqa.cli_common import json_safe
 from healthqa.ingest.errors import (HealthQAError, IndexBusyError, IndexMissingError, IndexVersionError,
-                                    QueryError, RecordNotFound, StoreBusyError)
+                                    QueryError, RecordNotFound, StoreError)
 
 # Pages carry no script and load nothing from elsewhere; the stylesheet is served from here.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -35,8 +35,8 @@ def status_of(exc: HealthQAError) -> int:
         return 404
     if isinstance(exc, QueryError):
         return 400
-    if isinstance(exc, (IndexMissingError, IndexVersionError, IndexBusyError, StoreBusyError)):
-        return 503
+    if isinstance(exc, (IndexMissingError, IndexVersionError, IndexBusyError, StoreError)):
+        return 503  # nothing the client can change: no index or store yet, or a writer holds it
     return 500
 
 

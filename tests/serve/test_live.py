@@ -77,5 +77,7 @@ def test_with_no_index_yet_search_is_503_and_health_says_so(tmp_path):
         assert health["status"] == "no-index" and health["documents"] == 0
         missing = httpx.get(f"{url}/v1/search", params={"q": "cough"})
         assert missing.status_code == 503 and "healthqa index" in missing.json()["error"]
+        no_store = httpx.get(f"{url}/v1/records/anything")
+        assert no_store.status_code == 503 and "healthqa ingest" in no_store.json()["error"]
         _add(data, "Does honey soothe a cough?", "Honey can ease a cough in children over one year.")
         assert httpx.get(f"{url}/v1/search", params={"q": "honey cough"}).json()["total"] == 1
