@@ -103,10 +103,12 @@ reads = [Depends(require_read)]
 async def search(request: Request,
                  q: str = Query(..., min_length=1, max_length=MAX_QUERY, description="The query, as on the command line"),
                  role: list[str] = Query([], description="Only pages with an answer by this expert role (repeatable)"),
-                 topic: str | None = Query(None, max_length=500), source: str | None = Query(None, max_length=500),
-                 limit: int = Query(10, ge=1, le=MAX_LIMIT), page: int = Query(1, ge=1, le=MAX_PAGE)) -> Any:
+                 topic: str | None = Query(None, max_length=500, description="Only pages on this topic (any case)"),
+                 source: str | None = Query(None, max_length=500, description="Only pages from this source"),
+                 limit: int = Query(10, ge=1, le=MAX_LIMIT, description="Hits per page"),
+                 page: int = Query(1, ge=1, le=MAX_PAGE, description="Which page of hits")) -> Any:
     """One page of results with facet counts, highlighted snippets, did-you-mean and notes:
-    the shape ``healthqa search --json`` prints."""
+    the shape `healthqa search --json` prints."""
     return run_json(request, lambda opened: search_data(opened, q, role, topic, source, limit, page))
 
 
@@ -120,7 +122,7 @@ async def related_question(request: Request, q: str = Query(..., min_length=1, m
 @router.get("/related/{record_id:path}/widget", response_class=HTMLResponse, dependencies=reads,
             summary="The related-questions box of a page, as an HTML fragment to embed")
 async def related_widget(request: Request, record_id: str, k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
-    """An ``<aside>`` listing the page's related questions, each linked to its own URL when the
+    """An `<aside>` listing the page's related questions, each linked to its own URL when the
     index knows it, else to this server's page for it. Text is escaped; there is no script."""
     from healthqa.serve.pages import render_widget
 
@@ -130,13 +132,13 @@ async def related_widget(request: Request, record_id: str, k: int = Query(5, ge=
 @router.get("/related/{record_id:path}", response_model=list[SuggestionModel], dependencies=reads,
             summary="People also asked: related questions of an indexed page")
 async def related_page(request: Request, record_id: str, k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
-    """The shape ``healthqa related ID --json`` prints (and the widget is made from)."""
+    """The shape `healthqa related ID --json` prints (and the widget is made from)."""
     return run_json(request, lambda opened: related_data(opened, record_id, k))
 
 
 @router.get("/records/{record_id:path}", response_model=RecordModel, dependencies=reads, summary="One stored record")
 async def record(request: Request, record_id: str) -> Any:
-    """The shape ``healthqa records show ID`` prints."""
+    """The shape `healthqa records show ID` prints."""
     return SafeJSONResponse(record_data(settings_of(request), record_id))
 
 
@@ -188,9 +190,9 @@ async def stats(request: Request) -> Any:
                  "text/html": {"schema": {"type": "string", "format": "binary"}},
                  "text/plain": {"schema": {"type": "string", "format": "binary"}}}}})
 async def post_pages(request: Request, url: str | None = Query(None, description="URL of a page sent as the raw body")) -> Any:
-    """Send one page as the raw body (any content type but JSON; ``?url=`` says where it came
-    from) or many as ``{"pages": [{"content" or "content_base64", "url"}]}``. Each page is
-    decoded, detected and parsed as ``healthqa ingest`` does, then the index is updated. The
+    """Send one page as the raw body (any content type but JSON; `?url=` says where it came
+    from) or many as `{"pages": [{"content" or "content_base64", "url"}]}`. Each page is
+    decoded, detected and parsed as `healthqa ingest` does, then the index is updated. The
     response lists the records created, updated or unchanged and the pages rejected, with reasons."""
     settings = settings_of(request)
     body = await pushing.read_body(request, settings)
@@ -199,7 +201,7 @@ async def post_pages(request: Request, url: str | None = Query(None, description
 
 
 def run(request: Request, work) -> Any:
-    """Do ``work`` with the current searcher; a failure no library error explains drops that
+    """Do `work` with the current searcher; a failure no library error explains drops that
     searcher, so the next request opens the index afresh."""
     live = live_of(request)
     opened = live.get()
@@ -213,7 +215,7 @@ def run(request: Request, work) -> Any:
 
 
 def run_json(request: Request, work) -> Response:
-    """:func:`run`, its data sent as JSON. The data is the library's own ``to_dict`` shape, which
+    """:func:`run`, its data sent as JSON. The data is the library's own `to_dict` shape, which
     the response models describe for the docs: validating it again would cost more than some
     searches do."""
     found = run(request, work)
