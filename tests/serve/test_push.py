@@ -128,3 +128,12 @@ def test_a_running_ingest_makes_it_503_not_a_hang(writable, lock_held_elsewhere)
         assert client.get("/v1/health").json()["records"] == 25  # stored, as the message says
         assert client.post("/v1/pages", content=FORUM).status_code == 200  # the next push indexes both
         assert client.get("/v1/health").json()["documents"] == 26
+
+
+def test_the_first_push_into_an_empty_data_dir_builds_the_index(tmp_path):
+    with running(ServeSettings(data_dir=str(tmp_path / "new"), api_key="k")) as url:
+        with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": "k"}) as client:
+            assert client.get("/v1/search", params={"q": "foot"}).status_code == 503
+            assert client.post("/v1/pages", content=SEED).json()["documents"] == 1
+            assert client.get("/v1/search", params={"q": "foot"}).json()["total"] == 1
+            assert client.get("/v1/health").json()["status"] == "ok"
