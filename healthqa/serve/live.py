@@ -80,7 +80,7 @@ class LiveIndex:
                 return opened
             try:
                 fresh = Opened(Searcher(self.data_dir, self.settings))
-            except HealthQAError:
+            except (HealthQAError, OSError):  # OSError: a file gone between the link and the open
                 if opened is not None:
                     return opened
                 raise
