@@ -3,6 +3,7 @@ and a request that fails in an unforeseen way leaves the worker serving."""
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -81,3 +82,19 @@ def test_with_no_index_yet_search_is_503_and_health_says_so(tmp_path):
         assert no_store.status_code == 503 and "healthqa ingest" in no_store.json()["error"]
         _add(data, "Does honey soothe a cough?", "Honey can ease a cough in children over one year.")
         assert httpx.get(f"{url}/v1/search", params={"q": "honey cough"}).json()["total"] == 1
+
+
+def test_a_new_index_that_cannot_be_opened_leaves_the_open_one_serving(writable):
+    from healthqa.index.store import IndexMeta, new_generation, swap_in, write_meta
+
+    with writable() as (client, data):
+        before = client.get("/v1/health").json()["generation"]
+        broken = new_generation(str(data))
+        write_meta(broken, IndexMeta(schema_version=999))
+        swap_in(str(data), broken)
+        response = client.get("/v1/search", params={"q": "heart attack"})
+        assert response.status_code == 200 and response.json()["total"] >= 5
+        assert client.get("/v1/health").json()["generation"] == before
+        with Store.open(str(data)) as store:
+            rebuild(str(data), store)
+        assert client.get("/v1/health").json()["generation"] not in (before, pathlib.Path(broken).name)
