@@ -44,15 +44,20 @@ _SECURITY_HEADERS = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode
                      (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
 
 
+_CORS = [(b"access-control-allow-origin", b"*")]
+
+
 class Guard:
     """ASGI middleware: refuse a body whose declared length is over the limit (413) before
     reading it, add the security headers to every response, and answer a failure nothing
     else handled with ``on_error``'s response (a 500) while the connection stays usable."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int,
-                 on_error: Callable[[Scope, Exception], Response] | None = None):
+                 on_error: Callable[[Scope, Exception], Response] | None = None, public_reads: bool = False):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Open reads may be fetched by another site's pages (the widget, the JSON): say so to browsers.
+        self.public_reads = public_reads
         self.on_error = on_error or (lambda scope, exc: error_response(500, f"internal error ({type(exc).__name__})"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,12 +72,14 @@ class Guard:
             await response(scope, receive, send)
             return
         started = False
+        extra = _SECURITY_HEADERS + (_CORS if self.public_reads and scope["method"] == "GET"
+                                     and scope["path"].startswith("/v1/") else [])
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         try:

@@ -152,6 +152,9 @@ def test_every_response_carries_a_content_security_policy(client):
     for path in ("/", "/?q=asthma", "/records/back-feet", "/v1/health", "/v1/nothing"):
         policy = client.get(path).headers["content-security-policy"]
         assert "default-src 'none'" in policy and "script-src" not in policy
+    # Open reads can be fetched by a site's own pages (the widget, the JSON); the pages themselves not.
+    assert client.get("/v1/related/back-feet/widget").headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in client.get("/?q=asthma").headers
 
 
 def test_a_read_key_closes_every_read_endpoint_but_health(corpus_dir):
@@ -165,3 +168,4 @@ def test_a_read_key_closes_every_read_endpoint_but_health(corpus_dir):
             assert anonymous.get("/v1/search?q=cough", headers={"X-API-Key": "r-key"}).status_code == 200
             assert anonymous.get("/v1/search?q=cough", headers={"Authorization": "Bearer w-key"}).status_code == 200
             assert anonymous.get("/v1/search?q=cough", headers={"X-API-Key": "wrong"}).status_code == 401
+            assert "access-control-allow-origin" not in anonymous.get("/v1/health").headers
