@@ -70,11 +70,11 @@ def check_url(url: str | None) -> str | None:
 def ingest_pushed(pages: list[PushedPage], store: Store, options: Options = Options()) -> tuple[Summary, list[Parsed]]:
     """Parse and store ``pages`` in one transaction: the summary, and each page's parse in order.
 
-    >>> import tempfile
+    >>> import pathlib, tempfile
+    >>> page = PushedPage(pathlib.Path("raw/sharecare_back-pain_foot-problems.txt").read_bytes(), "https://example.org/q/1")
     >>> with Store.open(tempfile.mkdtemp()) as store:
-    ...     summary, _ = ingest_pushed([PushedPage(open("raw/sharecare_back-pain_foot-problems.txt", "rb").read(),
-    ...                                            "https://example.org/q/1")], store)
-    >>> [(c.id, c.kind) for c in summary.changes]
+    ...     summary, _ = ingest_pushed([page], store)
+    >>> [(c.id, str(c.kind)) for c in summary.changes]
     [('https://example.org/q/1', 'new')]
     """
     parsed = [parse_pushed(page, options.max_bytes) for page in pages]

@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from healthqa.ingest.errors import HealthQAError, IndexMissingError
-from healthqa.search.related import suggestions_json
 from healthqa.search.searcher import Filters
 from healthqa.serve import push as pushing
 from healthqa.serve.live import LiveIndex, Opened
@@ -77,7 +76,7 @@ def search_data(opened: Opened, q: str, roles: list[str], topic: str | None, sou
 
 
 def related_data(opened: Opened, record_id: str, k: int) -> list[dict[str, Any]]:
-    return suggestions_json(opened.related(record_id, k))
+    return [s.to_dict() for s in opened.related(record_id, k)]
 
 
 def record_data(settings: ServeSettings, record_id: str) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def record_data(settings: ServeSettings, record_id: str) -> dict[str, Any]:
 def url_of(opened: Opened, record_id: str) -> str | None:
     """The page's own URL, if the index knows it."""
     docnum = opened.searcher.docnum(record_id)
-    return opened.searcher.stored(docnum).get("url") if docnum is not None else None
+    return opened.searcher.page(docnum).url if docnum is not None else None
 
 
 # -- the routes -------------------------------------------------------------------------------
@@ -116,7 +115,7 @@ async def search(request: Request,
             summary="Existing questions related to a new, free-text question")
 async def related_question(request: Request, q: str = Query(..., min_length=1, max_length=MAX_QUERY),
                            k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
-    return run_json(request, lambda opened: suggestions_json(opened.finder.for_question(q, k)))
+    return run_json(request, lambda opened: [s.to_dict() for s in opened.finder.for_question(q, k)])
 
 
 @router.get("/related/{record_id:path}/widget", response_class=HTMLResponse, dependencies=reads,

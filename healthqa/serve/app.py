@@ -1,7 +1,8 @@
 """The ASGI app: FastAPI over one :class:`~healthqa.serve.live.LiveIndex` per worker.
 
->>> from healthqa.serve.app import create_app                      # doctest: +SKIP
->>> app = create_app(ServeSettings(data_dir="healthqa-data"))       # doctest: +SKIP
+>>> app = create_app(ServeSettings(data_dir="healthqa-data"))  # the index is opened when it starts
+>>> sorted(app.openapi()["paths"])[:3]
+['/v1/health', '/v1/pages', '/v1/records/{record_id}']
 """
 
 from __future__ import annotations

@@ -54,9 +54,10 @@ class Opened:
 class LiveIndex:
     """The current index generation of one data directory, reopened when it changes.
 
-    >>> live = LiveIndex("healthqa-data")                      # doctest: +SKIP
-    >>> live.get().searcher.search("foot pain").total          # doctest: +SKIP
-    3
+    >>> LiveIndex("/nonexistent").get()
+    Traceback (most recent call last):
+    ...
+    healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
 
     def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
