@@ -101,16 +101,21 @@ def push(settings: ServeSettings, pages: list[PushedPage]) -> dict[str, Any]:
     except IndexBusyError as exc:
         raise IndexBusyError(f"{stored} records were stored but not indexed yet ({exc}); the next ingest or "
                              "'healthqa index' indexes them") from None
+    return _response(pages, parsed, summary, report.documents)
+
+
+def _response(pages: list[PushedPage], parsed: list, summary, documents: int) -> dict[str, Any]:
+    """What a push did, each record and each reject pointing back at the page it came from."""
     by_origin = {p.path: n for n, p in enumerate(parsed)}
-    page_of = {}
+    page_of: dict[str, int] = {}
     for n, item in enumerate(parsed):
         for record in item.pages:
             page_of.setdefault(record.id, n)
     return {
         "pages": len(pages), "new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged,
         "deleted": summary.deleted,
-        "records": [{"page": page_of.get(c.id, 0), "id": c.id, "change": c.kind} for c in summary.changes],
+        "records": [{"page": page_of.get(c.id, 0), "id": c.id, "change": str(c.kind)} for c in summary.changes],
         "rejected": [{"page": by_origin[path], "url": pages[by_origin[path]].url, "reason": reason}
                      for path, reason in summary.rejected],
-        "documents": report.documents,
+        "documents": documents,
     }
