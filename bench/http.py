@@ -127,6 +127,20 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
+def library_cpu_ms(data_dir: str, queries_path: str) -> float:
+    """CPU ms per LiveQA question of ``Searcher.search`` itself, warm: what HTTP adds to is this."""
+    from healthqa.search.searcher import Searcher
+
+    texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries_path, form)]
+    with Searcher(data_dir) as searcher:
+        for text in texts:
+            searcher.search(text)
+        started = time.process_time()
+        for text in texts:
+            searcher.search(text)
+        return (time.process_time() - started) / len(texts) * 1000
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -186,6 +200,8 @@ def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: p
     print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} LiveQA questions; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     asyncio.run(load(port, paths, 10, 200, args.seconds))  # warm-up: every worker opens the index
+    print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.queries):.1f} ms "
+          "CPU per question", flush=True)
     for clients in (1, 10, 50):
         total = args.requests // 10 if clients == 1 else args.requests
         cpu = cpu_seconds(server)
