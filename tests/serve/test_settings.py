@@ -1,0 +1,13 @@
+"""What a server is built with comes from HEALTHQA_* variables over the defaults."""
+
+from healthqa.serve.settings import ServeSettings
+
+
+def test_settings_from_the_environment():
+    settings = ServeSettings.from_env({"HEALTHQA_DATA": "/srv/qa", "HEALTHQA_API_KEY": "w",
+                                       "HEALTHQA_READ_KEY": "", "HEALTHQA_MAX_BODY_MB": "0.5"})
+    assert (settings.data_dir, settings.api_key, settings.read_key) == ("/srv/qa", "w", None)
+    assert settings.max_body_bytes == 524_288
+    defaults = ServeSettings.from_env({})
+    assert defaults.api_key is None and defaults.read_key is None and defaults.max_body_bytes == 20 * 1_048_576
+    assert defaults.data_dir == "./healthqa-data"
