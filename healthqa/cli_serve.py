@@ -23,12 +23,16 @@ def serve_command(obj: Context, host: str, port: int, workers: int) -> None:
     restart. POST /v1/pages needs HEALTHQA_API_KEY; set HEALTHQA_READ_KEY to
     require a key for reading too.
     """
+    from healthqa.serve.settings import ServeSettings
     from healthqa.serve.workers import serve
 
     # Every worker builds its app from the environment: the data directory goes there.
     os.environ["HEALTHQA_DATA"] = obj.data_dir
     try:
+        ServeSettings.from_env()  # what the workers will read, checked once here
         serve(host, port, workers)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(str(exc.strerror or exc)) from None
 

@@ -36,6 +36,11 @@ class ServeSettings:
         env = os.environ if environ is None else environ
         prefix = config.ENV_PREFIX
         max_mb = env.get(f"{prefix}_MAX_BODY_MB")
+        try:
+            if max_mb and not float(max_mb) > 0:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{prefix}_MAX_BODY_MB={max_mb!r} is not a positive number of megabytes") from None
         return cls(
             data_dir=config.data_dir(env.get(f"{prefix}_DATA")),
             api_key=env.get(f"{prefix}_API_KEY") or None,

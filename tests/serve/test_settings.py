@@ -1,5 +1,9 @@
 """What a server is built with comes from HEALTHQA_* variables over the defaults."""
 
+import pytest
+from click.testing import CliRunner
+
+from healthqa.cli import cli
 from healthqa.serve.settings import ServeSettings
 
 
@@ -11,3 +15,12 @@ def test_settings_from_the_environment():
     defaults = ServeSettings.from_env({})
     assert defaults.api_key is None and defaults.read_key is None and defaults.max_body_bytes == 20 * 1_048_576
     assert defaults.data_dir == "./healthqa-data"
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1"])
+def test_a_bad_body_limit_is_refused_before_the_server_starts(value, tmp_path):
+    with pytest.raises(ValueError, match="HEALTHQA_MAX_BODY_MB"):
+        ServeSettings.from_env({"HEALTHQA_MAX_BODY_MB": value})
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "serve", "--port", "0"],
+                                env={"HEALTHQA_MAX_BODY_MB": value})
+    assert result.exit_code == 1 and "HEALTHQA_MAX_BODY_MB" in result.output and "positive number" in result.output
