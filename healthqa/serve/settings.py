@@ -37,10 +37,10 @@ class ServeSettings:
         prefix = config.ENV_PREFIX
         max_mb = env.get(f"{prefix}_MAX_BODY_MB")
         try:
-            if max_mb and not float(max_mb) > 0:
+            if max_mb and not 0 < float(max_mb) < 1e6:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"{prefix}_MAX_BODY_MB={max_mb!r} is not a positive number of megabytes") from None
+            raise ValueError(f"{prefix}_MAX_BODY_MB={max_mb!r} is not a number of megabytes between 0 and 1,000,000") from None
         return cls(
             data_dir=config.data_dir(env.get(f"{prefix}_DATA")),
             api_key=env.get(f"{prefix}_API_KEY") or None,
