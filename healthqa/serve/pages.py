@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, Response
 
 from healthqa.ingest.errors import HealthQAError, IndexMissingError, RecordNotFound
 from healthqa.ingest.normalise import clean_url
-from healthqa.serve.api import (MAX_LIMIT, MAX_PAGE, MAX_QUERY, live_of, record_data, related_data, require_read,
+from healthqa.serve.api import (MAX_LIMIT, MAX_PAGE, MAX_QUERY, record_data, related_data, require_read,
                                 run, search_data, settings_of, url_of)
 from healthqa.serve.live import Opened
 
