@@ -11,7 +11,7 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, Response
@@ -99,5 +99,3 @@ def _handle_errors(app: FastAPI) -> None:
         return _error(request, status_of(exc), str(exc))
 
 
-
-__all__ = ["create_app", "app_from_env", "HTTPException"]
