@@ -97,5 +97,3 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(HealthQAError)
     async def library_error(request: Request, exc: HealthQAError) -> Response:
         return _error(request, status_of(exc), str(exc))
-
-
