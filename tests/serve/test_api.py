@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from healthqa.cli import cli
+from healthqa.index.schema import SCHEMA_VERSION
 from tests.serve.conftest import running
 from healthqa.serve.settings import ServeSettings
 
@@ -125,7 +126,8 @@ def test_record_is_the_stored_record(client, corpus_dir):
 def test_health_and_stats(client, corpus_dir):
     health = client.get("/v1/health").json()
     generation = (corpus_dir / "index").resolve().name
-    assert health == {"status": "ok", "generation": generation, "schema_version": 3, "documents": 24, "records": 24}
+    assert health == {"status": "ok", "generation": generation, "schema_version": SCHEMA_VERSION, "documents": 24,
+                      "records": 24}
     stats = client.get("/v1/stats").json()
     assert stats["documents"] == stats["records"] == 24 and stats["index_seq"] == stats["store_seq"]
     assert sum(stats["sources"].values()) == 24 and stats["roles"] >= 8 and stats["topics"] >= 8
