@@ -23,6 +23,7 @@ def test_wheel_holds_only_the_healthqa_namespace(tmp_path):
     for name in ("base.html", "search.html", "record.html", "widget.html", "docs.html", "error.html"):
         assert f"healthqa/serve/templates/{name}" in names
     assert "healthqa/serve/static/style.css" in names
+    assert "healthqa/search/qtype_model.json" in names  # the question-type model ships with the code
 
 
 def test_the_three_packages_import_under_healthqa():
