@@ -22,7 +22,7 @@ from healthqa.ingest.errors import RejectedInput, StoreError, one_line_reason
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
-from healthqa.ingest.store import ChangeKind, Store
+from healthqa.ingest.store import Change, ChangeKind, Store
 from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -55,6 +55,7 @@ class Summary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # each record stored, and what storing it did
 
     @property
     def ok(self) -> bool:
@@ -118,16 +119,22 @@ def _read_and_parse(path: str, max_bytes: int, known_hash: str | None, profiles:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return Parsed(path, "", reason=f"cannot read: {exc.strerror or exc}")
+    return parse_bytes(data, path, known_hash, profiles)
+
+
+def parse_bytes(data: bytes, origin: str, known_hash: str | None = None, profiles: tuple = ()) -> Parsed:
+    """Decode and parse the bytes of one page read from ``origin`` (a file, or a page sent
+    to the server). Never raises for bad content: ``reason`` says what is wrong."""
     file_hash = hashlib.sha1(data).hexdigest()
     if known_hash == file_hash:
-        return Parsed(path, file_hash)
+        return Parsed(origin, file_hash)
     try:
-        text, _encoding = decode_bytes(data, path)
+        text, _encoding = decode_bytes(data, origin)
         # Profiles only when given: the two-argument call is the one callers and tests know.
-        fmt, pages = parse_document(text, path, profiles) if profiles else parse_document(text, path)
+        fmt, pages = parse_document(text, origin, profiles) if profiles else parse_document(text, origin)
     except RejectedInput as exc:
-        return Parsed(path, file_hash, reason=exc.reason)
-    return Parsed(path, file_hash, fmt, tuple(pages))
+        return Parsed(origin, file_hash, reason=exc.reason)
+    return Parsed(origin, file_hash, fmt, tuple(pages))
 
 
 def _size(n: int) -> str:
@@ -184,6 +191,13 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
             yield from pool.map(_parse_job, jobs, chunksize=chunksize)
     else:
         yield from map(_parse_job, jobs)
+
+
+def store_parsed(store: Store, batch: list[Parsed], options: Options = Options()) -> Summary:
+    """Store pages already parsed (as :func:`ingest` does, in one transaction) and say what changed."""
+    summary = Summary()
+    _commit(store, batch, summary, options)
+    return summary
 
 
 def _commit(store: Store, batch: list[Parsed], summary: Summary, options: Options) -> None:
@@ -247,7 +261,9 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
     for page in pages:
-        summary.count(store.put(page).kind)
+        change = store.put(page)
+        summary.changes.append(change)
+        summary.count(change.kind)
         summary.warnings.extend((parsed.path, w) for w in page.warnings)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}
     summary.deleted += store.delete(sorted(stale))

@@ -113,6 +113,11 @@ class Searcher:
         self.close()
 
     @property
+    def generation(self) -> str:
+        """The index generation directory this searcher opened."""
+        return self._generation
+
+    @property
     def doc_count(self) -> int:
         return self._reader.doc_count()
 
