@@ -58,8 +58,11 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
-def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
+def decode_bytes(data: bytes, origin: str | None = None, http_charset: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` for the bytes of one file.
+
+    ``http_charset`` is the charset a server sent the page with (a crawl keeps it): it
+    comes after valid UTF-8 and before the page's own declaration, as in browsers.
 
     >>> decode_bytes('café'.encode('utf-8'))
     ('café', 'utf-8')
@@ -80,6 +83,12 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    sent = _codec(http_charset) if http_charset else None
+    if sent:
+        try:
+            return data.decode(sent), sent
+        except UnicodeDecodeError:
+            pass  # a server's label is a hint like any other: the page's own comes next
     declared = declared_charset(data)
     codec = _codec(declared) if declared else None
     if declared and codec is None:

@@ -1,0 +1,197 @@
+"""Pages out of WARC files, the format crawlers store what they fetched in.
+
+``warcio`` streams the records of a ``.warc`` or ``.warc.gz`` without unpacking it. Every
+HTTP response with status 200 and an HTML or text body becomes a :class:`Fetched` page
+carrying its target URI and the charset its server named; revisits, other statuses and
+other media types are skipped and counted in a :class:`WarcReport`. A truncated or
+damaged file ends the reading at the last whole record: every page before it is kept and
+the report says at which offset it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+from healthqa.ingest.normalise import clean_url
+
+WARC_MAGIC = b"WARC/"
+GZIP_MAGIC = b"\x1f\x8b"
+# Media types that hold a page a parser can read; a missing type is left to detection.
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml"})
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.I)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One page as a crawler fetched it: body bytes, the URL, and the server's charset.
+
+    ``origin`` says where it was read (``crawl.warc.gz#offset=1234``); ``problem`` is set
+    when the page cannot be read at all (too large), and ``body`` is then empty.
+    """
+
+    url: str
+    body: bytes
+    origin: str
+    charset: str | None = None
+    problem: str | None = None
+
+
+@dataclass
+class WarcReport:
+    """What reading one WARC file found: pages given, records skipped by reason, where it stopped."""
+
+    path: str
+    pages: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    stopped: str | None = None  # "truncated at offset 1234 (...)" when the file ends badly
+
+    def describe(self) -> str:
+        """One line for a person: ``"5 pages; skipped 1 revisit, 1 HTTP 404"``."""
+        text = f"{self.pages} {'page' if self.pages == 1 else 'pages'}"
+        if self.skipped:
+            text += "; skipped " + ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
+        return text
+
+
+def is_warc(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first kilobytes) is a WARC, compressed or not."""
+    if head.startswith(GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+        except zlib.error:
+            return False
+    return head.startswith(WARC_MAGIC)
+
+
+def origin_of(path: str, offset: int) -> str:
+    """The origin of the record at ``offset`` (of its gzip member, in a ``.warc.gz``) of ``path``."""
+    return f"{path}#offset={offset}"
+
+
+_ORIGIN = re.compile(r"#offset=\d+\Z")
+
+
+def container_of(origin: str) -> str:
+    """The file an origin lies in: the WARC for a record's origin, else the origin itself."""
+    return _ORIGIN.sub("", origin)
+
+
+def content_charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header, if any."""
+    match = _CHARSET.search(content_type or "")
+    return match.group(1).lower() if match else None
+
+
+def read_warc(path: str, report: WarcReport, max_bytes: int) -> Iterator[Fetched]:
+    """Every page of the WARC at ``path``, in file order; ``report`` is filled in as it goes.
+
+    Never raises for a bad file: a damaged or truncated WARC ends the iteration and
+    sets ``report.stopped``. (A file that cannot be opened at all raises ``OSError``.)
+    """
+    from warcio.archiveiterator import ArchiveIterator  # imported late: only crawls need it
+
+    with open(path, "rb") as handle:
+        records = ArchiveIterator(handle)
+        end = 0  # where the last whole record ends
+        warnings = io.StringIO()
+        try:
+            # warcio prints a warning for a record whose length is wrong; it is caught and
+            # reported as where the file is damaged.
+            with contextlib.redirect_stderr(warnings):
+                for record in records:
+                    page = _page(record, path, report, max_bytes)
+                    offset = records.get_record_offset()  # reads what is left of the record
+                    if _cut_short(record, records):  # the file ended inside this record
+                        report.stopped = f"truncated at offset {offset}: the record there is cut short"
+                        return
+                    if warnings.getvalue():
+                        report.stopped = f"damaged at offset {offset}: a record's length does not match its header"
+                        return
+                    end = offset + records.get_record_length()
+                    if page is not None:
+                        report.pages += 1
+                        yield replace(page, origin=origin_of(path, offset))
+        except Exception as exc:  # warcio, zlib and gzip raise many kinds for a damaged file
+            report.stopped = f"damaged at offset {end}: {_first_line(exc)}"
+            return
+        if _rest_is_data(handle, end):
+            report.stopped = f"truncated or damaged at offset {end}: what follows is not a whole record"
+
+
+def _page(record, path: str, report: WarcReport, max_bytes: int) -> Fetched | None:
+    """The page a record holds, or ``None`` (counted in ``report``) when it holds none."""
+    kind = record.rec_type
+    if kind == "revisit":
+        report.skipped["revisit"] += 1
+        return None
+    if kind != "response":
+        return None  # requests, warcinfo, metadata: the crawl's bookkeeping, not pages
+    url = clean_url((record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>"))
+    http = record.http_headers
+    if url is None or http is None:
+        report.skipped["not an HTTP response"] += 1
+        return None
+    status = http.get_statuscode()
+    if status != "200":
+        report.skipped[f"HTTP {status}"] += 1
+        return None
+    content_type = http.get_header("Content-Type")
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media and media not in PAGE_TYPES:
+        report.skipped["not HTML or text"] += 1
+        return None
+    origin = origin_of(path, 0)  # the offset is known once the record is read to its end
+    try:
+        body = record.content_stream().read(max_bytes + 1)
+    except Exception as exc:  # a body whose Content-Encoding does not decode: this page only
+        return Fetched(url, b"", origin, problem=f"body cannot be decoded ({_first_line(exc)})")
+    if len(body) > max_bytes:
+        return Fetched(url, b"", origin, problem=f"page too large (over {max_bytes:,} bytes)")
+    return Fetched(url, body, origin, content_charset(content_type))
+
+
+def _cut_short(record, records) -> bool:
+    """Whether the file ended inside the record just read to its end.
+
+    In a ``.warc.gz`` the record's gzip member must have ended (a cut in its last bytes
+    leaves the content whole but the file truncated all the same); in a ``.warc`` the
+    header block and the content must add up to what was read (a cut inside the headers
+    leaves warcio a record with no content to miss).
+    """
+    if record.raw_stream.limit:
+        return True
+    decompressor = getattr(records.reader, "decompressor", None)
+    if decompressor is not None:
+        return not getattr(decompressor, "eof", True)
+    declared = record.rec_headers.get_header("Content-Length") or ""
+    return not declared.isdigit() or record.rec_headers.total_len + int(declared) != records.get_record_length()
+
+
+def _rest_is_data(handle, end: int) -> bool:
+    """Whether anything but blank lines follows the last whole record."""
+    handle.seek(end)
+    while block := handle.read(65536):
+        if block.strip():
+            return True
+    return False
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    message = text[0][:120] if text else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def read_head(path: str, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of ``path`` (empty when it cannot be read: reading it later says why)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
