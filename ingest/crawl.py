@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from typing import Callable, Iterator
 
 from healthqa.ingest.fetched import FetchedStore, parse_fetched
+from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.pipeline import Options, Parsed, Summary
 from healthqa.ingest.records_import import import_records, looks_like_records
@@ -101,6 +102,21 @@ def _batches(pages: Iterator[Fetched]) -> Iterator[list[Fetched]]:
             batch = []
     if batch:
         yield batch
+
+
+def ingest_pages(pages: list[Fetched], store: Store, summary: Summary, fill: AnswerFill | None = None) -> None:
+    """Ingest pages fetched by a crawler (a Scrapy pipeline) into ``store``, in one transaction.
+
+    >>> import pathlib, tempfile
+    >>> body = pathlib.Path("raw/sharecare_back-pain_foot-problems.txt").read_bytes()
+    >>> with Store.open(tempfile.mkdtemp()) as store:
+    ...     summary = Summary()
+    ...     page = Fetched("https://example.org/q", body, origin="https://example.org/q")
+    ...     ingest_pages([page], store, summary)
+    ...     (summary.new, store.ids())
+    (1, ['https://example.org/q'])
+    """
+    _ingest_batch(pages, FetchedStore(store, summary, fill), lambda: None, None)
 
 
 def _ingest_batch(batch: list[Fetched], keeper: FetchedStore, parallel: Callable[[], Executor | None],
