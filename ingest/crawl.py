@@ -9,8 +9,10 @@ summary's notes; one bad page, record or file never stops the batch.
 
 from __future__ import annotations
 
+import itertools
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Callable, Iterator
 
@@ -23,7 +25,8 @@ from healthqa.ingest.store import Store
 from healthqa.ingest.walk import Entry
 from healthqa.ingest.warc import Fetched, WarcReport, is_warc, read_head, read_warc
 
-_BATCH_PAGES = 64  # pages parsed (in parallel) and committed together
+_BATCH_PAGES = 64  # pages committed together; a WARC with more is parsed by a process pool
+_WINDOW = 64  # pages parsed ahead of the one being stored
 Progress = Callable[[Parsed], None] | None
 
 
@@ -76,32 +79,64 @@ def ingest_warc(path: str, store: Store, options: Options, summary: Summary, pro
     report = WarcReport(path)
     keeper = FetchedStore(store, summary, options.fill)
     try:
-        for batch in _batches(read_warc(path, report, options.max_bytes)):
-            _ingest_batch(batch, keeper, parallel if len(batch) >= _BATCH_PAGES else lambda: None, progress)
+        for batch in _batches(_parsed_in_order(read_warc(path, report, options.max_bytes), keeper, parallel)):
+            _store_batch(batch, keeper, progress)
     except OSError as exc:
         report.stopped = f"cannot read: {exc.strerror or exc}"
     summary.files += 1
     summary.notes.append((path, report.describe()))
+    status, reason = "ok", None
     if report.stopped:
-        reason = f"WARC {report.stopped}; the {report.pages} pages before it were read"
+        status, reason = "rejected", f"WARC {report.stopped}; the {report.pages} pages before it were read"
         summary.rejected.append((path, reason))
-        with store.transaction():
-            store.remember_file(path, "", "rejected", reason, format="warc", records=report.pages)
-    else:
-        with store.transaction():
-            store.remember_file(path, "", "ok", format="warc", records=report.pages)
+    with store.transaction():
+        store.remember_file(path, "", status, reason, format="warc", records=report.pages)
     return report
 
 
-def _batches(pages: Iterator[Fetched]) -> Iterator[list[Fetched]]:
-    batch: list[Fetched] = []
-    for page in pages:
-        batch.append(page)
-        if len(batch) >= _BATCH_PAGES:
-            yield batch
-            batch = []
-    if batch:
+Result = tuple[Fetched, "Parsed | Future[Parsed] | None"]  # None: unchanged, not parsed
+
+
+def _parsed_in_order(pages: Iterator[Fetched], keeper: FetchedStore,
+                     parallel: Callable[[], Executor | None]) -> Iterator[tuple[Fetched, Parsed | None]]:
+    """Each page with what parsing it gave (``None`` when unchanged), in the WARC's order.
+
+    Past the first batch, pages are parsed by the process pool, up to ``_WINDOW`` ahead of
+    the one being stored, so the workers stay busy while the store writes.
+    """
+    window: deque[Result] = deque()
+    for n, page in enumerate(pages):
+        if keeper.unchanged(page):
+            window.append((page, None))
+        else:
+            pool = parallel() if n >= _BATCH_PAGES else None
+            window.append((page, pool.submit(parse_fetched, page) if pool else parse_fetched(page)))
+        if len(window) > _WINDOW:
+            yield _resolved(window.popleft())
+    while window:
+        yield _resolved(window.popleft())
+
+
+def _resolved(item: Result) -> tuple[Fetched, Parsed | None]:
+    page, parsed = item
+    return page, parsed.result() if isinstance(parsed, Future) else parsed
+
+
+def _batches(items: Iterator[tuple[Fetched, Parsed | None]]) -> Iterator[list[tuple[Fetched, Parsed | None]]]:
+    while batch := list(itertools.islice(items, _BATCH_PAGES)):
         yield batch
+
+
+def _store_batch(batch: list[tuple[Fetched, Parsed | None]], keeper: FetchedStore, progress: Progress) -> None:
+    with keeper.store.transaction():
+        for page, parsed in batch:
+            if parsed is None:
+                keeper.keep_unchanged(page)
+                parsed = Parsed(page.origin, "")
+            else:
+                keeper.put(page, parsed)
+            if progress:
+                progress(parsed)
 
 
 def ingest_pages(pages: list[Fetched], store: Store, summary: Summary, fill: AnswerFill | None = None) -> None:
@@ -116,23 +151,6 @@ def ingest_pages(pages: list[Fetched], store: Store, summary: Summary, fill: Ans
     ...     (summary.new, store.ids())
     (1, ['https://example.org/q'])
     """
-    _ingest_batch(pages, FetchedStore(store, summary, fill), lambda: None, None)
+    keeper = FetchedStore(store, summary, fill)
+    _store_batch(list(_parsed_in_order(iter(pages), keeper, lambda: None)), keeper, None)
 
-
-def _ingest_batch(batch: list[Fetched], keeper: FetchedStore, parallel: Callable[[], Executor | None],
-                  progress: Progress) -> None:
-    """Parse what changed in ``batch`` (outside any transaction), then store the batch at once."""
-    unchanged = [keeper.unchanged(page) for page in batch]
-    changed = [page for page, same in zip(batch, unchanged) if not same]
-    pool = parallel() if changed else None
-    parsed = iter(pool.map(parse_fetched, changed, chunksize=8) if pool else map(parse_fetched, changed))
-    with keeper.store.transaction():
-        for page, same in zip(batch, unchanged):
-            if same:
-                keeper.keep_unchanged(page)
-                result = Parsed(page.origin, "")
-            else:
-                result = next(parsed)
-                keeper.put(page, result)
-            if progress:
-                progress(result)
