@@ -69,8 +69,10 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     """Parse the pages in PATHS (files or folders, recursive) into records.
 
     Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
-    content. Unchanged files are skipped; changed pages are updated in place. Exit
-    status: 0 when every file ingested or was unchanged, 1 when some were rejected.
+    content; WARC files (.warc, .warc.gz) give every page they hold, and JSONL files
+    written by 'records export' are imported. Unchanged files are skipped; changed pages
+    are updated in place. Exit status: 0 when every file ingested or was unchanged, 1 when
+    some were rejected.
     """
     from healthqa.ingest.fill import AnswerFill
     from healthqa.ingest.lock import exclusive
