@@ -23,7 +23,7 @@ from healthqa.ingest.pipeline import Options, Parsed, Summary
 from healthqa.ingest.records_import import import_records, looks_like_records
 from healthqa.ingest.store import Store
 from healthqa.ingest.walk import Entry
-from healthqa.ingest.warc import Fetched, WarcReport, is_warc, read_head, read_warc
+from healthqa.ingest.warc import Fetched, WarcReport, is_warc, last_captures, read_head, read_warc
 
 _BATCH_PAGES = 64  # pages committed together; a WARC with more is parsed by a process pool
 _WINDOW = 64  # pages parsed ahead of the one being stored
@@ -66,20 +66,24 @@ def ingest_containers(containers: list[tuple[str, str]], store: Store, options: 
                     options.workers, initializer=worker_start, initargs=(os.getpid(),))))
             return pool[0]
 
+        # The last capture of a URL over all the WARCs given wins: reading them again gives the same.
+        latest = last_captures([path for kind, path in containers if kind == "warc"])
         for kind, path in containers:
             if kind == "warc":
-                ingest_warc(path, store, options, summary, progress, parallel)
+                ingest_warc(path, store, options, summary, progress, parallel, latest)
             else:
                 import_records(path, store, summary, options.max_bytes)
 
 
 def ingest_warc(path: str, store: Store, options: Options, summary: Summary, progress: Progress = None,
-                parallel: Callable[[], Executor | None] = lambda: None) -> WarcReport:
+                parallel: Callable[[], Executor | None] = lambda: None,
+                latest: dict[str, str] | None = None) -> WarcReport:
     """Ingest the pages of one WARC file; its report goes into ``summary.notes``."""
     report = WarcReport(path)
     keeper = FetchedStore(store, summary, options.fill)
+    pages = read_warc(path, report, options.max_bytes, latest)
     try:
-        for batch in _batches(_parsed_in_order(read_warc(path, report, options.max_bytes), keeper, parallel)):
+        for batch in _batches(_parsed_in_order(pages, keeper, parallel)):
             _store_batch(batch, keeper, progress)
     except OSError as exc:
         report.stopped = f"cannot read: {exc.strerror or exc}"

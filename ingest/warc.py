@@ -88,40 +88,62 @@ def content_charset(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def read_warc(path: str, report: WarcReport, max_bytes: int) -> Iterator[Fetched]:
+def read_warc(path: str, report: WarcReport, max_bytes: int, latest: dict[str, str] | None = None,
+              bodies: bool = True) -> Iterator[Fetched]:
     """Every page of the WARC at ``path``, in file order; ``report`` is filled in as it goes.
 
+    With ``latest`` (URL -> origin of its last capture, from :func:`last_captures`), an
+    earlier capture of a URL captured again later is skipped, so that reading the same
+    crawl twice gives the same pages. Without ``bodies`` pages come with empty bodies.
     Never raises for a bad file: a damaged or truncated WARC ends the iteration and
     sets ``report.stopped``. (A file that cannot be opened at all raises ``OSError``.)
     """
     from warcio.archiveiterator import ArchiveIterator  # imported late: only crawls need it
 
     with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
+        archive = ArchiveIterator(handle)
         end = 0  # where the last whole record ends
-        warnings = io.StringIO()
-        try:
-            # warcio prints a warning for a record whose length is wrong; it is caught and
-            # reported as where the file is damaged.
-            with contextlib.redirect_stderr(warnings):
-                for record in records:
-                    page = _page(record, path, report, max_bytes)
-                    offset = records.get_record_offset()  # reads what is left of the record
-                    if _cut_short(record, records):  # the file ended inside this record
-                        report.stopped = f"truncated at offset {offset}: the record there is cut short"
-                        return
-                    if warnings.getvalue():
-                        report.stopped = f"damaged at offset {offset}: a record's length does not match its header"
-                        return
-                    end = offset + records.get_record_length()
-                    if page is not None:
-                        report.pages += 1
-                        yield replace(page, origin=origin_of(path, offset))
-        except Exception as exc:  # warcio, zlib and gzip raise many kinds for a damaged file
-            report.stopped = f"damaged at offset {end}: {_first_line(exc)}"
-            return
+        while True:
+            try:
+                found = _next_page(archive, path, report, max_bytes if bodies else -1)
+            except Exception as exc:  # warcio, zlib and gzip raise many kinds for a damaged file
+                report.stopped = f"damaged at offset {end}: {_first_line(exc)}"
+                return
+            if found is None:
+                break
+            page, end = found
+            if report.stopped:
+                return
+            if page is None:
+                continue
+            if latest is not None and latest.get(page.url, page.origin) != page.origin:
+                report.skipped["earlier captures of a URL captured again"] += 1
+                continue
+            report.pages += 1
+            yield page
         if _rest_is_data(handle, end):
             report.stopped = f"truncated or damaged at offset {end}: what follows is not a whole record"
+
+
+def _next_page(archive, path: str, report: WarcReport, max_bytes: int) -> tuple[Fetched | None, int] | None:
+    """The next record's page (or ``None``) and where the record ends; ``None`` at the end of the file.
+
+    warcio prints a warning for a record whose length is wrong: it is caught (only while
+    warcio reads, never while the caller works) and reported as where the file is damaged.
+    """
+    warnings = io.StringIO()
+    with contextlib.redirect_stderr(warnings):
+        record = next(archive, None)
+        if record is None:
+            return None
+        page = _page(record, path, report, max_bytes)
+        offset = archive.get_record_offset()  # reads what is left of the record
+        if _cut_short(record, archive):  # the file ended inside this record
+            report.stopped = f"truncated at offset {offset}: the record there is cut short"
+        elif warnings.getvalue():
+            report.stopped = f"damaged at offset {offset}: a record's length does not match its header"
+        end = offset + archive.get_record_length()
+    return (replace(page, origin=origin_of(path, offset)) if page else None), end
 
 
 def _page(record, path: str, report: WarcReport, max_bytes: int) -> Fetched | None:
@@ -147,6 +169,8 @@ def _page(record, path: str, report: WarcReport, max_bytes: int) -> Fetched | No
         report.skipped["not HTML or text"] += 1
         return None
     origin = origin_of(path, 0)  # the offset is known once the record is read to its end
+    if max_bytes < 0:
+        return Fetched(url, b"", origin, content_charset(content_type))  # a look at the headers only
     try:
         body = record.content_stream().read(max_bytes + 1)
     except Exception as exc:  # a body whose Content-Encoding does not decode: this page only
@@ -171,6 +195,21 @@ def _cut_short(record, records) -> bool:
         return not getattr(decompressor, "eof", True)
     declared = record.rec_headers.get_header("Content-Length") or ""
     return not declared.isdigit() or record.rec_headers.total_len + int(declared) != records.get_record_length()
+
+
+def last_captures(paths: list[str]) -> dict[str, str]:
+    """URL -> origin of its last capture over the WARCs at ``paths``, read in that order.
+
+    A quick pass over the headers only (no page is decoded or parsed).
+    """
+    latest: dict[str, str] = {}
+    for path in paths:
+        try:
+            for page in read_warc(path, WarcReport(path), 0, bodies=False):
+                latest[page.url] = page.origin
+        except OSError:
+            continue  # reading it for real says why
+    return latest
 
 
 def _rest_is_data(handle, end: int) -> bool:

@@ -194,3 +194,19 @@ def test_is_warc_reads_content_not_names(tmp_path, crawl_file):
     assert crawl.container_kind(str(renamed)) == "warc"
     assert crawl.container_kind(str(page)) is None
 
+
+
+def test_the_last_capture_of_a_url_wins_and_reading_again_changes_nothing(tmp_path, store):
+    first = (pathlib.Path(__file__).parent / "data/text/named_experts.txt").read_text("utf-8")
+    later = first.replace("Why do I wake up at 3 a.m. every night?", "Why do I wake up at 4 a.m. every night?")
+    url = f"{SITE}/questions/sleep"
+    one = write_warc(tmp_path / "a.warc.gz", [Capture(url, first.encode(), content_type="text/plain")])
+    two = write_warc(tmp_path / "b.warc.gz", [Capture(url, first.encode(), content_type="text/plain"),
+                                               Capture(url, later.encode(), content_type="text/plain")])
+    summary = ingest([str(tmp_path)], store, ONE_PROCESS)
+    assert [p.question for p in store.pages()] == ["Why do I wake up at 4 a.m. every night?"]
+    assert summary.notes == [(str(one), "0 pages; skipped 1 earlier captures of a URL captured again"),
+                             (str(two), "1 page; skipped 1 earlier captures of a URL captured again")]
+    seq = store.seq()
+    again = ingest([str(tmp_path)], store, ONE_PROCESS)
+    assert (again.new, again.updated, again.unchanged, store.seq()) == (0, 0, 1, seq)
