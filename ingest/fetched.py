@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Iterable, Iterator
+from typing import Iterable
+from urllib.parse import urlsplit
 
 from healthqa.ingest.decode import decode_bytes
 from healthqa.ingest.detect import parse_document
@@ -59,8 +60,6 @@ def with_url(pages: list[QAPage], url: str) -> tuple[QAPage, ...]:
 
 
 def _located(page: QAPage, url: str, single: bool) -> QAPage:
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     source = host if page.source in _PLACEHOLDER_SOURCES and host else page.source
     page_id = derive_id(page.question, page.topic, url) if single else page.id
@@ -135,11 +134,3 @@ class FetchedStore:
             self.store.remember_file(origin, old.file_hash, old.status, old.reason, old.format, old.records)
         self.store.remember_fetched(replace(state, origin=origin))
 
-
-def split_unchanged(pages: Iterable[Fetched], keeper: FetchedStore) -> Iterator[Fetched]:
-    """The pages that must be parsed; unchanged ones are counted (and moved) on the way."""
-    for page in pages:
-        if keeper.unchanged(page):
-            keeper.keep_unchanged(page)
-        else:
-            yield page
