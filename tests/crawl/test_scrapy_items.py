@@ -49,6 +49,18 @@ def test_items_without_url_or_body_are_counted_and_passed_on(tmp_path, caplog):
     assert "item for https://example.org/q has no 'body' of bytes or text" in caplog.text
 
 
+def test_a_page_unchanged_since_the_last_crawl_is_not_parsed_again(tmp_path, monkeypatch):
+    for n in range(2):
+        made, stats = pipeline(HEALTHQA_DATA=str(tmp_path / "data"))
+        made.process_item({"url": "https://example.org/q", "body": SEED})
+        made.close_spider()
+        if n == 0:  # the second crawl must not parse
+            from healthqa.ingest import crawl
+
+            monkeypatch.setattr(crawl, "parse_fetched", lambda page: pytest.fail(f"{page.url} parsed again"))
+    assert (stats.values["healthqa/new"], stats.values["healthqa/unchanged"]) == (0, 1)
+
+
 class _StandIn(http.server.BaseHTTPRequestHandler):
     """Answers ``POST /v1/pages`` as the API documents it, and keeps what it was sent."""
 
@@ -81,7 +93,7 @@ class _StandIn(http.server.BaseHTTPRequestHandler):
 def stand_in() -> Iterator[str]:
     _StandIn.received = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
