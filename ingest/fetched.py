@@ -87,7 +87,7 @@ class FetchedStore:
         assert state is not None  # unchanged() said so
         self.summary.pages += 1
         if state.status == "rejected":
-            self.summary.rejected.append((page.origin, f"{page.url}: {state.reason}"))
+            self.summary.rejected.append((page.origin, state.reason or f"{page.url}: rejected"))
         else:
             self.summary.unchanged += len(state.ids)
         if state.origin != page.origin:

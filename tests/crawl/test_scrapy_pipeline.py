@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
-import threading
-from typing import Iterator
 
-import pytest
 from click.testing import CliRunner
 
 from healthqa.cli import cli
-
-TESTS = pathlib.Path(__file__).resolve().parent.parent
-REPO = TESTS.parent
-HTML = TESTS / "ingest" / "data" / "html"
-PAGES = {  # served name -> a real page from raw/ or the test corpus
-    "tikosyn.html": REPO / "raw" / "html" / "medhelp_heart-rhythm-tikosyn-1640925.html",
-    "copd.html": REPO / "raw" / "html" / "scope_copd-57774.html",
-    "cbd-oil.html": HTML / "shiftms_cbd-oil-11.html",
-    "binge-eating.html": HTML / "healthline_how-to-overcome-binge-eating.html",  # an article: rejected
-    "foot-pain.txt": REPO / "raw" / "sharecare_back-pain_foot-problems.txt",
-}
-CANONICAL = {
-    "tikosyn.html": "https://www.medhelp.org/posts/Heart-Rhythm/Tikosyn-load-ablation/show/1640925",
-    "copd.html": "https://community.scope.org.uk/discussion/57774/copd",
-    "cbd-oil.html": "https://shift.ms/topic/cbd-oil-11",
-}
+from tests.crawl.conftest import CANONICAL
 
 SPIDER = '''
 import scrapy
@@ -57,32 +37,6 @@ class Site(scrapy.Spider):
     def page(self, response):
         yield page_item(response)
 '''
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def site(tmp_path: pathlib.Path) -> Iterator[str]:
-    """A small forum served on a free port of 127.0.0.1: an index linking every page and a missing one."""
-    root = tmp_path / "site"
-    root.mkdir()
-    for name, source in PAGES.items():
-        shutil.copyfile(source, root / name)
-    links = "".join(f'<a class="page" href="/{name}">{name}</a>' for name in [*PAGES, "missing.html"])
-    (root / "index.html").write_text(f"<html><body>{links}</body></html>", "utf-8")
-    handler = lambda *args, **kwargs: _Quiet(*args, directory=str(root), **kwargs)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def crawl(tmp_path: pathlib.Path, base: str, data_dir: pathlib.Path) -> str:
