@@ -210,3 +210,13 @@ def test_the_last_capture_of_a_url_wins_and_reading_again_changes_nothing(tmp_pa
     seq = store.seq()
     again = ingest([str(tmp_path)], store, ONE_PROCESS)
     assert (again.new, again.updated, again.unchanged, store.seq()) == (0, 0, 1, seq)
+
+
+def test_a_chunked_body_stored_as_sent_is_read_whole(tmp_path, store):
+    page = (HTML / "scope_copd-57774.html").read_bytes()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:4000], page[4000:]))
+    warc = write_warc(tmp_path / "c.warc.gz", [Capture(f"{SITE}/copd", chunks + b"0\r\n\r\n",
+                                                       headers=(("Transfer-Encoding", "chunked"),))])
+    ingest([str(warc)], store, ONE_PROCESS)
+    loose = parse_html(page.decode("utf-8"), "scope.html")[0]
+    assert store.get(SCOPE_CANONICAL).content_hash == loose.content_hash
