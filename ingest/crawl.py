@@ -25,7 +25,8 @@ from healthqa.ingest.store import Store
 from healthqa.ingest.walk import Entry
 from healthqa.ingest.warc import Fetched, WarcReport, is_warc, last_captures, read_head, read_warc
 
-_BATCH_PAGES = 64  # pages committed together; a WARC with more is parsed by a process pool
+_BATCH_PAGES = 64  # pages committed together
+_PARALLEL_FROM = 8  # a WARC's pages from this one on are parsed by a process pool (a tiny crawl is not worth one)
 _WINDOW = 64  # pages parsed ahead of the one being stored
 Progress = Callable[[Parsed], None] | None
 
@@ -105,7 +106,7 @@ def _parsed_in_order(pages: Iterator[Fetched], keeper: FetchedStore,
                      parallel: Callable[[], Executor | None]) -> Iterator[tuple[Fetched, Parsed | None]]:
     """Each page with what parsing it gave (``None`` when unchanged), in the WARC's order.
 
-    Past the first batch, pages are parsed by the process pool, up to ``_WINDOW`` ahead of
+    Past the first few, pages are parsed by the process pool, up to ``_WINDOW`` ahead of
     the one being stored, so the workers stay busy while the store writes.
     """
     window: deque[Result] = deque()
@@ -113,7 +114,7 @@ def _parsed_in_order(pages: Iterator[Fetched], keeper: FetchedStore,
         if keeper.unchanged(page):
             window.append((page, None))
         else:
-            pool = parallel() if n >= _BATCH_PAGES else None
+            pool = parallel() if n >= _PARALLEL_FROM else None
             window.append((page, pool.submit(parse_fetched, page) if pool else parse_fetched(page)))
         if len(window) > _WINDOW:
             yield _resolved(window.popleft())
