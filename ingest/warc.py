@@ -11,12 +11,13 @@ the report says at which offset it stopped.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from healthqa.ingest.normalise import clean_url
 
@@ -24,6 +25,7 @@ WARC_MAGIC = b"WARC/"
 GZIP_MAGIC = b"\x1f\x8b"
 # Media types that hold a page a parser can read; a missing type is left to detection.
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml"})
+_NEXT_RECORD = b"\r\n\r\nWARC/1."  # the end of one record and the start of the next
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.I)
 
 
@@ -98,31 +100,105 @@ def read_warc(path: str, report: WarcReport, max_bytes: int, latest: dict[str, s
     Never raises for a bad file: a damaged or truncated WARC ends the iteration and
     sets ``report.stopped``. (A file that cannot be opened at all raises ``OSError``.)
     """
+    # Gzipped as a whole (``gzip crawl.warc``), not record by record as crawlers write it,
+    # a WARC cannot be streamed by warcio: it is read decompressed, and offsets count the
+    # decompressed bytes.
+    limit = max_bytes if bodies else -1
+    if not gzipped_whole(path):
+        with open(path, "rb") as handle:
+            yield from _read(handle, path, report, limit, latest)
+        return
+    with gzip.open(path, "rb") as stream:
+        handle = _Lenient(stream)
+        yield from _read(handle, path, report, limit, latest)
+        if handle.cut:  # whatever warcio made of the end, the file is cut short
+            where = re.search(r"at offset \d+", report.stopped or "")
+            report.stopped = f"truncated {where.group() if where else 'near its end'}: the gzip stream ends early"
+
+
+class _Lenient:
+    """A gzip stream that ends quietly where a truncated file ends (``cut`` then says so).
+
+    Read in small steps: what one read decompressed is lost when the file ends inside it.
+    The position is counted here, since gzip's own counts what such a read lost.
+    """
+
+    def __init__(self, stream: gzip.GzipFile):
+        self.stream = stream
+        self.cut = False
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        parts, wanted = [], size if size >= 0 else 1 << 62
+        while wanted > 0 and not self.cut:
+            try:
+                part = self.stream.read(min(wanted, 1024))
+            except (EOFError, OSError, zlib.error):
+                self.cut = True
+                break
+            if not part:
+                break
+            parts.append(part)
+            wanted -= len(part)
+        data = b"".join(parts)
+        self.position += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int) -> int:
+        try:
+            self.position = self.stream.seek(offset)
+        except (EOFError, OSError, zlib.error):
+            self.cut = True
+        return self.position
+
+
+def gzipped_whole(path: str, look: int = 1 << 20) -> bool:
+    """Whether the gzip WARC at ``path`` holds more than one record in its first gzip member."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    seen = b""
+    with open(path, "rb") as handle:
+        if handle.read(2) != GZIP_MAGIC:
+            return False
+        handle.seek(0)
+        while len(seen) < look and not decompressor.eof and (block := handle.read(65536)):
+            try:
+                seen += decompressor.decompress(block, look)
+            except zlib.error:
+                return False  # damaged: reading it record by record says where
+            if _NEXT_RECORD in seen:
+                return True
+    return False
+
+
+def _read(handle: BinaryIO, path: str, report: WarcReport, max_bytes: int,
+          latest: dict[str, str] | None) -> Iterator[Fetched]:
     from warcio.archiveiterator import ArchiveIterator  # imported late: only crawls need it
 
-    with open(path, "rb") as handle:
-        archive = ArchiveIterator(handle)
-        end = 0  # where the last whole record ends
-        while True:
-            try:
-                found = _next_page(archive, path, report, max_bytes if bodies else -1)
-            except Exception as exc:  # warcio, zlib and gzip raise many kinds for a damaged file
-                report.stopped = f"damaged at offset {end}: {_first_line(exc)}"
-                return
-            if found is None:
-                break
-            page, end = found
-            if report.stopped:
-                return
-            if page is None:
-                continue
-            if latest is not None and latest.get(page.url, page.origin) != page.origin:
-                report.skipped["earlier captures of a URL captured again"] += 1
-                continue
-            report.pages += 1
-            yield page
-        if _rest_is_data(handle, end):
-            report.stopped = f"truncated or damaged at offset {end}: what follows is not a whole record"
+    archive = ArchiveIterator(handle)
+    end = 0  # where the last whole record ends
+    while True:
+        try:
+            found = _next_page(archive, path, report, max_bytes)
+        except Exception as exc:  # warcio, zlib and gzip raise many kinds for a damaged file
+            report.stopped = f"damaged at offset {end}: {_first_line(exc)}"
+            return
+        if found is None:
+            break
+        page, end = found
+        if report.stopped:
+            return
+        if page is None:
+            continue
+        if latest is not None and latest.get(page.url, page.origin) != page.origin:
+            report.skipped["earlier captures of a URL captured again"] += 1
+            continue
+        report.pages += 1
+        yield page
+    if _rest_is_data(handle, end):
+        report.stopped = f"truncated or damaged at offset {end}: what follows is not a whole record"
 
 
 def _next_page(archive, path: str, report: WarcReport, max_bytes: int) -> tuple[Fetched | None, int] | None:
@@ -212,12 +288,15 @@ def last_captures(paths: list[str]) -> dict[str, str]:
     return latest
 
 
-def _rest_is_data(handle, end: int) -> bool:
+def _rest_is_data(handle: BinaryIO, end: int) -> bool:
     """Whether anything but blank lines follows the last whole record."""
-    handle.seek(end)
-    while block := handle.read(65536):
-        if block.strip():
-            return True
+    try:
+        handle.seek(end)
+        while block := handle.read(65536):
+            if block.strip():
+                return True
+    except (OSError, EOFError):  # a file gzipped as a whole, cut short
+        return True
     return False
 
 

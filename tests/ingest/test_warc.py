@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import pathlib
 
@@ -220,3 +221,17 @@ def test_a_chunked_body_stored_as_sent_is_read_whole(tmp_path, store):
     ingest([str(warc)], store, ONE_PROCESS)
     loose = parse_html(page.decode("utf-8"), "scope.html")[0]
     assert store.get(SCOPE_CANONICAL).content_hash == loose.content_hash
+
+
+def test_a_warc_gzipped_as_a_whole_is_read_and_a_cut_one_keeps_a_prefix(tmp_path):
+    plain = write_warc(tmp_path / "crawl.warc", mixed_captures(), compress=False)
+    whole = gzip.compress(plain.read_bytes())
+    (tmp_path / "whole.warc.gz").write_bytes(whole)
+    report = WarcReport("whole")
+    urls = [p.url for p in read_warc(str(tmp_path / "whole.warc.gz"), report, 1 << 20)]
+    assert (len(urls), report.stopped) == (4, None)
+    (tmp_path / "cut.warc.gz").write_bytes(whole[:len(whole) * 2 // 3])
+    report = WarcReport("cut")
+    kept = [p.url for p in read_warc(str(tmp_path / "cut.warc.gz"), report, 1 << 20)]
+    assert 0 < len(kept) < 4 and kept == urls[:len(kept)]
+    assert report.stopped
