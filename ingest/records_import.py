@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from typing import Any, Callable, Iterator
 
 from healthqa.ingest.pipeline import Summary
@@ -56,17 +56,26 @@ def _texts(value: Any) -> str | None:
     return None if bad is None else f"item {bad} must be a string, not {_shown(value[bad])}"
 
 
-_ANSWER_FIELDS: dict[str, Check] = {
-    "text": _text, "author": _optional_text, "role": _optional_text, "date": _optional_text,
-    "votes": _optional_int, "accepted": _flag,
+# Checks by the type a record's field is declared with; the fields are read from the record
+# types themselves, so a field added to them is checked (or, of a type not listed, passed to
+# them as it is) without a change here.
+_BY_TYPE: dict[str, Check] = {
+    "str": _text, "str | None": _optional_text, "int | None": _optional_int, "bool": _flag,
+    "tuple[str, ...]": _texts,
 }
-_PAGE_FIELDS: dict[str, Check] = {
-    "id": _text, "source": _text, "format": _text, "question": _text, "origin": _text,
-    "url": _optional_text, "topic": _optional_text, "detail": _optional_text, "asked_by": _optional_text,
-    "date": _optional_text, "question_type": _optional_text, "synonyms": _texts, "related": _texts,
-    "warnings": _texts, "content_hash": _optional_text,
-}
-_REQUIRED = ("id", "source", "format", "question", "origin")
+_ANY: Check = lambda value: None  # noqa: E731
+
+
+def _checks(record_type: type, **special: Check) -> tuple[dict[str, Check], tuple[str, ...]]:
+    checks = {f.name: special.get(f.name) or _BY_TYPE.get(str(f.type), _ANY) for f in fields(record_type)}
+    required = tuple(f.name for f in fields(record_type) if f.default is MISSING and f.default_factory is MISSING)
+    return checks, required
+
+
+_ANSWER_FIELDS, _ANSWER_REQUIRED = _checks(Answer)
+# The answers are checked one by one below; a content hash may be left out, to be computed.
+_PAGE_FIELDS, _REQUIRED = _checks(QAPage, answers=_ANY, content_hash=_optional_text)
+_LISTS = tuple(name for name, check in _PAGE_FIELDS.items() if check is _texts)
 
 
 def _shown(value: Any) -> str:
@@ -95,15 +104,16 @@ def record_from(data: Any) -> QAPage:
     >>> record_from({"id": "x", "source": "s", "format": "text", "question": "Why?", "origin": "x.txt"}).id
     'x'
     """
-    _check_fields(data, {**_PAGE_FIELDS, "answers": lambda v: None}, _REQUIRED, "")
+    _check_fields(data, _PAGE_FIELDS, _REQUIRED, "")
     answers = data.get("answers", [])
     if not isinstance(answers, list):
         raise BadRecord(f"field 'answers' must be a list, not {_shown(answers)}")
     for n, answer in enumerate(answers):
-        _check_fields(answer, _ANSWER_FIELDS, ("text",), f"answers[{n}].")
-    values = {k: v for k, v in data.items() if k in _PAGE_FIELDS}
-    for name in ("synonyms", "related", "warnings"):
+        _check_fields(answer, _ANSWER_FIELDS, _ANSWER_REQUIRED, f"answers[{n}].")
+    values = {k: v for k, v in data.items() if k != "answers"}
+    for name in _LISTS:
         values[name] = tuple(values.get(name, ()))
+    values["content_hash"] = values.get("content_hash") or ""
     page = QAPage(**values, answers=tuple(Answer(**a) for a in answers))
     expected = replace(page, content_hash="").content_hash
     if page.content_hash != expected:
