@@ -23,6 +23,9 @@ Sections and what they print:
   counts, outcomes, the slowest input, peak memory.
 - ``bombs``: pages at the size limit (``--bomb-mb``, 20 like ``--max-size``) built to cost
   the most: time and peak memory of reading each, in a process of its own.
+- ``slow``: the test suite's ``slow`` tests (kills on a timer, processes searching while others
+  write, two ingests at once, fuzzing hundreds of inputs a kind, ten thousand files), which CI
+  leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from faultkit import Corpus  # noqa: E402
 from killkit import Trial  # noqa: E402
 from tests.search.corpus_index import build_index, corpus_pages  # noqa: E402
 
-SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs")
+SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs", "slow")
 FUZZ_TARGETS = ("decode", "text", "html", "medquad", "document", "bytes", "query", "cli")
 BOMBS = ("flat-elements", "deep-elements", "unclosed-inline", "processing-instructions", "declarations",
          "attributes", "bare-brackets", "text-answers", "text-question-lines", "medquad-pairs", "jsonld-wide")
@@ -101,6 +104,21 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bomb-worker", choices=BOMBS, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+# -- slow tests -------------------------------------------------------------------------------------
+
+
+def _slow(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
+    """The suite's ``slow`` tests, which CI leaves out; 1 if any failed."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-m", "slow", "-q"],
+                            cwd=REPO, capture_output=True, text=True)
+    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"pytest -m slow: {summary} ({time.monotonic() - started:.0f} s)", flush=True)
+    if result.returncode:
+        print(result.stdout[-4000:], result.stderr[-2000:], sep="\n", flush=True)
+    return 1 if result.returncode else 0
 
 
 # -- crash ------------------------------------------------------------------------------------------

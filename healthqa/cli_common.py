@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import click
 
+from healthqa import config
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.snippets import terminal_safe
 
@@ -18,6 +19,20 @@ class Context:
 
     def __init__(self, data_dir: str):
         self.data_dir = data_dir
+
+
+# Options several commands share, declared once.
+
+def wait_option(waiting_for: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--wait SECONDS``: how long to wait while ``waiting_for`` (another process) holds the lock."""
+    return click.option("--wait", type=click.FloatRange(min=0), default=config.DEFAULT_WAIT, show_default=True,
+                        help=f"Seconds to wait while {waiting_for}.")
+
+
+def workers_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--workers N``: processes that do ``what`` in parallel."""
+    return click.option("--workers", type=click.IntRange(1, 64), default=config.DEFAULT_WORKERS, show_default=True,
+                        help=f"Processes that {what}.")
 
 
 def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_safe, json_text, one_line, wait_option, workers_option
 
 # The store (and sqlite3) is imported inside the commands that use it: every command loads
 # this module, and 'healthqa search' must start fast without it.
@@ -55,12 +55,10 @@ def _print_summary(summary) -> None:
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside PATHS.")
 @click.option("--max-size", type=click.FloatRange(min=0.001), default=config.DEFAULT_MAX_MB,
               show_default=True, help="Reject files larger than this many MB.")
-@click.option("--workers", type=click.IntRange(1, 64), default=config.DEFAULT_WORKERS, show_default=True,
-              help="Processes that parse in parallel.")
+@workers_option("parse in parallel")
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
-@click.option("--wait", type=click.FloatRange(min=0), default=config.DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another ingest holds the data directory.")
+@wait_option("another ingest holds the data directory")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.pass_obj
 @domain_errors

@@ -6,18 +6,17 @@ import sys
 
 import click
 
-from healthqa.cli_common import Context, domain_errors, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, workers_option
 
 
 def _print(suggestions: list, as_json: bool) -> None:
     if as_json:
-        click.echo(json_text([s.to_dict() | ({"score": None} if s.score == float("inf") else {})
-                              for s in suggestions]))
+        click.echo(json_text([s.to_dict() for s in suggestions]))
         return
     if not suggestions:
         click.echo("No related questions found.")
     for n, s in enumerate(suggestions, 1):
-        score = "linked" if s.score == float("inf") else f"{s.score:.2f}"
+        score = "linked" if s.linked else f"{s.score:.2f}"
         # Questions, topics, reasons and ids all come from pages: shown as text, never as escapes.
         click.echo(f"{n}. {one_line(s.question)}" + ("" if s.resolved else "  (not indexed)"))
         topic = f"topic: {one_line(s.topic)} | " if s.topic else ""
@@ -37,7 +36,7 @@ def _print(suggestions: list, as_json: bool) -> None:
               help="Say which pages of a precomputed file are out of date.")
 @click.option("--update", "update_file", type=click.Path(exists=True, dir_okay=False),
               help="Recompute only the out-of-date and new pages of a precomputed file.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Processes for --all / --update.")
+@workers_option("compute --all / --update")
 @click.pass_obj
 @domain_errors
 def related_command(obj: Context, record_id: str | None, question: str | None, k: int, as_json: bool, every: bool,

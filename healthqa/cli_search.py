@@ -7,7 +7,7 @@ import sys
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, wait_option
 from healthqa.search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -24,26 +24,28 @@ def _report(report) -> None:
 
 def update_index(obj: Context, wait: float = DEFAULT_WAIT) -> None:
     """Bring the index in step with the store (used by ``ingest`` at its end too)."""
-    from healthqa.index.writer import sync
+    _write_index(obj, wait, rebuild=False)
+
+
+def _write_index(obj: Context, wait: float, rebuild: bool) -> None:
+    from healthqa.index import writer
     from healthqa.ingest.store import Store
 
     with Store.open(obj.data_dir, timeout=wait) as store:
-        _report(sync(obj.data_dir, store, wait))
+        _report((writer.rebuild if rebuild else writer.sync)(obj.data_dir, store, wait))
 
 
 @click.command("index")
-@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another process writes the index.")
+@wait_option("another process writes the index")
 @click.pass_obj
 @domain_errors
 def index_command(obj: Context, wait: float) -> None:
     """Bring the search index up to date with the records (add, update, delete)."""
-    update_index(obj, wait)
+    _write_index(obj, wait, rebuild=False)
 
 
 @click.command("reindex")
-@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
-              help="Seconds to wait while another process writes the index.")
+@wait_option("another process writes the index")
 @click.pass_obj
 @domain_errors
 def reindex_command(obj: Context, wait: float) -> None:
@@ -51,11 +53,7 @@ def reindex_command(obj: Context, wait: float) -> None:
 
     Searches keep working on the old index until the new one is in place.
     """
-    from healthqa.index.writer import rebuild
-    from healthqa.ingest.store import Store
-
-    with Store.open(obj.data_dir, timeout=wait) as store:
-        _report(rebuild(obj.data_dir, store, wait))
+    _write_index(obj, wait, rebuild=True)
 
 
 def _print_hit(hit, color: bool) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 
+from healthqa.ingest.defaults import WAIT_SECONDS as DEFAULT_WAIT, WORKERS as DEFAULT_WORKERS  # --wait, --workers
+
 DEFAULT_DATA_DIR = "./healthqa-data"
 DEFAULT_MAX_MB = 20.0          # ingest rejects larger files (--max-size)
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
-DEFAULT_WAIT = 30.0            # seconds a writer waits for another (--wait)
 ENV_PREFIX = "HEALTHQA"
 
 
@@ -17,6 +17,3 @@ def data_dir(explicit: str | None = None) -> str:
     """The data directory: an explicit value, else ``$HEALTHQA_DATA``, else the default."""
     return explicit or os.environ.get(f"{ENV_PREFIX}_DATA") or DEFAULT_DATA_DIR
 
-
-def index_dir(data: str) -> str:
-    return os.path.join(data, "index")

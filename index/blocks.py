@@ -133,73 +133,113 @@ class Field:
 
 def encode(field: Field) -> tuple[bytes, np.ndarray, np.ndarray]:
     """The field's posting file: its bytes, and each term's offset and length in it."""
-    count = len(field.docs)
-    if not count:
+    if not len(field.docs):
         return b"", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    term_sizes = np.diff(np.append(field.term_starts, count))
-    index_in_term = np.arange(count) - np.repeat(field.term_starts, term_sizes)
-    starts = np.flatnonzero(index_in_term % BLOCK == 0)
-    n = np.diff(np.append(starts, count))
-    block_of = np.repeat(np.arange(len(starts)), n)
-    first = index_in_term[starts] == 0
-    last = np.append(first[1:], True)
-    ends = starts + n
-
-    gaps = field.docs.copy()
+    layout = _Layout.of(field)
+    info = _Info.of(field, layout)
+    gaps = field.docs.copy()  # a block's ids are kept as gaps, the first from 0
     gaps[1:] -= field.docs[:-1]
-    gaps[starts] = field.docs[starts]
+    gaps[layout.starts] = field.docs[layout.starts]
     id_widths = int_widths(gaps)
     weights = field.weights.astype(np.float32)
-    max_weight = np.maximum.reduceat(weights, starts)
-    min_weight = np.minimum.reduceat(weights, starts)
-    weight_mode = np.where((max_weight == 1.0) & (min_weight == 1.0), 0, np.where(max_weight == min_weight, 1, 2))
-    last_id = field.docs[ends - 1]
-    min_length = np.minimum.reduceat(field.length_bytes, starts).astype(np.int64)
-    max_length = np.maximum.reduceat(field.length_bytes, starts).astype(np.int64)
-    n_widths, last_widths = int_widths(n), int_widths(last_id)
-    min_widths, max_widths = int_widths(min_length), int_widths(max_length)
-
-    info_size = 3 + n_widths + last_widths + 9 + 2 + min_widths + max_widths + 2
-    weights_size = np.where(weight_mode == 0, 1, np.where(weight_mode == 1, 9, 2 + 9 * n))
-    value_sizes, values_size = _value_sizes(field, starts, n, block_of)
-    id_size = np.add.reduceat(id_widths, starts)
-    data_size = 4 + id_size + 1 + weights_size + values_size + 2
-    block_size = 4 + info_size + data_size
-    total = block_size + 4 * first
-    at = np.cumsum(total) - total + 4 * first  # each block's length int
+    weights_size = np.where(info.weight_mode == 0, 1, np.where(info.weight_mode == 1, 9, 2 + 9 * layout.n))
+    value_sizes, values_size = _value_sizes(field, layout.starts, layout.n, layout.block_of)
+    id_size = np.add.reduceat(id_widths, layout.starts)
+    data_size = 4 + id_size + 1 + weights_size + values_size + 2  # PROTO ( ( ids t weights values t .
+    total = 4 + info.size + data_size + 4 * layout.first  # length int, info, data; the tag before a term
+    at = np.cumsum(total) - total + 4 * layout.first  # each block's length int
 
     out = np.zeros(int(total.sum()), dtype=np.uint8)
-    put_bytes(out, at[first] - 4, MAGIC)
-    put_packed(out, at, np.where(last, -1, 1) * (info_size + data_size), ">i4")
-    o = at + 4
-    put_bytes(out, o, PROTO + b"(")
-    o = o + 3
-    for values, widths in ((n, n_widths), (last_id, last_widths)):
-        put_ints(out, o, values, widths)
-        o = o + widths
-    put_floats(out, o, max_weight)
-    put_bytes(out, o + 9, b"K\x00")  # compression: none
-    o = o + 11
-    for values, widths in ((min_length, min_widths), (max_length, max_widths)):
-        put_ints(out, o, values, widths)
-        o = o + widths
-    put_bytes(out, o, b"t.")
-    o = o + 2
-
+    put_bytes(out, at[layout.first] - 4, MAGIC)
+    put_packed(out, at, np.where(layout.last, -1, 1) * (info.size + data_size), ">i4")
+    o = info.write(out, at + 4)
     put_bytes(out, o, PROTO + b"((")
-    put_ints(out, o[block_of] + 4 + within(id_widths, starts, block_of), gaps, id_widths)
+    put_ints(out, o[layout.block_of] + 4 + within(id_widths, layout.starts, layout.block_of), gaps, id_widths)
     o = o + 4 + id_size
     put_bytes(out, o, b"t")
     o = o + 1
-    _put_weights(out, o, weights, weight_mode, starts, block_of)
+    _put_weights(out, o, weights, info.weight_mode, layout.starts, layout.block_of)
     o = o + weights_size
-    _put_values(out, o, field, value_sizes, starts, n, block_of)
+    _put_values(out, o, field, value_sizes, layout.starts, layout.n, layout.block_of)
     put_bytes(out, o + values_size, b"t.")
 
-    term_blocks = np.flatnonzero(first)
+    term_blocks = np.flatnonzero(layout.first)
     term_at = at[term_blocks] - 4
     term_length = np.add.reduceat(total, term_blocks) if len(term_blocks) else term_blocks
     return out.tobytes(), term_at, term_length
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a field's postings fall into blocks: up to ``BLOCK`` postings of one term each."""
+
+    starts: np.ndarray  # each block's first posting
+    n: np.ndarray  # postings in each block
+    block_of: np.ndarray  # each posting's block
+    first: np.ndarray  # whether a block is its term's first
+    last: np.ndarray  # whether a block is its term's last
+
+    @classmethod
+    def of(cls, field: Field) -> "_Layout":
+        count = len(field.docs)
+        term_sizes = np.diff(np.append(field.term_starts, count))
+        index_in_term = np.arange(count) - np.repeat(field.term_starts, term_sizes)
+        starts = np.flatnonzero(index_in_term % BLOCK == 0)
+        n = np.diff(np.append(starts, count))
+        first = index_in_term[starts] == 0
+        return cls(starts, n, np.repeat(np.arange(len(starts)), n), first, np.append(first[1:], True))
+
+
+@dataclass(frozen=True)
+class _Info:
+    """Each block's info tuple: (count, last id, max weight, compression, min length byte, max length byte)."""
+
+    layout: _Layout
+    last_id: np.ndarray
+    max_weight: np.ndarray
+    weight_mode: np.ndarray  # 0: every weight 1.0 (kept as None), 1: all the same (one float), 2: each
+    min_length: np.ndarray
+    max_length: np.ndarray
+
+    @classmethod
+    def of(cls, field: Field, layout: _Layout) -> "_Info":
+        starts = layout.starts
+        weights = field.weights.astype(np.float32)
+        max_weight = np.maximum.reduceat(weights, starts)
+        min_weight = np.minimum.reduceat(weights, starts)
+        mode = np.where((max_weight == 1.0) & (min_weight == 1.0), 0, np.where(max_weight == min_weight, 1, 2))
+        return cls(layout, field.docs[starts + layout.n - 1], max_weight, mode,
+                   np.minimum.reduceat(field.length_bytes, starts).astype(np.int64),
+                   np.maximum.reduceat(field.length_bytes, starts).astype(np.int64))
+
+    @property
+    def _ints(self) -> tuple[np.ndarray, ...]:
+        return self.layout.n, self.last_id, self.min_length, self.max_length
+
+    @property
+    def size(self) -> np.ndarray:
+        """Bytes of each block's pickled info: PROTO ( count last G... K\x00 min max t ."""
+        n_w, last_w, min_w, max_w = map(int_widths, self._ints)
+        return 3 + n_w + last_w + 9 + 2 + min_w + max_w + 2
+
+    def write(self, out: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Lay out each block's info at ``at``; returns where each block's data goes."""
+        put_bytes(out, at, PROTO + b"(")
+        o = at + 3
+        n, last_id, min_length, max_length = self._ints
+        for values in (n, last_id):
+            widths = int_widths(values)
+            put_ints(out, o, values, widths)
+            o = o + widths
+        put_floats(out, o, self.max_weight)
+        put_bytes(out, o + 9, b"K\x00")  # compression: none
+        o = o + 11
+        for values in (min_length, max_length):
+            widths = int_widths(values)
+            put_ints(out, o, values, widths)
+            o = o + widths
+        put_bytes(out, o, b"t.")
+        return o + 2
 
 
 def _value_sizes(field: Field, starts: np.ndarray, n: np.ndarray, block_of: np.ndarray):

@@ -8,7 +8,9 @@ Whoosh's own segment format (codec W3, the files Whoosh's writer makes) through 
 own segment, codec and commit. Searching, incremental updates and merges then treat it as
 any segment. ``tests/index/test_bulk.py`` checks it against Whoosh's writer field by field.
 
-Relies on the internals of whoosh-reloaded 2.7.5 (pinned in ``setup.cfg``).
+Relies on the internals of whoosh-reloaded 2.7.5 (pinned in ``setup.cfg``), all reached through
+:mod:`healthqa.index.whoosh_internals`; with any other Whoosh version, Whoosh's own writer adds
+the documents instead.
 """
 
 from __future__ import annotations
@@ -17,28 +19,17 @@ import itertools
 import multiprocessing
 import os
 import struct
-import types
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
 from whoosh.fields import FieldType, UnknownFieldError
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER
-from whoosh.system import pack_ushort
-from whoosh.util.numeric import _length_byte_cache
 
-from healthqa.index import blocks
+from healthqa.index import blocks, whoosh_internals
 from healthqa.index.terms import FieldTerms, Filtered, Tokens, supports
+from healthqa.index.whoosh_internals import length_bytes
 from healthqa.ingest.lock import worker_start
-
-_LENGTH_STEPS = np.array(_length_byte_cache, dtype=np.int64)
-
-
-def length_bytes(lengths: np.ndarray) -> np.ndarray:
-    """Whoosh's one-byte field lengths (``length_to_byte``) of an array of lengths."""
-    return np.minimum(np.searchsorted(_LENGTH_STEPS, lengths, side="left"), 255).astype(np.uint8)
 
 
 class _SlowTerms:
@@ -87,44 +78,69 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
     """
     if writer.docnum != 0 or writer.segments:
         raise ValueError("write_documents builds a first segment: the index must be empty")
-    schema = writer.schema
-    names = sorted(schema.names())
-    indexed = [name for name in names if schema[name].indexed]
-    shared: dict[int, Filtered] = {}  # fields with one analyzer share its word table
-    collectors = {name: _collector(schema[name], shared) for name in indexed}
-    perdoc = _PerDocument(writer.perdocwriter, schema, names)
-    forked: _Forked | None = None
-    values: dict[str, list[object]] = {name: [] for name in collectors}  # of the fields kept here
-    count = 0
+    if not whoosh_internals.enabled():
+        return whoosh_internals.add_with_whoosh(writer, documents, progress)
+    segment = _Segment(writer, workers, forked_fields)
     try:
         for batch in _batches(documents, BATCH):
-            if forked is None and count == 0 and len(batch) == BATCH and workers > 1 and \
-                    "fork" in multiprocessing.get_all_start_methods():
-                forked = _Forked(schema, list(forked_fields or [_biggest(batch, indexed)]))
-                for name in forked.names:
-                    del collectors[name], values[name]
-            if forked is not None:
-                forked.send([[fields.get(name) for fields in batch] for name in forked.names])
-            perdoc.add(batch, count)
-            count += len(batch)
-            for name, kept in values.items():
-                kept += [fields.get(name) for fields in batch]
+            segment.add(batch)
             if progress:
-                progress(count)
-        if forked is not None:
-            forked.send(None)  # no more documents: it encodes while this process does its fields
-        for name, collector in collectors.items():
-            collector.add_many(values.pop(name))
-            _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
-        if forked is not None:
-            for name, encoded in forked.results().items():
-                _write_encoded(writer, name, schema[name], encoded)
+                progress(segment.count)
+        segment.write_fields()
     finally:
-        if forked is not None:
-            forked.close()
-    writer.docnum = count
-    writer._added = count > 0
-    return count
+        segment.close()
+    whoosh_internals.finish_documents(writer, segment.count)
+    return segment.count
+
+
+class _Segment:
+    """One segment being built: stored fields as batches come, each indexed field at the end
+    (some of them collected and encoded by a forked process meanwhile)."""
+
+    def __init__(self, writer, workers: int, forked_fields: Iterable[str] | None):
+        self._writer, self._workers, self._forked_fields = writer, workers, forked_fields
+        self._schema = schema = writer.schema
+        names = sorted(schema.names())
+        self._indexed = [name for name in names if schema[name].indexed]
+        shared: dict[int, Filtered] = {}  # fields with one analyzer share its word table
+        self._collectors = {name: _collector(schema[name], shared) for name in self._indexed}
+        self._values: dict[str, list[object]] = {name: [] for name in self._collectors}  # of the fields kept here
+        self._perdoc = _PerDocument(writer.perdocwriter, schema, names)
+        self._forked: _Forked | None = None
+        self.count = 0
+
+    def add(self, batch: list[Mapping[str, object]]) -> None:
+        """One batch of documents: its values go to the forked process first, then stored fields here."""
+        if self.count == 0 and len(batch) == BATCH and self._workers > 1 and \
+                "fork" in multiprocessing.get_all_start_methods():
+            self._fork(list(self._forked_fields or [_biggest(batch, self._indexed)]))
+        if self._forked is not None:
+            self._forked.send([[fields.get(name) for fields in batch] for name in self._forked.names])
+        self._perdoc.add(batch, self.count)
+        self.count += len(batch)
+        for name, kept in self._values.items():
+            kept += [fields.get(name) for fields in batch]
+
+    def _fork(self, names: list[str]) -> None:
+        self._forked = _Forked(self._schema, names)
+        for name in names:
+            del self._collectors[name], self._values[name]
+
+    def write_fields(self) -> None:
+        """Every indexed field: this process's while the forked process encodes its own, then those."""
+        schema, writer = self._schema, self._writer
+        if self._forked is not None:
+            self._forked.send(None)  # no more documents: it encodes while this process does its fields
+        for name, collector in self._collectors.items():
+            collector.add_many(self._values.pop(name))
+            _write_encoded(writer, name, schema[name], _encode(schema[name], collector))
+        if self._forked is not None:
+            for name, encoded in self._forked.results().items():
+                _write_encoded(writer, name, schema[name], encoded)
+
+    def close(self) -> None:
+        if self._forked is not None:
+            self._forked.close()
 
 
 BATCH = 2_000  # documents read at a time
@@ -157,7 +173,7 @@ class _PerDocument:
         self._perdoc, self._schema, self._known = perdoc, schema, frozenset(names)
         # Stored fields kept as zlib data without compression (level 0): compressing them took
         # a seventh of a rebuild, for 16 MB of 37 on MedQuAD; the reader decompresses either.
-        perdoc._colwriters["_stored"]._child._level = STORED_COMPRESSION
+        whoosh_internals.keep_stored_uncompressed(perdoc, STORED_COMPRESSION)
         self._stored = [name for name in names if schema[name].stored]
         self._columns = [(name, schema[name]) for name in names if schema[name].column_type]
 
@@ -167,7 +183,7 @@ class _PerDocument:
             if not known.issuperset(fields):
                 raise UnknownFieldError(f"no field named {sorted(set(fields) - known)[0]!r} in {self._schema}")
             perdoc.start_doc(docnum)
-            kept = perdoc._storedfields  # what add_field(name, field, value, length) keeps
+            kept = whoosh_internals.stored_fields(perdoc)
             for name in self._stored:
                 if (value := fields.get(name)) is not None:
                     kept[name] = value
@@ -243,33 +259,15 @@ def _encode(field: FieldType, collector: FieldTerms | _SlowTerms) -> Encoded:
         postings, texts = _slow_postings(field, collector, length_bytes(lengths)) if collector.postings else (None, [])
     if postings is None:
         return Encoded(lengths, b"", [], [])
-    data, term_at, term_length = blocks.encode(postings)
+    data, term_at, term_length = whoosh_internals.encode_postings(postings)
     return Encoded(lengths, data, texts, _term_infos(postings, term_at.tolist(), term_length.tolist()))
 
 
 def _write_encoded(writer, name: str, field: FieldType, encoded: Encoded) -> None:
     """Field lengths as the per-document writer records them, then postings and term table."""
-    total = int(encoded.lengths.sum())
-    if total:
-        perdoc = writer.perdocwriter
-        perdoc._fieldlengths[name] += total
-        column_name = _lenfield(name)
-        perdoc._create_column(column_name, LENGTHS_COLUMN)
-        column = perdoc._get_column(column_name)
-        column._dbfile.write(length_bytes(encoded.lengths).tobytes())  # one byte a document, 0 where absent
-        column._count = len(encoded.lengths)
-    if not encoded.texts:
-        return
-    fieldwriter = writer.fieldwriter
-    fieldwriter.start_field(name, field)
-    postfile = fieldwriter._postfile
-    base = postfile.tell()
-    postfile.write(encoded.data)
-    pack = _TERM_INFO.pack
-    infos = [pack(*info[:-2], info[-2] + base, info[-1]) for info in encoded.infos]
-    field_id = pack_ushort(fieldwriter._fieldid)
-    _add_to_table(fieldwriter._tindex, [field_id + text for text in encoded.texts], infos)
-    fieldwriter.finish_field()
+    whoosh_internals.write_field_lengths(writer, name, encoded.lengths)
+    if encoded.texts:
+        whoosh_internals.write_postings(writer, name, field, encoded.data, encoded.texts, encoded.infos)
 
 
 def _postings(field: FieldType, tokens: Tokens, encoded_lengths: np.ndarray) -> tuple[blocks.Field, list[bytes]]:
@@ -331,45 +329,3 @@ def _term_infos(postings: blocks.Field, offsets: list[int], lengths: list[int]) 
                np.maximum.reduceat(weights, starts).tolist(), postings.docs[starts].tolist(),
                postings.docs[ends - 1].tolist(), offsets, lengths)
     return [(0, *row) for row in zip(*columns)]
-
-
-_TERM_INFO = struct.Struct(W3TermInfo._struct.format + "qi")  # flags .. max id, then offset and length
-
-
-def _add_to_table(table, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` of many keys at once (keys in increasing order)."""
-    if not keys:
-        return
-    if keys[0] <= table.lastkey or any(a >= b for a, b in zip(keys, keys[1:])):
-        raise ValueError(f"terms out of order near {keys[0]!r}")
-    at = table.dbfile.tell()
-    records, positions = [], []
-    pack = _KEY_VALUE_LENGTHS.pack
-    for key, value in zip(keys, values):
-        record = pack(len(key), len(value)) + key + value
-        records.append(record)
-        positions.append(at)
-        at += len(record)
-    table.dbfile.write(b"".join(records))
-    hashfn, buckets = table.hashfn, table.buckets
-    for key, position in zip(keys, positions):
-        h = hashfn(key)
-        buckets[h & 255].append((h, position))
-    table.index.extend(positions)
-    table.lastkey = keys[-1]
-    table._write_hashes = types.MethodType(_write_hashes, table)
-
-
-def _write_hashes(table) -> None:
-    """``HashWriter._write_hashes`` with one write a bucket instead of one a slot (same bytes)."""
-    dbfile, null = table.dbfile, (0, 0)
-    for entries in table.buckets:
-        numslots = 2 * len(entries)
-        table.directory.append((dbfile.tell(), numslots))
-        hashtable = [null] * numslots
-        for hashval, position in entries:
-            slot = (hashval >> 8) % numslots
-            while hashtable[slot] != null:
-                slot = (slot + 1) % numslots
-            hashtable[slot] = (hashval, position)
-        dbfile.write(b"".join(itertools.starmap(_POINTER.pack, hashtable)))

@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 
 from healthqa.index.schema import SCHEMA_VERSION
 from healthqa.ingest.errors import IndexMissingError, IndexVersionError, IndexWriteError
+from healthqa.ingest.files import replacing
 
 META_NAME = "healthqa-index.json"
 LINK_NAME = "index"
@@ -55,17 +56,12 @@ def read_meta(generation: str) -> IndexMeta:
 
 def write_meta(generation: str, meta: IndexMeta) -> None:
     """Write the meta file atomically (write beside, then rename)."""
-    path = os.path.join(generation, META_NAME)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with replacing(os.path.join(generation, META_NAME)) as tmp, open(tmp, "w", encoding="utf-8") as handle:
             json.dump(asdict(meta), handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
         raise _write_error(generation, exc) from None
 
 
@@ -112,9 +108,21 @@ def new_generation(data_dir: str) -> str:
     return path
 
 
+CHECK_THE_DISK = "check the data directory's permissions and free space"
+
+
+def write_error(exc: OSError, then: str, where: str | None = None) -> IndexWriteError:
+    """The one message for an index write the system refused: its reason, and what to do ``then``.
+
+    >>> str(write_error(OSError(28, "No space left on device"), "run 'healthqa index'"))
+    "cannot write the search index (No space left on device): run 'healthqa index'"
+    """
+    place = f" in {where!r}" if where else ""
+    return IndexWriteError(f"cannot write the search index{place} ({exc.strerror or exc}): {then}")
+
+
 def _write_error(where: str, exc: OSError) -> IndexWriteError:
-    return IndexWriteError(f"cannot write the search index in {where!r} ({exc.strerror or exc}): check the data "
-                           "directory's permissions and free space, then run 'healthqa index'")
+    return write_error(exc, f"{CHECK_THE_DISK}, then run 'healthqa index'", where)
 
 
 def swap_in(data_dir: str, generation: str, keep: int = 2) -> None:

@@ -9,7 +9,6 @@ step with, so ``sync`` only applies what changed since.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -22,14 +21,17 @@ from whoosh.writing import LockError
 
 from healthqa.index.bulk import write_documents
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
-from healthqa.index.store import IndexMeta, current_generation, link_path, new_generation, open_index, read_meta, swap_in, write_meta
-from healthqa.ingest.errors import IndexBusyError, IndexMissingError, IndexWriteError, StoreBusyError
+from healthqa.index.stored import encode_answers
+from healthqa.index.store import (CHECK_THE_DISK, IndexMeta, current_generation, link_path, new_generation, open_index,
+                                  read_meta, swap_in, write_error, write_meta)
+from healthqa.ingest.defaults import WAIT_SECONDS
+from healthqa.ingest.errors import IndexBusyError, IndexMissingError, StoreBusyError
 from healthqa.ingest.lock import exclusive
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 
 LOCK_NAME = "index.lock"
-DEFAULT_WAIT = 30.0
+DEFAULT_WAIT = WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,6 @@ class SyncReport:
 def document(page: QAPage) -> dict[str, object]:
     """The Whoosh fields of one record."""
     roles = page.roles
-    answers = [{"text": a.text, "role": a.role, "author": a.author} for a in page.answers]
     return {
         "id": page.id,
         "question": page.question,
@@ -62,7 +63,7 @@ def document(page: QAPage) -> dict[str, object]:
         "qtype": page.question_type or "",
         "spell": " ".join([page.question, page.topic or "", *page.synonyms, *roles]),
         "url": page.url,
-        "answers": json.dumps(answers, ensure_ascii=False),
+        "answers": encode_answers(page.answers),
         "related_stored": list(page.related),
     }
 
@@ -88,15 +89,13 @@ def _writing(ix: whoosh_index.Index, wait: float, again: str, compound: bool = T
     except LockError:
         raise IndexBusyError("the search index is busy: another process is writing to it") from None
     except OSError as exc:
-        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): check the data "
-                              "directory's permissions and free space") from None
+        raise write_error(exc, CHECK_THE_DISK) from None
     try:
         yield writer
         writer.commit(optimize=False)
     except OSError as exc:
         _cancel(writer)
-        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
-                              f"before; fix the cause and run '{again}'") from None
+        raise write_error(exc, _as_before(again)) from None
     except BaseException:
         _cancel(writer)
         raise
@@ -127,6 +126,10 @@ def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
         # words, which balanced the two best on MedQuAD.
         return write_documents(writer, (document(page) for page in pages), progress,
                                forked_fields=["answer", "spell"])
+
+
+def _as_before(again: str) -> str:
+    return f"the index is as it was before; fix the cause and run '{again}'"
 
 
 def _cancel(writer) -> None:
@@ -187,11 +190,7 @@ def rebuild(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
 
 def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int], None] | None,
              started: float) -> SyncReport:
-    try:
-        generation = new_generation(data_dir)
-    except OSError as exc:
-        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): check the data "
-                              "directory's permissions and free space") from None
+    generation = new_generation(data_dir)  # says itself what is wrong if it cannot
     try:
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
@@ -200,8 +199,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         swap_in(data_dir, generation)
     except OSError as exc:
         shutil.rmtree(generation, ignore_errors=True)
-        raise IndexWriteError(f"cannot write the search index ({exc.strerror or exc}): the index is as it was "
-                              "before; fix the cause and run 'healthqa reindex'") from None
+        raise write_error(exc, _as_before("healthqa reindex")) from None
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from healthqa.ingest.decode import decode_bytes
+from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.detect import parse_document
 from healthqa.ingest.errors import RejectedInput
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
-from healthqa.ingest.store import Store
+from healthqa.ingest.store import ChangeKind, Store
 from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -61,6 +62,15 @@ class Summary:
     def ok(self) -> bool:
         return not self.rejected
 
+    def count(self, kind: ChangeKind) -> None:
+        """Count one stored record by what storing it did."""
+        if kind == ChangeKind.NEW:
+            self.new += 1
+        elif kind == ChangeKind.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
 
 @dataclass(frozen=True)
 class Options:
@@ -69,7 +79,7 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_links: bool = False
     prune: bool = False
-    workers: int = min(2, os.cpu_count() or 1)
+    workers: int = WORKERS
     fill: AnswerFill | None = None
 
 
@@ -113,7 +123,7 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     """Ingest every file under ``paths`` into ``store`` and say what changed.
 
     >>> import tempfile
-    >>> from ingest.store import Store
+    >>> from healthqa.ingest.store import Store
     >>> with Store.open(tempfile.mkdtemp()) as store:
     ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
     1
@@ -189,8 +199,7 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
     for page in pages:
-        kind = store.put(page).kind
-        setattr(summary, kind, getattr(summary, kind) + 1)
+        summary.count(store.put(page).kind)
         summary.warnings.extend((parsed.path, w) for w in page.warnings)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}
     summary.deleted += store.delete(sorted(stale))

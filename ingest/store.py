@@ -8,7 +8,7 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 
 from __future__ import annotations
 
-import json
+import enum
 import os
 import sqlite3
 import time
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from healthqa.ingest.record import QAPage
 
@@ -53,6 +54,14 @@ class FileState:
     records: int
 
 
+class ChangeKind(enum.StrEnum):
+    """What storing one record did to it."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class FetchedState:
     """What the store remembers of one page fetched by URL (from a crawl) the last time it was read."""
@@ -67,10 +76,10 @@ class FetchedState:
 
 @dataclass(frozen=True)
 class Change:
-    """What storing one record did: ``"new"``, ``"updated"`` or ``"unchanged"``."""
+    """What storing one record did."""
 
     id: str
-    kind: str
+    kind: ChangeKind
 
 
 class Store:
@@ -87,7 +96,7 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, data_dir: str, *, timeout: float = 30.0, readonly: bool = False) -> "Store":
+    def open(cls, data_dir: str, *, timeout: float = WAIT_SECONDS, readonly: bool = False) -> "Store":
         path = os.path.join(data_dir, DB_NAME)
         if readonly and not os.path.exists(path):
             raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")
@@ -247,7 +256,7 @@ class Store:
         """Insert or update one record by id; an identical record is left alone."""
         row = self._db.execute("SELECT content_hash, origin FROM pages WHERE id = ?", (page.id,)).fetchone()
         if row is not None and row[0] == page.content_hash and row[1] == page.origin:
-            return Change(page.id, "unchanged")
+            return Change(page.id, ChangeKind.UNCHANGED)
         self._db.execute(
             "INSERT OR REPLACE INTO pages (id, origin, content_hash, question_key, data, seq) VALUES (?,?,?,?,?,?)",
             (page.id, page.origin, page.content_hash, page.question_key, page.to_json(), self._next_seq()),
@@ -255,8 +264,8 @@ class Store:
         if row is None:
             # Only an id not in ``pages`` can be listed as deleted: it is back now.
             self._db.execute("DELETE FROM deleted WHERE id = ?", (page.id,))
-            return Change(page.id, "new")
-        return Change(page.id, "updated" if row[0] != page.content_hash else "unchanged")
+            return Change(page.id, ChangeKind.NEW)
+        return Change(page.id, ChangeKind.UPDATED if row[0] != page.content_hash else ChangeKind.UNCHANGED)
 
     def delete(self, ids: Iterable[str]) -> int:
         removed = 0
@@ -324,6 +333,3 @@ def _store_error(exc: sqlite3.Error, path: str) -> StoreError:
         return StoreError(f"disk full while writing record store {path!r}: nothing of this batch was saved")
     return StoreError(f"record store {path!r}: {text}")
 
-
-def dumps_line(page: QAPage) -> str:
-    return json.dumps(page.to_dict(), ensure_ascii=False)

@@ -7,10 +7,10 @@ source, role, question type) or its columns (topic).
 from __future__ import annotations
 
 import contextlib
-import os
 
 import numpy as np
 
+from healthqa.ingest.files import replacing
 from healthqa.search.engine import Postings
 
 
@@ -80,13 +80,9 @@ def cached(path: str | None, key: str, build) -> Values:
             pass
     values = build()
     if path:
-        tmp = f"{path}.{os.getpid()}.tmp.npz"
-        try:
+        # A read-only index still searches, just without the cache.
+        with contextlib.suppress(OSError), replacing(path, suffix=".npz") as tmp:
             np.savez(tmp, key=np.array(key), names=np.array(values.names, dtype=str), ids=values.ids)
-            os.replace(tmp, path)
-        except OSError:  # a read-only index still searches, just without the cache
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
     return values
 
 

@@ -5,25 +5,21 @@ read from it. What changes is how a query's score is summed: instead of Whoosh's
 matcher tree, one posting list at a time is read into arrays (and cached), and each
 field's BM25 contribution is added to a dense score array with numpy. The formula
 is per-field BM25 (each field normalised by its own length), summed with field
-weights, times a bonus for matching more of the query's words.
+weights, times a bonus for matching more of the query's words. Postings and field lengths
+are read through :mod:`healthqa.index.whoosh_internals` (Whoosh's own readers on a Whoosh
+version it does not know).
 """
 
 from __future__ import annotations
-
-import itertools
 
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
 
+from healthqa.index import whoosh_internals
 from healthqa.search.settings import RankingSettings
-
-# Whoosh stores field lengths as one byte; this table undoes its encoding.
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -32,6 +28,12 @@ class Posting:
 
     docs: np.ndarray      # int32 document numbers
     freqs: np.ndarray     # float32 term frequencies
+    left_out: int = 0     # postings of deleted documents not in ``docs`` (Whoosh's public reader drops them)
+
+    @property
+    def doc_frequency(self) -> int:
+        """Documents holding the term, deleted ones included (as Whoosh counts them)."""
+        return len(self.docs) + self.left_out
 
 
 class Postings:
@@ -62,8 +64,8 @@ class Postings:
         if field not in self._lengths:
             out = np.zeros(self.size, dtype=np.float32)
             for leaf, offset in self.leaves:
-                raw = _length_bytes(leaf, field)
-                out[offset:offset + len(raw)] = _LENGTH_OF_BYTE[raw]
+                lengths = whoosh_internals.field_lengths(leaf, field)
+                out[offset:offset + len(lengths)] = lengths
             self._lengths[field] = out
             live_lengths = out[self.live]
             self._average[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
@@ -88,55 +90,17 @@ class Postings:
     def _read(self, field: str, text: str) -> Posting:
         docs: list[np.ndarray] = []
         freqs: list[np.ndarray] = []
+        left_out = 0
         for leaf, offset in self.leaves:
             if (field, text) not in leaf:
                 continue
-            # Straight from the term table: leaf.postings() wraps the matcher in a Python
-            # filter of deleted documents, which the live mask already takes care of.
-            fieldobj = leaf.schema[field]
-            matcher = leaf._terms.matcher(field, fieldobj.to_bytes(text), fieldobj.format)
-            ids, weights = _read_matcher(matcher)
+            ids, weights, dropped = whoosh_internals.postings(leaf, field, text)
             docs.append(ids + offset)
             freqs.append(weights)
+            left_out += dropped
         if not docs:
             return Posting(np.empty(0, np.int32), np.empty(0, np.float32))
-        return Posting(np.concatenate(docs).astype(np.int32), np.concatenate(freqs).astype(np.float32))
-
-
-def _length_bytes(leaf, field: str) -> np.ndarray:
-    """One segment's encoded field lengths, read as one block of bytes."""
-    column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-    if column is None:
-        return np.zeros(0, dtype=np.uint8)
-    count = min(column._count, leaf.doc_count_all())
-    if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
-        return np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
-    return np.frombuffer(column.load(), dtype=np.uint8)[:count]  # another codec: the slow way
-
-
-def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All ids and weights of a leaf matcher, a block at a time where the codec allows."""
-    ids: list = []
-    weights: list = []
-    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block") and not matcher._byteids:
-        # A W3 block's data is (id gaps, weights: None for all 1.0, one float for all, or each);
-        # expanded here at C speed, not through Whoosh's Python generators.
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            gaps, block_weights, _ = matcher._data
-            ids.extend(itertools.accumulate(gaps))
-            if block_weights is None or isinstance(block_weights, float):
-                weights.extend(itertools.repeat(1.0 if block_weights is None else block_weights, len(gaps)))
-            else:
-                weights.extend(block_weights)
-            matcher._next_block()
-    else:  # inlined short postings and other matchers
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+        return Posting(np.concatenate(docs).astype(np.int32), np.concatenate(freqs).astype(np.float32), left_out)
 
 
 @dataclass(frozen=True)
@@ -161,7 +125,7 @@ class Scorer:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
         # df and N both count every document: counting only live ones in N made the idf
         # of a word on every page negative after updates.
-        df = len(self.postings.get(field, text).docs)
+        df = self.postings.get(field, text).doc_frequency
         n = self.postings.size
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 

@@ -140,7 +140,7 @@ class QueryReader:
             if not isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)):
                 return node
             words = [w.decode("utf-8") if isinstance(w, bytes) else w
-                     for w in islice(node._btexts(reader), limit * 40)]
+                     for _, w in islice(node.expanded_terms(reader), limit * 40)]
             if len(words) > limit:
                 words.sort(key=lambda w: -reader.doc_frequency(node.fieldname, w))
                 notes.append(f"'{node.text}' matches many words: used the {limit} most common")

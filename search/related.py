@@ -10,7 +10,6 @@ candidate's score, so rewordings of one question do not fill it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from healthqa.index.stored import StoredPage
 from healthqa.ingest.errors import RecordNotFound
 from healthqa.ingest.normalise import question_key
 from healthqa.search.engine import Scorer, WeightedTerm, top_k
@@ -31,18 +31,41 @@ _EXPLICIT = "linked from the page"
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One related question, with the reasons it was chosen."""
+    """One related question, with the reasons it was chosen.
+
+    A question linked from the page itself (``linked``) ranks first and has no score.
+    """
 
     id: str | None
     question: str
     topic: str | None
-    score: float
+    score: float | None
     reasons: tuple[str, ...]
     resolved: bool = True
+    linked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "question": self.question, "topic": self.topic, "score": round(self.score, 4),
+        """The JSON shape: ``score`` is null for a linked question."""
+        return {"id": self.id, "question": self.question, "topic": self.topic,
+                "score": None if self.score is None else round(self.score, 4),
                 "reasons": list(self.reasons), "resolved": self.resolved}
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What choosing needs of a candidate page."""
+
+    id: str
+    question: str
+    topic: str | None
+    qtype: str  # "" when the page has none
+    key: str  # the normalised question (duplicates share it)
+    topic_key: str  # the topic without regard to case, "" when none
+
+    @classmethod
+    def of(cls, page: StoredPage) -> "Brief":
+        return cls(page.id, page.question, page.topic, page.question_type or "", question_key(page.question),
+                   (page.topic or "").casefold())
 
 
 class RelatedFinder:
@@ -54,18 +77,14 @@ class RelatedFinder:
         self.postings = searcher.postings
         self.scorer = Scorer(searcher.postings, searcher.settings.ranking.with_changes(or_bonus=0.0))
         self._qtypes = None
-        self._briefs: dict[int, dict[str, Any]] = {}
+        self._briefs: dict[int, Brief] = {}
 
-    def brief(self, docnum: int) -> dict[str, Any]:
-        """What choosing needs of a candidate (id, question, topic, type, key), remembered:
-        stored fields carry whole answers and cost a decompression to read."""
+    def brief(self, docnum: int) -> Brief:
+        """What choosing needs of a candidate, remembered: stored fields carry whole answers
+        and cost a decompression to read."""
         found = self._briefs.get(docnum)
         if found is None:
-            stored = self.searcher.stored(docnum)
-            found = self._briefs[docnum] = {
-                "id": stored["id"], "question": stored["question"], "topic": stored.get("topic") or None,
-                "qtype": stored.get("qtype") or "", "key": question_key(stored["question"]),
-                "topic_key": (stored.get("topic") or "").casefold()}
+            found = self._briefs[docnum] = Brief.of(self.searcher.page(docnum))
         return found
 
     # -- the two entry points --------------------------------------------------------
@@ -79,12 +98,12 @@ class RelatedFinder:
         return self.for_docnum(docnum, k)
 
     def for_docnum(self, docnum: int, k: int = 5) -> list[Suggestion]:
-        stored = self.searcher.stored(docnum)
-        words = self._key_words(stored)
-        explicit = self._explicit(stored.get("related_stored") or [], {docnum}, {question_key(stored["question"])})
+        page = self.searcher.page(docnum)
+        words = self._key_words(page)
+        explicit = self._explicit(page.related, {docnum}, {question_key(page.question)})
         taken = {s.id for s in explicit if s.id}
-        picked = self._pick(words, None, {docnum}, {question_key(stored["question"])} | _keys(explicit),
-                            k - len(explicit), stored, taken)
+        picked = self._pick(words, None, {docnum}, {question_key(page.question)} | _keys(explicit),
+                            k - len(explicit), page, taken)
         return (explicit + picked)[:k]
 
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
@@ -99,7 +118,8 @@ class RelatedFinder:
         mine = self._words(text)
         theirs = self._words(candidate)
         shared = set(mine) & set(theirs)
-        score = sum(self._idf(stem) * min(mine[stem], 2) for stem in shared) / (1 + 0.1 * len(theirs))
+        cap, penalty = self.settings.pair_word_cap, self.settings.pair_length_penalty
+        score = sum(self._idf(stem) * min(mine[stem], cap) for stem in shared) / (1 + penalty * len(theirs))
         if asked_types(text) & asked_types(candidate):
             score *= 1 + self.settings.type_bonus
         return score
@@ -109,21 +129,21 @@ class RelatedFinder:
     def _words(self, text: str) -> Counter:
         """Stems of ``text`` with their counts (stop words out)."""
         counts: Counter = Counter()
-        for word in _WORD.findall(text[:4000]):
+        for word in _WORD.findall(text[:self.settings.max_text_chars]):
             for stem in stems(self.searcher.analyzer, word):
                 counts[stem] += 1
         return counts
 
     def _idf(self, stem: str) -> float:
-        return max(self.scorer.idf("question", stem), self.scorer.idf("answer", stem) * 0.5)
+        return max(self.scorer.idf("question", stem), self.scorer.idf("answer", stem) * self.settings.answer_idf_share)
 
     def _weigh(self, counts: Counter, share: float) -> dict[str, float]:
         return {stem: share for stem in counts}
 
-    def _key_words(self, stored: dict[str, Any]) -> dict[str, float]:
+    def _key_words(self, page: StoredPage) -> dict[str, float]:
         """Question and topic words at full weight, the answers' rarest words at a share."""
-        words = self._weigh(self._words(f"{stored['question']} {stored.get('topic') or ''}"), 1.0)
-        answers = " ".join(a["text"] for a in json.loads(stored.get("answers") or "[]"))
+        words = self._weigh(self._words(f"{page.question} {page.topic or ''}"), 1.0)
+        answers = " ".join(a.text for a in page.answers)
         counts = self._words(answers)
         ranked = sorted(counts, key=lambda s: -counts[s] * self.scorer.idf("answer", s))
         for stem in ranked[: self.settings.answer_terms]:
@@ -152,20 +172,20 @@ class RelatedFinder:
         return self._qtypes
 
     def _pick(self, words: dict[str, float], asked: set[str] | None, skip_docs: set[int], skip_keys: set[str],
-              k: int, source: dict[str, Any] | None, taken: set[str]) -> list[Suggestion]:
+              k: int, source: StoredPage | None, taken: set[str]) -> list[Suggestion]:
         if k <= 0 or not words:
             return []
         candidates = top_k(self._scores(words, asked), self.settings.candidates)
-        chosen: list[tuple[float, dict[str, Any]]] = []
+        chosen: list[tuple[float, Brief]] = []
         keys = set(skip_keys)
         pool = []
         for docnum, score in candidates:
             if docnum in skip_docs:
                 continue
             brief = self.brief(docnum)
-            if brief["key"] in keys or brief["id"] in taken:
+            if brief.key in keys or brief.id in taken:
                 continue
-            keys.add(brief["key"])
+            keys.add(brief.key)
             pool.append((score, brief))
         seen: Counter = Counter()
         while pool and len(chosen) < k:
@@ -173,13 +193,13 @@ class RelatedFinder:
             best = max(range(len(pool)), key=adjusted.__getitem__)
             brief = pool.pop(best)[1]
             chosen.append((adjusted[best], brief))
-            seen.update([("topic", brief["topic_key"]), ("type", brief["qtype"]),
-                         ("both", brief["topic_key"], brief["qtype"])])
+            seen.update([("topic", brief.topic_key), ("type", brief.qtype),
+                         ("both", brief.topic_key, brief.qtype)])
         return [self._suggestion(score, brief, words, source) for score, brief in chosen]
 
-    def _diverse(self, score: float, brief: dict[str, Any], seen: Counter) -> float:
+    def _diverse(self, score: float, brief: Brief, seen: Counter) -> float:
         """The score lowered for each earlier pick on the same topic, of the same type, or both."""
-        topic, qtype = brief["topic_key"], brief["qtype"]
+        topic, qtype = brief.topic_key, brief.qtype
         settings = self.settings
         if topic:
             score *= settings.same_topic_decay ** seen[("topic", topic)]
@@ -189,17 +209,17 @@ class RelatedFinder:
             score *= settings.same_topic_and_type_decay ** seen[("both", topic, qtype)]
         return score
 
-    def _suggestion(self, score: float, stored: dict[str, Any], words: dict[str, float],
-                    source: dict[str, Any] | None) -> Suggestion:
+    def _suggestion(self, score: float, brief: Brief, words: dict[str, float],
+                    source: StoredPage | None) -> Suggestion:
         reasons = []
-        shared = [w for w in _WORD.findall(stored["question"])
+        shared = [w for w in _WORD.findall(brief.question)
                   if not words.keys().isdisjoint(stems(self.searcher.analyzer, w))]
         if shared:
             reasons.append("shared key terms: " + ", ".join(dict.fromkeys(w.lower() for w in shared)))
-        topic = stored.get("topic")
-        if source and topic and (source.get("topic") or "").casefold() == topic.casefold():
+        topic = brief.topic
+        if source and topic and (source.topic or "").casefold() == topic.casefold():
             reasons.append(f"same topic: {topic}")
-        return Suggestion(stored["id"], stored["question"], topic, score, tuple(reasons) or ("similar answers",))
+        return Suggestion(brief.id, brief.question, topic, score, tuple(reasons) or ("similar answers",))
 
     def _explicit(self, links: Iterable[str], skip_docs: set[int], skip_keys: set[str]) -> list[Suggestion]:
         """The page's own related links: resolved to indexed questions where possible."""
@@ -211,14 +231,15 @@ class RelatedFinder:
             words = self._weigh(self._words(link), 1.0)
             terms = [WeightedTerm("question", stem, 1.0, stem) for stem in words]
             found = None
-            for docnum, _ in top_k(self.scorer.score(terms), 10) if terms else []:
-                if docnum not in skip_docs and self.brief(docnum)["key"] == key:
+            for docnum, _ in top_k(self.scorer.score(terms), self.settings.link_candidates) if terms else []:
+                if docnum not in skip_docs and self.brief(docnum).key == key:
                     found = self.brief(docnum)
                     break
             if found:
-                out.append(Suggestion(found["id"], found["question"], found.get("topic"), float("inf"), (_EXPLICIT,)))
+                out.append(Suggestion(found.id, found.question, found.topic, None, (_EXPLICIT,), linked=True))
             else:
-                out.append(Suggestion(None, link, None, float("inf"), (_EXPLICIT + "; not an indexed question",), False))
+                out.append(Suggestion(None, link, None, None, (_EXPLICIT + "; not an indexed question",),
+                                      resolved=False, linked=True))
         return sorted(out, key=lambda s: not s.resolved)
 
 

@@ -11,13 +11,14 @@ to older pages only when they are recomputed; ``precompute`` again to catch all.
 from __future__ import annotations
 
 import json
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.errors import HealthQAError
+from healthqa.ingest.files import replacing
 from healthqa.ingest.store import Store
 from healthqa.search.related import RelatedFinder
 from healthqa.search.searcher import Searcher
@@ -44,10 +45,7 @@ def meta_path(path: str) -> str:
 def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
     brief = finder.brief(docnum)
     related = [s.to_dict() for s in finder.for_docnum(docnum, k)]
-    for item in related:
-        if item["score"] == float("inf"):
-            item["score"] = None  # explicit links rank first; JSON has no infinity
-    return json.dumps({"id": brief["id"], "question": brief["question"], "related": related}, ensure_ascii=False)
+    return json.dumps({"id": brief.id, "question": brief.question, "related": related}, ensure_ascii=False)
 
 
 def _init(data_dir: str) -> None:
@@ -76,29 +74,22 @@ def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[
 
 
 def _write_atomically(path: str, lines: Iterator[str], progress: Callable[[int], None] | None) -> int:
-    tmp = f"{path}.{os.getpid()}.tmp"
     count = 0
-    try:
-        with open(tmp, "w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(line + "\n")
-                count += 1
-                if progress:
-                    progress(1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line + "\n")
+            count += 1
+            if progress:
+                progress(1)
     return count
 
 
 def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
-    with open(meta_path(path), "w", encoding="utf-8") as out:
+    with replacing(meta_path(path)) as tmp, open(tmp, "w", encoding="utf-8") as out:
         json.dump({"store_seq": store_seq, "k": k, "pages": pages, "written_at": time.time()}, out)
 
 
-def precompute(data_dir: str, path: str, k: int = 5, workers: int = 2,
+def precompute(data_dir: str, path: str, k: int = 5, workers: int = WORKERS,
                progress: Callable[[int], None] | None = None) -> tuple[int, float]:
     """Write related questions for every indexed page; returns ``(pages, seconds)``."""
     with Searcher(data_dir) as searcher:
@@ -138,7 +129,7 @@ def stale(data_dir: str, path: str) -> Staleness:
                      tuple(sorted(changed - have)), meta["store_seq"], store_seq)
 
 
-def update(data_dir: str, path: str, workers: int = 2) -> Staleness:
+def update(data_dir: str, path: str, workers: int = WORKERS) -> Staleness:
     """Recompute the stale and new pages' lines and drop the gone ones, in place."""
     report = stale(data_dir, path)
     with Searcher(data_dir) as searcher:

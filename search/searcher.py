@@ -1,22 +1,21 @@
 """The search API: a :class:`Searcher` built once with its settings, asked many queries.
 
->>> from search.searcher import Searcher, Filters          # doctest: +SKIP
+>>> from healthqa.search.searcher import Searcher, Filters  # doctest: +SKIP
 >>> with Searcher("healthqa-data") as s:                    # doctest: +SKIP
 ...     results = s.search("foot pain", Filters(roles=("Fitness",)), limit=5)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from healthqa.index.schema import text_analyzer
+from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
 from healthqa.search.columns import Values, cached, from_column, from_postings
@@ -58,9 +57,9 @@ class Filters:
 class Searcher:
     """Searches one index. Holds the index open: close it, or use ``with``."""
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+    def __init__(self, data_dir: str, settings: SearchSettings | None = None):
         self.data_dir = data_dir
-        self.settings = settings
+        self.settings = settings = settings or SearchSettings()
         self._ix, self.meta = open_index(data_dir)
         # The generation opened, not the link read again: a reindex may swap it in between.
         self._generation = os.path.realpath(self._ix.storage.folder)
@@ -73,7 +72,7 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self.postings = Postings(self._reader)
-        self._speller = Speller(self._reader)
+        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio)
 
     def close(self) -> None:
         self._searcher.close()
@@ -119,9 +118,9 @@ class Searcher:
     def analyzer(self):
         return self._analyzer
 
-    def stored(self, docnum: int) -> dict[str, Any]:
-        """The stored fields of one document."""
-        return self._reader.stored_fields(docnum)
+    def page(self, docnum: int) -> StoredPage:
+        """What the index stores of one document."""
+        return StoredPage.from_fields(self._reader.stored_fields(docnum))
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -186,7 +185,7 @@ class Searcher:
         if parsed.is_empty:
             return []
         scores, matched = self.scores(parsed)
-        return [(self._reader.stored_fields(d)["id"], s) for d, s in top_k(scores, limit, matched)]
+        return [(self.page(d).id, s) for d, s in top_k(scores, limit, matched)]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when
@@ -221,7 +220,7 @@ class Searcher:
         matched = matched & self._filter_mask(filters, notes)
         ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self._reader.stored_fields(doc), terms, filters)
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, filters)
                      for i, (doc, score) in enumerate(ranked))
         facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
         return Results(text, searched, int(matched.sum()), page, limit, hits, facets, suggestion, corrected_from,
@@ -249,19 +248,16 @@ class Searcher:
             return np.zeros(self.postings.size, dtype=bool)
         return values.mask(exact)
 
-    def _hit(self, rank: int, score: float, stored: dict[str, Any], terms: frozenset[str], filters: Filters) -> Hit:
-        all_answers = json.loads(stored.get("answers") or "[]")
+    def _hit(self, rank: int, score: float, stored: StoredPage, terms: frozenset[str], filters: Filters) -> Hit:
         wanted = {r.casefold() for r in filters.roles}
-        answers = [a for a in all_answers if (a.get("role") or "").casefold() in wanted] if wanted else all_answers
+        answers = [a for a in stored.answers if (a.role or "").casefold() in wanted] if wanted else stored.answers
         width = self.settings.snippet_chars
-        scored = [(make_snippet(a["text"], terms, self._analyzer, width), a) for a in answers]
+        scored = [(make_snippet(a.text, terms, self._analyzer, width), a) for a in answers]
         matched = sorted((s for s in scored if s[0].matches), key=lambda s: -s[0].matches)
         shown = (matched or scored[:1])[: self.settings.answers_per_hit]
-        question = stored["question"]
-        snippet = shown[0][0] if shown else make_snippet(question, terms, self._analyzer, width)
+        snippet = shown[0][0] if shown else make_snippet(stored.question, terms, self._analyzer, width)
         return Hit(
-            rank=rank, id=stored["id"], score=score, question=question, topic=stored.get("topic") or None,
-            source=stored.get("source", ""), url=stored.get("url"), question_type=stored.get("qtype") or None,
-            roles=tuple(dict.fromkeys(a["role"] for a in all_answers if a.get("role"))), snippet=snippet,
-            answers=tuple(AnswerHit(a.get("role"), a.get("author"), s) for s, a in shown),
+            rank=rank, id=stored.id, score=score, question=stored.question, topic=stored.topic,
+            source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
+            snippet=snippet, answers=tuple(AnswerHit(a.role, a.author, s) for s, a in shown),
         )

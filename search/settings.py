@@ -1,23 +1,68 @@
 """Every ranking choice, as data with a default, chosen when a searcher is built.
 
-Nothing here is toggled on a live searcher: build a new one with other settings.
+Nothing here is toggled on a live searcher: build a new one with other settings. The
+settings are frozen all the way down: the per-field weights are read-only mappings, so a
+default can never be edited through one searcher and change every other.
 The defaults were tuned on the development half of the LiveQA medical questions
 (``../shared/data/liveqa-med-dev``); see the README for the figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Iterator, Mapping
 
 
-def _weights() -> dict[str, float]:
-    return {"question": 2.0, "detail": 0.5, "answer": 1.0, "role_text": 0.5,
-            "topic": 1.0, "synonyms": 0.5, "related": 0.2}
+class FrozenMap(Mapping[str, float]):
+    """A read-only mapping (hashable, picklable, equal to any mapping with the same items).
+
+    >>> weights = FrozenMap({"question": 2.0})
+    >>> weights["question"], weights == {"question": 2.0}
+    (2.0, True)
+    >>> weights["question"] = 3.0
+    Traceback (most recent call last):
+    TypeError: 'FrozenMap' object does not support item assignment
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, float] | None = None):
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> float:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+    def __reduce__(self) -> tuple:
+        return FrozenMap, (self._items,)
 
 
-def _field_b() -> dict[str, float]:
-    return {}
+def _freeze_mappings(settings: object) -> None:
+    """Replace every mapping field of a frozen dataclass by a :class:`FrozenMap` of it."""
+    for f in fields(settings):  # type: ignore[arg-type]
+        value = getattr(settings, f.name)
+        if isinstance(value, Mapping) and not isinstance(value, FrozenMap):
+            object.__setattr__(settings, f.name, FrozenMap(value))
+
+
+def _weights() -> FrozenMap:
+    return FrozenMap({"question": 2.0, "detail": 0.5, "answer": 1.0, "role_text": 0.5,
+                      "topic": 1.0, "synonyms": 0.5, "related": 0.2})
+
+
+def _field_b() -> FrozenMap:
+    return FrozenMap()
 
 
 @dataclass(frozen=True)
@@ -29,11 +74,11 @@ class RankingSettings:
     """
 
     # Per-field weights of the BM25F sum (query-time boosts).
-    weights: dict[str, float] = field(default_factory=_weights)
+    weights: Mapping[str, float] = field(default_factory=_weights)
     # BM25 parameters; ``field_b`` overrides ``b`` per field.
     k1: float = 1.2
     b: float = 0.75
-    field_b: dict[str, float] = field(default_factory=_field_b)
+    field_b: Mapping[str, float] = field(default_factory=_field_b)
     # Plain words are OR-ed; a document matching more of them gets this bonus factor.
     or_bonus: float = 0.9
     # Bonus factors (0 turns one off): the share of a page's topic the query names, and
@@ -47,12 +92,15 @@ class RankingSettings:
     # (the sections of one document answer together).
     topic_spread: float = 0.6
 
+    def __post_init__(self) -> None:
+        _freeze_mappings(self)
+
     def with_changes(self, **changes: Any) -> "RankingSettings":
         return replace(self, **changes)
 
 
-def _related_weights() -> dict[str, float]:
-    return {"question": 2.0, "topic": 1.0, "synonyms": 0.5, "answer": 0.3}
+def _related_weights() -> FrozenMap:
+    return FrozenMap({"question": 2.0, "topic": 1.0, "synonyms": 0.5, "answer": 0.3})
 
 
 @dataclass(frozen=True)
@@ -60,7 +108,7 @@ class RelatedSettings:
     """How related questions are chosen (see :mod:`healthqa.search.related`)."""
 
     # Fields a page's key terms are matched in, with their weights.
-    weights: dict[str, float] = field(default_factory=_related_weights)
+    weights: Mapping[str, float] = field(default_factory=_related_weights)
     # Key terms taken from a page's answers (the rarest first) and their share of weight.
     answer_terms: int = 8
     answer_term_weight: float = 0.4
@@ -72,6 +120,20 @@ class RelatedSettings:
     same_type_decay: float = 0.8
     same_topic_and_type_decay: float = 0.5
     candidates: int = 60
+    # A page's own related link is looked for among this many best matches of its words.
+    link_candidates: int = 10
+    # Pair scores (``RelatedFinder.pair_score``): a word counts at most this many times,
+    # each word of the candidate lowers the score by this share (long questions match more
+    # by chance), and a word's rarity in the answers counts at this share of its rarity in
+    # the questions.
+    pair_word_cap: int = 2
+    pair_length_penalty: float = 0.1
+    answer_idf_share: float = 0.5
+    # Characters of a text read for its key words.
+    max_text_chars: int = 4000
+
+    def __post_init__(self) -> None:
+        _freeze_mappings(self)
 
 
 @dataclass(frozen=True)
@@ -86,3 +148,7 @@ class SearchSettings:
     answers_per_hit: int = 2
     facet_limit: int = 20
     suggest: bool = True
+    # Did-you-mean: a word in fewer than ``spell_rare`` documents may be a typo; its
+    # correction must be at least ``spell_ratio`` times as common.
+    spell_rare: int = 3
+    spell_ratio: int = 5

@@ -54,7 +54,7 @@ class Snippet:
 def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -> Snippet:
     """The ``width``-character window of ``text`` holding the most query terms.
 
-    >>> from index.schema import text_analyzer
+    >>> from healthqa.index.schema import text_analyzer
     >>> make_snippet("Feet hurt. Flat feet can cause back pain.", frozenset({"back"}), text_analyzer(), 40).plain()
     '… hurt. Flat feet can cause back pain.'
     """

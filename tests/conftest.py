@@ -12,6 +12,7 @@ import pytest
 
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
+from tests.index.real_corpus import real_documents
 from tests.search.corpus_index import build_index, corpus_pages
 
 TESTS = pathlib.Path(__file__).resolve().parent
@@ -82,3 +83,17 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
     """A searcher over the corpus with the default settings."""
     with Searcher(str(corpus_dir)) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A data directory whose record store holds the real test corpus (no index): read only."""
+    data_dir = tmp_path_factory.mktemp("store")
+    real_documents(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def documents(real_store: pathlib.Path) -> list[dict[str, object]]:
+    """The real test corpus as index documents (see :mod:`tests.index.real_corpus`)."""
+    return real_documents(real_store)

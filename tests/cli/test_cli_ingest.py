@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 from healthqa.cli import cli
 from healthqa.ingest.errors import StoreError
 from healthqa.ingest.store import Store
+from tests.robustness import killpoint
 
 SEED_ID = "back-pain/how-can-foot-problems-cause-back-pain/b46b4ddb"
 
@@ -234,15 +236,36 @@ def test_second_ingest_says_another_is_running_and_loses_nothing(data_dir: pathl
 # -- an ingest killed midway ----------------------------------------------------------
 
 
-def test_killed_ingest_keeps_committed_records_and_the_next_run_finishes(data_dir: pathlib.Path,
-                                                                          tmp_path: pathlib.Path) -> None:
-    folder = tmp_path / "many"
+def _many_pages(folder: pathlib.Path, total: int) -> None:
     folder.mkdir()
-    total = 1000  # three batches: the kill lands after the first commit, long before the end
     for n in range(total):
         (folder / f"page-{n:05d}.txt").write_text(
             f"Sleep\n\nWhy do I wake at {n} past three?\n\nAnswers (1)\n\n• A , Sleep Medicine, answered\n\n"
             f"  Go to bed {n} minutes later.\n", encoding="utf-8")
+
+
+def test_ingest_killed_after_its_first_commit_keeps_it_and_the_next_run_finishes(data_dir: pathlib.Path,
+                                                                                  tmp_path: pathlib.Path) -> None:
+    folder = tmp_path / "many"
+    total = 500  # two batches of 400 files: the kill lands as the second is about to be stored
+    _many_pages(folder, total)
+    command = killpoint.command("healthqa.ingest.pipeline:_commit", 2, "--data-dir", str(data_dir), "ingest",
+                                "--no-index", "--workers", "1", str(folder))
+    assert subprocess.run(command, capture_output=True).returncode == -signal.SIGKILL
+    with Store.open(str(data_dir), readonly=True) as store:
+        assert store.count() == 400
+        assert all(store.get(record_id).answers for record_id in store.ids())
+    result = ingest(data_dir, str(folder))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{total} files: {total - 400} new, 0 updated, 400 unchanged records; 0 files rejected\n"
+
+
+@pytest.mark.slow
+def test_killed_ingest_keeps_committed_records_and_the_next_run_finishes(data_dir: pathlib.Path,
+                                                                          tmp_path: pathlib.Path) -> None:
+    folder = tmp_path / "many"
+    total = 1000  # three batches: the kill lands after the first commit, long before the end
+    _many_pages(folder, total)
     command = [sys.executable, "-c", "from healthqa.cli import main; main()",
                "--data-dir", str(data_dir), "ingest", "--no-index", "--workers", "1", str(folder)]
     writer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,7 +1,6 @@
 """The bulk segment writer makes the index Whoosh's own writer makes, read back field by field.
 
-Built both ways from real records: 241 MedQuAD files (so common terms span several posting
-blocks), the real forum pages and the seed page, plus the hand-written search corpus.
+Built both ways from real records (:mod:`tests.index.real_corpus`, the ``documents`` fixture).
 """
 
 from __future__ import annotations
@@ -21,70 +20,10 @@ from whoosh.qparser import QueryParser
 from healthqa.index import blocks, bulk
 from healthqa.index.schema import build_schema, role_analyzer, spelling_analyzer, text_analyzer
 from healthqa.index.terms import FieldTerms, supports
-from healthqa.index.writer import document
 from healthqa.ingest.pipeline import Options, ingest
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
-
-TESTS = pathlib.Path(__file__).resolve().parent.parent
-FOLDERS = [TESTS / "search" / "data" / "relevance" / "medquad", TESTS / "ingest" / "data" / "html",
-           TESTS.parent / "raw"]
-
-
-@pytest.fixture(scope="module")
-def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
-    from tests.search.corpus_index import corpus_pages
-
-    with Store.open(str(tmp_path_factory.mktemp("store"))) as store:
-        ingest([str(folder) for folder in FOLDERS], store, Options(workers=1))
-        with store.transaction():
-            for page in corpus_pages():
-                store.put(page)
-        return [document(page) for page in store.pages()]
-
-
-def build(folder: pathlib.Path, schema: Schema, documents: list[dict[str, object]], use_bulk: bool):
-    folder.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(folder), schema)
-    writer = ix.writer()
-    if use_bulk:
-        bulk.write_documents(writer, documents)
-    else:
-        for fields in documents:
-            writer.add_document(**fields)
-    writer.commit()
-    return whoosh_index.open_dir(str(folder))
-
-
-def snapshot(ix) -> dict[str, object]:
-    """Everything a reader can tell about an index, with posting values decoded."""
-    seen: dict[str, object] = {}
-    with ix.reader() as reader:
-        seen["docs"] = reader.doc_count_all()
-        seen["stored"] = list(reader.all_stored_fields())
-        for name, field in ix.schema.items():
-            if field.column_type:
-                seen[f"column {name}"] = list(reader.column_reader(name))
-            if not field.indexed:
-                continue
-            seen[f"length {name}"] = reader.field_length(name)
-            seen[f"lengths {name}"] = [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]
-            decode = "positions" if isinstance(field.format, Positions) else "frequency"
-            for text in reader.lexicon(name):
-                info = reader.term_info(name, text)
-                matcher = reader.postings(name, text)
-                seen[f"{name}:{text!r}"] = (
-                    info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
-                    info.min_id(), info.max_id(), _postings(matcher, decode))
-    return seen
-
-
-def _postings(matcher, decode: str) -> list[tuple[int, float, object]]:
-    out = []
-    while matcher.is_active():
-        out.append((matcher.id(), matcher.weight(), matcher.value_as(decode)))
-        matcher.next()
-    return out
+from tests.index.real_corpus import FOLDERS, build, snapshot
 
 
 def test_bulk_segment_reads_back_as_whooshs_own(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:

@@ -201,6 +201,15 @@ def test_small_size_limit_is_shown_in_kilobytes(pages: pathlib.Path, store: Stor
     assert only_rejection(summary) == (str(pages / "seed.txt"), "file too large (2.6 KB; the limit is 2.0 KB, see --max-size)")
 
 
+def test_folder_of_a_thousand_small_files_with_worker_processes(tmp_path: pathlib.Path, store: Store) -> None:
+    write_pages(tmp_path / "many", 1_000)  # three batches, parsed by worker processes
+    summary = ingest([str(tmp_path / "many")], store, Options(workers=2))
+    assert summary.new == store.count() == 1_000
+    assert summary.rejected == []
+    assert store.get(store.ids()[0]).roles == ("Sleep Medicine",)
+
+
+@pytest.mark.slow
 def test_folder_of_ten_thousand_small_files(tmp_path: pathlib.Path, store: Store) -> None:
     write_pages(tmp_path / "many", 10_000)
     started = time.perf_counter()

@@ -1,8 +1,11 @@
 """SIGKILL trials: one kill of ``healthqa ingest``, ``index`` or ``reindex``, the checks after it,
-the next run, and the checks after that (``test_crash.py`` and ``bench/faults.py``)."""
+the next run, and the checks after that (``test_crash.py``, ``test_crash_points.py`` and
+``bench/faults.py``). A kill lands after a delay (a timer: ``bench/faults.py`` and the slow
+tests) or at a chosen point of the code (:mod:`killpoint`: the tests CI runs)."""
 
 from __future__ import annotations
 
+import os
 import pathlib
 import random
 import shutil
@@ -11,6 +14,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+import killpoint
 
 from faultkit import (DB_NAME, Collect, Corpus, IndexState, assert_index_matches_store, assert_searches_work,
                       assert_unlocked, change_corpus, check_store, copy_data_dir, healthqa, index_state,
@@ -46,6 +51,28 @@ def kill_after(command: list[str], delay: float, data_dir: pathlib.Path | None =
         process.send_signal(signal.SIGKILL)
     returncode = process.wait(timeout=60)
     return Kill(running and returncode == -signal.SIGKILL, returncode, time.monotonic() - started, committed)
+
+
+@dataclass(frozen=True)
+class At:
+    """A chosen kill point: the ``call``-th call of ``target`` (``module:Class.method``)."""
+
+    target: str
+    call: int = 1
+
+
+def kill_at(at: At, data_dir: pathlib.Path, *args: str) -> Kill:
+    """Run ``healthqa --data-dir DATA ARGS`` until it kills itself at ``at`` (or ends first)."""
+    started = time.monotonic()
+    result = subprocess.run(killpoint.command(at.target, at.call, "--data-dir", str(data_dir), *args),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(data_dir.parent))
+    return Kill(result.returncode == -signal.SIGKILL, result.returncode, time.monotonic() - started, {})
+
+
+def _kill(data_dir: pathlib.Path, args: list[str], delay: float, at: At | None, read_store: bool) -> Kill:
+    if at is not None:
+        return kill_at(at, data_dir, *args)
+    return kill_after(healthqa(data_dir, *args), delay, data_dir if read_store else None)
 
 
 @dataclass
@@ -98,12 +125,14 @@ def make_reference(corpus: Corpus, work: pathlib.Path) -> Reference:
 
 
 def ingest_trial(corpus: Corpus, data_dir: pathlib.Path, reference: Reference, delay: float,
-                 rng: random.Random) -> Trial:
-    """SIGKILL a first ``healthqa ingest`` of ``corpus`` after ``delay`` s; check; run it again; check."""
+                 rng: random.Random, at: At | None = None, args: tuple[str, ...] = ()) -> Trial:
+    """SIGKILL a first ``healthqa ingest`` of ``corpus`` after ``delay`` s (or ``at`` a chosen
+    point); check; run it again; check. Records the store holds after the kill must be as a
+    run never killed leaves them."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    kill = kill_after(healthqa(data_dir, "ingest", str(corpus.root)), delay, data_dir)
+    kill = _kill(data_dir, ["ingest", *args, str(corpus.root)], delay, at, read_store=True)
     problems: list[str] = []
     stored = 0
     with Collect(problems, "store after the kill"):
@@ -111,6 +140,8 @@ def ingest_trial(corpus: Corpus, data_dir: pathlib.Path, reference: Reference, d
         after = store_records(data_dir)
         lost = [k for k, v in kill.committed_before.items() if after.get(k) != v]
         assert not lost, f"{len(lost)} records committed before the kill are gone or changed, e.g. {lost[:2]}"
+        wrong = [k for k, v in after.items() if reference.records.get(k) != v]
+        assert not wrong, f"{len(wrong)} records after the kill differ from a run never killed, e.g. {wrong[:2]}"
     with Collect(problems, "locks after the kill"):
         assert_unlocked(data_dir)
     with Collect(problems, "index after the kill"):
@@ -173,13 +204,14 @@ def make_index_template(corpus: Corpus, work: pathlib.Path) -> IndexTemplate:
 
 
 def index_trial(command: str, template: IndexTemplate, data_dir: pathlib.Path, delay: float,
-                rng: random.Random, reindex_after: bool = True) -> Trial:
-    """SIGKILL ``healthqa index`` or ``reindex`` on a copy of ``template`` after ``delay`` s; check;
-    recover with ``healthqa index`` (and, after a killed reindex, a ``reindex`` too if asked)."""
+                rng: random.Random, reindex_after: bool = True, at: At | None = None) -> Trial:
+    """SIGKILL ``healthqa index`` or ``reindex`` on a copy of ``template`` after ``delay`` s (or
+    ``at`` a chosen point); check; recover with ``healthqa index`` (and, after a killed reindex,
+    a ``reindex`` too if asked)."""
     before = template.before
     copy_data_dir(template.folder, data_dir)
     expected = store_questions(data_dir)
-    kill = kill_after(healthqa(data_dir, command), delay)
+    kill = _kill(data_dir, [command], delay, at, read_store=False)
     problems: list[str] = []
     phase = "unknown"
     with Collect(problems, "locks after the kill"):
@@ -226,7 +258,8 @@ def _index_phase(killed: bool, state: IndexState, before: IndexState, expected: 
         stray = unreferenced_files(state.generation)
         return ("index as before; killed while writing a segment" if stray
                 else "index as before; killed before writing")
-    if state.generation != before.generation:
+    # By name: the trial runs on a copy of the template, whose generation folders have the same names.
+    if os.path.basename(state.generation) != os.path.basename(before.generation):
         return "new generation swapped in"
     return "committed, meta not yet written" if state.store_seq == before.store_seq else "committed"
 

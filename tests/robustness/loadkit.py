@@ -60,14 +60,21 @@ def search_loop_command(data_dir: pathlib.Path, out: pathlib.Path, stop: pathlib
 
 def expected_results(data_dir: pathlib.Path) -> dict[tuple[str, tuple[str, ...]], tuple[int, list[str]]]:
     """What each query of :data:`QUERIES` gives on the index of ``data_dir`` (with and without the role filter)."""
-    from healthqa.search.searcher import Filters, Searcher
+    from healthqa.search.searcher import Searcher
+
+    with Searcher(str(data_dir)) as searcher:
+        return results_of(searcher)
+
+
+def results_of(searcher) -> dict[tuple[str, tuple[str, ...]], tuple[int, list[str]]]:
+    """What each query of :data:`QUERIES` gives on one searcher (with and without the role filter)."""
+    from healthqa.search.searcher import Filters
 
     out = {}
-    with Searcher(str(data_dir)) as searcher:
-        for query in QUERIES:
-            for roles in ((), ("Fitness",)):
-                results = searcher.search(query, Filters(roles=roles), limit=10)
-                out[(query, roles)] = (results.total, [hit.id for hit in results.hits])
+    for query in QUERIES:
+        for roles in ((), ("Fitness",)):
+            results = searcher.search(query, Filters(roles=roles), limit=10)
+            out[(query, roles)] = (results.total, [hit.id for hit in results.hits])
     return out
 
 

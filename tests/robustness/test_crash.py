@@ -1,7 +1,8 @@
-"""A few SIGKILLs of ``healthqa ingest``, ``index`` and ``reindex`` while they write.
+"""SIGKILLs of ``healthqa ingest``, ``index`` and ``reindex`` while they write.
 
-(An ingest killed while it builds the index at its end is left to ``bench/faults.py``, which
-kills at random moments: the index kills here cover what it writes.)
+CI kills each at chosen points of the code (:mod:`killpoint`): the same moment on every run,
+however busy the machine. The kills on a timer (``slow``: run by ``bench/faults.py``, not CI)
+land wherever the delay falls.
 
 After each kill: the store opens, holds every record committed before the kill, and every
 file in it is whole; no lock is left held; the index opens with the old or the new records
@@ -17,7 +18,7 @@ import random
 import pytest
 
 from faultkit import Corpus, write_corpus
-from killkit import (IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference,
+from killkit import (At, IndexTemplate, Reference, index_trial, ingest_trial, make_index_template, make_reference,
                      until_landed)
 
 PAGES = 420  # two commits of 400 files: a kill can land between them
@@ -43,6 +44,7 @@ def template(corpus: Corpus, work: pathlib.Path) -> IndexTemplate:
     return make_index_template(corpus, work)
 
 
+@pytest.mark.slow
 def test_ingest_killed_while_storing_records(corpus: Corpus, reference: Reference, work: pathlib.Path) -> None:
     # Halfway from the first commit to the last: the second batch of 400 files is being stored
     # (earlier again if the ingest ran faster than timed and had ended).
@@ -53,6 +55,7 @@ def test_ingest_killed_while_storing_records(corpus: Corpus, reference: Referenc
     assert trials[-1].killed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["index", "reindex"])
 def test_index_writer_killed_midway(command: str, template: IndexTemplate, work: pathlib.Path) -> None:
     seconds = template.index_seconds if command == "index" else template.reindex_seconds
@@ -61,3 +64,27 @@ def test_index_writer_killed_midway(command: str, template: IndexTemplate, work:
                                                        rng=random.Random(3)))
     assert [t.problems for t in trials] == [[]] * len(trials)
     assert trials[-1].killed
+
+
+# -- kills at chosen points: what CI runs ----------------------------------------------------
+
+@pytest.mark.parametrize("at, phase", [
+    (At("healthqa.ingest.pipeline:_commit", 2), "killed while storing records"),  # before the second batch
+    (At("healthqa.index.whoosh_internals:write_postings", 3), "killed while building the index"),
+], ids=["second-batch", "building-index"])
+def test_ingest_killed_at(at: At, phase: str, corpus: Corpus, reference: Reference, work: pathlib.Path) -> None:
+    trial = ingest_trial(corpus, work / "ingest-at", reference, delay=0, rng=random.Random(1), at=at,
+                         args=("--workers", "1"))
+    assert (trial.killed, trial.phase, trial.problems) == (True, phase, [])
+
+
+@pytest.mark.parametrize("command, at, phase", [
+    ("index", At("healthqa.index.writer:document", 20), "index as before; killed while writing a segment"),
+    ("index", At("healthqa.index.writer:write_meta"), "committed, meta not yet written"),
+    ("reindex", At("healthqa.index.writer:swap_in"), "index as before; killed while building a new generation"),
+], ids=["index-adding", "index-after-commit", "reindex-before-swap"])
+def test_index_writer_killed_at(command: str, at: At, phase: str, template: IndexTemplate,
+                                work: pathlib.Path) -> None:
+    trial = index_trial(command, template, work / f"{command}-at", delay=0, rng=random.Random(3), at=at)
+    assert trial.killed and trial.problems == []
+    assert trial.phase.startswith(phase), trial.phase

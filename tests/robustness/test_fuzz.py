@@ -1,12 +1,14 @@
-"""Hostile input, a few hundred of each kind: no parser and no search raises anything but its
-documented error, every record stays clean, and no input runs past a time limit.
+"""Hostile input: no parser and no search raises anything but its documented error, every
+record stays clean, and no input runs past a time limit (a hang guard, generous).
 
-``bench/faults.py`` runs the same checks on ten thousand and more inputs a target.
+CI runs a few dozen inputs of each kind (``*_quick``); the ``slow`` tests run a few hundred
+and ``bench/faults.py`` runs ten thousand and more a target.
 """
 
 from __future__ import annotations
 
 import pathlib
+from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner
@@ -36,37 +38,39 @@ def within_limit(run, *value):
     return contracts.limited(LIMIT, run, lambda: contracts.describe(value[0] if len(value) == 1 else value, 2000))
 
 
-@settings(FUZZ, max_examples=150)  # the slowest parser, and many of these pages are bombs
-@given(hostile.HTML)
-def test_html_parser(text: str) -> None:
-    within_limit(lambda: contracts.check_parser(parse_html, text), text)
+def fuzzed(strategy: st.SearchStrategy, examples: int, check: Callable[[Any], object]):
+    """Two tests of one check: a slow one (``examples`` inputs: ``bench/faults.py``) and a quick
+    one for CI (``QUICK`` inputs: the same properties, a few seconds)."""
+
+    @pytest.mark.slow
+    @settings(FUZZ, max_examples=examples)
+    @given(strategy)
+    def many(value: Any) -> None:
+        within_limit(lambda: check(value), value)
+
+    @settings(FUZZ, max_examples=QUICK)
+    @given(strategy)
+    def few(value: Any) -> None:
+        within_limit(lambda: check(value), value)
+
+    return many, few
 
 
-@FUZZ
-@given(hostile.TEXT)
-def test_text_parser(text: str) -> None:
-    within_limit(lambda: contracts.check_parser(parse_text, text), text)
+QUICK = 20
+
+# The HTML parser is the slowest, and many of these pages are bombs: fewer of them.
+test_html_parser, test_html_parser_quick = fuzzed(
+    hostile.HTML, 150, lambda text: contracts.check_parser(parse_html, text))
+test_text_parser, test_text_parser_quick = fuzzed(
+    hostile.TEXT, 200, lambda text: contracts.check_parser(parse_text, text))
+test_medquad_parser, test_medquad_parser_quick = fuzzed(
+    hostile.MEDQUAD, 200, lambda text: contracts.check_parser(parse_medquad, text))
+test_format_detection_and_parsing, test_format_detection_and_parsing_quick = fuzzed(
+    hostile.DOCUMENT, 200, lambda text: contracts.check_document(parse_document, text))
+test_bytes_to_records, test_bytes_to_records_quick = fuzzed(hostile.BYTES, 200, contracts.check_bytes)
 
 
-@FUZZ
-@given(hostile.MEDQUAD)
-def test_medquad_parser(text: str) -> None:
-    within_limit(lambda: contracts.check_parser(parse_medquad, text), text)
-
-
-@FUZZ
-@given(hostile.DOCUMENT)
-def test_format_detection_and_parsing(text: str) -> None:
-    within_limit(lambda: contracts.check_document(parse_document, text), text)
-
-
-@FUZZ
-@given(hostile.BYTES)
-def test_bytes_to_records(data: bytes) -> None:
-    within_limit(lambda: contracts.check_bytes(data), data)
-
-
-@settings(FUZZ, max_examples=50)
+@settings(FUZZ, max_examples=QUICK)
 @given(hostile.BYTES)
 def test_read_and_parse_a_file(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "page"
@@ -140,15 +144,30 @@ def test_decode_rejects_only_with_a_reason() -> None:
 # -- queries ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200)
 @given(query=hostile.QUERY, role=hostile.ROLE, page=st.sampled_from([1, 1, 2, 50]))
 def test_query_reader_through_the_searcher(searcher: Searcher, query: str, role: str, page: int) -> None:
     within_limit(lambda: contracts.check_query(searcher, query, role, page), query, role, page)
 
 
+@settings(FUZZ, max_examples=QUICK * 2)  # a query takes milliseconds
+@given(query=hostile.QUERY, role=hostile.ROLE, page=st.sampled_from([1, 1, 2, 50]))
+def test_query_reader_through_the_searcher_quick(searcher: Searcher, query: str, role: str, page: int) -> None:
+    within_limit(lambda: contracts.check_query(searcher, query, role, page), query, role, page)
+
+
+@pytest.mark.slow
 @settings(FUZZ, max_examples=100)
 @given(query=hostile.QUERY, role=hostile.ROLE, as_json=st.booleans())
 def test_search_command(corpus_dir: pathlib.Path, query: str, role: str, as_json: bool) -> None:
+    within_limit(lambda: contracts.check_cli_search(CliRunner(), cli, str(corpus_dir), query, role, as_json),
+                 query, role, as_json)
+
+
+@settings(FUZZ, max_examples=QUICK)
+@given(query=hostile.QUERY, role=hostile.ROLE, as_json=st.booleans())
+def test_search_command_quick(corpus_dir: pathlib.Path, query: str, role: str, as_json: bool) -> None:
     within_limit(lambda: contracts.check_cli_search(CliRunner(), cli, str(corpus_dir), query, role, as_json),
                  query, role, as_json)
 

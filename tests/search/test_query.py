@@ -116,4 +116,7 @@ def test_odd_input_never_raises_anything_but_query_error(searcher: Searcher, typ
         results = searcher.search(typed)
     except QueryError:
         return
-    assert results.total >= 0 and len(results.hits) <= 10
+    # An answer, consistent with itself: a first page of every match up to ten, notes on one line each.
+    assert len(results.hits) == min(results.total, 10)
+    assert [hit.rank for hit in results.hits] == list(range(1, len(results.hits) + 1))
+    assert all(note and "\n" not in note for note in results.notes)

@@ -1,0 +1,253 @@
+"""Every use of Whoosh's private internals, in one place, for one Whoosh version.
+
+Two speed-ups reach below Whoosh's public API: the bulk writer (:mod:`healthqa.index.bulk`)
+fills a segment writer's private state and lays out posting blocks in the W3 format itself
+(:mod:`healthqa.index.blocks`), and the numpy scorer (:mod:`healthqa.search.engine`) reads
+posting blocks and one-byte field lengths straight from a segment. Both rely on the
+internals of whoosh-reloaded 2.7.5. This module is the only one that touches them.
+
+The installed version is checked at import. On any other version :func:`enabled` is false,
+this is said once (a log line), and every function here takes the slower, public road:
+Whoosh's own writer adds the documents, and its own matchers and readers give postings and
+lengths. Results are the same either way (``tests/index/test_whoosh_internals.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import struct
+import types
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import whoosh
+
+SUPPORTED_VERSION = (2, 7, 5)
+INSTALLED_VERSION = tuple(whoosh.__version__)
+_log = logging.getLogger("healthqa")
+
+
+def _check(installed: tuple) -> bool:
+    if installed[:3] == SUPPORTED_VERSION:
+        return True
+    _log.warning("whoosh-reloaded %s is installed, healthqa's fast index paths are written for %s: "
+                 "using Whoosh's own writer and matchers (slower, same results)",
+                 ".".join(map(str, installed)), ".".join(map(str, SUPPORTED_VERSION)))
+    return False
+
+
+_ENABLED = _check(INSTALLED_VERSION)
+
+
+def enabled() -> bool:
+    """True when the installed Whoosh is the version whose internals this module knows."""
+    return _ENABLED
+
+
+if _ENABLED:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
+    from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER
+    from whoosh.system import pack_ushort
+
+    from healthqa.index import blocks
+
+    # flags .. max id of ``W3TermInfo.to_bytes()``, then the postings' offset and length
+    _TERM_INFO = struct.Struct(W3TermInfo._struct.format + "qi")
+
+
+# -- field lengths: one byte a document ---------------------------------------------------
+
+from whoosh.util.numeric import byte_to_length  # noqa: E402  (public)
+
+# Whoosh keeps a field's length in a document as one byte: the length each byte stands for
+# (rising), so that a length's byte is where it falls in this table (``length_to_byte``).
+_LENGTH_STEPS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+LENGTH_OF_BYTE = _LENGTH_STEPS.astype(np.float32)
+
+
+def length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Whoosh's one-byte field lengths (``length_to_byte``) of an array of lengths.
+
+    >>> from whoosh.util.numeric import length_to_byte
+    >>> length_bytes(np.array([0, 1, 5, 1000, 10**6])).tolist() == [length_to_byte(n) for n in (0, 1, 5, 1000, 10**6)]
+    True
+    >>> LENGTH_OF_BYTE[[0, 1, 5]].tolist()
+    [0.0, 1.0, 5.0]
+    """
+    return np.minimum(np.searchsorted(_LENGTH_STEPS, lengths, side="left"), 255).astype(np.uint8)
+
+
+# -- the write side (used by healthqa.index.bulk, only when enabled()) --------------------
+
+def encode_postings(field: "blocks.Field") -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A field's posting file in the W3 block format: its bytes, each term's offset and length."""
+    return blocks.encode(field)
+
+
+def keep_stored_uncompressed(perdoc, level: int) -> None:
+    """Set the zlib level of the stored fields the per-document writer writes."""
+    perdoc._colwriters["_stored"]._child._level = level
+
+
+def stored_fields(perdoc) -> dict:
+    """The dict in which the per-document writer keeps the current document's stored fields
+    (what ``add_field(name, field, value, length)`` fills), between ``start_doc`` and ``finish_doc``."""
+    return perdoc._storedfields
+
+
+def finish_documents(writer, count: int) -> None:
+    """Tell a segment writer that ``count`` documents were added behind its back."""
+    writer.docnum = count
+    writer._added = count > 0
+
+
+def write_field_lengths(writer, name: str, lengths: np.ndarray) -> None:
+    """A field's length in every document, as the per-document writer records them."""
+    total = int(lengths.sum())
+    if not total:
+        return
+    perdoc = writer.perdocwriter
+    perdoc._fieldlengths[name] += total
+    column_name = _lenfield(name)
+    perdoc._create_column(column_name, LENGTHS_COLUMN)
+    column = perdoc._get_column(column_name)
+    column._dbfile.write(length_bytes(lengths).tobytes())  # one byte a document, 0 where absent
+    column._count = len(lengths)
+
+
+def write_postings(writer, name: str, field, data: bytes, texts: list[bytes], infos: list[tuple]) -> None:
+    """A field's posting file part and term table rows (offsets in ``infos`` relative to ``data``)."""
+    fieldwriter = writer.fieldwriter
+    fieldwriter.start_field(name, field)
+    postfile = fieldwriter._postfile
+    base = postfile.tell()
+    postfile.write(data)
+    pack = _TERM_INFO.pack
+    packed = [pack(*info[:-2], info[-2] + base, info[-1]) for info in infos]
+    field_id = pack_ushort(fieldwriter._fieldid)
+    _add_to_table(fieldwriter._tindex, [field_id + text for text in texts], packed)
+    fieldwriter.finish_field()
+
+
+def _add_to_table(table, keys: list[bytes], values: list[bytes]) -> None:
+    """``OrderedHashWriter.add`` of many keys at once (keys in increasing order)."""
+    if not keys:
+        return
+    if keys[0] <= table.lastkey or any(a >= b for a, b in zip(keys, keys[1:])):
+        raise ValueError(f"terms out of order near {keys[0]!r}")
+    at = table.dbfile.tell()
+    records, positions = [], []
+    pack = _KEY_VALUE_LENGTHS.pack
+    for key, value in zip(keys, values):
+        record = pack(len(key), len(value)) + key + value
+        records.append(record)
+        positions.append(at)
+        at += len(record)
+    table.dbfile.write(b"".join(records))
+    hashfn, buckets = table.hashfn, table.buckets
+    for key, position in zip(keys, positions):
+        h = hashfn(key)
+        buckets[h & 255].append((h, position))
+    table.index.extend(positions)
+    table.lastkey = keys[-1]
+    table._write_hashes = types.MethodType(_write_hashes, table)
+
+
+def _write_hashes(table) -> None:
+    """``HashWriter._write_hashes`` with one write a bucket instead of one a slot (same bytes)."""
+    dbfile, null = table.dbfile, (0, 0)
+    for entries in table.buckets:
+        numslots = 2 * len(entries)
+        table.directory.append((dbfile.tell(), numslots))
+        hashtable = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while hashtable[slot] != null:
+                slot = (slot + 1) % numslots
+            hashtable[slot] = (hashval, position)
+        dbfile.write(b"".join(itertools.starmap(_POINTER.pack, hashtable)))
+
+
+def add_with_whoosh(writer, documents: Iterable[Mapping[str, object]],
+                    progress: Callable[[int], None] | None = None) -> int:
+    """The public road for the bulk writer: each document through Whoosh's own writer."""
+    count = 0
+    for fields in documents:
+        writer.add_document(**fields)
+        count += 1
+        if progress and count % 1000 == 0:
+            progress(count)
+    if progress and count % 1000:
+        progress(count)
+    return count
+
+
+# -- the read side (used by healthqa.search.engine) ----------------------------------------
+
+def field_lengths(leaf, field: str) -> np.ndarray:
+    """One segment's length of ``field`` in each of its documents (float32, 0 where absent)."""
+    if not _ENABLED:
+        count = leaf.doc_count_all()
+        return np.array([leaf.doc_field_length(d, field) or 0 for d in range(count)], dtype=np.float32)
+    return LENGTH_OF_BYTE[_length_bytes(leaf, field)]
+
+
+def _length_bytes(leaf, field: str) -> np.ndarray:
+    """One segment's encoded field lengths, read as one block of bytes."""
+    column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return np.zeros(0, dtype=np.uint8)
+    count = min(column._count, leaf.doc_count_all())
+    if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
+        return np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+    return np.frombuffer(column.load(), dtype=np.uint8)[:count]  # another codec: the slow way
+
+
+def postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """One segment's postings of a term: ids (int64), weights (float32), and how many
+    postings of deleted documents are left out of them.
+
+    The fast road reads the term table directly and keeps deleted documents (the caller's
+    live mask takes care of them); Whoosh's public ``postings()`` leaves them out.
+    """
+    fieldobj = leaf.schema[field]
+    if not _ENABLED:
+        matcher = leaf.postings(field, text)
+        ids, weights = _read_each(matcher)
+        return ids, weights, leaf.doc_frequency(field, text) - len(ids)
+    matcher = leaf._terms.matcher(field, fieldobj.to_bytes(text), fieldobj.format)
+    ids, weights = _read_blocks(matcher)
+    return ids, weights, 0
+
+
+def _read_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All ids and weights of a leaf matcher, a block at a time where the codec allows."""
+    if not (hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block") and not matcher._byteids):
+        return _read_each(matcher)  # inlined short postings and other matchers
+    ids: list = []
+    weights: list = []
+    # A W3 block's data is (id gaps, weights: None for all 1.0, one float for all, or each);
+    # expanded here at C speed, not through Whoosh's Python generators.
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        gaps, block_weights, _ = matcher._data
+        ids.extend(itertools.accumulate(gaps))
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend(itertools.repeat(1.0 if block_weights is None else block_weights, len(gaps)))
+        else:
+            weights.extend(block_weights)
+        matcher._next_block()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+def _read_each(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Whoosh's public matcher protocol, a posting at a time."""
+    ids: list = []
+    weights: list = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)

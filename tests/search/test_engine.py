@@ -1,0 +1,69 @@
+"""The numpy BM25F scorer over the search corpus: its arithmetic, its bonus, its live mask, its cache.
+
+(That its postings, lengths and scores equal Whoosh's own is ``tests/index/test_whoosh_internals.py``.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from healthqa.search.engine import Postings, Scorer, WeightedTerm, top_k
+from healthqa.search.searcher import Searcher
+from healthqa.search.settings import RankingSettings
+
+
+def term(field: str, word: str, weight: float = 1.0) -> WeightedTerm:
+    return WeightedTerm(field, word, weight, word)
+
+
+def test_one_word_in_one_field_scores_by_the_bm25_formula(searcher: Searcher) -> None:
+    postings = searcher.postings
+    settings = RankingSettings()
+    scores = Scorer(postings, settings).score([term("question", "pneumonia", 2.0)])
+    posting = postings.get("question", "pneumonia")
+    n, df = postings.size, posting.doc_frequency
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    lengths = postings.lengths("question")[posting.docs]
+    norm = settings.k1 * (1 - settings.b + settings.b * lengths / postings.average_length("question"))
+    expected = 2.0 * idf * posting.freqs * (settings.k1 + 1) / (posting.freqs + norm)
+    assert len(posting.docs) >= 4  # the corpus has five pneumonia pages
+    assert scores[posting.docs] == pytest.approx(expected, rel=1e-6)
+    assert np.count_nonzero(scores) == len(posting.docs)
+
+
+def test_matching_more_of_the_words_earns_the_or_bonus(searcher: Searcher) -> None:
+    words = [term("answer", "insulin"), term("answer", "blood")]
+    plain = Scorer(searcher.postings, RankingSettings(or_bonus=0.0)).score(words)
+    bonus = Scorer(searcher.postings, RankingSettings(or_bonus=0.9)).score(words)
+    insulin = set(searcher.postings.get("answer", "insulin").docs.tolist())
+    blood = set(searcher.postings.get("answer", "blood").docs.tolist())
+    assert insulin & blood and insulin ^ blood  # pages with both words and pages with one
+    for doc in insulin | blood:
+        share = ((doc in insulin) + (doc in blood)) / 2
+        assert bonus[doc] == pytest.approx(plain[doc] * (1 + 0.9 * share), rel=1e-6)
+
+
+def test_a_word_no_page_has_scores_nothing(searcher: Searcher) -> None:
+    scores = Scorer(searcher.postings, RankingSettings()).score([term("answer", "zzyzx")])
+    assert not scores.any() and searcher.postings.get("answer", "zzyzx").doc_frequency == 0
+
+
+def test_top_k_is_best_first_ties_by_document_and_skips_zero_and_masked() -> None:
+    scores = np.array([0.0, 3.0, 1.0, 3.0, 2.0], dtype=np.float32)
+    assert top_k(scores, 3) == [(1, 3.0), (3, 3.0), (4, 2.0)]
+    assert top_k(scores, 10) == [(1, 3.0), (3, 3.0), (4, 2.0), (2, 1.0)]
+    assert top_k(scores, 2, mask=np.array([True, False, True, True, False])) == [(3, 3.0), (2, 1.0)]
+
+
+def test_the_posting_cache_keeps_the_most_recent_terms(corpus_dir) -> None:
+    with Searcher(str(corpus_dir)) as opened:
+        postings = Postings(opened.postings.reader, cache_terms=2)
+        first = postings.get("question", "pneumonia")
+        postings.get("question", "heart")
+        assert postings.get("question", "pneumonia") is first  # still cached, now the most recent
+        postings.get("question", "diabetes")  # evicts "heart", the least recent
+        assert postings.get("question", "pneumonia") is first
+        assert list(postings._cache) == [("question", "diabetes"), ("question", "pneumonia")]
