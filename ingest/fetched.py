@@ -105,8 +105,7 @@ class FetchedStore:
             return
         pages = [self.fill.apply(p) for p in parsed.pages] if self.fill else list(parsed.pages)
         for record in pages:
-            kind = self.store.put(record).kind
-            setattr(self.summary, kind, getattr(self.summary, kind) + 1)
+            self.summary.count(self.store.put(record).kind)
             self.summary.warnings.extend((page.origin, w) for w in record.warnings)
         ids = tuple(dict.fromkeys(p.id for p in pages))
         self.summary.deleted += self.store.delete(sorted(set(kept) - set(ids)))

@@ -196,7 +196,6 @@ def _import_lines(path: str, store: Store, summary: Summary, max_line: int) -> t
                 if isinstance(result, str):
                     bad.append(f"line {number}: {result}")
                     continue
-                kind = store.put(result).kind
-                setattr(summary, kind, getattr(summary, kind) + 1)
+                summary.count(store.put(result).kind)
                 good += 1
     return good, bad

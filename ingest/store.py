@@ -9,6 +9,7 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 from __future__ import annotations
 
 import enum
+import json
 import os
 import sqlite3
 import time
