@@ -8,8 +8,8 @@ In the Scrapy project's ``settings.py``::
     # HEALTHQA_API_KEY = "..."                # (or the HEALTHQA_API_KEY environment variable)
     HEALTHQA_BATCH = 100                   # pages per commit (or per request)
 
-and in the spider, ``yield page_item(response)`` (or any item with ``url`` and ``body``,
-and optionally ``charset``). Pages are parsed as ``healthqa ingest`` parses files, keyed
+and in the spider, ``yield page_item(response)`` (or ``{"response": response}``, or any item
+with ``url`` and ``body``, and optionally ``charset``). Pages are parsed as ``healthqa ingest`` parses files, keyed
 by URL: a page unchanged since the last crawl is not parsed again. Rejected pages are
 logged as warnings and counted in the crawl's stats (``healthqa/rejected``, beside
 ``healthqa/new``, ``healthqa/updated``, ...); the item goes on to later pipelines as it came.
@@ -42,10 +42,15 @@ def page_item(response: Any) -> dict[str, Any]:
 
 
 def fetched_from(item: Any) -> Fetched:
-    """A :class:`Fetched` page from an item with ``url`` and ``body``; raises ``ValueError`` saying what is wrong."""
+    """A :class:`Fetched` page from a Scrapy response, an item holding one as ``response``, or an
+    item with ``url`` and ``body`` (and optionally ``charset``); raises ``ValueError`` saying what is wrong."""
     from itemadapter import ItemAdapter
 
+    if _is_response(item):
+        item = page_item(item)
     adapter = ItemAdapter(item)
+    if _is_response(adapter.get("response")):
+        adapter = ItemAdapter(page_item(adapter["response"]))
     url = clean_url(adapter.get("url"))
     if url is None:
         raise ValueError(f"item has no http(s) 'url' (got {str(adapter.get('url'))[:100]!r})")
@@ -56,6 +61,10 @@ def fetched_from(item: Any) -> Fetched:
         raise ValueError(f"item for {url} has no 'body' of bytes or text")
     charset = adapter.get("charset")
     return Fetched(url, body, url, charset if isinstance(charset, str) else None)
+
+
+def _is_response(value: Any) -> bool:
+    return all(hasattr(value, name) for name in ("url", "body", "headers", "status"))
 
 
 class IngestPipeline:

@@ -126,6 +126,17 @@ def test_a_refused_post_is_logged_and_counted_and_the_crawl_goes_on(stand_in, ca
     assert f"1 pages not ingested: {stand_in}/v1/pages answered 401: a valid API key is needed" in caplog.text
 
 
+def test_a_response_or_an_item_holding_one_is_a_page(tmp_path):
+    from scrapy.http import TextResponse
+
+    made, stats = pipeline(HEALTHQA_DATA=str(tmp_path / "data"))
+    response = TextResponse("https://example.org/a", body=SEED, headers={"Content-Type": "text/plain"})
+    made.process_item(response)
+    made.process_item({"response": TextResponse("https://example.org/b", body=SEED)})
+    made.close_spider()
+    assert (stats.values["healthqa/pages"], stats.values["healthqa/new"]) == (2, 2)
+
+
 def test_page_item_takes_the_charset_the_server_named():
     from scrapy.http import HtmlResponse
 
