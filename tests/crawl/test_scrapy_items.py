@@ -143,3 +143,25 @@ def test_page_item_takes_the_charset_the_server_named():
     response = HtmlResponse("https://example.org/q", body=b"<html></html>",
                             headers={"Content-Type": "text/html; charset=ISO-8859-2"})
     assert page_item(response) == {"url": "https://example.org/q", "body": b"<html></html>", "charset": "iso-8859-2"}
+
+
+def test_posting_to_a_real_healthqa_serve(tmp_path, corpus_dir):
+    """Against the server itself once it is installed (the stand-in above checks the request shape)."""
+    pytest.importorskip("healthqa.serve.app")
+    import shutil
+    import urllib.request
+
+    from healthqa.serve.settings import ServeSettings
+    from tests.serve.conftest import running
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus_dir, data, symlinks=True)
+    article = (REPO / "tests" / "ingest" / "data" / "html" / "healthline_how-to-overcome-binge-eating.html")
+    with running(ServeSettings(data_dir=str(data), api_key="sesame")) as url:
+        made, stats = pipeline(HEALTHQA_URL=url, HEALTHQA_API_KEY="sesame", HEALTHQA_BATCH=2)
+        made.process_item({"url": "https://example.org/foot", "body": SEED})
+        made.process_item({"url": "https://example.org/article", "body": article.read_bytes()})
+        made.close_spider()
+        with urllib.request.urlopen(f"{url}/v1/records/https://example.org/foot") as reply:
+            assert json.loads(reply.read())["question"] == "How can foot problems cause back pain?"
+    assert (stats.values["healthqa/new"], stats.values["healthqa/rejected"]) == (1, 1)
