@@ -10,7 +10,7 @@ import sys
 from click.testing import CliRunner
 
 from healthqa.cli import cli
-from tests.crawl.conftest import CANONICAL
+from tests.crawl.site import CANONICAL, site  # noqa: F401 (site is a fixture)
 
 SPIDER = '''
 import scrapy
