@@ -10,7 +10,7 @@ import sys
 from click.testing import CliRunner
 
 from healthqa.cli import cli
-from tests.crawl.site import CANONICAL, site  # noqa: F401 (site is a fixture)
+from tests.crawl.crawl_site import CANONICAL, site  # noqa: F401 (site is a fixture)
 
 SPIDER = '''
 import scrapy

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from healthqa.cli import cli
-from tests.crawl.site import CANONICAL, site  # noqa: F401 (site is a fixture)
+from tests.crawl.crawl_site import CANONICAL, site  # noqa: F401 (site is a fixture)
 
 # .ci/run installs wget; a machine without it cannot run this test.
 needs_wget = pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
