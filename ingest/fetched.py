@@ -39,6 +39,14 @@ def parse_fetched(page: Fetched) -> Parsed:
 
     ``Parsed.path`` is the page's origin; rejection reasons start with its URL.
     """
+    try:
+        return _parse_fetched(page)
+    except Exception as exc:  # why: whatever one page does (a codec that misbehaves), the crawl goes on
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return Parsed(page.origin, "", reason=f"{page.url}: unexpected error: {type(exc).__name__}: {first}")
+
+
+def _parse_fetched(page: Fetched) -> Parsed:
     if page.problem:
         return Parsed(page.origin, "", reason=f"{page.url}: {page.problem}")
     digest = body_hash(page)

@@ -235,3 +235,20 @@ def test_a_warc_gzipped_as_a_whole_is_read_and_a_cut_one_keeps_a_prefix(tmp_path
     kept = [p.url for p in read_warc(str(tmp_path / "cut.warc.gz"), report, 1 << 20)]
     assert 0 < len(kept) < 4 and kept == urls[:len(kept)]
     assert report.stopped
+
+
+def test_a_page_whose_parsing_fails_unexpectedly_is_rejected_alone(crawl_file, store, monkeypatch):
+    from healthqa.ingest import fetched
+
+    real = fetched.decode_bytes
+
+    def failing(data, origin=None, http_charset=None):
+        if http_charset == "iso-8859-2":
+            raise LookupError("a codec that misbehaves")
+        return real(data, origin, http_charset=http_charset)
+
+    monkeypatch.setattr(fetched, "decode_bytes", failing)
+    summary = ingest([str(crawl_file)], store, ONE_PROCESS)
+    assert [why for _, why in summary.rejected] == [
+        f"{SITE}/questions/flat-feet: unexpected error: LookupError: a codec that misbehaves"]
+    assert summary.new == 3
