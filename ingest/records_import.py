@@ -150,6 +150,8 @@ def read_records(path: str, max_line: int) -> Iterator[tuple[int, QAPage | str]]
                 yield number, f"not JSON ({exc.msg} at column {exc.colno})"
             except BadRecord as exc:
                 yield number, str(exc)
+            except (TypeError, ValueError, RecursionError) as exc:  # what the record types refuse
+                yield number, f"not a valid record ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _file_hash(path: str) -> str:
