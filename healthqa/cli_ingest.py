@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 def _show(path: str) -> str:
     """A path for a person: relative when below here, and safe for a terminal (file names are data)."""
+    if "://" in path:  # a page fetched by a crawler has its URL for origin
+        return one_line(path)
     relative = os.path.relpath(path)
     return one_line(path if relative.startswith("..") else relative)
 
@@ -34,8 +36,12 @@ def _print_summary(summary) -> None:
         click.echo(f"rejected {_show(path)}: {one_line(reason)}", err=True)
     for path, warning in summary.warnings:
         click.echo(f"warning {_show(path)}: {one_line(warning)}", err=True)
+    for path, note in summary.notes:
+        click.echo(f"read {_show(path)}: {one_line(note)}", err=True)
     click.echo(
-        f"{summary.files} files: {summary.new} new, {summary.updated} updated, "
+        f"{summary.files} files"
+        + (f" ({summary.pages} pages or records inside crawls and imports)" if summary.pages else "")
+        + f": {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged records"
         + (f", {summary.deleted} deleted" if summary.deleted else "")
         + f"; {len(summary.rejected)} {'file' if len(summary.rejected) == 1 else 'files'} rejected"
@@ -65,8 +71,10 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     """Parse the pages in PATHS (files or folders, recursive) into records.
 
     Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
-    content. Unchanged files are skipped; changed pages are updated in place. Exit
-    status: 0 when every file ingested or was unchanged, 1 when some were rejected.
+    content; WARC files (.warc, .warc.gz) give every page they hold, and JSONL files
+    written by 'records export' are imported. Unchanged files are skipped; changed pages
+    are updated in place. Exit status: 0 when every file ingested or was unchanged, 1 when
+    some were rejected.
     """
     from healthqa.ingest.fill import AnswerFill
     from healthqa.ingest.datadir import locked

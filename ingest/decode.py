@@ -103,8 +103,11 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
+def decode_bytes(data: bytes, origin: str | None = None, http_charset: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` for the bytes of one file.
+
+    ``http_charset`` is the charset a server sent the page with (a crawl keeps it): it
+    comes after valid UTF-8 and before the page's own declaration, as in browsers.
 
     >>> decode_bytes('café'.encode('utf-8'))
     ('café', 'utf-8')
@@ -128,6 +131,12 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    sent = _charset(http_charset) if http_charset else None
+    if sent:
+        try:
+            return data.decode(sent), sent
+        except UnicodeError:
+            pass  # a server's label is a hint like any other: the page's own comes next
     declared = declared_charset(data)
     try:
         codec = _codec(declared) if declared else None

@@ -56,6 +56,8 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)  # each record stored, and what storing it did
+    pages: int = 0  # pages read out of crawl files (WARC) and lines out of record imports
+    notes: list[tuple[str, str]] = field(default_factory=list)  # per crawl file: what it held, where it stopped
 
     @property
     def ok(self) -> bool:
@@ -158,8 +160,11 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
     1
     """
+    from healthqa.ingest.crawl import ingest_containers, split_containers  # a cycle otherwise: they use Parsed
+
     summary = Summary()
     entries = list(iter_entries(paths, options.follow_links, exclude=[os.path.dirname(store.path)]))
+    entries, containers = split_containers(entries)
     batch: list[Parsed] = []
     for parsed in _parse_all(entries, store, options):
         batch.append(parsed)
@@ -169,6 +174,7 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
         if progress:
             progress(parsed)
     _commit(store, batch, summary, options)
+    ingest_containers(containers, store, options, summary, progress)
     if options.prune:
         summary.deleted += prune(store, paths)
     return summary
@@ -272,11 +278,13 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
 
 def prune(store: Store, paths: Iterable[str]) -> int:
     """Remove the records of files under ``paths`` that no longer exist."""
+    from healthqa.ingest.warc import container_of
+
     roots = [os.path.abspath(p) for p in paths]
     gone = [
         origin for origin in store.origins()
         if any(origin == r or origin.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-        and not os.path.exists(origin)
+        and not os.path.exists(container_of(origin))  # a record of a WARC lies in the WARC file
     ]
     removed = 0
     with store.transaction():

@@ -9,6 +9,7 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 from __future__ import annotations
 
 import enum
+import json
 import os
 import sqlite3
 import time
@@ -37,6 +38,9 @@ CREATE INDEX IF NOT EXISTS deleted_seq ON deleted(seq);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, file_hash TEXT NOT NULL, status TEXT NOT NULL,
     reason TEXT, format TEXT, records INTEGER NOT NULL DEFAULT 0, seen_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS fetched (
+    url TEXT PRIMARY KEY, body_hash TEXT NOT NULL, origin TEXT NOT NULL, ids TEXT NOT NULL,
+    status TEXT NOT NULL, reason TEXT);
 """
 
 
@@ -58,6 +62,18 @@ class ChangeKind(enum.StrEnum):
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class FetchedState:
+    """What the store remembers of one page fetched by URL (from a crawl) the last time it was read."""
+
+    url: str
+    body_hash: str
+    origin: str
+    ids: tuple[str, ...]
+    status: str  # "ok" or "rejected"
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,25 @@ class Store:
     def ids_from(self, origin: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM pages WHERE origin = ?", (origin,))}
 
+    def fetched_state(self, url: str) -> FetchedState | None:
+        """What the last ingest of the page fetched from ``url`` gave (a crawl keys pages by URL)."""
+        row = self._db.execute(
+            "SELECT url, body_hash, origin, ids, status, reason FROM fetched WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        return FetchedState(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5])
+
+    def has_ids(self, ids: Iterable[str]) -> bool:
+        """Whether every one of ``ids`` is a stored record."""
+        ids = list(ids)
+        found = sum(self._db.execute("SELECT count(*) FROM pages WHERE id = ?", (i,)).fetchone()[0] for i in ids)
+        return found == len(ids)
+
+    def origin_claimed(self, origin: str, other_than: str) -> bool:
+        """Whether a fetched page other than the one from URL ``other_than`` now sits at ``origin``."""
+        return self._db.execute("SELECT 1 FROM fetched WHERE origin = ? AND url != ? LIMIT 1",
+                                (origin, other_than)).fetchone() is not None
+
     # -- writing (call inside ``transaction()``) -----------------------------------
 
     def _next_seq(self) -> int:
@@ -275,6 +310,16 @@ class Store:
             " VALUES (?,?,?,?,?,?,?)",
             (path, file_hash, status, reason, format, records, time.time()),
         )
+
+    def remember_fetched(self, state: FetchedState) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO fetched (url, body_hash, origin, ids, status, reason) VALUES (?,?,?,?,?,?)",
+            (state.url, state.body_hash, state.origin, json.dumps(list(state.ids)), state.status, state.reason),
+        )
+
+    def forget_file_row(self, path: str) -> None:
+        """Drop what is remembered of ``path`` and nothing else (its records have moved on)."""
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
 
     def forget_file(self, path: str) -> int:
         """Drop a file and the records that came from it; return how many records went."""
