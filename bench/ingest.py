@@ -1,15 +1,18 @@
-"""Ingest throughput and memory: all of MedQuAD, and real forum pages repeated.
+"""Ingest throughput and memory: all of MedQuAD, and real forum pages repeated, as loose
+files and as one WARC.
 
 Run by hand, not by CI::
 
-    .venv/bin/python bench/ingest.py                       # both parts, default data
+    .venv/bin/python bench/ingest.py                       # every part, default data
     .venv/bin/python bench/ingest.py --medquad PATH --html PATH --copies 40
-    .venv/bin/python bench/ingest.py --skip-html
+    .venv/bin/python bench/ingest.py --skip-html --skip-warc
 
 Each part runs in a fresh process, so its peak memory is its own: the larger of
 ``getrusage`` for the process itself and for its (worker) children. Every part ingests
 into a new temporary data directory with the library's default options (two worker
-processes), then ingests again to time the "everything unchanged" path.
+processes), then ingests again to time the "everything unchanged" path. The WARC part
+writes the same page copies as the HTML part into one ``.warc.gz`` (one response record
+each, its own URL) and ingests that, so its pages/s stand next to the loose files'.
 Targets: all of MedQuAD in under 20 s; real forum pages at 50 pages/s or more. The CPU
 time printed beside the wall time shows how much other work on the machine slowed a run.
 """
@@ -21,6 +24,7 @@ import collections
 import importlib.util
 import multiprocessing
 import pathlib
+import re
 import resource
 import shutil
 import sys
@@ -80,8 +84,10 @@ def cpu_seconds() -> float:
 
 
 def _reasons(summary: Summary) -> dict[str, int]:
-    # Reasons carry details (offsets, sizes); their first words are enough to group them.
-    return dict(collections.Counter(reason.split(":")[0] for _, reason in summary.rejected).most_common())
+    # Reasons carry details (offsets, sizes) and, for a page of a WARC, its URL first; the
+    # first words after that are enough to group them.
+    return dict(collections.Counter(re.sub(r"^\w+://\S+: ", "", reason).split(":")[0]
+                                    for _, reason in summary.rejected).most_common())
 
 
 def time_ingest(name: str, folder: pathlib.Path) -> Run:
@@ -92,7 +98,8 @@ def time_ingest(name: str, folder: pathlib.Path) -> Run:
         summary = ingest([str(folder)], store, Options())
         run.seconds = time.perf_counter() - started
         run.cpu_seconds = cpu_seconds() - cpu_started  # the worker pool is joined inside ingest()
-        run.files, run.records, run.rejected = summary.files, store.count(), _reasons(summary)
+        # A WARC is one file of many pages: count its pages.
+        run.files, run.records, run.rejected = summary.pages or summary.files, store.count(), _reasons(summary)
         started = time.perf_counter()
         again = ingest([str(folder)], store, Options())
         run.reingest_seconds = time.perf_counter() - started
@@ -131,6 +138,38 @@ def bench_html(folder: pathlib.Path, copies: int) -> Run:
     if run.rejected.get("parser failed"):
         run.error = f"FAILED: the HTML parser crashed on {run.rejected['parser failed']} pages"
     return run
+
+
+def write_warc(source: pathlib.Path, target: pathlib.Path, copies: int) -> int:
+    """Write every ``*.html`` page of ``source`` ``copies`` times into one WARC, as a crawler would."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    pages = sorted(source.glob("*.html"))
+    with open(target, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for n in range(copies):
+            for page in pages:
+                body = page.read_bytes()
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                   ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(
+                    f"https://bench.invalid/{page.stem}/{n:03d}", "response", payload=io.BytesIO(body),
+                    length=len(body), http_headers=http))
+    return len(pages) * copies
+
+
+def bench_warc(folder: pathlib.Path, copies: int) -> Run:
+    """The pages of :func:`bench_html`, the same number of times, read out of one WARC."""
+    name = f"real HTML pages x{copies} in one WARC"
+    if not folder.is_dir() or not any(folder.glob("*.html")):
+        return Run(name, error=f"FAILED: no *.html pages in {folder}")
+    with tempfile.TemporaryDirectory(prefix="healthqa-bench-warc-") as work:
+        warc = pathlib.Path(work) / "crawl.warc.gz"
+        write_warc(folder, warc, copies)
+        return time_ingest(name, warc)
 
 
 def _child(queue: multiprocessing.Queue, func_name: str, args: tuple) -> None:
@@ -186,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--copies", type=int, default=40, help="times each HTML page is repeated")
     parser.add_argument("--skip-medquad", action="store_true")
     parser.add_argument("--skip-html", action="store_true")
+    parser.add_argument("--skip-warc", action="store_true", help="skip the same pages read out of a WARC")
     args = parser.parse_args(argv)
 
     medquad = html = None
@@ -195,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_html:
         html = isolated("bench_html", args.html, args.copies)
         print("\n".join(report(html, "pages")), flush=True)
+    if not args.skip_warc:
+        warc = isolated("bench_warc", args.html, args.copies)
+        print("\n".join(report(warc, "pages")), flush=True)
+        if html is not None and html.seconds and warc.seconds:
+            print(f"  WARC vs loose files: {warc.files_per_second:.0f} vs {html.files_per_second:.0f} pages/s")
     lines = verdicts(medquad, html)
     print("\n".join(lines))
     return 0 if all(line.endswith(": met") for line in lines) else 1

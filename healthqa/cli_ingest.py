@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 def _show(path: str) -> str:
     """A path for a person: relative when below here, and safe for a terminal (file names are data)."""
+    if "://" in path:  # a page fetched by a crawler has its URL for origin
+        return one_line(path)
     relative = os.path.relpath(path)
     return one_line(path if relative.startswith("..") else relative)
 
@@ -40,10 +42,15 @@ def _print_summary(obj: Context, summary, paths: list[str]) -> None:
             click.echo(f"warning {_show(path)}: {one_line(warning)}", err=True)
     for path, reason in summary.rejected:
         click.echo(f"rejected {_show(path)}: {one_line(reason)}", err=True)
+    if not obj.quiet:
+        for path, note in summary.notes:
+            click.echo(f"read {_show(path)}: {one_line(note)}", err=True)
     if summary.found == 0:
         click.echo(f"warning: no files found in {', '.join(map(_show, paths))}", err=True)
     click.echo(  # "records" is shared by the three counts: "1 new, 0 updated, 0 unchanged records"
-        f"{plural(summary.files, 'file')}: {summary.new} new, {summary.updated} updated, "
+        f"{plural(summary.files, 'file')}"
+        + (f" ({plural(summary.pages, 'page')} or records inside crawls and imports)" if summary.pages else "")
+        + f": {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged records"
         + (f", {summary.deleted} deleted" if summary.deleted else "")
         + f"; {plural(len(summary.rejected), 'file')} rejected"
@@ -91,14 +98,16 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     """Parse the pages in PATHS (files or folders, recursive; - reads paths from stdin) into records.
 
     Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
-    content. Unchanged files are skipped; changed pages are updated in place. Files
-    that are plainly not pages (licences, readmes, images, archives) are skipped and
-    listed. Exit status: 0 when every file ingested or was unchanged, 1 when some were
-    rejected, 2 on usage errors (a missing path), 130 when stopped by Ctrl-C.
+    content; WARC files (.warc, .warc.gz) give every page they hold, and JSONL files
+    written by 'records export' are imported. Unchanged files are skipped; changed pages
+    are updated in place. Files that are plainly not pages (licences, readmes, images,
+    archives) are skipped and listed. Exit status: 0 when every file ingested or was
+    unchanged, 1 when some were rejected, 2 on usage errors (a missing path), 130 when
+    stopped by Ctrl-C.
     """
     from healthqa.ingest.fill import AnswerFill
+    from healthqa.ingest.datadir import locked
     from healthqa.ingest.html_profile import load_profiles
-    from healthqa.ingest.lock import exclusive
     from healthqa.ingest.pipeline import Options
 
     found = _read_paths(paths)
@@ -107,7 +116,7 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None, exclude=exclude,
         profiles=load_profiles(profile_file) if profile_file else (),
     )
-    with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
+    with locked(obj.data_dir, "ingest.lock", wait, "ingest"):
         from healthqa.ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
             summary = _run(obj, found, store, options)

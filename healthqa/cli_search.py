@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option, wait_option
+from healthqa.cli_common import Context, QueryCommand, domain_errors, json_text, one_line, plural, setting_option, wait_option
 from healthqa.cli_group import INTERRUPTED
 from healthqa.progress import Progress
 from healthqa.search.snippets import terminal_safe
@@ -136,7 +136,7 @@ def _print_answers(results, color: bool) -> None:
         click.echo(f"{answer.rank}. [{one_line(who)}] {one_line(answer.question)} | {answer.snippet.ansi(color)}")
 
 
-@click.command("search")
+@click.command("search", cls=QueryCommand)
 @click.argument("query")
 @click.option("--role", "roles", multiple=True, help="Only pages where an answer by this expert role matches (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")

@@ -12,18 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from healthqa.ingest.decode import decode_bytes
 from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.detect import parse_document
-from healthqa.ingest.errors import EmptyDocument, RejectedInput
+from healthqa.ingest.errors import EmptyDocument, RejectedInput, StoreError, one_line_reason
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.select import Exclusions, not_a_page
-from healthqa.ingest.store import ChangeKind, Store
+from healthqa.ingest.store import Change, ChangeKind, Store
 from healthqa.ingest.walk import Entry, iter_entries
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -59,10 +59,21 @@ class Summary:
     excluded: int = 0            # files passed over by --exclude or .healthqaignore
     found: int = 0               # files found under the paths given, before exclusions
     interrupted: bool = False    # stopped early at a batch boundary (``stop``); the rest not read
+    changes: list[Change] = field(default_factory=list)  # each record stored, and what storing it did
+    pages: int = 0  # pages read out of crawl files (WARC) and lines out of record imports
+    notes: list[tuple[str, str]] = field(default_factory=list)  # per crawl file: what it held, where it stopped
 
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    def add(self, other: "Summary") -> None:
+        """Count ``other`` (one file's summary) into this one."""
+        for name in ("files", "files_unchanged", "new", "updated", "unchanged", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected += other.rejected
+        self.skipped += other.skipped
+        self.warnings += other.warnings
 
     def count(self, kind: ChangeKind) -> None:
         """Count one stored record by what storing it did."""
@@ -81,7 +92,7 @@ class Summary:
         return {"files": self.files, "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
                 "deleted": self.deleted, "excluded": self.excluded, "rejected": listed(self.rejected, "reason"),
                 "skipped": listed(self.skipped, "reason"), "warnings": listed(self.warnings, "warning"),
-                "interrupted": self.interrupted}
+                "pages": self.pages, "notes": listed(self.notes, "note"), "interrupted": self.interrupted}
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,21 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
     """Read one file and parse it. Never raises for bad content: ``reason`` says what is wrong.
 
     When the file's hash equals ``known_hash`` it is not parsed (``format`` is ``None``).
+    An unexpected exception at any stage (a bug, a codec that misbehaves) rejects this
+    file with the exception's one-line reason: one file never stops the batch.
     """
+    try:
+        return _read_and_parse(path, max_bytes, known_hash, profiles)
+    except Exception as exc:  # why: whatever one file does, the batch goes on
+        return Parsed(path, "", reason=unexpected(exc))
+
+
+def unexpected(exc: BaseException) -> str:
+    """The one-line reason given for an exception nobody foresaw."""
+    return f"unexpected error: {one_line_reason(exc)}"
+
+
+def _read_and_parse(path: str, max_bytes: int, known_hash: str | None, profiles: tuple) -> Parsed:
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
@@ -111,16 +136,22 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return Parsed(path, "", reason=f"cannot read: {exc.strerror or exc}")
+    return parse_bytes(data, path, known_hash, profiles)
+
+
+def parse_bytes(data: bytes, origin: str, known_hash: str | None = None, profiles: tuple = ()) -> Parsed:
+    """Decode and parse the bytes of one page read from ``origin`` (a file, or a page sent
+    to the server). Never raises for bad content: ``reason`` says what is wrong."""
     file_hash = hashlib.sha1(data).hexdigest()
     if known_hash == file_hash:
-        return Parsed(path, file_hash)
+        return Parsed(origin, file_hash)
     try:
-        text, _encoding = decode_bytes(data, path)
+        text, _encoding = decode_bytes(data, origin)
         # Profiles only when given: the two-argument call is the one callers and tests know.
-        fmt, pages = parse_document(text, path, profiles) if profiles else parse_document(text, path)
+        fmt, pages = parse_document(text, origin, profiles) if profiles else parse_document(text, origin)
     except RejectedInput as exc:
-        return Parsed(path, file_hash, reason=exc.reason, skipped=isinstance(exc, EmptyDocument))
-    return Parsed(path, file_hash, fmt, tuple(pages))
+        return Parsed(origin, file_hash, reason=exc.reason, skipped=isinstance(exc, EmptyDocument))
+    return Parsed(origin, file_hash, fmt, tuple(pages))
 
 
 def _size(n: int) -> str:
@@ -149,9 +180,11 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     ...     ingest(["raw/sharecare_back-pain_foot-problems.txt"], store).new
     1
     """
+    from healthqa.ingest.crawl import ingest_containers, split_containers  # a cycle otherwise: they use Parsed
+
     paths = list(paths)
     summary = Summary()
-    entries = _selected(paths, store, options, summary)
+    entries, containers = split_containers(_selected(paths, store, options, summary))
     if total:
         total(len(entries))
     batch: list[Parsed] = []
@@ -170,6 +203,8 @@ def ingest(paths: Iterable[str], store: Store, options: Options = Options(),
     finally:
         parsing.close()  # stops the workers' queued files before the last commit
     _commit(store, batch, summary, options)
+    if not summary.interrupted:
+        ingest_containers(containers, store, options, summary, progress)
     if options.prune and not summary.interrupted:
         summary.deleted += prune(store, paths)
     return summary
@@ -216,10 +251,46 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
         yield from map(_parse_job, jobs)
 
 
+def store_parsed(store: Store, batch: list[Parsed], options: Options = Options()) -> Summary:
+    """Store pages already parsed (as :func:`ingest` does, in one transaction) and say what changed."""
+    summary = Summary()
+    _commit(store, batch, summary, options)
+    return summary
+
+
 def _commit(store: Store, batch: list[Parsed], summary: Summary, options: Options) -> None:
     with store.transaction():
         for parsed in batch:
-            _store_one(store, parsed, summary, options)
+            _store_isolated(store, parsed, summary, options)
+
+
+def _store_one_file(store: Store, parsed: Parsed, options: Options) -> Summary:
+    one = Summary()
+    _store_one(store, parsed, one, options)
+    return one
+
+
+def _store_isolated(store: Store, parsed: Parsed, summary: Summary, options: Options) -> None:
+    """Store one file's records, or none of them: an unexpected failure rejects that file only.
+
+    Errors of the store itself (disk full, a damaged database) still end the batch, which is
+    rolled back as a whole: they would fail every file after it too.
+    """
+    try:
+        with store.savepoint():
+            one = _store_one_file(store, parsed, options)
+    except StoreError:
+        raise
+    except Exception as exc:  # why: a record that cannot be stored costs its file, not the batch
+        rejected = replace(parsed, pages=(), format=None, reason=unexpected(exc))
+        try:
+            with store.savepoint():
+                one = _store_one_file(store, rejected, options)
+        except StoreError:
+            raise
+        except Exception:  # even the rejection cannot be remembered: it is still reported
+            one = Summary(files=1, rejected=[(parsed.path, rejected.reason or "")])
+    summary.add(one)
 
 
 def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options) -> None:
@@ -249,7 +320,9 @@ def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options)
         return
     pages = [options.fill.apply(p) for p in parsed.pages] if options.fill else list(parsed.pages)
     for page in pages:
-        summary.count(store.put(page).kind)
+        change = store.put(page)
+        summary.changes.append(change)
+        summary.count(change.kind)
         summary.warnings.extend((parsed.path, w) for w in page.warnings)
     stale = store.ids_from(parsed.path) - {p.id for p in pages}
     summary.deleted += store.delete(sorted(stale))
@@ -269,11 +342,13 @@ def _forget_old_reject(store: Store, path: str) -> None:
 
 def prune(store: Store, paths: Iterable[str]) -> int:
     """Remove the records of files under ``paths`` that no longer exist."""
+    from healthqa.ingest.warc import container_of
+
     roots = [os.path.abspath(p) for p in paths]
     gone = [
         origin for origin in store.origins()
         if any(origin == r or origin.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-        and not os.path.exists(origin)
+        and not os.path.exists(container_of(origin))  # a record of a WARC lies in the WARC file
     ]
     removed = 0
     with store.transaction():

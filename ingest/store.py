@@ -9,6 +9,7 @@ A second writer waits for the first (SQLite's busy timeout), then says the store
 from __future__ import annotations
 
 import enum
+import json
 import os
 import sqlite3
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from healthqa.ingest import datadir
 from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from healthqa.ingest.record import QAPage
@@ -36,6 +38,9 @@ CREATE INDEX IF NOT EXISTS deleted_seq ON deleted(seq);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, file_hash TEXT NOT NULL, status TEXT NOT NULL,
     reason TEXT, format TEXT, records INTEGER NOT NULL DEFAULT 0, seen_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS fetched (
+    url TEXT PRIMARY KEY, body_hash TEXT NOT NULL, origin TEXT NOT NULL, ids TEXT NOT NULL,
+    status TEXT NOT NULL, reason TEXT);
 """
 
 
@@ -57,6 +62,18 @@ class ChangeKind(enum.StrEnum):
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class FetchedState:
+    """What the store remembers of one page fetched by URL (from a crawl) the last time it was read."""
+
+    url: str
+    body_hash: str
+    origin: str
+    ids: tuple[str, ...]
+    status: str  # "ok" or "rejected"
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -83,11 +100,15 @@ class Store:
     @classmethod
     def open(cls, data_dir: str, *, timeout: float = WAIT_SECONDS, readonly: bool = False) -> "Store":
         path = os.path.join(data_dir, DB_NAME)
+        if readonly:
+            datadir.check(data_dir)
+        else:
+            datadir.claim(data_dir)
         if readonly and not os.path.exists(path):
             raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")
         try:
             if not readonly:
-                os.makedirs(data_dir, exist_ok=True)
+                datadir.create_file(path)  # owner-only; SQLite gives its -wal and -shm files the same mode
             # Quoted: a '?' or '#' in the folder's name would otherwise end the file name, and the
             # store would be written beside the data directory instead of inside it.
             uri = "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")
@@ -148,6 +169,28 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _store_error(exc, self.path) from None
+
+    @contextmanager
+    def savepoint(self) -> Iterator["Store"]:
+        """Inside a transaction: writes in the block are undone if it raises, the rest kept."""
+        self._db.execute("SAVEPOINT one_file")
+        try:
+            yield self
+        except sqlite3.DatabaseError as exc:
+            self._undo_savepoint()
+            raise _store_error(exc, self.path) from None
+        except BaseException:
+            self._undo_savepoint()
+            raise
+        self._db.execute("RELEASE one_file")
+
+    def _undo_savepoint(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK TO one_file")
+                self._db.execute("RELEASE one_file")
+            except sqlite3.DatabaseError:
+                pass  # the whole transaction is gone already (disk full): the caller rolls back
 
     def _rollback(self) -> None:
         """Undo the open transaction. After some errors (disk full) SQLite has undone it
@@ -211,6 +254,25 @@ class Store:
     def ids_from(self, origin: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM pages WHERE origin = ?", (origin,))}
 
+    def fetched_state(self, url: str) -> FetchedState | None:
+        """What the last ingest of the page fetched from ``url`` gave (a crawl keys pages by URL)."""
+        row = self._db.execute(
+            "SELECT url, body_hash, origin, ids, status, reason FROM fetched WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        return FetchedState(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5])
+
+    def has_ids(self, ids: Iterable[str]) -> bool:
+        """Whether every one of ``ids`` is a stored record."""
+        ids = list(ids)
+        found = sum(self._db.execute("SELECT count(*) FROM pages WHERE id = ?", (i,)).fetchone()[0] for i in ids)
+        return found == len(ids)
+
+    def origin_claimed(self, origin: str, other_than: str) -> bool:
+        """Whether a fetched page other than the one from URL ``other_than`` now sits at ``origin``."""
+        return self._db.execute("SELECT 1 FROM fetched WHERE origin = ? AND url != ? LIMIT 1",
+                                (origin, other_than)).fetchone() is not None
+
     # -- writing (call inside ``transaction()``) -----------------------------------
 
     def _next_seq(self) -> int:
@@ -248,6 +310,16 @@ class Store:
             " VALUES (?,?,?,?,?,?,?)",
             (path, file_hash, status, reason, format, records, time.time()),
         )
+
+    def remember_fetched(self, state: FetchedState) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO fetched (url, body_hash, origin, ids, status, reason) VALUES (?,?,?,?,?,?)",
+            (state.url, state.body_hash, state.origin, json.dumps(list(state.ids)), state.status, state.reason),
+        )
+
+    def forget_file_row(self, path: str) -> None:
+        """Drop what is remembered of ``path`` and nothing else (its records have moved on)."""
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
 
     def forget_file(self, path: str) -> int:
         """Drop a file and the records that came from it; return how many records went."""

@@ -19,6 +19,10 @@ def test_wheel_holds_only_the_healthqa_namespace(tmp_path):
     assert top_level == {"healthqa", "healthqa-0.1.0.dist-info"}
     for package in ("ingest", "index", "search"):
         assert f"healthqa/{package}/__init__.py" in names
+    # The server's pages are rendered from templates that must ship with it.
+    for name in ("base.html", "search.html", "record.html", "widget.html", "docs.html", "error.html"):
+        assert f"healthqa/serve/templates/{name}" in names
+    assert "healthqa/serve/static/style.css" in names
     assert "healthqa/search/qtype_model.json" in names  # the question-type model ships with the code
 
 

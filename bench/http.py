@@ -1,0 +1,224 @@
+"""HTTP throughput and latency of ``healthqa serve``: ``/v1/search`` at 1, 10 and 50 concurrent
+clients, and at 10 while an ingest runs into the data directory being served.
+
+Run by hand, not by CI, on a data directory that holds MedQuAD (``healthqa ingest
+../shared/data/medquad``)::
+
+    .venv/bin/python bench/http.py --data-dir DIR [--workers 2] [--requests 3000]
+
+The data directory is copied to a scratch folder first (the ingest phase changes records),
+and the server listens on 127.0.0.1 only. Queries: the LiveQA dev questions, paraphrase and
+subject+message forms. Each client is one keep-alive connection sending one request after
+another, for a bounded count of requests (and at most ``--seconds`` per phase). Prints
+requests/s, p50/p95/p99 latency in ms and errors (any status but 200, or a broken connection).
+The clients share the machine's cores with the server: the figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
+    sys.path[0] = str(REPO)  # this folder's search.py and ingest.py must not hide the packages
+
+from healthqa.search.evaluate import read_queries  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return int(head[9:12])
+
+
+async def _client(port: int, paths: list[str], offset: int, count: int, deadline: float, tally: Tally,
+                  keep_going=None) -> None:
+    connection = None
+    n = 0
+    while (n < count or (keep_going and keep_going())) and time.monotonic() < deadline:
+        path = paths[(offset + n) % len(paths)]
+        n += 1
+        started = time.perf_counter()
+        try:
+            if connection is None:
+                connection = await asyncio.open_connection(HOST, port)
+            status = await _request(*connection, path)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            tally.errors += 1
+            connection = None
+            continue
+        tally.latencies.append(time.perf_counter() - started)
+        tally.statuses[status] = tally.statuses.get(status, 0) + 1
+        if status != 200:
+            tally.errors += 1
+    if connection is not None:
+        connection[1].close()
+
+
+async def load(port: int, paths: list[str], clients: int, total: int, seconds: float, keep_going=None) -> tuple[Tally, float]:
+    """``clients`` connections sending ``total`` requests between them (or until ``keep_going``
+    says stop, at most ``seconds``)."""
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+    each = max(1, total // clients)
+    started = time.perf_counter()
+    await asyncio.gather(*(_client(port, paths, i * 7, each, deadline, tally, keep_going) for i in range(clients)))
+    return tally, time.perf_counter() - started
+
+
+def report(label: str, tally: Tally, seconds: float, cpu: float) -> None:
+    """One line of figures; ``cpu`` is the server's CPU seconds in the phase: CPU ms per request
+    does not depend on what else the machine runs, and bounds requests/s on idle cores."""
+    done = len(tally.latencies)
+    ms = [x * 1000 for x in tally.latencies]
+    per = cpu / done * 1000 if done else float("nan")
+    print(f"{label:<26} {done:>6} requests {done / seconds:6.1f} req/s  p50 {percentile(ms, .5):6.1f} ms  "
+          f"p95 {percentile(ms, .95):6.1f} ms  p99 {percentile(ms, .99):6.1f} ms  errors {tally.errors}  "
+          f"server CPU {per:.1f} ms/request"
+          + (f"  statuses {tally.statuses}" if set(tally.statuses) - {200} else ""), flush=True)
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process ``root`` and its children, from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == root or int(fields[1]) == root:  # fields[1]: the parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def library_cpu_ms(data_dir: str, queries_path: str) -> float:
+    """CPU ms per LiveQA question of ``Searcher.search`` itself, warm: what HTTP adds to is this."""
+    from healthqa.search.searcher import Searcher
+
+    texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries_path, form)]
+    with Searcher(data_dir) as searcher:
+        for text in texts:
+            searcher.search(text)
+        started = time.process_time()
+        for text in texts:
+            searcher.search(text)
+        return (time.process_time() - started) / len(texts) * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "HEALTHQA_API_KEY": ""}
+    server = subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", data_dir, "serve", "--host", HOST,
+                               "--port", str(port), "--workers", str(workers)],
+                              stderr=subprocess.PIPE, text=True, env=env)
+    assert server.stderr is not None
+    ready = 0
+    for line in server.stderr:
+        if "Application startup complete" in line:  # one line per worker
+            ready += 1
+            if ready == workers:
+                break
+        if "Traceback" in line or "ERROR" in line:
+            raise SystemExit(f"the server failed to start: {line.strip()}")
+    # From here on the server's log is read and dropped, so that a full pipe never blocks it.
+    threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", required=True, help="a data directory holding MedQuAD, indexed")
+    parser.add_argument("--queries", default=str(SHARED / "liveqa-med-dev" / "queries.tsv"))
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per phase (1 client: a tenth)")
+    parser.add_argument("--seconds", type=float, default=120, help="longest a phase runs")
+    parser.add_argument("--ingest", default=str(SHARED / "medquad" / "1_CancerGov_QA"),
+                        help="folder ingested (from a scratch copy) while the server is under load")
+    args = parser.parse_args()
+
+    queries = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(args.queries, form)]
+    paths = [f"/v1/search?q={quote(text[:2000])}" for text in queries]
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="healthqa-http-"))
+    try:
+        data = scratch / "data"
+        print(f"copying {args.data_dir} to a scratch folder ...", flush=True)
+        shutil.copytree(args.data_dir, data, symlinks=True,
+                        ignore=shutil.ignore_patterns("*.lock"))
+        port = free_port()
+        server = start_server(str(data), port, args.workers)
+        try:
+            run_phases(port, paths, args, data, scratch, server.pid)
+        finally:
+            server.terminate()
+            server.wait(60)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
+    print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} LiveQA questions; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    asyncio.run(load(port, paths, 10, 200, args.seconds))  # warm-up: every worker opens the index
+    print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.queries):.1f} ms "
+          "CPU per question", flush=True)
+    for clients in (1, 10, 50):
+        total = args.requests // 10 if clients == 1 else args.requests
+        cpu = cpu_seconds(server)
+        tally, seconds = asyncio.run(load(port, paths, clients, total, args.seconds))
+        report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu)
+    source = scratch / "incoming"
+    shutil.copytree(args.ingest, source)  # another path: every record is updated, then the index synced
+    ingest = subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(data), "ingest", str(source)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = time.perf_counter()
+    cpu = cpu_seconds(server)
+    tally, seconds = asyncio.run(load(port, paths, 10, 0, args.seconds, keep_going=lambda: ingest.poll() is None))
+    output = ingest.communicate()[0].strip().splitlines()
+    report("10 clients during ingest", tally, seconds, cpu_seconds(server) - cpu)
+    print(f"  the ingest took {time.perf_counter() - started:.1f} s, exit {ingest.returncode}: "
+          + " / ".join(output[-2:]), flush=True)
+
+
+if __name__ == "__main__":
+    main()

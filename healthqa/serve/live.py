@@ -1,0 +1,107 @@
+"""The index a server searches, kept current: the one place a worker notices a new generation.
+
+Each request asks :meth:`LiveIndex.get` for the searcher. It checks, cheaply (the index
+link and Whoosh's table of contents, no file read), whether ``ingest``, ``index`` or
+``reindex`` has changed the index since it was opened, and if so opens the new one. A
+worker therefore never needs a restart, and a request that failed in an unforeseen way
+drops the searcher it used (:meth:`LiveIndex.discard`), so the next request starts afresh.
+
+Searches run on the worker's event-loop thread, one at a time, so a searcher that is
+replaced can be closed at once: no other request is using it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from healthqa.ingest.errors import HealthQAError
+from healthqa.search.related import RelatedFinder, Suggestion
+from healthqa.search.searcher import Searcher
+from healthqa.search.settings import SearchSettings
+
+_RELATED_CACHE = 4096  # related lists remembered per generation (the search page shows one per hit)
+
+
+@dataclass
+class Opened:
+    """One opened index generation: its searcher, related finder and a cache of related lists."""
+
+    searcher: Searcher
+    finder: RelatedFinder = field(init=False)
+    _related: OrderedDict = field(default_factory=OrderedDict, init=False)
+
+    def __post_init__(self) -> None:
+        self.finder = RelatedFinder(self.searcher)
+
+    @property
+    def generation(self) -> str:
+        return os.path.basename(self.searcher.generation)
+
+    def related(self, record_id: str, k: int) -> list[Suggestion]:
+        """Related questions of an indexed page, remembered for this generation."""
+        key = (record_id, k)
+        found = self._related.get(key)
+        if found is None:
+            found = self._related[key] = self.finder.for_id(record_id, k)
+            if len(self._related) > _RELATED_CACHE:
+                self._related.popitem(last=False)
+        return found
+
+
+class LiveIndex:
+    """The current index generation of one data directory, reopened when it changes.
+
+    >>> LiveIndex("/nonexistent").get()
+    Traceback (most recent call last):
+    ...
+    healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
+    """
+
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+        self.data_dir = data_dir
+        self.settings = settings
+        self._opened: Opened | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Opened:
+        """The searcher over the index as it is now.
+
+        When the index changed and the new one cannot be opened (a damaged segment), the
+        one already open goes on serving; with none open, the error says what to do.
+        """
+        opened = self._opened
+        if opened is not None and opened.searcher.is_current():
+            return opened
+        with self._lock:
+            opened = self._opened
+            if opened is not None and opened.searcher.is_current():
+                return opened
+            try:
+                fresh = Opened(Searcher(self.data_dir, self.settings))
+            except (HealthQAError, OSError):  # OSError: a file gone between the link and the open
+                if opened is not None:
+                    return opened
+                raise
+            self._opened = fresh
+        if opened is not None:
+            opened.searcher.close()
+        return fresh
+
+    def discard(self, opened: Opened) -> None:
+        """Drop ``opened`` after a request failed with it: the next request opens the index afresh."""
+        with self._lock:
+            if self._opened is opened:
+                self._opened = None
+        try:
+            opened.searcher.close()
+        except Exception:  # why: it is being dropped because something in it is already wrong
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.searcher.close()

@@ -1,0 +1,49 @@
+"""What a server is built with: one frozen object, from defaults and ``HEALTHQA_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from healthqa import config
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Settings of one server (every worker builds the same from the environment).
+
+    ``api_key`` guards writes (``POST /v1/pages``): with none set, writes are refused.
+    ``read_key``, when set, guards every read endpoint and page too (``/v1/health`` stays open).
+    """
+
+    data_dir: str = config.DEFAULT_DATA_DIR
+    api_key: str | None = None
+    read_key: str | None = None
+    max_body_bytes: int = int(config.DEFAULT_MAX_MB * 1_048_576)  # a request body larger than this is a 413
+    body_seconds: float = 30.0     # a client that takes longer to send its body gets a 408
+    lock_wait: float = 2.0         # how long POST /v1/pages waits for a running ingest before a 503
+    max_limit: int = 100           # most hits per page of results
+    related_k: int = 5             # related questions in the API by default and in the widget
+    related_per_hit: int = 3       # related questions under each hit of the search page
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "ServeSettings":
+        """Settings from ``HEALTHQA_DATA``, ``HEALTHQA_API_KEY``, ``HEALTHQA_READ_KEY`` and
+        ``HEALTHQA_MAX_BODY_MB``, over the defaults."""
+        env = os.environ if environ is None else environ
+        prefix = config.ENV_PREFIX
+        max_mb = env.get(f"{prefix}_MAX_BODY_MB")
+        try:
+            if max_mb and not 0 < float(max_mb) < 1e6:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{prefix}_MAX_BODY_MB={max_mb!r} is not a number of megabytes between 0 and 1,000,000") from None
+        return cls(
+            data_dir=config.data_dir(env.get(f"{prefix}_DATA")),
+            api_key=env.get(f"{prefix}_API_KEY") or None,
+            read_key=env.get(f"{prefix}_READ_KEY") or None,
+            **({"max_body_bytes": int(float(max_mb) * 1_048_576)} if max_mb else {}),
+        )
