@@ -74,6 +74,9 @@ class Summary:
         self.rejected += other.rejected
         self.skipped += other.skipped
         self.warnings += other.warnings
+        self.changes += other.changes
+        self.pages += other.pages
+        self.notes += other.notes
 
     def count(self, kind: ChangeKind) -> None:
         """Count one stored record by what storing it did."""

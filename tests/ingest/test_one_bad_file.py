@@ -35,9 +35,10 @@ def test_the_audit_file_is_read_and_the_rest_of_the_medquad_batch_goes_in(tmp_pa
     folder = pathlib.Path(shutil.copytree(MEDQUAD, tmp_path / "medquad"))
     (folder / "z.xml").write_bytes(_DECLARED.format("rot13").encode("latin-1"))
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "data"), "ingest", "--no-index", str(folder)])
-    # Two of the trimmed files are bad on purpose: rejected, and said so, like any bad file.
+    # Two of the trimmed files are bad on purpose: one is rejected and one (a document with
+    # no question, nothing to fix) skipped, and said so, like any such file.
     assert result.exit_code == 1 and "z.xml" not in result.output, result.output
-    assert result.output.endswith("7 files: 9 new, 0 updated, 0 unchanged records; 2 files rejected\n")
+    assert result.output.endswith("7 files: 9 new, 0 updated, 0 unchanged records; 1 file rejected, 1 skipped\n")
     with Store.open(str(tmp_path / "data"), readonly=True) as store:
         assert store.get("X_z_Sec1").topic == "café"
         assert store.count() == 9
