@@ -64,7 +64,8 @@ def _print_hit(hit, color: bool) -> None:
             f"roles: {', '.join(hit.roles)}" if hit.roles else "", f"score {hit.score:.2f}"]
     click.echo(terminal_safe("   " + " | ".join(m for m in meta if m)))
     for answer in hit.answers:
-        who = terminal_safe(", ".join(x for x in (answer.author, answer.role) if x))
+        votes = f"{answer.votes} votes" if answer.votes is not None else ""
+        who = terminal_safe(", ".join(x for x in (answer.author, answer.role, votes, "accepted" * answer.accepted) if x))
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
@@ -88,21 +89,41 @@ def _print_results(results, color: bool) -> None:
         click.echo()
     for name, counts in results.facets.items():
         if counts:
-            click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])))
+            more = len(counts) - 8 + results.facets_more.get(name, 0) if len(counts) > 8 else results.facets_more.get(name, 0)
+            tail = f", and {more} more" if more > 0 else ""
+            click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8]) + tail))
+
+
+def _print_answers(results, color: bool) -> None:
+    """One line per answer: rank, who answered (role, author, votes), the page's question, a snippet."""
+    for note in results.notes:
+        click.echo(terminal_safe(f"note: {note}"), err=True)
+    if not results.answers:
+        click.echo("No answers." if results.total == 0 else f"No answers on page {results.page} (of {results.pages}).")
+        return
+    first = (results.page - 1) * results.limit + 1
+    click.echo(f"{results.total} answers match; {first}-{first + len(results.answers) - 1} shown "
+               f"(page {results.page} of {results.pages}).")
+    for answer in results.answers:
+        votes = f"{answer.votes} votes" if answer.votes is not None else ""
+        who = ", ".join(x for x in (answer.role or "no role", answer.author, votes, "accepted" * answer.accepted) if x)
+        click.echo(f"{answer.rank}. [{one_line(who)}] {one_line(answer.question)} | {answer.snippet.ansi(color)}")
 
 
 @click.command("search")
 @click.argument("query")
-@click.option("--role", "roles", multiple=True, help="Only pages with an answer by this expert role (repeatable).")
+@click.option("--role", "roles", multiple=True, help="Only pages where an answer by this expert role matches (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")
 @click.option("--source", help="Only pages from this source.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of hits.")
+@click.option("--answers", "by_answer", is_flag=True,
+              help="List matching answers, one a line (role, author, question, snippet), not pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (shape in the README).")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, as_json: bool) -> None:
+                   limit: int, page: int, by_answer: bool, as_json: bool) -> None:
     """Search the indexed pages for QUERY.
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
@@ -111,9 +132,12 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     from healthqa.search.searcher import Filters, Searcher
 
     with Searcher(obj.data_dir) as searcher:
-        results = searcher.search(query, Filters(roles, topic, source), limit=limit, page=page)
+        find = searcher.search_answers if by_answer else searcher.search
+        results = find(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:
         click.echo(json_text(results.to_dict()))
+    elif by_answer:
+        _print_answers(results, color=sys.stdout.isatty())
     else:
         _print_results(results, color=sys.stdout.isatty())
 

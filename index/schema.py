@@ -15,7 +15,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the page key column and the answer index (index/answers.py)
 
 # Words in templated and consumer questions that say nothing about the subject.
 EXTRA_STOP_WORDS = frozenset({"what", "which", "how", "who", "whom", "why", "does", "did", "do", "i", "my", "me", "am", "are", "is", "s"})
@@ -43,6 +43,13 @@ def spelling_analyzer():
     return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | StopFilter(stoplist=STOP) | CharsetFilter(accent_map)
 
 
+def key_column():
+    """The page's numeric key (:func:`healthqa.index.answers.page_key`), which the answer index shares."""
+    from healthqa.index.answers import key_column as column  # answers imports this module
+
+    return column()
+
+
 def build_schema() -> Schema:
     analyzer = text_analyzer()
     return Schema(
@@ -62,4 +69,6 @@ def build_schema() -> Schema:
         url=STORED(),
         answers=STORED(),
         related_stored=STORED(),
+        key=key_column(),
+        signal=ID(),  # "1": an answer is accepted or has votes (expert signals, search/answers.py)
     )

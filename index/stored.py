@@ -16,33 +16,50 @@ class _AnswerLike(Protocol):
     text: str
     role: str | None
     author: str | None
+    votes: int | None
+    accepted: bool
 
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """One answer as the index keeps it."""
+    """One answer as the index keeps it (votes and accepted: the expert signals, where a site has them)."""
 
     text: str
     role: str | None = None
     author: str | None = None
+    votes: int | None = None
+    accepted: bool = False
 
 
 def encode_answers(answers: Iterable[_AnswerLike]) -> str:
-    """The stored form of a page's answers (a JSON list of ``{"text", "role", "author"}``).
+    """The stored form of a page's answers (a JSON list of ``{"text", "role", "author"}``, with
+    ``"votes"`` and ``"accepted"`` only where an answer has them).
 
     >>> encode_answers([StoredAnswer("Rest.", "Fitness")])
     '[{"text": "Rest.", "role": "Fitness", "author": null}]'
+    >>> encode_answers([StoredAnswer("Rest.", votes=3, accepted=True)])
+    '[{"text": "Rest.", "role": null, "author": null, "votes": 3, "accepted": true}]'
     """
-    return json.dumps([{"text": a.text, "role": a.role, "author": a.author} for a in answers], ensure_ascii=False)
+    return json.dumps([_encoded(a) for a in answers], ensure_ascii=False)
+
+
+def _encoded(answer: _AnswerLike) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": answer.text, "role": answer.role, "author": answer.author}
+    if getattr(answer, "votes", None) is not None:
+        out["votes"] = answer.votes
+    if getattr(answer, "accepted", False):
+        out["accepted"] = True
+    return out
 
 
 def decode_answers(stored: str | None) -> tuple[StoredAnswer, ...]:
     """The answers of a page from their stored form.
 
     >>> decode_answers('[{"text": "Rest.", "role": "Fitness", "author": null}]')
-    (StoredAnswer(text='Rest.', role='Fitness', author=None),)
+    (StoredAnswer(text='Rest.', role='Fitness', author=None, votes=None, accepted=False),)
     """
-    return tuple(StoredAnswer(a["text"], a.get("role"), a.get("author")) for a in json.loads(stored or "[]"))
+    return tuple(StoredAnswer(a["text"], a.get("role"), a.get("author"), a.get("votes"), bool(a.get("accepted")))
+                 for a in json.loads(stored or "[]"))
 
 
 @dataclass(frozen=True)

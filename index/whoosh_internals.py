@@ -204,6 +204,22 @@ def _length_bytes(leaf, field: str) -> np.ndarray:
     return np.frombuffer(column.load(), dtype=np.uint8)[:count]  # another codec: the slow way
 
 
+def int64_column(leaf, field: str) -> np.ndarray:
+    """One segment's values of a ``NumericColumn("q")`` column field (0 where a document has none).
+
+    The fast road reads the column as one block of big-endian int64s (iterating it costs a
+    microsecond a document: 80 ms for MedQuAD's keys, against under one).
+    """
+    count = leaf.doc_count_all()
+    column = leaf.column_reader(field, translate=False)
+    if _ENABLED and getattr(column, "_fixedlen", None) == 8 and hasattr(column, "_dbfile"):
+        out = np.zeros(count, dtype=np.int64)
+        stored = min(column._count, count)
+        out[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored * 8), dtype=">i8")
+        return out
+    return np.fromiter(column, dtype=np.int64, count=count)
+
+
 def postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
     """One segment's postings of a term: ids (int64), weights (float32), and how many
     postings of deleted documents are left out of them.

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from healthqa.index import answers as answer_index
 from healthqa.index.bulk import write_documents
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
 from healthqa.index.stored import encode_answers
@@ -65,6 +66,8 @@ def document(page: QAPage) -> dict[str, object]:
         "url": page.url,
         "answers": encode_answers(page.answers),
         "related_stored": list(page.related),
+        "key": answer_index.page_key(page.id, page.content_hash),
+        **({"signal": "1"} if any(a.accepted or a.votes for a in page.answers) else {}),
     }
 
 
@@ -103,8 +106,18 @@ def _writing(ix: whoosh_index.Index, wait: float, again: str, compound: bool = T
 
 def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[str], wait: float,
            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Apply updates and deletions in one commit, a document at a time (Whoosh's writer)."""
+    """Apply updates and deletions in one commit, a document at a time (Whoosh's writer).
+
+    The answer index changes around the page index's commit (:mod:`healthqa.index.answers`):
+    the new versions' answers before it, the old versions' and deleted pages' after. If a step
+    fails the index meta is not advanced and the next sync applies them all again.
+    """
     written = removed = 0
+    pages = list(pages)
+    deleted = list(deleted)
+    answers_ix = answer_index.open_answers(os.path.realpath(ix.storage.folder))
+    with _writing(answers_ix, wait, "healthqa index") as answers:
+        answer_index.add_versions(answers, pages)
     with _writing(ix, wait, "healthqa index") as writer:
         for record_id in deleted:
             removed += writer.delete_by_term("id", record_id)
@@ -113,6 +126,8 @@ def _write(ix: whoosh_index.Index, pages: Iterable[QAPage], deleted: Iterable[st
             written += 1
             if progress and written % 1000 == 0:
                 progress(written)
+    with _writing(answers_ix, wait, "healthqa index") as answers:
+        answer_index.drop_other_versions(answers, pages, deleted)
     return written, removed
 
 
@@ -126,6 +141,12 @@ def _write_all(ix: whoosh_index.Index, pages: Iterable[QAPage], wait: float,
         # words, which balanced the two best on MedQuAD.
         return write_documents(writer, (document(page) for page in pages), progress,
                                forked_fields=["answer", "spell"])
+
+
+def _write_all_answers(generation: str, pages: Iterable[QAPage], wait: float) -> int:
+    """The answer index of a new generation, one document per answer, as one segment."""
+    with _writing(answer_index.create(generation), wait, "healthqa reindex", compound=False) as writer:
+        return write_documents(writer, answer_index.documents_of(pages), forked_fields=["text"])
 
 
 def _as_before(again: str) -> str:
@@ -195,6 +216,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
         written = _write_all(ix, store.pages(), wait, progress)
+        _write_all_answers(generation, store.pages(), wait)
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:

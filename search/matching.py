@@ -11,14 +11,23 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
+from typing import Callable
+
 from healthqa.search.engine import Postings
 
 
-def match_mask(node: wq.Query, postings: Postings, searcher) -> np.ndarray:
-    """Documents matching ``node`` (live documents only)."""
+def match_mask(node: wq.Query, postings: Postings, searcher,
+               resolve: Callable[[wq.Query], np.ndarray | None] | None = None) -> np.ndarray:
+    """Documents matching ``node`` (live documents only).
+
+    ``resolve`` may answer for a node first (None: not for this one), e.g. a phrase in the
+    answers, which the answer index matches inside one answer.
+    """
     size = postings.size
 
     def visit(q: wq.Query) -> np.ndarray:
+        if resolve is not None and (resolved := resolve(q)) is not None:
+            return resolved
         if isinstance(q, wq.Term):
             out = np.zeros(size, dtype=bool)
             text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text

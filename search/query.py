@@ -33,7 +33,9 @@ FIELD_ALIASES = {
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 # What makes a query more than plain words: without any of these, the parser is skipped.
-_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:" + "|".join(FIELD_ALIASES) + r"):\S)")
+# The field names after renaming count too: "role:" becomes "role_text:", which is no alias.
+_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:"
+                     + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
 # Fields holding exact values (not analysed words) that a person may name in any case.
 _EXACT_FIELDS = frozenset({"source", "qtype"})

@@ -8,7 +8,9 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
      "hits": [{"rank": int, "id": str, "score": float, "question": str, "topic": str|null,
                "source": str, "url": str|null, "question_type": str|null, "roles": [str],
                "snippet": str (HTML: page text escaped, matches in <em>),
-               "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int}]}]}
+               "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int,
+                            "votes": int|null, "accepted": bool}]}],
+     "facets_more": {"role": int, ...}}   # how many values each facet leaves out
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class AnswerHit:
     role: str | None
     author: str | None
     snippet: Snippet
+    votes: int | None = None
+    accepted: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class Hit:
             "rank": self.rank, "id": self.id, "score": round(self.score, 4), "question": self.question,
             "topic": self.topic, "source": self.source, "url": self.url, "question_type": self.question_type,
             "roles": list(self.roles), "snippet": self.snippet.html(),
-            "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches}
+            "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches,
+                         "votes": a.votes, "accepted": a.accepted}
                         for a in self.answers],
         }
 
@@ -68,6 +73,7 @@ class Results:
     suggestion: str | None = None
     corrected_from: str | None = None
     notes: tuple[str, ...] = ()
+    facets_more: dict[str, int] = field(default_factory=dict)  # values left out of each facet
 
     @property
     def pages(self) -> int:
@@ -77,6 +83,6 @@ class Results:
         return {
             "query": self.query, "searched": self.searched, "corrected_from": self.corrected_from,
             "suggestion": self.suggestion, "total": self.total, "page": self.page, "pages": self.pages,
-            "limit": self.limit, "notes": list(self.notes), "facets": self.facets,
+            "limit": self.limit, "notes": list(self.notes), "facets": self.facets, "facets_more": self.facets_more,
             "hits": [h.to_dict() for h in self.hits],
         }

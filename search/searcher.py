@@ -18,12 +18,15 @@ from healthqa.index.schema import text_analyzer
 from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.search import answer_hits, facets
+from healthqa.search.answer_results import AnswerListing, AnswerResults
+from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Ranker, is_plain, weighted_terms
-from healthqa.search.results import AnswerHit, Hit, Results
+from healthqa.search.results import Hit, Results
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
 from healthqa.search.spelling import Speller
@@ -37,6 +40,7 @@ class _Scored:
     matched: np.ndarray
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
+    terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -47,7 +51,8 @@ def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Keep only pages with an answer by one of ``roles``, on ``topic``, from ``source``."""
+    """Keep only pages with an answer by one of ``roles`` that matches the query (roles and topic
+    in any case or spacing), on ``topic``, from ``source``."""
 
     roles: tuple[str, ...] = ()
     topic: str | None = None
@@ -69,12 +74,14 @@ class Searcher:
             raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
                                     f"{exc}): run 'healthqa reindex'") from None
         self._reader = self._searcher.reader()
+        self.postings = Postings(self._reader)
+        self.answers = self._open_answers()
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self.postings = Postings(self._reader)
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio)
 
     def close(self) -> None:
+        self.answers.close()
         self._searcher.close()
 
     def __enter__(self) -> "Searcher":
@@ -96,6 +103,14 @@ class Searcher:
 
     @cached_property
     def values(self) -> dict[str, Values]:
+        """Values for filters and facets: roles and topics folded, one value whatever the case
+        or spacing (:mod:`healthqa.search.facets`)."""
+        raw = self._values
+        return {"role": facets.folded(raw["role"]), "topic": facets.folded(raw["topic"]), "source": raw["source"]}
+
+    @cached_property
+    def _values(self) -> dict[str, Values]:
+        """Values as the pages write them (the ranking's topics are these)."""
         if self.postings.size == 0:  # Whoosh's empty reader has no columns to read
             empty = Values([], np.zeros(0, dtype=np.int32))
             return {"role": Values([], empty.ids, []), "topic": empty, "source": empty}
@@ -106,11 +121,32 @@ class Searcher:
                 "topic": cached(cache, key, lambda: from_column(self.postings, "topic_exact")),
                 "source": from_postings(self.postings, "source")}
 
+    def _open_answers(self, tries: int = 5) -> AnswerIndex:
+        """The answer index, opened right after the pages: if the page index has not changed
+        since, the answers of every page this searcher sees are there (index/answers.py)."""
+        for attempt in range(tries):
+            try:
+                answers = AnswerIndex(self._generation, self.postings, self._searcher, self.settings.ranking,
+                                      self.settings.answers)
+            except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
+                self._searcher.close()
+                raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
+                                        f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
+            opened = self._reader.generation()  # None for an index with no segments yet
+            if attempt == tries - 1 or opened is None or self._ix.latest_generation() == opened:
+                return answers
+            answers.close()  # a sync committed in between: open both again
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
+            self._reader = self._searcher.reader()
+            self.postings = Postings(self._reader)
+        raise AssertionError("unreachable: the last try returns")
+
     @cached_property
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
         qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self.values["topic"].ids if ranking.topic_spread else None
+        topics = self._values["topic"].ids if ranking.topic_spread else None
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
                       qtypes.names if qtypes else None, topics)
 
@@ -144,7 +180,7 @@ class Searcher:
             extra, corrections = self._corrections(parsed.text, terms)
             terms += extra
         scores, matched = self._rank(parsed, terms)
-        return _Scored(scores, matched, tuple(corrections), typed_found)
+        return _Scored(scores, matched, tuple(corrections), typed_found, tuple(terms))
 
     def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
         if terms:
@@ -154,9 +190,15 @@ class Searcher:
             matched = scores > 0
         if is_plain(parsed.query):
             return scores, matched
-        matched = match_mask(parsed.query, self.postings, self._searcher)
+        # A phrase in the answers must lie inside one answer: the answer index says where.
+        matched = match_mask(parsed.query, self.postings, self._searcher, self._answer_phrase)
         # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
         return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
+
+    def _answer_phrase(self, node) -> np.ndarray | None:
+        if type(node).__name__ != "Phrase" or node.fieldname != "answer":
+            return None
+        return self.answers.phrase_pages(node)
 
     def _corrections(self, text: str, terms: list[WeightedTerm]) -> tuple[list[WeightedTerm], list[tuple[str, str]]]:
         """Terms for the nearest indexed spelling of words that no document has,
@@ -218,13 +260,92 @@ class Searcher:
             else:
                 notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in scored.corrections))
         matched = matched & self._filter_mask(filters, notes)
+        role = self._role_match(parsed, scored, filters) if filters.roles and matched.any() else None
+        if role is not None:
+            if not role.pages.any():
+                notes.append(f"no answer by {' or '.join(map(repr, filters.roles))} matches the query")
+            matched &= role.pages
+            scores = scores + self.settings.answers.role_weight * role.page_scores
+        scores = self._with_signals(parsed, scores)
         ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, filters)
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc))
                      for i, (doc, score) in enumerate(ranked))
-        facets = {name: values.counts(matched, self.settings.facet_limit) for name, values in self.values.items()}
-        return Results(text, searched, int(matched.sum()), page, limit, hits, facets, suggestion, corrected_from,
-                       tuple(notes))
+        counted = {name: facets.counts(values, matched, self.settings.facet_limit)
+                   for name, values in self.values.items()}
+        return Results(text, searched, int(matched.sum()), page, limit, hits,
+                       {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
+                       tuple(notes), {name: more for name, (_, more) in counted.items() if more})
+
+    def search_answers(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> AnswerResults:
+        """Answers rather than pages: each answer that matches (with its page's other fields),
+        best first by its own score (BM25 over that answer, times its expert signals).
+
+        >>> searcher.search_answers("foot pain", Filters(roles=("Physical Therapy",)))  # doctest: +SKIP
+        """
+        if limit < 1 or page < 1:
+            raise QueryError("limit and page must be 1 or more")
+        parsed = self.parse(text)
+        notes = list(parsed.notes)
+        if parsed.is_empty:
+            notes.append("no words to search for (only common words or symbols)")
+            return AnswerResults(text, parsed.text, 0, page, limit, (), tuple(notes))
+        scored = self._scored(parsed)
+        pages = scored.matched & self._filter_mask(filters, notes)
+        answers = self.answers
+        wanted = answers.matches(self._answer_query(parsed, scored)) & pages[answers.page_of.clip(0)]
+        if filters.roles:
+            wanted &= answers.role_mask(filters.roles)
+        docs = np.flatnonzero(wanted)
+        own = answers.scores(list(scored.terms))[docs]
+        order = np.lexsort((docs, -scored.scores[answers.page_of[docs]], -own))
+        terms = highlight_terms(parsed.query)
+        shown = [self._listing((page - 1) * limit + i + 1, int(docs[at]), float(own[at]), terms)
+                 for i, at in enumerate(order[(page - 1) * limit:page * limit].tolist())]
+        return AnswerResults(text, parsed.text, len(docs), page, limit, tuple(shown), tuple(notes))
+
+    def _listing(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> AnswerListing:
+        shown = self.answers.shown(docnum)
+        stored = self.page(int(self.answers.page_of[docnum]))
+        answer = stored.answers[shown["n"]]
+        return AnswerListing(rank, score, stored.id, shown["question"], shown.get("topic"), shown.get("source", ""),
+                             shown.get("url"), shown.get("role"), shown.get("author"), shown.get("votes"),
+                             bool(shown.get("accepted")),
+                             make_snippet(answer.text, terms, self._analyzer, self.settings.snippet_chars))
+
+    def _role_match(self, parsed: ParsedQuery, scored: "_Scored", filters: Filters) -> RoleMatch:
+        """Pages with an answer by a filtered role that matches the query's answer part."""
+        return self.answers.role_match(self._answer_query(parsed, scored), list(scored.terms), filters.roles)
+
+    @staticmethod
+    def _answer_query(parsed: ParsedQuery, scored: "_Scored"):
+        """The query answers are matched with: words added by spelling correction count too."""
+        from whoosh import query as wq
+
+        extra = [wq.Term(t.field, t.text) for t in scored.terms[len(weighted_terms(parsed.query)):]]
+        return wq.Or([parsed.query, *extra]) if extra else parsed.query
+
+    def _role_answers(self, role: RoleMatch | None, doc: int) -> list[int] | None:
+        """Positions on page ``doc`` of the role filter's matching answers, best first."""
+        if role is None:
+            return None
+        mine = role.answers[self.answers.page_of[role.answers] == doc]
+        return [self.answers.shown(int(a))["n"] for a in mine]
+
+    def _with_signals(self, parsed: ParsedQuery, scores: np.ndarray) -> np.ndarray:
+        """Scores times the best expert-signal factor of each page's matching answers."""
+        if not self._has_signals:
+            return scores
+        factors = self.answers.page_factors(parsed.query)
+        return scores if factors is None else scores * factors
+
+    @cached_property
+    def _has_signals(self) -> bool:
+        """Whether any page has an accepted or voted answer (the answer index is opened only then)."""
+        return bool(len(self.postings.get("signal", "1").docs))
+
+    def _answer_idf(self, term: str) -> float:
+        return self.ranker.scorer.idf("answer", term)
 
     def _filter_mask(self, filters: Filters, notes: list[str]) -> np.ndarray:
         mask = np.ones(self.postings.size, dtype=bool)
@@ -241,23 +362,21 @@ class Searcher:
     def _value_mask(self, name: str, value: str, notes: list[str]) -> np.ndarray:
         """Documents with ``value`` in field ``name``, matched without regard to case."""
         values = self.values[name]
-        wanted = value.strip().casefold()
-        exact = next((n for n in values.names if n.casefold() == wanted), None)
+        exact = facets.names_for(values, value)  # any spelling reaches every spelling
         if exact is None:
             notes.append(f"no page has {name} {value!r}")
             return np.zeros(self.postings.size, dtype=bool)
         return values.mask(exact)
 
-    def _hit(self, rank: int, score: float, stored: StoredPage, terms: frozenset[str], filters: Filters) -> Hit:
-        wanted = {r.casefold() for r in filters.roles}
-        answers = [a for a in stored.answers if (a.role or "").casefold() in wanted] if wanted else stored.answers
+    def _hit(self, rank: int, score: float, stored: StoredPage, terms: frozenset[str],
+             only: list[int] | None = None) -> Hit:
         width = self.settings.snippet_chars
-        scored = [(make_snippet(a.text, terms, self._analyzer, width), a) for a in answers]
-        matched = sorted((s for s in scored if s[0].matches), key=lambda s: -s[0].matches)
-        shown = (matched or scored[:1])[: self.settings.answers_per_hit]
-        snippet = shown[0][0] if shown else make_snippet(stored.question, terms, self._analyzer, width)
+        shown = answer_hits.choose(stored.answers, terms, self._analyzer, self._answer_idf,
+                                   self.postings.average_length("answer"), self.settings.answers,
+                                   self.settings.answers_per_hit, width, only)
+        snippet = shown[0].snippet if shown else make_snippet(stored.question, terms, self._analyzer, width)
         return Hit(
             rank=rank, id=stored.id, score=score, question=stored.question, topic=stored.topic,
             source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
-            snippet=snippet, answers=tuple(AnswerHit(a.role, a.author, s) for s, a in shown),
+            snippet=snippet, answers=shown,
         )

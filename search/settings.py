@@ -137,11 +137,30 @@ class RelatedSettings:
 
 
 @dataclass(frozen=True)
+class AnswerSettings:
+    """Expert signals: how answers one by one weigh in (see :mod:`healthqa.search.answers`).
+
+    An answer's factor is ``(1 + accepted_weight if accepted) * (1 + votes_weight * share)``,
+    ``share`` growing with log(1 + votes) up to 1 at ``votes_full`` votes. It orders the
+    answers a hit shows and a listing, and multiplies a page's score by the best factor
+    among its answers that match the query (sites without votes or acceptance: 1).
+    """
+
+    accepted_weight: float = 0.3
+    votes_weight: float = 0.3
+    votes_full: int = 50
+    # With a role filter a page gains this share of the score (BM25 over that answer alone)
+    # of its best-matching answer by the role.
+    role_weight: float = 0.5
+
+
+@dataclass(frozen=True)
 class SearchSettings:
     """Everything a :class:`healthqa.search.searcher.Searcher` is built with."""
 
     ranking: RankingSettings = field(default_factory=RankingSettings)
     related: RelatedSettings = field(default_factory=RelatedSettings)
+    answers: AnswerSettings = field(default_factory=AnswerSettings)
     max_query_chars: int = 2000
     max_expansions: int = 256   # terms a prefix*, wildcard or fuzzy~ word may stand for
     snippet_chars: int = 240

@@ -210,11 +210,13 @@ def test_out_of_range_limit_or_page_is_a_usage_error(corpus: pathlib.Path, args:
 # -- the JSON shape and what reaches a browser or a terminal ------------------------------
 
 TOP_KEYS = {"query": str, "searched": str, "corrected_from": (str, type(None)), "suggestion": (str, type(None)),
-            "total": int, "page": int, "pages": int, "limit": int, "notes": list, "facets": dict, "hits": list}
+            "total": int, "page": int, "pages": int, "limit": int, "notes": list, "facets": dict, "hits": list,
+            "facets_more": dict}
 HIT_KEYS = {"rank": int, "id": str, "score": float, "question": str, "topic": (str, type(None)), "source": str,
             "url": (str, type(None)), "question_type": (str, type(None)), "roles": list, "snippet": str,
             "answers": list}
-ANSWER_KEYS = {"role": (str, type(None)), "author": (str, type(None)), "snippet": str, "matches": int}
+ANSWER_KEYS = {"role": (str, type(None)), "author": (str, type(None)), "snippet": str, "matches": int,
+               "votes": (int, type(None)), "accepted": bool}
 
 
 def test_the_keys_checked_are_the_documented_ones() -> None:

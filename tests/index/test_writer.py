@@ -73,11 +73,13 @@ def test_document_holds_what_search_shows_and_filters_on() -> None:
                     topic="Heart Rhythm", detail="Since May.", question_type="information", url="https://e.org/x",
                     synonyms=("Atrial fibrillation",), related=("What is AFib?",),
                     answers=(Answer("Talk to your doctor.", author="Dr. A", role="Cardiology"),
-                             Answer("Same here.", author="B"), Answer("Me too.", role="Cardiology")))
+                             Answer("Same here.", author="B", votes=4), Answer("Me too.", role="Cardiology", accepted=True)))
     doc = document(record)
+    # Votes and acceptance are kept where an answer has them (the expert signals).
     assert json.loads(doc["answers"]) == [{"text": "Talk to your doctor.", "role": "Cardiology", "author": "Dr. A"},
-                                          {"text": "Same here.", "role": None, "author": "B"},
-                                          {"text": "Me too.", "role": "Cardiology", "author": None}]
+                                          {"text": "Same here.", "role": None, "author": "B", "votes": 4},
+                                          {"text": "Me too.", "role": "Cardiology", "author": None, "accepted": True}]
+    assert doc["signal"] == "1"
     assert (doc["role"], doc["role_text"]) == ("Cardiology", "Cardiology")  # each role once
     assert doc["answer"] == "Talk to your doctor.\n\nSame here.\n\nMe too."
     assert (doc["topic"], doc["topic_exact"], doc["source"], doc["qtype"]) == (

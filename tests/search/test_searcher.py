@@ -39,7 +39,13 @@ BY_ID = {page.id: page for page in PAGES}
 def test_role_filter_keeps_pages_answered_by_that_role_and_shows_that_answer(searcher: Searcher) -> None:
     everything = searcher.search("exercise", limit=50)
     fitness = searcher.search("exercise", Filters(roles=("fitness",)), limit=50)  # any case
-    assert ids(fitness) == [hit.id for hit in everything.hits if "Fitness" in hit.roles]
+    assert set(ids(fitness)) == {hit.id for hit in everything.hits if "Fitness" in hit.roles}
+    # The filtered role weighs in: a page gains when its Fitness answer itself says "exercise".
+    said = {p.id for p in PAGES if any(a.role == "Fitness" and "exercise" in a.text.lower() for a in p.answers)}
+    before = {hit.id: hit.score for hit in everything.hits}
+    assert said == {"asthma-exercise", "pneumonia-recovery"}
+    for hit in fitness.hits:
+        assert hit.score > before[hit.id] if hit.id in said else math.isclose(hit.score, before[hit.id], rel_tol=1e-6)
     assert {"diabetes-exercise", "asthma-exercise", "heart-attack-recovery"} <= set(ids(fitness))
     assert "cholesterol-level" in ids(everything) and "cholesterol-level" not in ids(fitness)
     for hit in fitness.hits:

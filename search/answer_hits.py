@@ -1,0 +1,70 @@
+"""Which answers a hit shows, best first, scored one by one from the hit's stored answers.
+
+A hit holds few answers, so they are scored here in Python rather than over the answer
+index: each answer's BM25 over the query words it holds (the word's idf taken from the
+index), times its expert signals (accepted, votes: :class:`AnswerSettings`). An answer
+counts as matching when it holds a query word or its role does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+import numpy as np
+
+from healthqa.index.stored import StoredAnswer
+from healthqa.search.answers import signal_factor
+from healthqa.search.results import AnswerHit
+from healthqa.search.settings import AnswerSettings
+from healthqa.search.snippets import Snippet, make_snippet, stems
+
+K1, B = 1.2, 0.75
+
+
+def word_counts(text: str, terms: frozenset[str], analyzer) -> dict[str, int]:
+    """How often each query term occurs in ``text`` (words that analyse to it)."""
+    heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
+    if not text or not heads:
+        return {}
+    found: dict[str, int] = {}
+    for match in re.finditer(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", text, re.I):
+        for term in terms.intersection(stems(analyzer, match.group())):
+            found[term] = found.get(term, 0) + 1
+    return found
+
+
+def answer_score(answer: StoredAnswer, terms: frozenset[str], analyzer, idf: Callable[[str], float],
+                 average_length: float) -> float:
+    """BM25 of one answer (text and role) for the query ``terms``."""
+    text = answer.text or ""
+    counts = word_counts(text + " " + (answer.role or ""), terms, analyzer)
+    length = max(1, len(text.split()))
+    norm = K1 * ((1 - B) + B * length / max(average_length, 1.0))
+    return sum(idf(term) * tf * (K1 + 1) / (tf + norm) for term, tf in counts.items())
+
+
+def choose(answers: Sequence[StoredAnswer], terms: frozenset[str], analyzer, idf: Callable[[str], float],
+           average_length: float, settings: AnswerSettings, count: int, width: int,
+           only: Sequence[int] | None = None) -> tuple[AnswerHit, ...]:
+    """The answers a hit shows: those that match, best first (the first answer if none does).
+
+    ``only``: positions of the answers that may be shown, best first (a role filter's
+    matching answers); they are shown in that order.
+    """
+    if only is not None:
+        order = [n for n in only if 0 <= n < len(answers)]
+    elif len(answers) < 2:  # nothing to order (MedQuAD's pages): shown whether it matched or not
+        order = list(range(len(answers)))
+    else:
+        scores = [answer_score(a, terms, analyzer, idf, average_length) for a in answers]
+        factors = signal_factor(settings, np.array([bool(a.accepted) for a in answers]),
+                                np.array([float(a.votes or 0) for a in answers]))
+        ranked = sorted((n for n, s in enumerate(scores) if s > 0), key=lambda n: (-scores[n] * factors[n], n))
+        order = ranked or list(range(min(1, len(answers))))
+    return tuple(_shown(answers[n], terms, analyzer, width) for n in order[:count])
+
+
+def _shown(answer: StoredAnswer, terms: frozenset[str], analyzer, width: int) -> AnswerHit:
+    snippet: Snippet = make_snippet(answer.text or "", terms, analyzer, width)
+    return AnswerHit(answer.role, answer.author, snippet, votes=answer.votes, accepted=answer.accepted)
