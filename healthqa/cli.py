@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from healthqa import __version__, cli_ingest, cli_related, cli_search, config
+from healthqa import __version__, cli_analyze, cli_ingest, cli_related, cli_search, config
 from healthqa.cli_common import Context
 
 
@@ -25,6 +25,7 @@ def cli(ctx: click.Context, data_dir: str | None) -> None:
 cli_ingest.register(cli)
 cli_search.register(cli)
 cli_related.register(cli)
+cli_analyze.register(cli)
 
 
 def main() -> None:

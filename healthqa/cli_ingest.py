@@ -53,11 +53,15 @@ def _print_summary(summary) -> None:
 @click.option("--fill-answers", type=click.Path(exists=True, dir_okay=False),
               help="CSV of judged MedQuAD answers (AnswerID,Answer) to fill answer-less records.")
 @wait_option("another ingest holds the data directory")
+@click.option("--profile", "profile_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file of extraction profiles (CSS selectors keyed by URL pattern) for forum pages "
+                   "the automatic reading gets wrong.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.pass_obj
 @domain_errors
 def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_links: bool, max_size: float,
-                   workers: int, fill_answers: str | None, wait: float, no_index: bool) -> None:
+                   workers: int, fill_answers: str | None, wait: float, profile_file: str | None,
+                   no_index: bool) -> None:
     """Parse the pages in PATHS (files or folders, recursive) into records.
 
     Each file's format (text rendering, HTML, MedQuAD XML) is detected from its
@@ -65,12 +69,14 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     status: 0 when every file ingested or was unchanged, 1 when some were rejected.
     """
     from healthqa.ingest.fill import AnswerFill
+    from healthqa.ingest.html_profile import load_profiles
     from healthqa.ingest.lock import exclusive
     from healthqa.ingest.pipeline import Options
 
     options = Options(
         max_bytes=int(max_size * 1_048_576), follow_links=follow_links, prune=prune, workers=workers,
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
+        profiles=load_profiles(profile_file) if profile_file else (),
     )
     with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
         from healthqa.ingest.store import Store

@@ -21,6 +21,8 @@ def _print(suggestions: list, as_json: bool) -> None:
         click.echo(f"{n}. {one_line(s.question)}" + ("" if s.resolved else "  (not indexed)"))
         topic = f"topic: {one_line(s.topic)} | " if s.topic else ""
         click.echo(f"   {topic}score {score} | {one_line('; '.join(s.reasons))}")
+        if s.also_in:
+            click.echo(one_line("   also in: " + ", ".join(dict.fromkeys(source or i for i, source in s.also_in))))
         if s.id:
             click.echo(f"   id: {one_line(s.id)}")
 

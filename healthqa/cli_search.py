@@ -69,6 +69,8 @@ def _print_hit(hit, color: bool) -> None:
         click.echo(f"   {('[' + who + '] ') if who else ''}{answer.snippet.ansi(color)}")
     if not hit.answers:
         click.echo(f"   {hit.snippet.ansi(color)}")
+    if hit.also_in:
+        click.echo(terminal_safe("   also in: " + ", ".join(dict.fromkeys(source or i for i, source in hit.also_in))))
     click.echo(f"   id: {one_line(hit.id)}")
 
 
@@ -120,18 +122,23 @@ def _print_answers(results, color: bool) -> None:
 @click.option("--answers", "by_answer", is_flag=True,
               help="List matching answers, one a line (role, author, question, snippet), not pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (shape in the README).")
+@click.option("--no-collapse", is_flag=True,
+              help="Show the same question from several sources as separate hits (default: one hit, 'also in').")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, by_answer: bool, as_json: bool) -> None:
+                   limit: int, page: int, by_answer: bool, as_json: bool, no_collapse: bool) -> None:
     """Search the indexed pages for QUERY.
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
     role, source, type), -excluded, +required, prefix*, fuzzy~.
     """
     from healthqa.search.searcher import Filters, Searcher
+    from healthqa.search.settings import SearchSettings
 
-    with Searcher(obj.data_dir) as searcher:
+    # Settings only when an option changes them: the defaults stay the Searcher's own.
+    options = {"settings": SearchSettings(collapse_duplicates=False)} if no_collapse else {}
+    with Searcher(obj.data_dir, **options) as searcher:
         find = searcher.search_answers if by_answer else searcher.search
         results = find(query, Filters(roles, topic, source), limit=limit, page=page)
     if as_json:

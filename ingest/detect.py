@@ -14,10 +14,10 @@ Parser = Callable[[str, str], list[QAPage]]
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|div|p|script|article|main)\b", re.I)
 
 
-def _parse_html(text: str, origin: str) -> list[QAPage]:
+def _parse_html(text: str, origin: str, profiles: tuple = ()) -> list[QAPage]:
     from healthqa.ingest.html import parse_html  # bs4 is slow to import; only HTML needs it
 
-    return parse_html(text, origin)
+    return parse_html(text, origin, profiles)
 
 
 PARSERS: dict[str, Parser] = {"medquad": parse_medquad, "html": _parse_html, "text": parse_text}
@@ -38,14 +38,16 @@ def detect_format(text: str) -> str:
     return "text"
 
 
-def parse_document(text: str, origin: str) -> tuple[str, list[QAPage]]:
+def parse_document(text: str, origin: str, profiles: tuple = ()) -> tuple[str, list[QAPage]]:
     """Detect the format of decoded ``text`` and parse it: ``(format, records)``.
+
+    ``profiles`` (extraction profiles, ``--profile``) are passed to the HTML parser.
 
     Raises :class:`~healthqa.ingest.errors.RejectedInput` with a reason; never anything else.
     """
     try:
         fmt = detect_format(text)
-        pages = PARSERS[fmt](text, origin)
+        pages = _parse_html(text, origin, profiles) if fmt == "html" and profiles else PARSERS[fmt](text, origin)
     except RejectedInput as exc:
         exc.origin = exc.origin or origin
         raise

@@ -33,6 +33,10 @@ class NotQAPage(ParseError):
     """The page is readable but is not a Q&A page (an article, a listing)."""
 
 
+class ProfileError(HealthQAError):
+    """An extraction profile file (``--profile``) that cannot be used."""
+
+
 class StoreError(HealthQAError):
     """The record store cannot be opened or written."""
 

@@ -5,7 +5,7 @@ then the first source that yields a question wins:
 
 1. schema.org ``Question`` / ``QAPage`` in JSON-LD (``html-jsonld``), then in microdata
    (``html-microdata``); a ``DiscussionForumPosting`` in either (``html-forum``);
-2. a Next.js ``__NEXT_DATA__`` blob holding the thread (``html-forum``);
+2. an app's ``__NEXT_DATA__`` blob holding the thread (``html-forum``);
 3. a known forum layout (``html-forum``), which also fills in what the markup left
    out, e.g. the replies of a thread whose markup describes only the first post;
 4. a page shaped like the seed's text rendering ("Answers (2)", "• name , role,
@@ -25,7 +25,10 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
+from healthqa.ingest.html_dates import iso_date
+from healthqa.ingest.html_detect import detect_thread
 from healthqa.ingest.html_forum import layout_thread, next_data_thread
+from healthqa.ingest.html_profile import Profile, profile_for, profile_thread
 from healthqa.ingest.html_prune import prune
 from healthqa.ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
 from healthqa.ingest.html_tree import PageIndex, Thread, block_text
@@ -42,6 +45,8 @@ _START_TAG = re.compile(r"<[A-Za-z!?]")  # elements, and the declarations and PI
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "MedicalWebPage", "MedicalScholarlyArticle",
                             "ScholarlyArticle", "Report", "TechArticle", "HealthTopicContent"})
+# An answer by the asker that starts with the same this-many characters repeats the opening post.
+_SAME_START = 100
 _SEED_HINT = re.compile(r"\banswered\b|\banswers?\s*\(", re.I)
 _SEED_SHAPE = re.compile(r"^(?:[A-Z] )?Answers? \(\d+\)$|^• .*\banswered\b", re.M | re.I)
 _BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumblinks", "breadcrumb-list")
@@ -49,10 +54,11 @@ _BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumbli
 _SITE_ROOTS = frozenset({"home", "communities", "community", "forums", "forum", "discussions", "all communities"})
 
 
-def parse_html(text: str, origin: str) -> list[QAPage]:
+def parse_html(text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> list[QAPage]:
     """Parse one decoded HTML page into a list of one :class:`QAPage`.
 
-    Raises :class:`NotQAPage` for readable pages that are not Q&A pages (articles) and
+    ``profiles`` (see :mod:`healthqa.ingest.html_profile`) read the pages their URL pattern
+    matches. Raises :class:`NotQAPage` for readable pages that are not Q&A pages (articles) and
     :class:`ParseError` for everything else that holds no question; never anything else.
 
     >>> html = ('<div itemscope itemtype="https://schema.org/Question"><h1 itemprop="name">Why?</h1>'
@@ -64,7 +70,7 @@ def parse_html(text: str, origin: str) -> list[QAPage]:
     """
     soup = _soup(text, origin)
     try:
-        return [_parse(soup, text, origin)]
+        return [_parse(soup, text, origin, profiles)]
     except RejectedInput:
         raise
     except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
@@ -104,14 +110,18 @@ def _parsable(text: str) -> str:
     return text
 
 
-def _parse(soup: BeautifulSoup, text: str, origin: str) -> QAPage:
+def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> QAPage:
     index = PageIndex(soup)
     if index.depth > _MAX_DEPTH:
         raise ParseError(f"markup nested deeper than {_MAX_DEPTH} levels", origin)
     nodes, invalid = load_jsonld(index)
     notes = ("invalid JSON-LD skipped",) if invalid else ()
     url = page_url(index)
-    thread = _find_thread(index, nodes)
+    profile = profile_for(profiles, url, origin)
+    thread = profile_thread(index.soup, profile) if profile is not None else None
+    if profile is not None and thread is None:
+        notes += (f"profile {profile.url!r} found no post: read automatically",)
+    thread = thread or _find_thread(index, nodes)
     if thread is None:
         return _text_fallback(index, text, nodes, url, origin)
     return _record(thread, index, nodes, url, origin, notes)
@@ -125,14 +135,14 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
         or next_data_thread(index)
     )
     if thread is None:
-        return layout_thread(index)
-    if not (thread.answers and thread.detail and thread.asked_by):
-        return thread.filled_from(layout_thread(index))
-    return thread
+        return layout_thread(index) or detect_thread(index.soup.body or index.soup)
+    # Markup may describe only part of the thread: the page's own posts complete it.
+    return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
 
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,
             notes: tuple[str, ...]) -> QAPage:
+    thread = _completed_by_repeat(thread)
     question = thread.question or _shown_title(index)
     if not question:
         raise ParseError("no question found", origin)
@@ -148,19 +158,56 @@ def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None
         detail=thread.detail,
         asked_by=thread.asked_by,
         date=thread.date,
-        answers=unique_answers(thread.answers),
+        answers=tuple(map(_with_iso_date, _distinct_answers(thread))),
         related=clean_unique(thread.related),
         origin=origin,
         warnings=notes,
+        date_iso=thread.date_iso or iso_date(thread.date),
+        method=thread.method,
     )
 
 
+def _with_iso_date(answer: Answer) -> Answer:
+    if answer.date_iso or not answer.date:
+        return answer
+    parsed = iso_date(answer.date)
+    return replace(answer, date_iso=parsed) if parsed else answer
+
+
+def _distinct_answers(thread: Thread) -> tuple[Answer, ...]:
+    """The answers less repeats: an answer printed twice (same author, text and date: the
+    same text by the same author at another time is another post) and, in markup, the
+    opening post listed again as the first comment."""
+    answers = thread.answers
+    if thread.method.startswith("markup"):
+        answers = tuple(a for a in answers if not _repeats(a, thread))
+    return unique_answers(answers)
+
+
+def _completed_by_repeat(thread: Thread) -> Thread:
+    """A markup thread completed from the repeat of its opening post: the asker's name the
+    markup left out, the full text where the markup gave an excerpt."""
+    repeat = next((a for a in thread.answers if _repeats(a, thread)), None)
+    if repeat is None or not thread.method.startswith("markup"):
+        return thread
+    longer = len(repeat.text) > len(thread.detail or "")
+    return replace(thread, asked_by=thread.asked_by or repeat.author, detail=repeat.text if longer else thread.detail)
+
+
+def _repeats(answer: Answer, thread: Thread) -> bool:
+    """Whether ``answer`` is the opening post again: same author (or none known), same start."""
+    if not thread.detail:
+        return False
+    opening = " ".join(thread.detail.split())[:_SAME_START]
+    return thread.asked_by in (None, answer.author) and " ".join(answer.text.split())[:_SAME_START] == opening
+
+
 def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
-    """Answers without exact repeats (same author, same text), which some pages print twice."""
-    seen: set[tuple[str | None, str]] = set()
+    """Answers without exact repeats (same author, text and date), which some pages print twice."""
+    seen: set[tuple[str | None, str, str | None]] = set()
     kept = []
     for answer in answers:
-        key = (answer.author, answer.text)
+        key = (answer.author, answer.text, answer.date)
         if key not in seen:
             seen.add(key)
             kept.append(answer)
@@ -168,8 +215,16 @@ def unique_answers(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
 
 
 def _shown_title(index: PageIndex) -> str | None:
+    """The page's heading, else its Open Graph title, else its ``<title>``."""
     h1 = index.first("h1")
-    return clean_optional(h1.get_text(" ")) if h1 is not None else None
+    shown = clean_optional(h1.get_text(" ")) if h1 is not None else None
+    if shown:
+        return shown
+    for meta in index.by_name.get("meta", ()):
+        if meta.get("property") == "og:title" and clean_optional(meta.get("content")):
+            return clean_optional(meta.get("content"))
+    title = index.first("title")
+    return clean_optional(title.get_text(" ")) if title is not None else None
 
 
 def _text_fallback(index: PageIndex, text: str, nodes: list[dict], url: str | None, origin: str) -> QAPage:
@@ -192,7 +247,8 @@ def _from_text(reduced: str, url: str | None, origin: str) -> QAPage:
         raise
     except Exception as exc:  # why: a fault in the text reader must still reach the caller as a ParseError
         raise ParseError(f"text fallback failed ({type(exc).__name__})", origin) from exc
-    return replace(page, id=url or page.id, url=url, source=site_of(url), format="html-text", content_hash="")
+    return replace(page, id=url or page.id, url=url, source=site_of(url), format="html-text", content_hash="",
+                   method="layout")
 
 
 def _is_article(index: PageIndex, nodes: list[dict]) -> bool:
@@ -205,7 +261,7 @@ def _is_article(index: PageIndex, nodes: list[dict]) -> bool:
 def page_url(index: PageIndex) -> str | None:
     """The page's canonical URL: ``<link rel=canonical>``, else ``og:url``.
 
-    An ``og:url`` naming the section the page sits in (MS Connection gives
+    An ``og:url`` naming the section the page sits in (some sites give
     ``/Discussions`` on every thread) is narrowed to the page's own post-back form
     address when that lies below it.
     """
@@ -235,7 +291,7 @@ def _postback_url(index: PageIndex, section: str) -> str | None:
 
 
 def site_of(url: str | None) -> str:
-    """The site's host without ``www.`` (``medhelp.org``), or ``html`` when the URL is unknown."""
+    """The site's host without ``www.`` (``forum.example.org``), or ``html`` when the URL is unknown."""
     host = (urlsplit(url).hostname or "") if url else ""
     return host.removeprefix("www.") or "html"
 

@@ -1,11 +1,11 @@
-"""Forum threads without (complete) schema markup: known page layouts and Next.js data.
+"""Forum threads without (complete) schema markup: known page layouts and embedded app data.
 
 Forum engines print every post with the same classes, so a layout is data: which
 classes mark a post, its author, body, date and the thread title (:data:`LAYOUTS`).
 Adding a site is adding a line, as long as its engine keeps its classes. The first
 post is the question; the others are its answers.
 
-Next.js sites (HealthUnlocked) ship the whole thread as JSON in ``__NEXT_DATA__``;
+Server-rendered apps may ship the whole thread as JSON in ``__NEXT_DATA__``;
 :func:`next_data_thread` looks there for a post that has a title, a body and a list
 of replies, whatever the path to it.
 """
@@ -37,24 +37,24 @@ class ForumLayout:
 
 
 LAYOUTS: tuple[ForumLayout, ...] = (
-    ForumLayout(  # Vanilla Forums (community.scope.org.uk)
-        "vanilla",
+    ForumLayout(  # posts as Item* blocks
+        "item-blocks",
         posts=("ItemDiscussion", "ItemComment"),
         author=frozenset({"Username"}),
         body=frozenset({"Message"}),
         date=frozenset({"DateCreated"}),
         title=("PageTitle",),
     ),
-    ForumLayout(  # bbPress, plain and as shift.ms themes it
-        "bbpress",
+    ForumLayout(  # bbp-* classes, plain and as one theme wraps them
+        "bbp-classes",
         posts=("stream-topic", "type-topic", "type-reply"),
         author=frozenset({"bbp-author-name"}),
         body=frozenset({"topic-content", "bbp-topic-content", "bbp-reply-content"}),
         date=frozenset({"date-published", "bbp-topic-post-date", "bbp-reply-date", "bbp-reply-post-date"}),
         title=("bbp-topic-title",),
     ),
-    ForumLayout(  # Kentico community pages (msconnection.org)
-        "kentico",
+    ForumLayout(  # discussion-post blocks
+        "discussion-post",
         posts=("discussion-post",),
         author=frozenset({"PostUser"}),
         body=frozenset({"discussion-post-body"}),
@@ -86,6 +86,7 @@ def layout_thread(index: PageIndex) -> Thread | None:
                 asked_by=first.author,
                 date=first.date,
                 answers=tuple(Answer(text=p.text, author=p.author, role=p.role, date=p.date) for p in rest),
+                method="layout",
             )
     return None
 
@@ -93,7 +94,7 @@ def layout_thread(index: PageIndex) -> Thread | None:
 def _posts(index: PageIndex, layout: ForumLayout) -> list[_Post]:
     """Posts in page order; a post wrapped in another post-classed element counts once.
 
-    shift.ms wraps each reply in two elements that both carry ``type-reply``: both
+    One theme wraps each reply in two elements that both carry ``type-reply``: both
     find the same body element, which is what identifies the post.
     """
     posts: list[_Post] = []
@@ -120,7 +121,7 @@ def _post(element: Tag, text: str, layout: ForumLayout) -> _Post:
     )
 
 
-# Names Next.js apps give the parts of a post; the first one present wins.
+# Names such apps give the parts of a post; the first one present wins.
 _TITLE_KEYS = ("title", "subject", "headline")
 _BODY_KEYS = ("body", "content", "text", "message")
 _REPLY_KEYS = ("responses", "replies", "comments", "answers")
@@ -133,7 +134,7 @@ _MAX_NESTING = 30
 
 
 def next_data_thread(index: PageIndex) -> Thread | None:
-    """The thread held in a Next.js ``__NEXT_DATA__`` blob, if the page has one with a post."""
+    """The thread held in a ``__NEXT_DATA__`` blob, if the page has one with a post."""
     script = next((s for s in index.by_name.get("script", ()) if s.get("id") == "__NEXT_DATA__"), None)
     if script is None:
         return None

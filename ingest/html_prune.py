@@ -31,17 +31,21 @@ _UNREAD = re.compile(
 )
 _CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.I) for name in _RAW_TEXT}
 _COMMENT_END = "-->"
+# A <noscript> this large (or holding microdata) is the page served to crawlers: its
+# content is the page, not a "please enable JavaScript" notice.
+_CRAWLER_VIEW_CHARS = 2000
 # Group 1: a kept (JSON) script opening; 2, 3: a <nav> or <aside> tag, opening or closing.
 _SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside)\b" + _ATTRIBUTES + r">)", re.I)
-_WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author", re.I)
+_WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
 
 
 def prune(text: str) -> str:
     """The page's text without comments, non-JSON scripts, styles, icons, menus and sidebars.
 
-    Kept: JSON scripts (JSON-LD, ``__NEXT_DATA__``), anything carrying microdata, the
+    Kept: JSON scripts (JSON-LD, ``__NEXT_DATA__``), the content of a ``<noscript>`` that
+    holds a crawler view (microdata, or much markup), anything carrying microdata, the
     canonical link, Open Graph metadata, and ``<nav>`` / ``<aside>`` blocks that
-    mention microdata, a breadcrumb or an author.
+    mention microdata, a breadcrumb, an author or a quote (some themes print quotes as asides).
 
     >>> prune('<p>Hi<!-- note --></p><script>var a;</script><nav><a href="/">Home</a></nav>')
     '<p>Hi </p>  '
@@ -57,7 +61,7 @@ def _drop_unread(text: str) -> str:
         end = _end_of(text, match)
         if end < 0:  # unclosed comment or script: the tokenizer reads on to the end
             break
-        out += [text[done:match.start()], text[match.start():end] if _kept(match, text, end) else " "]
+        out += [text[done:match.start()], _replacement(match, text, end)]
         done = for_search = end
     out.append(text[done:])
     return "".join(out)
@@ -72,6 +76,17 @@ def _end_of(text: str, match: re.Match[str]) -> int:
         closing = _CLOSING[match.group(2).lower()].search(text, match.end())
         return closing.end() if closing else -1
     return match.end()
+
+
+def _replacement(match: re.Match[str], text: str, end: int) -> str:
+    """What the matched markup becomes: itself when kept, its content when it is a crawler view, else a space."""
+    if _kept(match, text, end):
+        return text[match.start():end]
+    if match.group(2) and match.group(2).lower() == "noscript":
+        inner = text[match.end():_CLOSING["noscript"].search(text, match.end()).start()]
+        if len(inner) > _CRAWLER_VIEW_CHARS or "itemscope" in inner:
+            return inner
+    return " "
 
 
 def _kept(match: re.Match[str], text: str, end: int) -> bool:

@@ -10,6 +10,7 @@ printed beside the author, outside the markup, can still be found.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from bs4 import Tag
@@ -74,8 +75,33 @@ def microdata_items(index: PageIndex) -> list[dict]:
             props.setdefault(id(owner), []).append(tag)
         else:
             orphans.add(id(tag))
+    _add_referenced(index, props, orphans, scopes)
     top = [tag for tag in index.itemscopes if not tag.has_attr("itemprop") or id(tag) in orphans]
     return [_item(tag, props, 0) for tag in top]
+
+
+def _add_referenced(index: PageIndex, props: dict[int, list[Tag]], orphans: set[int],
+                    scopes: dict[int, Tag | None]) -> None:
+    """Properties an item takes from elsewhere in the page by ``itemref="id ..."``.
+
+    A referenced element's properties that no item of their own holds belong to the
+    referring item (an answer list printed apart from its question).
+    """
+    referring = [tag for tag in index.itemscopes if isinstance(tag.get("itemref"), str)]
+    if not referring:
+        return
+    by_id = {tag.get("id"): tag for tags in index.by_name.values() for tag in tags if isinstance(tag.get("id"), str)}
+    for scope in referring:
+        for ref in scope["itemref"].split()[:50]:
+            target = by_id.get(ref)
+            if target is None:
+                continue
+            owned = [target] if target.has_attr("itemprop") else []
+            owned += [t for t in target.find_all(itemprop=True, limit=2000) if _owner(t, scopes) is None]
+            for tag in owned:
+                if id(tag) in orphans:
+                    orphans.discard(id(tag))
+                    props.setdefault(id(scope), []).append(tag)
 
 
 def _owner(tag: Tag, scopes: dict[int, Tag | None]) -> Tag | None:
@@ -133,11 +159,32 @@ def find_thread(nodes: list[dict], fmt: str) -> Thread | None:
     # A named Question first: pages nest stray, empty Question scopes around the real one.
     named = [node for node in questions if _text(node, "name", "headline")]
     if named or questions:
-        return _question_thread((named or questions)[0], fmt)
-    for node in candidates:
-        if "DiscussionForumPosting" in types_of(node):
-            return _posting_thread(node)
+        question = (named or questions)[0]
+        return _with_orphan_answers(_question_thread(question, fmt), candidates, question)
+    postings = [node for node in candidates if "DiscussionForumPosting" in types_of(node)]
+    if postings:
+        return _with_sibling_postings(_posting_thread(postings[0]), postings[1:])
     return None
+
+
+def _with_orphan_answers(thread: Thread, candidates: list[dict], question: dict) -> Thread:
+    """Answers marked up outside the ``Question``'s scope (a sibling item, not a property) belong to it too."""
+    inside = {id(a) for key in ("acceptedAnswer", "suggestedAnswer") for a in _all(question.get(key))}
+    orphans = [_answer(node, False) for node in candidates
+               if "Answer" in types_of(node) and id(node) not in inside]
+    orphans = [a for a in orphans if a is not None]
+    return replace(thread, answers=thread.answers + tuple(orphans)) if orphans else thread
+
+
+def _with_sibling_postings(thread: Thread, siblings: list[dict]) -> Thread:
+    """A thread marked up as one top-level posting per post: the first is the question, the others its replies.
+
+    A comment that repeats the opening post (same author, same text) is not a reply.
+    """
+    replies = [a for a in (_answer(node, False) for node in siblings) if a is not None]
+    answers = [a for a in thread.answers + tuple(replies)
+               if not (a.text == thread.detail and a.author == thread.asked_by)]
+    return replace(thread, answers=tuple(answers))
 
 
 def _with_main_entities(nodes: Iterable[dict]) -> Iterator[dict]:
@@ -208,7 +255,7 @@ def _name(author: Any) -> str | None:
     name = _text(author, "name", "alternateName", "givenName")
     element = author.get("@element")
     if name is None and isinstance(element, Tag):
-        # A Person item without a name property (shift.ms) still shows the name as its text.
+        # A Person item without a name property (as some themes print it) still shows the name as its text.
         name = element.get_text(" ")
     return clean_optional(name)
 

@@ -32,7 +32,7 @@ _HIDDEN = frozenset(
     "script style noscript template svg head title button select option textarea input "
     "iframe object canvas".split()
 )
-# Where sites print a member's title beside the name (MedHelp, Vanilla, vBulletin, ...).
+# Where sites print a member's title beside the name.
 ROLE_CLASSES = frozenset({"user_title", "RoleTitle", "usertitle", "user-title", "author-title", "user-role"})
 # Membership labels, not expertise: a role facet full of "Member" helps nobody.
 _NOT_ROLES = frozenset({"member", "new member", "user", "guest", "registered user"})
@@ -58,26 +58,44 @@ class Thread:
     topic: str | None = None
     related: tuple[str, ...] = ()
     url: str | None = None
+    date_iso: str | None = None
+    method: str = "markup"  # how it was read: markup, layout, detector or profile
 
     def filled_from(self, other: Thread | None) -> Thread:
-        """This thread with its gaps (missing fields, no answers) filled from ``other``.
+        """This thread completed from ``other``, the same thread as the page shows it.
 
-        Schema markup often describes only the first post of a forum thread; the page's
-        own layout then supplies the replies.
+        Schema markup often describes only the first post of a forum thread, a few of its
+        replies, or an excerpt of the opening post: the page's own posts then win where
+        there are more of them, and the full body wins over an excerpt.
         """
         if other is None:
             return self
+        answers = other.answers if len(other.answers) > len(self.answers) else self.answers
+        detail = other.detail if _is_excerpt(self.detail, other.detail) else self.detail
+        completed = answers is not self.answers or detail != self.detail
         return replace(
             self,
             question=self.question or other.question,
-            detail=self.detail or other.detail,
+            detail=detail or other.detail,
             asked_by=self.asked_by or other.asked_by,
             date=self.date or other.date,
-            answers=self.answers or other.answers,
+            answers=answers,
             topic=self.topic or other.topic,
             related=self.related or other.related,
             url=self.url or other.url,
+            date_iso=self.date_iso or other.date_iso,
+            method=f"{self.method}+{other.method}" if completed else self.method,
         )
+
+
+def _is_excerpt(short: str | None, full: str | None) -> bool:
+    """Whether ``short`` is missing or a cut-down start of ``full`` (an excerpt ending in "..." or mid-word)."""
+    if not full:
+        return False
+    if not short:
+        return True
+    head = " ".join(short.rstrip(".… ").split()[:8])
+    return len(short) < len(full) and head in " ".join(full.split())
 
 
 class PageIndex:
@@ -163,7 +181,7 @@ def clean_role(text: str | None) -> str | None:
 
 
 def role_near(post: Tag) -> str | None:
-    """The member title a site prints inside a post's header (``div.user_title`` on MedHelp)."""
+    """The member title a site prints inside a post's header (``div.user_title``)."""
     shown = find_with_class(post, ROLE_CLASSES)
     return clean_role(shown.get_text(" ")) if shown is not None else None
 
@@ -211,7 +229,7 @@ def tidy_layout(text: str) -> str:
 
 
 def markup_to_text(value: str) -> str:
-    """Text of an HTML snippet held in a JSON string (JSON-LD ``text``, Next.js ``body``).
+    """Text of an HTML snippet held in a JSON string (JSON-LD ``text``, an app's ``body``).
 
     Such snippets are a post's own short markup, not a page: dropping tags after
     marking paragraph and line breaks reads them well enough without a second parse.

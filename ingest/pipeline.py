@@ -79,9 +79,11 @@ class Options:
     prune: bool = False
     workers: int = WORKERS
     fill: AnswerFill | None = None
+    profiles: tuple = ()  # extraction profiles (healthqa.ingest.html_profile.Profile) for HTML pages
 
 
-def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: str | None = None) -> Parsed:
+def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: str | None = None,
+                   profiles: tuple = ()) -> Parsed:
     """Read one file and parse it. Never raises for bad content: ``reason`` says what is wrong.
 
     When the file's hash equals ``known_hash`` it is not parsed (``format`` is ``None``).
@@ -99,7 +101,8 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
         return Parsed(path, file_hash)
     try:
         text, _encoding = decode_bytes(data, path)
-        fmt, pages = parse_document(text, path)
+        # Profiles only when given: the two-argument call is the one callers and tests know.
+        fmt, pages = parse_document(text, path, profiles) if profiles else parse_document(text, path)
     except RejectedInput as exc:
         return Parsed(path, file_hash, reason=exc.reason)
     return Parsed(path, file_hash, fmt, tuple(pages))
@@ -112,7 +115,7 @@ def _size(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
-def _parse_job(job: tuple[str, int, str | None]) -> Parsed:
+def _parse_job(job: tuple[str, int, str | None, tuple]) -> Parsed:
     return read_and_parse(*job)
 
 
@@ -149,9 +152,9 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
             yield Parsed(entry.path, "", reason=entry.problem, skipped=entry.skipped)
             continue
         state = store.file_state(entry.path)
-        # Filling answers changes records of unchanged files, so those are parsed again.
-        known = state.file_hash if state and not options.fill else None
-        jobs.append((entry.path, options.max_bytes, known))
+        # Filling answers or a profile changes records of unchanged files, so those are parsed again.
+        known = state.file_hash if state and not options.fill and not options.profiles else None
+        jobs.append((entry.path, options.max_bytes, known, options.profiles))
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
         # Chunks amortise the hand-over; small enough that every worker gets several.
         chunksize = max(1, min(64, len(jobs) // (options.workers * 8)))

@@ -25,6 +25,7 @@ class Answer:
     date: str | None = None
     votes: int | None = None
     accepted: bool = False
+    date_iso: str | None = None  # ``date`` read as ISO 8601 when it names a calendar day
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class QAPage:
     related: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     content_hash: str = field(default="", compare=False)
+    date_iso: str | None = None  # ``date`` read as ISO 8601 when it names a calendar day
+    # How the page was read: "markup" (schema.org, embedded data), "layout" (a known page
+    # layout), "detector" (the page's structure), "profile" (a user's selectors); None for
+    # formats with one way of reading.
+    method: str | None = None
 
     def __post_init__(self) -> None:
         if not self.content_hash:
@@ -70,8 +76,8 @@ class QAPage:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (``dataclasses.asdict`` deep-copies, ten times slower)."""
-        data = dict(self.__dict__)
-        data["answers"] = [dict(a.__dict__) for a in self.answers]
+        data = _without_empty_later(dict(self.__dict__))
+        data["answers"] = [_without_empty_later(dict(a.__dict__)) for a in self.answers]
         for name in ("synonyms", "related", "warnings"):
             data[name] = list(data[name])
         return data
@@ -117,11 +123,24 @@ def _answer(data: dict[str, Any]) -> Answer:
 _NOT_CONTENT = {"origin", "content_hash", "warnings"}
 
 
+# Fields added after records were first stored: left out of the hash and of the plain data
+# while empty, so that records without them keep their hash (no spurious "updated") and
+# their JSON shape.
+_LATER_FIELDS = ("date_iso", "method")
+
+
 def _hash_content(page: QAPage) -> str:
     data = {k: v for k, v in page.__dict__.items() if k not in _NOT_CONTENT}
-    data["answers"] = [a.__dict__ for a in page.answers]
+    data["answers"] = [_without_empty_later(a.__dict__) for a in page.answers]
+    data = _without_empty_later(data)
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _without_empty_later(data: dict[str, Any]) -> dict[str, Any]:
+    if all(data.get(name) is not None for name in _LATER_FIELDS if name in data):
+        return data
+    return {k: v for k, v in data.items() if not (k in _LATER_FIELDS and v is None)}
 
 
 def derive_id(question: str, topic: str | None = None, url: str | None = None) -> str:

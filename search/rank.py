@@ -14,6 +14,8 @@ signals beyond BM25F, each a named setting (0 turns it off):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
@@ -84,19 +86,38 @@ def is_plain(node: wq.Query) -> bool:
     return isinstance(node, wq.Or) and all(is_plain(c) for c in node.children())
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What ranking needs of an understood question: each focus as its index terms
+    (a phrase and its alternatives, such as its clinical name), and the type asked."""
+
+    focus: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    qtype: str | None = None
+    confidence: float = 0.0
+
+
 class Ranker:
     """Scores every document for a parsed query, with the settings it was built with."""
 
     def __init__(self, postings: Postings, settings: RankingSettings, doc_qtypes: np.ndarray | None = None,
-                 qtype_names: list[str] | None = None, doc_topics: np.ndarray | None = None):
+                 qtype_names: list[str] | None = None, doc_topics: np.ndarray | None = None,
+                 qtype_loader: Callable[[], tuple[np.ndarray, list[str]]] | None = None):
         self.postings = postings
         self.settings = settings
         self.scorer = Scorer(postings, settings)
         self.doc_qtypes = doc_qtypes
         self.qtype_index = {name: i for i, name in enumerate(qtype_names or [])}
         self.doc_topics = doc_topics
+        # Reads the question types when a question's type is first used (a fresh process
+        # answering one query without a telling word never reads them).
+        self._qtype_loader = qtype_loader
 
-    def scores(self, terms: list[WeightedTerm], text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _load_qtypes(self) -> None:
+        if self.doc_qtypes is None and self._qtype_loader is not None:
+            ids, names = self._qtype_loader()
+            self.doc_qtypes, self.qtype_index = ids, {name: i for i, name in enumerate(names)}
+
+    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Final scores of every document, and which documents match a word at all.
 
         Only matching documents are ranked: the bonuses below reorder matches, they
@@ -107,6 +128,8 @@ class Ranker:
         settings = self.settings
         if settings.focus_weight:
             scores *= 1.0 + settings.focus_weight * self.focus(terms)
+        if asked is not None:
+            scores = self.understood(scores, asked)
         if settings.topic_spread and self.doc_topics is not None:
             scores += settings.topic_spread * self.topic_best(scores) * matched
         if settings.qtype_weight and self.doc_qtypes is not None:
@@ -114,6 +137,58 @@ class Ranker:
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes, asked)
         return scores, matched
+
+    def understood(self, scores: np.ndarray, asked: Asked) -> np.ndarray:
+        """Scores with the evidence of an understood question: focus, type, answers."""
+        settings = self.settings
+        if settings.focus_match_weight and asked.focus:
+            scores = scores * (1.0 + settings.focus_match_weight * self.focus_match(asked.focus))
+        if settings.type_weight and asked.qtype:
+            self._load_qtypes()
+        if settings.type_weight and asked.qtype and self.doc_qtypes is not None:
+            wanted = self.qtype_index.get(asked.qtype)
+            if wanted is not None:
+                scores = scores * (1.0 + settings.type_weight * asked.confidence * (self.doc_qtypes == wanted))
+        if settings.unanswered_factor != 1.0:
+            scores = self.stubs_below_answers(scores)
+        return scores
+
+    def stubs_below_answers(self, scores: np.ndarray) -> np.ndarray:
+        """Pages without answers keep ``unanswered_factor`` of their score and, when a
+        matching page on their topic has answers, fall below the lowest such page: a stub
+        yields to an answer on its focus, and stays where it is when nothing else answers."""
+        stubs = self.postings.lengths("answer") <= 0
+        scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
+        if self.doc_topics is None or not len(scores):
+            return scores
+        topics = self.doc_topics
+        answered = (topics >= 0) & (scores > 0) & ~stubs
+        lowest = np.full(int(topics.max()) + 2, np.inf, dtype=np.float32)
+        np.minimum.at(lowest, topics[answered], scores[answered])
+        cap = np.where(topics >= 0, lowest[topics], np.inf)
+        return np.where(stubs & (scores > 0), np.minimum(scores, cap * 0.999), scores).astype(np.float32)
+
+    def focus_match(self, focus: tuple[tuple[tuple[str, ...], ...], ...]) -> np.ndarray:
+        """Per page, how well its topic (or, at a share, its synonyms) is one of the focus
+        phrases: the share of the topic's words the phrase covers, when it has all of them."""
+        best = np.zeros(self.postings.size, dtype=np.float32)
+        topic_lengths = self.postings.lengths("topic")
+        for alternatives in focus:
+            for stems in alternatives:
+                if not stems:
+                    continue
+                in_topic = self._has_all("topic", stems)
+                share = np.divide(len(stems), topic_lengths, out=np.zeros_like(best), where=topic_lengths > 0)
+                best = np.maximum(best, np.where(in_topic, share.clip(0, 1), 0.0))
+                if self.settings.synonym_match_share:
+                    best = np.maximum(best, self.settings.synonym_match_share * self._has_all("synonyms", stems))
+        return best
+
+    def _has_all(self, field: str, stems: tuple[str, ...]) -> np.ndarray:
+        count = np.zeros(self.postings.size, dtype=np.int16)
+        for stem in set(stems):
+            count[self.postings.get(field, stem).docs] += 1
+        return count >= len(set(stems))
 
     def topic_best(self, scores: np.ndarray) -> np.ndarray:
         """For each page, the best score of any page on its topic (0 for pages with none)."""

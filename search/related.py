@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import numpy as np
@@ -24,6 +24,7 @@ from healthqa.search.engine import Scorer, WeightedTerm, top_k
 from healthqa.search.rank import asked_types
 from healthqa.search.searcher import Searcher
 from healthqa.search.snippets import stems
+from healthqa.search.vocabulary import phrase_key
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"
@@ -43,12 +44,15 @@ class Suggestion:
     reasons: tuple[str, ...]
     resolved: bool = True
     linked: bool = False
+    # The same question on the same topic from other sources, collapsed into this one.
+    also_in: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``score`` is null for a linked question."""
         return {"id": self.id, "question": self.question, "topic": self.topic,
                 "score": None if self.score is None else round(self.score, 4),
-                "reasons": list(self.reasons), "resolved": self.resolved}
+                "reasons": list(self.reasons), "resolved": self.resolved,
+                "also_in": [{"id": i, "source": source} for i, source in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,12 @@ class Brief:
     qtype: str  # "" when the page has none
     key: str  # the normalised question (duplicates share it)
     topic_key: str  # the topic without regard to case, "" when none
+    source: str = ""
 
     @classmethod
     def of(cls, page: StoredPage) -> "Brief":
         return cls(page.id, page.question, page.topic, page.question_type or "", question_key(page.question),
-                   (page.topic or "").casefold())
+                   (page.topic or "").casefold(), page.source)
 
 
 class RelatedFinder:
@@ -78,6 +83,16 @@ class RelatedFinder:
         self.scorer = Scorer(searcher.postings, searcher.settings.ranking.with_changes(or_bonus=0.0))
         self._qtypes = None
         self._briefs: dict[int, Brief] = {}
+        self._understood: dict[str, Any] = {}
+
+    def understand(self, text: str):
+        """The searcher's understanding of ``text``, remembered (pairs repeat questions)."""
+        found = self._understood.get(text)
+        if found is None:
+            if len(self._understood) > 10_000:
+                self._understood.clear()
+            found = self._understood[text] = self.searcher.understand(text)
+        return found
 
     def brief(self, docnum: int) -> Brief:
         """What choosing needs of a candidate, remembered: stored fields carry whole answers
@@ -102,27 +117,66 @@ class RelatedFinder:
         words = self._key_words(page)
         explicit = self._explicit(page.related, {docnum}, {question_key(page.question)})
         taken = {s.id for s in explicit if s.id}
+        focus = ((tuple(t.text for t in self.searcher.analyzer(page.topic)),),) if page.topic else ()
         picked = self._pick(words, None, {docnum}, {question_key(page.question)} | _keys(explicit),
-                            k - len(explicit), page, taken)
+                            k - len(explicit), page, taken, focus)
         return (explicit + picked)[:k]
 
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
         """Existing questions related to a new, free-text question."""
-        words = self._weigh(self._words(text), 1.0)
+        understood = self.understand(text)
+        words = self._focused(self._words(text), understood)
         # An existing question worded exactly like the new one is the best place to route it.
-        return self._pick(words, asked_types(text), set(), set(), k, None, set())
+        return self._pick(words, self._asked(text, understood), set(), set(), k, None, set(),
+                          self._focus_terms(understood))
 
     def pair_score(self, text: str, candidate: str) -> float:
         """How related ``candidate`` (another question's text) is to ``text``, using the
-        index's statistics: shared words weighted by rarity, times the type bonus."""
-        mine = self._words(text)
+        index's statistics: shared words weighted by rarity (the focus's words above the
+        others), times the type bonus and the bonus for sharing a focus."""
+        understood = self.understand(text)
+        mine = self._focused(self._words(text), understood)
         theirs = self._words(candidate)
         shared = set(mine) & set(theirs)
+        counts = self._words(text)
         cap, penalty = self.settings.pair_word_cap, self.settings.pair_length_penalty
-        score = sum(self._idf(stem) * min(mine[stem], cap) for stem in shared) / (1 + penalty * len(theirs))
-        if asked_types(text) & asked_types(candidate):
+        score = sum(self._idf(stem) * min(counts.get(stem, 1), cap) * mine[stem] for stem in shared)
+        score /= 1 + penalty * len(theirs)
+        if self._asked(text, understood) & asked_types(candidate):
             score *= 1 + self.settings.type_bonus
+        if self.settings.focus_bonus and _focus_keys(understood) & _focus_keys(self.understand(candidate)):
+            score *= 1 + self.settings.focus_bonus
         return score
+
+    # -- understanding ----------------------------------------------------------------------
+
+    def _focused(self, counts: Counter, understood) -> dict[str, float]:
+        """Word weights: the focus's words (and its clinical names) first, others at a share."""
+        # Each focus weighs the same whatever its length: "ibuprofen" as much as "high blood pressure".
+        focus: dict[str, float] = {}
+        for found in understood.focus:
+            named = stems(self.searcher.analyzer, found.text)
+            for stem in named:
+                focus[stem] = max(focus.get(stem, 0.0), 1.0 / len(named) ** 0.5)
+        other = self.settings.other_word_weight if focus else 1.0
+        words = {stem: focus.get(stem, other) for stem in counts}
+        share = self.settings.expansion_weight
+        for name in understood.expansions if share else ():
+            for stem in stems(self.searcher.analyzer, name):
+                words.setdefault(stem, share)
+        return words
+
+    def _asked(self, text: str, understood) -> set[str]:
+        asked = asked_types(text)
+        qtype = understood.qtype
+        if self.settings.type_model and qtype and qtype.cues:
+            asked.add(qtype.name)
+        return asked
+
+    def _focus_terms(self, understood) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        analyzer = self.searcher.analyzer
+        return tuple(tuple(tuple(t.text for t in analyzer(name)) for name in (f.text, f.topic, f.canonical) if name)
+                     for f in understood.focus)
 
     # -- key terms ---------------------------------------------------------------------
 
@@ -152,11 +206,13 @@ class RelatedFinder:
 
     # -- choosing --------------------------------------------------------------------
 
-    def _scores(self, words: dict[str, float], asked: set[str] | None) -> np.ndarray:
+    def _scores(self, words: dict[str, float], asked: set[str] | None, focus: tuple = ()) -> np.ndarray:
         weights = self.settings.weights
         terms = [WeightedTerm(field, stem, weight * share, stem)
                  for stem, share in words.items() for field, weight in weights.items()]
         scores = self.scorer.score(terms)
+        if focus and self.settings.focus_bonus:
+            scores *= 1 + self.settings.focus_bonus * self.searcher.ranker.focus_match(focus)
         if asked and self.settings.type_bonus:
             qtypes = self._qtype_values()
             wanted = [i for i, name in enumerate(qtypes.names) if name in asked]
@@ -172,20 +228,24 @@ class RelatedFinder:
         return self._qtypes
 
     def _pick(self, words: dict[str, float], asked: set[str] | None, skip_docs: set[int], skip_keys: set[str],
-              k: int, source: StoredPage | None, taken: set[str]) -> list[Suggestion]:
+              k: int, source: StoredPage | None, taken: set[str], focus: tuple = ()) -> list[Suggestion]:
         if k <= 0 or not words:
             return []
-        candidates = top_k(self._scores(words, asked), self.settings.candidates)
+        candidates = top_k(self._scores(words, asked, focus), self.settings.candidates)
         chosen: list[tuple[float, Brief]] = []
         keys = set(skip_keys)
+        also_in: dict[tuple[str, str], list[tuple[str, str]]] = {}
         pool = []
         for docnum, score in candidates:
             if docnum in skip_docs:
                 continue
             brief = self.brief(docnum)
+            if (brief.key, brief.topic_key) in also_in:  # the same question on the same focus elsewhere
+                also_in[brief.key, brief.topic_key].append((brief.id, brief.source))
             if brief.key in keys or brief.id in taken:
                 continue
             keys.add(brief.key)
+            also_in[brief.key, brief.topic_key] = []
             pool.append((score, brief))
         seen: Counter = Counter()
         while pool and len(chosen) < k:
@@ -195,7 +255,8 @@ class RelatedFinder:
             chosen.append((adjusted[best], brief))
             seen.update([("topic", brief.topic_key), ("type", brief.qtype),
                          ("both", brief.topic_key, brief.qtype)])
-        return [self._suggestion(score, brief, words, source) for score, brief in chosen]
+        return [replace(self._suggestion(score, brief, words, source), also_in=tuple(also_in[brief.key, brief.topic_key]))
+                for score, brief in chosen]
 
     def _diverse(self, score: float, brief: Brief, seen: Counter) -> float:
         """The score lowered for each earlier pick on the same topic, of the same type, or both."""
@@ -241,6 +302,11 @@ class RelatedFinder:
                 out.append(Suggestion(None, link, None, None, (_EXPLICIT + "; not an indexed question",),
                                       resolved=False, linked=True))
         return sorted(out, key=lambda s: not s.resolved)
+
+
+def _focus_keys(understood) -> set[str]:
+    """What a question's focus may be called: its words, its topic, its clinical name."""
+    return {phrase_key(name) for f in understood.focus for name in (f.text, f.topic, f.canonical) if name}
 
 
 def _keys(suggestions: Iterable[Suggestion]) -> set[str]:

@@ -9,7 +9,8 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
                "source": str, "url": str|null, "question_type": str|null, "roles": [str],
                "snippet": str (HTML: page text escaped, matches in <em>),
                "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int,
-                            "votes": int|null, "accepted": bool}]}],
+                            "votes": int|null, "accepted": bool}],
+               "also_in": [{"id": str, "source": str}]}],
      "facets_more": {"role": int, ...}}   # how many values each facet leaves out
 """
 
@@ -47,6 +48,8 @@ class Hit:
     roles: tuple[str, ...]
     snippet: Snippet
     answers: tuple[AnswerHit, ...]
+    # The same question on the same topic elsewhere, collapsed into this hit: (id, source).
+    also_in: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class Hit:
             "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches,
                          "votes": a.votes, "accepted": a.accepted}
                         for a in self.answers],
+            "also_in": [{"id": i, "source": source} for i, source in self.also_in],
         }
 
 

@@ -18,6 +18,7 @@ from healthqa.index.schema import text_analyzer
 from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
 from healthqa.ingest.errors import IndexMissingError, QueryError
+from healthqa.ingest.normalise import question_key
 from healthqa.search import answer_hits, facets
 from healthqa.search.answer_results import AnswerListing, AnswerResults
 from healthqa.search.answers import AnswerIndex, RoleMatch
@@ -25,11 +26,12 @@ from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
-from healthqa.search.rank import Ranker, is_plain, weighted_terms
+from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
 from healthqa.search.results import Hit, Results
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
 from healthqa.search.spelling import Speller
+from healthqa.search.understand import QuestionReader, Understanding
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,11 @@ class Searcher:
         self.answers = self._open_answers()
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio)
+        self._analysed: dict[str, tuple[str, ...]] = {}
+        # The word lists are kept once per data directory.
+        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
+                                min_length=settings.spell_min_length, real_words=settings.spell_real_words,
+                                cache_dir=data_dir)
 
     def close(self) -> None:
         self.answers.close()
@@ -146,9 +152,14 @@ class Searcher:
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
         qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self._values["topic"].ids if ranking.topic_spread else None
+        topics = self._values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 else None
+
+        def load_qtypes() -> tuple[np.ndarray, list[str]]:
+            values = from_postings(self.postings, "qtype")
+            return values.ids, values.names
+
         return Ranker(self.postings, ranking, qtypes.ids if qtypes else None,
-                      qtypes.names if qtypes else None, topics)
+                      qtypes.names if qtypes else None, topics, load_qtypes if ranking.type_weight else None)
 
     @property
     def analyzer(self):
@@ -163,6 +174,89 @@ class Searcher:
         docs = self.postings.get("id", record_id).docs
         live = [int(d) for d in docs if self.postings.live[d]]
         return live[0] if live else None
+
+    @cached_property
+    def question_reader(self) -> QuestionReader:
+        """Reads questions against this index's topics and synonyms (built on first use)."""
+        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
+
+    def _topic_named(self, text: str) -> str | None:
+        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
+        terms = self._terms(text)
+        if not terms or len(terms) > 8:
+            return None
+        docs = self._all_in("topic", terms)
+        if docs is None or not len(docs):
+            return None
+        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
+        topics = self.values["topic"]
+        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
+        return topics.names[min(named)] if named else None
+
+    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
+        """Live documents with every one of ``terms`` in ``field``."""
+        docs = None
+        for term in terms:
+            found = self.postings.get(field, term).docs
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is None else docs[self.postings.live[docs]]
+
+    def _terms(self, text: str) -> tuple[str, ...]:
+        """The index terms of a phrase, in order (each word analysed once, remembered)."""
+        return tuple(dict.fromkeys(term for word in text.split() for term in self._word_terms(word)))
+
+    def _word_terms(self, word: str) -> tuple[str, ...]:
+        found = self._analysed.get(word)
+        if found is None:
+            if len(self._analysed) > 100_000:
+                self._analysed.clear()
+            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
+        return found
+
+    def _synonym_phrase(self, text: str) -> bool:
+        docs = self._all_in("synonyms", self._terms(text))
+        return docs is not None and bool(len(docs))
+
+    def understand(self, text: str) -> Understanding:
+        """What ``text`` is understood to ask: focus (with its source), expansions, type.
+
+        >>> searcher.understand("pink eye contagious").focus[0].topic   # doctest: +SKIP
+        'Conjunctivitis'
+        """
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        return self.question_reader.understand(suggestion or text)
+
+    def _asked(self, understood: Understanding) -> Asked:
+        focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
+                      for f in understood.focus)
+        qtype = understood.qtype
+        if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
+            return Asked(focus)
+        return Asked(focus, qtype.name, qtype.confidence)
+
+    def _uses_understanding(self) -> bool:
+        ranking = self.settings.ranking
+        return bool(ranking.focus_match_weight or ranking.expansion_weight or ranking.type_weight)
+
+    def _expansions(self, understood: Understanding, terms: list[WeightedTerm]) -> list[WeightedTerm]:
+        """Terms for the clinical names of lay words, at the expansion weight, in the fields
+        the query's words are searched in."""
+        share = self.settings.ranking.expansion_weight
+        fields = {t.field: t.weight for t in terms}
+        extra = []
+        for focus in understood.focus:
+            if not focus.canonical or focus.canonical not in understood.expansions:
+                continue
+            typed = self._terms(focus.text) or (focus.canonical,)
+            # The clinical name stands for every word of the lay phrase: a page with it counts
+            # as matching each of them, at a share of their weight.
+            for stem in self._terms(focus.canonical):
+                if stem not in typed:
+                    extra += [WeightedTerm(field, stem, weight * share / len(typed), word)
+                              for field, weight in fields.items() for word in typed]
+        return extra
 
     def parse(self, text: str) -> ParsedQuery:
         return self._queries.parse(text, self._reader)
@@ -179,12 +273,20 @@ class Searcher:
         if self.settings.ranking.fuzzy_weight:
             extra, corrections = self._corrections(parsed.text, terms)
             terms += extra
-        scores, matched = self._rank(parsed, terms)
+        asked = None
+        if terms and self._uses_understanding():
+            # Only the corrections the search applies (and says so): no silent rewrite here.
+            understood = self.question_reader.understand(_apply(parsed.text, tuple(corrections)))
+            if self.settings.ranking.expansion_weight:
+                terms += self._expansions(understood, terms)
+            asked = self._asked(understood)
+        scores, matched = self._rank(parsed, terms, asked)
         return _Scored(scores, matched, tuple(corrections), typed_found, tuple(terms))
 
-    def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+    def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm],
+              asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
         if terms:
-            scores, matched = self.ranker.scores(terms, parsed.text)
+            scores, matched = self.ranker.scores(terms, parsed.text, asked)
         else:
             scores = np.zeros(self.postings.size, np.float32)
             matched = scores > 0
@@ -207,6 +309,8 @@ class Searcher:
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
         pairs: list[tuple[str, str]] = []
+        if self._speller.is_foreign(text):
+            return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
             stems = [t.text for t in self._analyzer(word)]
             if not stems or any(s in known for s in stems):
@@ -221,13 +325,37 @@ class Searcher:
                 pairs.append((word, correction))
         return extra, pairs
 
-    def ranked_ids(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets."""
+    def ranked_ids(self, text: str, limit: int = 10, collapse: bool = False) -> list[tuple[str, float]]:
+        """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets.
+
+        Duplicates are kept (each judged page is its own document in an evaluation) unless
+        ``collapse`` asks for the list as ``search`` shows it, one hit per question.
+        """
         parsed = self.parse(text)
         if parsed.is_empty:
             return []
         scores, matched = self.scores(parsed)
-        return [(self.page(d).id, s) for d, s in top_k(scores, limit, matched)]
+        ranked = self._collapsed(scores, matched, limit, collapse)
+        return [(self.page(d).id, s) for d, s, _ in ranked]
+
+    def _collapsed(self, scores: np.ndarray, matched: np.ndarray, count: int,
+                   collapse: bool = True) -> list[tuple[int, float, tuple]]:
+        """The best ``count`` documents as ``(docnum, score, also_in)``: with collapsing on,
+        the same normalised question on the same topic is one hit, and ``also_in`` holds
+        the ``(id, source)`` of the others found among the candidates looked at."""
+        if not (collapse and self.settings.collapse_duplicates):
+            return [(d, s, ()) for d, s in top_k(scores, count, matched)]
+        candidates = top_k(scores, count * max(1, self.settings.collapse_window), matched)
+        kept: dict[tuple[str, str], list] = {}
+        for docnum, score in candidates:
+            # The raw stored fields: a hit's answers are decoded only for the hits shown.
+            fields = self._reader.stored_fields(docnum)
+            key = (question_key(fields["question"]), (fields.get("topic") or "").casefold())
+            if key in kept:
+                kept[key][2].append((fields["id"], fields.get("source", "")))
+            elif len(kept) < count:
+                kept[key] = [docnum, score, []]
+        return [(d, s, tuple(also)) for d, s, also in kept.values()]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when
@@ -267,10 +395,12 @@ class Searcher:
             matched &= role.pages
             scores = scores + self.settings.answers.role_weight * role.page_scores
         scores = self._with_signals(parsed, scores)
-        ranked = top_k(scores, page * limit, matched)[(page - 1) * limit:]
+        # With a role filter a hit stands for its answers by that role: two pages with the
+        # same question have different ones, so both are shown.
+        ranked = self._collapsed(scores, matched, page * limit, not filters.roles)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc))
-                     for i, (doc, score) in enumerate(ranked))
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc),
+                               also_in) for i, (doc, score, also_in) in enumerate(ranked))
         counted = {name: facets.counts(values, matched, self.settings.facet_limit)
                    for name, values in self.values.items()}
         return Results(text, searched, int(matched.sum()), page, limit, hits,
@@ -369,7 +499,7 @@ class Searcher:
         return values.mask(exact)
 
     def _hit(self, rank: int, score: float, stored: StoredPage, terms: frozenset[str],
-             only: list[int] | None = None) -> Hit:
+             only: list[int] | None = None, also_in: tuple[tuple[str, str], ...] = ()) -> Hit:
         width = self.settings.snippet_chars
         shown = answer_hits.choose(stored.answers, terms, self._analyzer, self._answer_idf,
                                    self.postings.average_length("answer"), self.settings.answers,
@@ -378,5 +508,5 @@ class Searcher:
         return Hit(
             rank=rank, id=stored.id, score=score, question=stored.question, topic=stored.topic,
             source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
-            snippet=snippet, answers=shown,
+            snippet=snippet, answers=shown, also_in=also_in,
         )

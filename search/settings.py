@@ -91,6 +91,20 @@ class RankingSettings:
     # A page gains this share of the best score among pages on the same topic
     # (the sections of one document answer together).
     topic_spread: float = 0.6
+    # What the question is understood to ask (search/understand.py); 0 turns each off.
+    # A page whose topic is a focus the question names gains this factor, times the share
+    # of its topic the focus covers; a focus found in its synonyms counts at a share.
+    focus_match_weight: float = 2.0
+    synonym_match_share: float = 0.5
+    # The clinical names of lay or brand names the question uses ("pink eye" ->
+    # conjunctivitis), searched at this share of the words' weight.
+    expansion_weight: float = 0.5
+    # A page of the type the classifier predicts gains this factor times its confidence.
+    type_weight: float = 0.5
+    type_min_confidence: float = 0.3  # and only when some word of the question told the type
+    # A page without answers keeps this share of its score: answered pages on the same
+    # focus come first, a stub still shows when nothing else answers.
+    unanswered_factor: float = 0.5
 
     def __post_init__(self) -> None:
         _freeze_mappings(self)
@@ -120,6 +134,15 @@ class RelatedSettings:
     same_type_decay: float = 0.8
     same_topic_and_type_decay: float = 0.5
     candidates: int = 60
+    # What the question is understood to ask (search/understand.py); 0 turns each off.
+    # A candidate whose topic (or, at a share, synonyms) is the focus gains this factor;
+    # with a focus found, the question's other words count at a share ("oil" in "CBD oil");
+    # the clinical names of lay words are searched at a share; the classifier's type, when
+    # words tell it, joins the types asked.
+    focus_bonus: float = 1.0
+    other_word_weight: float = 0.5
+    expansion_weight: float = 0.5
+    type_model: bool = True
     # A page's own related link is looked for among this many best matches of its words.
     link_candidates: int = 10
     # Pair scores (``RelatedFinder.pair_score``): a word counts at most this many times,
@@ -167,7 +190,15 @@ class SearchSettings:
     answers_per_hit: int = 2
     facet_limit: int = 20
     suggest: bool = True
+    # The same normalised question on the same topic from several sources is one hit
+    # ("also in: ..."); this many candidates per shown hit are looked at to fill a page.
+    collapse_duplicates: bool = True
+    collapse_window: int = 4
     # Did-you-mean: a word in fewer than ``spell_rare`` documents may be a typo; its
     # correction must be at least ``spell_ratio`` times as common.
     spell_rare: int = 3
     spell_ratio: int = 5
+    # A word of a general English list or a medical vocabulary is never corrected, nor a
+    # word shorter than ``spell_min_length`` (abbreviations such as "cbd").
+    spell_real_words: bool = True
+    spell_min_length: int = 4

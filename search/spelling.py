@@ -2,7 +2,11 @@
 
 Words are checked against the ``spell`` field (questions, topics, synonyms and roles,
 unstemmed). A word that is rare or absent there is replaced by the nearest common
-word (fewest edits, then most documents), so "hart atack" becomes "heart attack".
+word (fewest edits, then most documents), so "heart atack" becomes "heart attack".
+A real word is never corrected, whatever the index holds: a word of the general English
+list or of a medical vocabulary (:mod:`healthqa.search.vocabulary`) stays as typed
+("statins" is not a typo for "stain"), and so do words shorter than ``min_length``
+(abbreviations such as "cbd"). A question in another language is not rewritten.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from functools import cached_property
 
 
 from healthqa.index.schema import STOP
+from healthqa.search.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
@@ -21,8 +26,12 @@ _SYNTAX = re.compile(r"[\"*~:()]|(?<!\S)[+-]")
 class Speller:
     """Suggests corrections for one index reader."""
 
-    def __init__(self, reader, field: str = "spell", rare: int = 3, ratio: int = 5):
+    def __init__(self, reader, field: str = "spell", rare: int = 3, ratio: int = 5, min_length: int = 4,
+                 real_words: bool = True, cache_dir: str | None = None):
         self.reader = reader
+        self.min_length = min_length  # shorter words are too often abbreviations to correct
+        self.real_words = real_words  # never correct a word of the English or medical lists
+        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the data directory
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
@@ -42,10 +51,10 @@ class Speller:
         return self._known[word]
 
     def _correct(self, word: str) -> str | None:
-        if word in STOP:
+        if word in STOP or len(word) < self.min_length:
             return None
         freq = self.reader.doc_frequency(self.field, word)
-        if freq >= self.rare:
+        if freq >= self.rare or (self.real_words and self.vocabulary_lists.is_real_word(word)):
             return None
         maxdist = 1 if len(word) <= 4 else 2
         # rapidfuzz compares against the whole vocabulary in C++: milliseconds, not seconds.
@@ -65,10 +74,21 @@ class Speller:
                 best = (key, candidate)
         return best[1] if best else None
 
+    def is_foreign(self, text: str) -> bool:
+        """True when ``text`` reads as another language than English (left as typed).
+
+        Only words the index does not know well are looked up: a query of indexed
+        words never loads the word lists.
+        """
+        words = _WORD.findall(text.lower())
+        if not self.real_words or all(self.reader.doc_frequency(self.field, w) >= self.rare for w in words):
+            return False
+        return self.vocabulary_lists.looks_foreign(words)
+
     def suggest(self, query: str) -> str | None:
         """The query with its misspelled words corrected, or ``None`` if none are."""
-        if _SYNTAX.search(query):
-            return None  # do not rewrite structured queries
+        if _SYNTAX.search(query) or self.is_foreign(query):
+            return None  # do not rewrite structured queries, nor another language into English
         changed = False
 
         def fix(match: re.Match[str]) -> str:

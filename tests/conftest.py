@@ -85,6 +85,22 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
         yield opened
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One copy of the word lists and vocabularies for the whole run (built once, a few
+    seconds), not one per data directory; child processes inherit it."""
+    import os
+
+    folder = str(tmp_path_factory.mktemp("vocabulary"))
+    previous = os.environ.get("HEALTHQA_VOCABULARY_DIR")
+    os.environ["HEALTHQA_VOCABULARY_DIR"] = folder
+    yield
+    if previous is None:
+        os.environ.pop("HEALTHQA_VOCABULARY_DIR", None)
+    else:
+        os.environ["HEALTHQA_VOCABULARY_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """A data directory whose record store holds the real test corpus (no index): read only."""

@@ -137,7 +137,7 @@ def test_field_word_searches_that_field_only(corpus: pathlib.Path) -> None:
 
 
 @pytest.mark.parametrize(("typed", "suggestion"), [("pnuemonia", "pneumonia"), ("diabetis", "diabetes"),
-                                                   ("hart atack", "heart attack")])
+                                                   ("haert atack", "heart attack")])
 def test_misspelled_query_gets_a_suggestion(corpus: pathlib.Path, typed: str, suggestion: str) -> None:
     found = search_json(corpus, typed)
     assert (found["suggestion"], found["corrected_from"], found["searched"]) == (suggestion, typed, suggestion)
@@ -214,7 +214,7 @@ TOP_KEYS = {"query": str, "searched": str, "corrected_from": (str, type(None)), 
             "facets_more": dict}
 HIT_KEYS = {"rank": int, "id": str, "score": float, "question": str, "topic": (str, type(None)), "source": str,
             "url": (str, type(None)), "question_type": (str, type(None)), "roles": list, "snippet": str,
-            "answers": list}
+            "answers": list, "also_in": list}
 ANSWER_KEYS = {"role": (str, type(None)), "author": (str, type(None)), "snippet": str, "matches": int,
                "votes": (int, type(None)), "accepted": bool}
 

@@ -19,6 +19,7 @@ def test_wheel_holds_only_the_healthqa_namespace(tmp_path):
     assert top_level == {"healthqa", "healthqa-0.1.0.dist-info"}
     for package in ("ingest", "index", "search"):
         assert f"healthqa/{package}/__init__.py" in names
+    assert "healthqa/search/qtype_model.json" in names  # the question-type model ships with the code
 
 
 def test_the_three_packages_import_under_healthqa():

@@ -124,8 +124,10 @@ def test_roles_are_one_facet_value_whatever_their_case(searcher: Searcher) -> No
 
 
 def test_expert_signals_rank_accepted_and_voted_answers(pages_dir: pathlib.Path) -> None:
-    plain = SearchSettings(answers=AnswerSettings(accepted_weight=0.0, votes_weight=0.0))
-    accepted = SearchSettings(answers=AnswerSettings(accepted_weight=10.0, votes_weight=0.0))
+    # The two threads ask the same question: shown apart (not collapsed) to compare them.
+    plain = SearchSettings(answers=AnswerSettings(accepted_weight=0.0, votes_weight=0.0), collapse_duplicates=False)
+    accepted = SearchSettings(answers=AnswerSettings(accepted_weight=10.0, votes_weight=0.0),
+                              collapse_duplicates=False)
     with Searcher(str(pages_dir), plain) as a, Searcher(str(pages_dir), accepted) as b:
         before = {hit.id: hit for hit in a.search("doctor").hits}
         after = {hit.id: hit for hit in b.search("doctor").hits}

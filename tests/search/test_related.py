@@ -122,7 +122,7 @@ def test_cli_json_shape(data_dir: str) -> None:
     assert result.exit_code == 0, result.output
     items = json.loads(result.output)
     assert len(items) == 3
-    assert set(items[0]) == {"id", "question", "topic", "score", "reasons", "resolved"}
+    assert set(items[0]) == {"id", "question", "topic", "score", "reasons", "resolved", "also_in"}
     assert items[0]["score"] is None  # an explicit link has no computed score
     assert all(isinstance(i["reasons"], list) and i["reasons"] for i in items)
 

@@ -193,7 +193,7 @@ def test_matches_are_marked_in_snippets(searcher: Searcher) -> None:
 @pytest.mark.parametrize(("typed", "suggestion", "topic"), [
     ("pnuemonia", "pneumonia", "Pneumonia"),
     ("diabetis", "diabetes", "Diabetes"),
-    ("hart atack", "heart attack", "Heart Attack"),
+    ("haert atack", "heart attack", "Heart Attack"),
 ])
 def test_misspelled_query_gets_a_suggestion_and_results_for_it(searcher: Searcher, typed: str, suggestion: str,
                                                                topic: str) -> None:
@@ -210,7 +210,7 @@ def no_fuzzy(corpus_dir: pathlib.Path):
 
 
 @pytest.mark.parametrize(("typed", "suggestion", "total"), [("pnuemonia", "pneumonia", 5),
-                                                             ("hart atack", "heart attack", 7)])
+                                                             ("haert atack", "heart attack", 7)])
 def test_query_finding_nothing_falls_back_to_the_suggestion(no_fuzzy: Searcher, typed: str, suggestion: str,
                                                             total: int) -> None:
     results = no_fuzzy.search(typed)
@@ -221,7 +221,7 @@ def test_query_finding_nothing_falls_back_to_the_suggestion(no_fuzzy: Searcher, 
 
 def test_correct_words_and_structured_queries_get_no_suggestion(searcher: Searcher) -> None:
     assert searcher.search("pneumonia").suggestion is None
-    assert searcher.search('"hart atack"').suggestion is None  # phrases are not rewritten
+    assert searcher.search('"haert atack"').suggestion is None  # phrases are not rewritten
 
 
 def test_hyphenated_word_does_not_stop_suggestions(searcher: Searcher) -> None:

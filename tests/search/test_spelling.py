@@ -19,7 +19,7 @@ def speller(index_reader: Any) -> Speller:
     ("pneumnia", "pneumonia"),
     ("diabetis", "diabetes"),
     ("diabets", "diabetes"),
-    ("hart", "heart"),
+    ("haert", "heart"),
     ("atack", "attack"),
     ("fitnes", "fitness"),      # roles are part of the vocabulary
 ])
@@ -37,16 +37,16 @@ def test_word_without_a_better_spelling_is_left_alone(speller: Speller, word: st
 @pytest.mark.parametrize(("query", "suggestion"), [
     ("pnuemonia", "pneumonia"),
     ("Pnuemonia symptoms", "pneumonia symptoms"),
-    ("hart atack", "heart attack"),
+    ("haert atack", "heart attack"),
     ("what are the signs of diabetis?", "what are the signs of diabetes?"),
     ("type-2 diabetis", "type-2 diabetes"),
-    ("hart atack hart", "heart attack heart"),
+    ("haert atack haert", "heart attack heart"),
 ])
 def test_suggest_corrects_the_misspelled_words_of_a_query(speller: Speller, query: str, suggestion: str) -> None:
     assert speller.suggest(query) == suggestion
 
 
-@pytest.mark.parametrize("query", ["pneumonia", "heart attack", '"hart atack"', "question:diabetis",
-                                   "diabetis -insulin", "+diabetis", "diab*", "diabetis~", "(hart atack)", ""])
+@pytest.mark.parametrize("query", ["pneumonia", "heart attack", '"haert atack"', "question:diabetis",
+                                   "diabetis -insulin", "+diabetis", "diab*", "diabetis~", "(haert atack)", ""])
 def test_suggest_leaves_right_and_structured_queries_alone(speller: Speller, query: str) -> None:
     assert speller.suggest(query) is None

@@ -1,0 +1,294 @@
+"""Reading one post the detector found: its author, body, date and role.
+
+The body is the largest block of the post with no author or date cue, passing over the
+author's column, signatures, toolbars and quotes of other posts; quotes inside it are
+kept, marked ``> ``. Features and weights come from :mod:`healthqa.ingest.html_features`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from bs4 import Tag
+from bs4.element import NavigableString, PreformattedString
+
+from healthqa.ingest.html_dates import iso_date
+from healthqa.ingest.html_features import (
+    AVATAR_CLASS, BLOCK_TAGS, DATE_CLASS, DATE_TEXT, DROP_CLASS, EMPTY, LAYOUT_BREAKS, QUOTE_CLASS, QUOTE_TAGS, ROLE_CLASS, SKIPPED, WEIGHTS, WHITESPACE,
+    DetectorWeights, Stats, author_classed, has_class_match, inside, is_author_cue, is_date_cue, own_text,
+)
+from healthqa.ingest.html_tree import clean_role, tidy_layout
+from healthqa.ingest.normalise import clean_optional, clean_text
+
+
+@dataclass(frozen=True)
+class DetectedPost:
+    text: str
+    author: str | None
+    role: str | None
+    date: str | None
+    date_iso: str | None
+
+
+
+
+def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
+    author_tag = next((a for a in (_author_of(part, stats) for part in parts) if a is not None), None)
+    author = _name_of(author_tag) if author_tag is not None else None
+    body: Tag | None = _body_of(parts, author_tag, stats)
+    body_text = own_text(stats, body)
+    # (A post printed over two rows has its text in a row of its own: never read whole.)
+    if (len(parts) == 1 and body_text < WEIGHTS.min_body_share * own_text(stats, parts[0])
+            and _loose_text(body, stats) > body_text):
+        # The text sits beside the header, in no element of its own: the whole post minus its header.
+        header = {id(author_tag)} | {id(t) for part in parts for t in part.find_all(True) if is_date_cue(t)}
+        text = clean_text("\n\n".join(_post_text(part, stats, frozenset(header)) for part in parts))
+        body = None
+    else:
+        text = clean_text(_post_text(body, stats))
+    if not text:
+        return None
+    date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
+    role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
+
+
+def _loose_text(body: Tag, stats: dict[int, Stats]) -> int:
+    """Text beside the body in the same element, in blocks with no cue: more of the post, unwrapped."""
+    parent = body.parent
+    if parent is None:
+        return 0
+    loose = 0
+    for sibling in parent.contents:
+        if sibling is body:
+            continue
+        if isinstance(sibling, Tag):
+            s = stats.get(id(sibling), EMPTY)
+            if not (s.authors or s.named or s.dates):
+                loose += s.text - s.links
+        elif isinstance(sibling, NavigableString) and not isinstance(sibling, PreformattedString):
+            loose += len(sibling.strip())
+    return loose
+
+
+
+
+def _author_of(member: Tag, stats: dict[int, Stats]) -> Tag | None:
+    """The post's author: its first profile link with a name (not an avatar), else the
+    innermost author-classed element of the first one, outside quotes either way."""
+    classed = None
+    for node in member.descendants:
+        cues = stats.get(id(node), EMPTY)
+        if not isinstance(node, Tag) or not (cues.authors or cues.named) or _inside_quote(node, member):
+            continue
+        if node.name == "a" and is_author_cue(node) and _named_link(node):
+            return node
+        if classed is None and node.name != "a" and author_classed(node) and stats[id(node)].text:
+            classed = node
+    return _innermost_author(classed, stats) if classed is not None else None
+
+
+def _named_link(link: Tag) -> bool:
+    return len(link.get_text(strip=True)) >= 2 and not has_class_match(link, AVATAR_CLASS)
+
+
+def _innermost_author(tag: Tag, stats: dict[int, Stats]) -> Tag:
+    """``div.user > h4.user-name > span.username``: the element that holds the name alone."""
+    while True:
+        inner = next((node for node in tag.find_all(True, limit=200)
+                      if stats.get(id(node), EMPTY).text and (author_classed(node) or
+                                                                (node.name == "a" and is_author_cue(node)))), None)
+        if inner is None:
+            return tag
+        tag = inner
+
+
+def _inside_quote(node: Tag, stop: Tag) -> bool:
+    for parent in node.parents:
+        if parent is stop:
+            return False
+        if parent.name == "blockquote" or has_class_match(parent, QUOTE_CLASS):
+            return True
+    return False
+
+
+
+
+def _short_text(tag: Tag, limit: int) -> bool:
+    return 0 < len(tag.get_text(" ", strip=True)) <= limit
+
+
+def _name_of(tag: Tag) -> str | None:
+    """The name an author element shows: its first piece of text (a rank or a join date may
+    follow), passing over a one-letter avatar."""
+    shown = tag.get_text(" ", strip=True) if tag.name == "a" else next(
+        (text.strip() for text in tag.find_all(string=True, limit=50)
+         if len(text.strip()) >= 2 and not isinstance(text, PreformattedString)), "")
+    name = clean_optional(WHITESPACE.sub(" ", shown))
+    if name is None or len(name) > WEIGHTS.max_name_chars:
+        return None
+    return name
+
+
+def _body_of(parts: list[Tag], author_tag: Tag | None, stats: dict[int, Stats],
+             weights: DetectorWeights = WEIGHTS) -> Tag:
+    """The largest block of the post with no author or date cue (those are its header), else
+    the largest that does not hold the author's name, else the whole post.
+
+    A block of short items in the author's column (join date, post count: no sentence) is
+    passed over for the text outside that column, however short.
+    """
+    body = _largest_block(parts, author_tag, stats, weights, None)
+    side = _author_side(author_tag, parts, stats)
+    if side is not None and (body is side or inside(body, side)) and stats[id(body)].prose < weights.min_prose_chars:
+        outside = _largest_block(parts, author_tag, stats, weights, side)
+        if outside is not None and not (outside is side or inside(outside, side)):
+            return outside
+    return body
+
+
+def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, Stats], weights: DetectorWeights,
+                   side: Tag | None) -> Tag:
+    holds_author = {id(p) for p in author_tag.parents} | {id(author_tag)} if author_tag is not None else set()
+    best, best_text = None, 0
+    member = parts[0]
+    fallback, fallback_text = member, -1
+    nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
+    dropped: set[int] = set()
+    for node in nodes:
+        if not isinstance(node, Tag):
+            continue
+        if (id(node.parent) in dropped or node is side or has_class_match(node, DROP_CLASS)
+                or node.name == "blockquote" or (node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS))):
+            # A signature, a toolbar, a quote of another post, the author's column: never the body.
+            dropped.add(id(node))
+            continue
+        if node.name not in BLOCK_TAGS:
+            continue
+        s = stats.get(id(node))
+        if s is None:
+            continue
+        own = s.text - s.links
+        # Header-free: no date, no author block; a profile link only as a mention inside prose.
+        header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
+        if header_free and own > best_text and id(node) not in holds_author:
+            best, best_text = node, own
+        if id(node) not in holds_author and own > fallback_text:
+            fallback, fallback_text = node, own
+    if id(member) not in holds_author and best is None:
+        return member
+    return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
+
+
+def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, Stats]) -> Tag | None:
+    """The column or header of the post that holds the author (join date, post count...).
+
+    The post's first split into several blocks with text: the block there that holds the name.
+    """
+    if author_tag is None:
+        return None
+    container = next((part for part in parts if part is author_tag or inside(author_tag, part)), None)
+    while container is not None:
+        children = [c for c in container.contents if isinstance(c, Tag) and stats.get(id(c), EMPTY).text]
+        if len(children) != 1:
+            break
+        container = children[0]
+    if container is None:
+        return None
+    return next((c for c in container.contents if isinstance(c, Tag) and (c is author_tag or inside(author_tag, c))),
+                None)
+
+
+def _post_text(body: Tag, stats: dict[int, Stats], skip: frozenset[int] = frozenset()) -> str:
+    """The body's text laid out; quotes marked ``> ``, signatures, buttons and controls (and ``skip``) left out."""
+    out: list[str] = []
+    whole = stats.get(id(body), EMPTY).text
+    _write(body, out, lambda tag: _is_quote(tag, stats, whole), skip)
+    return tidy_layout("".join(out))
+
+
+def _is_quote(tag: Tag, stats: dict[int, Stats], whole: int) -> bool:
+    """A quote of another post: a ``blockquote`` or quote-classed block holding part of the body, not all of it."""
+    if tag.name != "blockquote" and not (tag.name in QUOTE_TAGS and has_class_match(tag, QUOTE_CLASS)):
+        return False
+    cues = stats.get(id(tag), EMPTY)
+    return cues.links < cues.text < 0.9 * whole
+
+
+def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset()) -> None:
+    for child in node.contents:
+        if isinstance(child, Tag):
+            if child.name in SKIPPED or id(child) in skip or (
+                    has_class_match(child, DROP_CLASS) and not has_class_match(child, QUOTE_CLASS)):
+                continue
+            if child.name == "br":
+                out.append("\n")
+            elif is_quote(child):
+                quoted: list[str] = []
+                _write(child, quoted, lambda tag: False, skip)
+                inner = tidy_layout("".join(quoted))
+                if inner:  # empty quote-classed elements are markers, not quotes
+                    out.append("\n\n> " + inner + "\n\n")
+            elif child.name in LAYOUT_BREAKS:
+                out.append("\n\n")
+                _write(child, out, is_quote, skip)
+                out.append("\n\n")
+            else:
+                _write(child, out, is_quote, skip)
+        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+            out.append(WHITESPACE.sub(" ", str(child)))
+
+
+def _date_of(member: Tag, body: Tag | None) -> str | None:
+    """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
+    time = member.find("time")
+    if time is not None:
+        shown = clean_optional(time.get_text(" ", strip=True))
+        value = time.get("datetime") or time.get("title")
+        return shown or (clean_optional(value) if isinstance(value, str) else None)
+    texts = []
+    for node in _outside(member, body):
+        if isinstance(node, Tag):
+            if has_class_match(node, DATE_CLASS):
+                for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
+                    if isinstance(candidate, str) and len(candidate) < 80 and DATE_TEXT.search(candidate):
+                        return WHITESPACE.sub(" ", candidate).strip()
+        elif not isinstance(node, PreformattedString) and len(texts) < 200:
+            texts.append(node)
+    for text in texts:  # no date-classed element: the first date-like line
+        line = WHITESPACE.sub(" ", str(text)).strip()
+        if 0 < len(line) < 80 and DATE_TEXT.search(line):
+            return line
+    return None
+
+
+def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]:
+    """The nodes under ``root`` in page order, the ``body`` subtree and unread elements left out."""
+    stack: list[object] = list(reversed(root.contents))
+    seen = 0
+    while stack and seen < limit:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, Tag):
+            if node is body or node.name in SKIPPED:
+                continue
+            yield node
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString):
+            yield node
+
+
+
+
+def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:
+    """A rank or title printed beside the author (outside the body), when the site shows one."""
+    holds_author = {id(p) for p in author_tag.parents} if author_tag is not None else set()
+    for node in _outside(member, body):
+        if (not isinstance(node, Tag) or node is author_tag or id(node) in holds_author
+                or not has_class_match(node, ROLE_CLASS)):
+            continue
+        text = clean_optional(node.get_text(" ", strip=True))
+        if text and len(text) <= WEIGHTS.max_role_chars and not DATE_TEXT.search(text):
+            return clean_role(text)
+    return None

@@ -1,0 +1,144 @@
+"""What a question asks about (its focus) and what it asks (its type).
+
+The focus is found as the longest phrases of the question that name an indexed topic, a
+focus synonym of an indexed page, or an entry of the disease and drug vocabularies
+(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
+"acetaminophen") as an expansion, which ranking searches at its own weight. The type
+comes from the classifier of :mod:`healthqa.search.qtype`.
+
+>>> reader.understand("can i take tylenol for pink eye").expansions   # doctest: +SKIP
+('acetaminophen', 'conjunctivitis')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from healthqa.index.schema import STOP
+from healthqa.search.qtype import Prediction, classifier, features
+from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
+
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+MAX_PHRASE = 6
+# A word this common in the English list's source is everyday language ("naturally" is
+# counted 17,595 times there, "headache" 7,368, "ibuprofen" 284).
+COMMON_WORD_COUNT = 10_000
+TOPIC, SYNONYM = "index topic", "index synonym"
+_VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A phrase of the question that names what it is about, and where it was found."""
+
+    text: str                    # as written in the question
+    source: str                  # index topic, index synonym, disease vocabulary, drug vocabulary
+    topic: str | None = None     # the indexed topic it names, if any
+    canonical: str | None = None  # the clinical name a vocabulary gives a lay or brand name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What was understood of one question."""
+
+    question: str
+    focus: tuple[Focus, ...]
+    expansions: tuple[str, ...]
+    qtype: Prediction | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "focus": [f.to_dict() for f in self.focus],
+                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None}
+
+
+class QuestionReader:
+    """Reads questions against one index: its topics, its synonyms and the vocabularies.
+
+    ``topics`` is the topic names, or a function giving the topic a phrase names (or
+    ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
+    its words); ``cache_dir`` is where the vocabularies are kept (the data directory).
+    """
+
+    def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
+                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None):
+        self._synonym_phrase = synonym_phrase
+        self.vocabulary = Vocabulary(cache_dir)
+        if callable(topics):  # an index looks its topics up itself: no table to build at start
+            self._topic_named = topics
+        else:
+            table: dict[str, str] = {}
+            for topic in topics:
+                table.setdefault(phrase_key(topic), topic)
+            self._topic_named = lambda text: table.get(phrase_key(text))
+
+    def understand(self, text: str, with_type: bool = True) -> Understanding:
+        focus = self.focus(text)
+        expansions = [f.canonical for f in focus
+                      if f.canonical and phrase_key(f.canonical) != phrase_key(f.text)]
+        qtype = classifier().predict(text, tuple(f.text for f in focus)) if with_type else None
+        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype)
+
+    def focus(self, text: str) -> list[Focus]:
+        """The focus phrases of ``text``, longest first at each position, left to right."""
+        words = _WORD.findall(text[:2000])
+        stop = [w.lower() in STOP for w in words]
+        # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
+        spans = [(i, n) for i in range(len(words)) if not stop[i]
+                 for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
+        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        terms = self.vocabulary.terms(k for k in keys.values() if k)
+        found: list[Focus] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                if (i, n) not in keys:
+                    continue
+                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]))
+                if match:
+                    found.append(match)
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def _match(self, words: list[str], key: str, term: Term | None) -> Focus | None:
+        lowered = [w.lower() for w in words]
+        if not key or lowered[0] in STOP or lowered[-1] in STOP:
+            return None  # "of asthma" is found as "asthma"
+        stems = key.split()
+        asked = [f for f in features(" ".join(words)) if " " not in f]
+        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
+            return None  # "side effects": what is asked, not what about; "nph nph": two mentions
+        if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
+            return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
+        text = " ".join(words)
+        canonical = term.canonical if term else None
+        topic = self._topic_named(text)
+        if topic:
+            return Focus(text, TOPIC, topic, canonical)
+        # A single everyday word ("he", "general", "ring") that a brand name or some page's
+        # synonyms happen to use is no focus: only an indexed topic of that name is.
+        if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
+            return None
+        if term:  # a vocabulary name; its clinical name may be an indexed topic
+            topic = self._topic_named(canonical) if canonical else None
+            return Focus(text, _VOCABULARY[term.source], topic, canonical)
+        if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
+            return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
+        if self._synonym_phrase and self._synonym_phrase(text):
+            return Focus(text, SYNONYM)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _type_words() -> frozenset[str]:
+    """The stems the question-type model reads as saying what is asked."""
+    return frozenset(f for f in classifier().index if " " not in f)

