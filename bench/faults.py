@@ -23,6 +23,12 @@ Sections and what they print:
   counts, outcomes, the slowest input, peak memory.
 - ``bombs``: pages at the size limit (``--bomb-mb``, 20 like ``--max-size``) built to cost
   the most: time and peak memory of reading each, in a process of its own.
+- ``queries``: the worst-case queries of the hostile-input audit (fuzzy words with many
+  edits, many fuzzy words, short fuzzy words, wide ranges and prefixes), each searched in a
+  fresh process over ``--query-data`` (a data directory; by default MedQuAD from
+  ``../shared/data/medquad`` is ingested first): seconds, peak RSS, hits and the notes
+  that say which budget was reached. ``--query-mb`` caps each process's address space
+  (a runaway query fails instead of taking the machine).
 - ``slow``: the test suite's ``slow`` tests (kills on a timer, processes searching while others
   write, two ingests at once, fuzzing hundreds of inputs a kind, ten thousand files), which CI
   leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``.
@@ -58,7 +64,7 @@ from faultkit import Corpus  # noqa: E402
 from killkit import Trial  # noqa: E402
 from tests.search.corpus_index import build_index, corpus_pages  # noqa: E402
 
-SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs", "slow")
+SECTIONS = ("crash", "concurrency", "env", "fuzz", "bombs", "queries", "slow")
 FUZZ_TARGETS = ("decode", "text", "html", "medquad", "document", "bytes", "query", "cli")
 BOMBS = ("flat-elements", "deep-elements", "unclosed-inline", "processing-instructions", "declarations",
          "attributes", "bare-brackets", "text-answers", "text-question-lines", "medquad-pairs", "jsonld-wide")
@@ -70,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fuzz_worker(args.fuzz_worker, args.fuzz, args.data_dir, args.limit)
     if args.bomb_worker:
         return _bomb_worker(args.bomb_worker, args.bomb_mb)
+    if args.query_worker is not None:
+        return _query_worker(args.query_worker, args.data_dir, args.query_mb)
     work = pathlib.Path(tempfile.mkdtemp(prefix="healthqa-faults-", dir=args.work))
     rng = random.Random(args.seed)
     started = time.monotonic()
@@ -102,6 +110,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="Fuzz only these targets.")
     parser.add_argument("--fuzz-worker", choices=FUZZ_TARGETS, help=argparse.SUPPRESS)
     parser.add_argument("--bomb-worker", choices=BOMBS, help=argparse.SUPPRESS)
+    parser.add_argument("--query-data", help="Data directory for the worst-case queries [default: ingest MedQuAD].")
+    parser.add_argument("--query-mb", type=int, default=4096, help="Address-space cap of each query process, MB.")
+    parser.add_argument("--query-worker", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -425,6 +436,64 @@ def _bomb_worker(kind: str, megabytes: float) -> int:
     outcome = f"rejected: {parsed.reason}" if parsed.reason else f"{len(parsed.pages)} record(s), {parsed.format}"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"kind": kind, "seconds": seconds, "peak_rss_mb": peak, "outcome": outcome}))
+    return 0
+
+
+# -- queries --------------------------------------------------------------------------------------------
+
+# The audit's worst cases (and their kind): unbounded before every query had a budget.
+WORST_QUERIES = (
+    "pneumonoultramicroscopicsilicovolcanoconiosis~9",
+    "hypercholesterolemia~7",
+    "a~5",
+    " ".join(f"{w}~2" for w in ("diabetes", "pneumonia", "cholesterol", "hypertension", "asthma", "arthritis",
+                                "migraine", "insomnia", "influenza", "anemia")),
+    "answer:[a TO zzzz]",
+    "question:[a TO z] answer:[b TO y]",
+    "an* ca* di* he* pa* sy* tr* me* in* co*",
+    "smoking cancer",
+)
+MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
+
+
+def _queries(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
+    data_dir = pathlib.Path(args.query_data) if args.query_data else work / "medquad-data"
+    if not args.query_data:
+        if not MEDQUAD.is_dir():
+            print(f"queries: skipped (no {MEDQUAD}; give --query-data DATA_DIR)")
+            return 0
+        work.mkdir(parents=True)
+        print(f"ingesting {MEDQUAD} ...", flush=True)
+        faultkit.run_cli(data_dir, "ingest", str(MEDQUAD))
+    print(f"each query in a fresh process over {data_dir} (address space capped at {args.query_mb:,} MB):")
+    print(f"{'seconds':>8s} {'peak MB':>8s} {'hits':>7s}  query / notes")
+    failed = 0
+    for query in WORST_QUERIES:
+        command = [sys.executable, __file__, "--query-worker", query, "--data-dir", str(data_dir),
+                   "--query-mb", str(args.query_mb)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode or not lines:
+            failed += 1
+            print(f"{'FAILED':>8s} {'':8s} {'':7s}  {query}: exit {done.returncode} {done.stderr[-300:]!r}")
+            continue
+        r = json.loads(lines[-1])
+        print(f"{r['seconds']:8.2f} {r['peak_rss_mb']:8.0f} {r['total']:7,d}  {query}")
+        for note in r["notes"]:
+            print(f"{'':26s}    note: {note[:110]}")
+    return failed
+
+
+def _query_worker(query: str, data_dir: str, megabytes: int) -> int:
+    resource.setrlimit(resource.RLIMIT_AS, (megabytes * 1_048_576, megabytes * 1_048_576))
+    from healthqa.search.searcher import Searcher
+
+    with Searcher(data_dir) as searcher:
+        started = time.perf_counter()
+        results = searcher.search(query)
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "total": results.total, "notes": results.notes}))
     return 0
 
 

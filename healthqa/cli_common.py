@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
-import re
 from typing import Any, Callable
 
 import click
 
 from healthqa import config
 from healthqa.ingest.errors import HealthQAError
+from healthqa.search.safe_json import json_safe
 from healthqa.search.snippets import terminal_safe
+
+
+class QueryCommand(click.Command):
+    """A command whose argument is a query, which may start with '-' (``-smoking cancer``).
+
+    Anything that is not one of the command's own options (or the value of one) is the
+    argument, as if it followed ``--``: a query word is never read as an unknown option.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = {name: param for param in self.get_params(ctx) if isinstance(param, click.Option)
+                   for name in (*param.opts, *param.secondary_opts)}
+        known: list[str] = []
+        rest: list[str] = []
+        remaining = iter(args)
+        for arg in remaining:
+            if arg == "--":
+                rest.extend(remaining)
+                break
+            option = options.get(arg.split("=", 1)[0]) if arg.startswith("-") else None
+            if option is None:
+                rest.append(arg)
+                continue
+            known.append(arg)
+            if not (option.is_flag or option.count or "=" in arg):
+                known.extend(itertools.islice(remaining, 1))  # the option's value, whatever it looks like
+        return super().parse_args(ctx, [*known, "--", *rest])
 
 
 class Context:
@@ -52,22 +80,6 @@ def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(terminal_safe(f"{exc.strerror or exc}{where}")) from None
 
     return wrapper
-
-
-# Characters that JSON may carry raw but a reader of the output must not get raw: C1 controls
-# and line separators (terminals, JavaScript), <, >, & (an HTML page that inlines the JSON),
-# and lone surrogates (a query typed in bytes that are not UTF-8), which cannot even be printed.
-# Outside strings JSON has none of them, so replacing them in the text changes no value.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029<>&\ud800-\udfff]")
-
-
-def json_safe(text: str) -> str:
-    r"""JSON text with the characters above written as ``\uXXXX`` escapes: the same data.
-
-    >>> json_safe('{"q": "<b>\x9b"}')
-    '{"q": "\\u003cb\\u003e\\u009b"}'
-    """
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def json_text(data: Any, indent: int | None = 2) -> str:

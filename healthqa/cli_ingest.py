@@ -69,8 +69,8 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
     status: 0 when every file ingested or was unchanged, 1 when some were rejected.
     """
     from healthqa.ingest.fill import AnswerFill
+    from healthqa.ingest.datadir import locked
     from healthqa.ingest.html_profile import load_profiles
-    from healthqa.ingest.lock import exclusive
     from healthqa.ingest.pipeline import Options
 
     options = Options(
@@ -78,7 +78,7 @@ def ingest_command(obj: Context, paths: tuple[str, ...], prune: bool, follow_lin
         fill=AnswerFill.from_csv(fill_answers) if fill_answers else None,
         profiles=load_profiles(profile_file) if profile_file else (),
     )
-    with exclusive(os.path.join(obj.data_dir, "ingest.lock"), wait, "ingest"):
+    with locked(obj.data_dir, "ingest.lock", wait, "ingest"):
         from healthqa.ingest.store import Store
         with Store.open(obj.data_dir, timeout=wait) as store:
             summary = _run(paths, store, options)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from healthqa import config
-from healthqa.cli_common import Context, domain_errors, json_text, one_line, wait_option
+from healthqa.cli_common import Context, QueryCommand, domain_errors, json_text, one_line, wait_option
 from healthqa.search.snippets import terminal_safe
 
 DEFAULT_WAIT = config.DEFAULT_WAIT
@@ -112,7 +112,7 @@ def _print_answers(results, color: bool) -> None:
         click.echo(f"{answer.rank}. [{one_line(who)}] {one_line(answer.question)} | {answer.snippet.ansi(color)}")
 
 
-@click.command("search")
+@click.command("search", cls=QueryCommand)
 @click.argument("query")
 @click.option("--role", "roles", multiple=True, help="Only pages where an answer by this expert role matches (repeatable).")
 @click.option("--topic", help="Only pages on this topic.")

@@ -2,28 +2,29 @@
 
 ``<data>/index`` is a symbolic link to one generation ``<data>/index.<n>``. A rebuild
 writes a new generation beside it and swaps the link atomically, so a searcher that
-opened the old generation keeps reading it while the new one goes live. Each
+opened the old generation keeps reading it while the new one goes live (it holds a
+lease on it: :mod:`healthqa.index.generations`). Each
 generation holds ``healthqa-index.json``: the schema version, the record-store
 sequence number it is in step with, and how it was built.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import time
 from dataclasses import asdict, dataclass
 
 from whoosh import index as whoosh_index
 
+from healthqa.index.generations import LINK_NAME, collect, new_generation
 from healthqa.index.schema import SCHEMA_VERSION
+from healthqa.ingest import datadir
 from healthqa.ingest.errors import IndexMissingError, IndexVersionError, IndexWriteError
 from healthqa.ingest.files import replacing
 
 META_NAME = "healthqa-index.json"
-LINK_NAME = "index"
+__all__ = ["IndexMeta", "LINK_NAME", "current_generation", "link_path", "new_generation", "open_index", "read_meta",
+           "swap_in", "write_meta"]
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,16 @@ def current_generation(data_dir: str) -> str:
     return target
 
 
-def open_index(data_dir: str) -> tuple[whoosh_index.Index, IndexMeta]:
-    """Open the current index generation, checking its schema version.
+def open_index(data_dir: str, generation: str | None = None) -> tuple[whoosh_index.Index, IndexMeta]:
+    """Open the current index generation (or ``generation``), checking its schema version.
 
     >>> open_index("/nonexistent")
     Traceback (most recent call last):
     ...
     healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
-    generation = current_generation(data_dir)
+    datadir.check(data_dir)
+    generation = generation or current_generation(data_dir)
     meta = read_meta(generation)
     if meta.schema_version != SCHEMA_VERSION:
         raise IndexVersionError(
@@ -95,17 +97,6 @@ def open_index(data_dir: str) -> tuple[whoosh_index.Index, IndexMeta]:
     except Exception as exc:  # why: Whoosh raises assorted errors (TypeError, EOFError, ...) on damaged files
         raise IndexMissingError(f"search index {generation!r} cannot be opened ({type(exc).__name__}: {exc}): "
                                 "run 'healthqa reindex'") from None
-
-
-def new_generation(data_dir: str) -> str:
-    """Create an empty directory for a new index generation."""
-    stamp = f"{time.time_ns():x}"
-    path = os.path.join(data_dir, f"{LINK_NAME}.{stamp}.{os.getpid()}")
-    try:
-        os.makedirs(path)
-    except OSError as exc:
-        raise _write_error(data_dir, exc) from None
-    return path
 
 
 CHECK_THE_DISK = "check the data directory's permissions and free space"
@@ -125,41 +116,26 @@ def _write_error(where: str, exc: OSError) -> IndexWriteError:
     return write_error(exc, f"{CHECK_THE_DISK}, then run 'healthqa index'", where)
 
 
-def swap_in(data_dir: str, generation: str, keep: int = 2) -> None:
-    """Point the index link at ``generation`` atomically; drop the generations no search needs.
+def swap_in(data_dir: str, generation: str) -> None:
+    """Point the index link at ``generation`` atomically; then remove the generations nobody uses.
 
-    With ``keep`` of 2 or more the generation it replaces is kept, so that searches that
-    opened it finish normally. Every other generation goes, including those that were never
-    live: what a rebuild killed before its swap left behind. (Only one process writes the
-    index at a time, so no other generation is being built now.)
+    A generation a searcher still has open (its lease) is kept until it is closed, however
+    many rebuilds come after; so is anything healthqa did not record making. A file or
+    folder named ``index`` that is not healthqa's link is never replaced: it is an error.
     """
     link = link_path(data_dir)
-    previous = os.path.basename(os.path.realpath(link)) if os.path.lexists(link) else None
-    tmp = f"{link}.{os.getpid()}.swap"
+    if os.path.lexists(link) and not os.path.islink(link):
+        what = "folder" if os.path.isdir(link) else "file"
+        raise IndexWriteError(f"{link!r} is a {what} healthqa did not make (healthqa keeps a link to the index "
+                              "there): move it out of the data directory, then run 'healthqa reindex'")
+    name = f"{LINK_NAME}.{os.getpid()}.swap"
+    tmp = os.path.join(data_dir, name)
     try:
-        if os.path.lexists(tmp):
+        datadir.record(data_dir, name, "link")
+        if os.path.islink(tmp):  # left by a killed swap of a process with this pid: recorded, ours
             os.remove(tmp)
         os.symlink(os.path.basename(generation), tmp)
-        if os.path.isdir(link) and not os.path.islink(link):
-            shutil.rmtree(link)  # a plain directory left by hand: the link replaces it
         os.replace(tmp, link)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
         raise _write_error(data_dir, exc) from None
-    kept = {os.path.basename(generation)} | ({previous} if previous and keep >= 2 else set())
-    _drop_old(data_dir, kept)
-
-
-def _drop_old(data_dir: str, kept: set[str]) -> None:
-    prefix = f"{LINK_NAME}."
-    for name in os.listdir(data_dir):
-        path = os.path.join(data_dir, name)
-        if not name.startswith(prefix) or name in kept:
-            continue
-        if os.path.islink(path):
-            if name.endswith(".swap"):  # the temporary link of a swap that was killed
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-        elif os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
+    collect(data_dir, keep=frozenset({os.path.basename(generation)}))

@@ -10,7 +10,6 @@ step with, so ``sync`` only applies what changed since.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,13 +20,14 @@ from whoosh.writing import LockError
 
 from healthqa.index import answers as answer_index
 from healthqa.index.bulk import write_documents
+from healthqa.index.generations import collect, discard
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
 from healthqa.index.stored import encode_answers
 from healthqa.index.store import (CHECK_THE_DISK, IndexMeta, current_generation, link_path, new_generation, open_index,
                                   read_meta, swap_in, write_error, write_meta)
 from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import IndexBusyError, IndexMissingError, StoreBusyError
-from healthqa.ingest.lock import exclusive
+from healthqa.ingest.datadir import locked
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 
@@ -75,7 +75,8 @@ def document(page: QAPage) -> dict[str, object]:
 def _index_lock(data_dir: str, wait: float) -> Iterator[None]:
     """Hold the index writer lock, or say the index is busy."""
     try:
-        with exclusive(os.path.join(data_dir, LOCK_NAME), wait, "index writer"):
+        with locked(data_dir, LOCK_NAME, wait, "index writer"):
+            collect(data_dir)  # what killed writes left, and generations no searcher holds any more
             yield
     except StoreBusyError as exc:
         raise IndexBusyError(f"the search index is busy: {exc}") from None
@@ -211,7 +212,10 @@ def rebuild(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
 
 def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int], None] | None,
              started: float) -> SyncReport:
-    generation = new_generation(data_dir)  # says itself what is wrong if it cannot
+    try:
+        generation = new_generation(data_dir)
+    except OSError as exc:
+        raise write_error(exc, CHECK_THE_DISK, data_dir) from None
     try:
         ix = whoosh_index.create_in(generation, build_schema())
         target = store.seq()  # read first: changes after this are picked up by the next sync
@@ -220,10 +224,10 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:
-        shutil.rmtree(generation, ignore_errors=True)
+        discard(data_dir, generation)
         raise write_error(exc, _as_before("healthqa reindex")) from None
     except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
+        discard(data_dir, generation)
         raise
     return SyncReport(written, 0, written, time.monotonic() - started, rebuilt=True)
 

@@ -37,12 +37,34 @@ def declared_charset(data: bytes) -> str | None:
     return None
 
 
+# Codecs Python files under text encodings that no page is written in: they transform text
+# (escapes, domain names) or refuse every input ("undefined"), and raise UnicodeError, not
+# UnicodeDecodeError, on bytes they do not expect.
+_NOT_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+
+
+class _NotACharset(Exception):
+    """A declared name that Python knows but that is no character set (rot13, base64, zlib, ...)."""
+
+
 def _codec(name: str) -> str | None:
+    """The codec for a charset name; ``None`` if unknown; :class:`_NotACharset` for a codec that is no charset."""
     try:
-        canonical = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
-    return _ALIASES.get(canonical.replace("-", "_"), canonical)
+    # bytes.decode refuses bytes-to-bytes codecs (base64, zlib, ...) with a LookupError of its own.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        raise _NotACharset(info.name)
+    return _ALIASES.get(info.name.replace("-", "_"), info.name)
+
+
+def _charset(name: str) -> str | None:
+    """Like :func:`_codec`, with codecs that are no charset read as no codec at all."""
+    try:
+        return _codec(name)
+    except _NotACharset:
+        return None
 
 
 # Control bytes that text never holds (tab, line feeds and form feed are text).
@@ -56,6 +78,29 @@ def _looks_binary(data: bytes) -> bool:
         return True
     controls = len(head.translate(None, _NOT_CONTROL_BYTES))  # counted in C, not byte by byte
     return controls > len(head) * 0.05
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text in UTF-16 with no byte-order mark, told by where its zero bytes fall.
+
+    Latin-script text in UTF-16 has a zero byte in nearly every other position (the high
+    byte of each character), on the odd offsets for little-endian and the even ones for
+    big-endian, and almost none on the other side; binary data has its zeros anywhere.
+    """
+    head = data[:_SNIFF - _SNIFF % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    for zeros, others, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= half * 0.3 and others <= half * 0.02:
+            try:
+                text = data[:len(data) - len(data) % 2].decode(name)
+            except UnicodeDecodeError:
+                return None
+            if not _looks_binary(text.encode("utf-8", "surrogatepass")):
+                return text, name
+    return None
 
 
 def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
@@ -72,6 +117,9 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
                 return data[len(bom):].decode(name), name
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {name}: bad bytes at offset {exc.start}", origin) from None
+    bomless = _utf16_without_bom(data) if b"\x00" in data[:_SNIFF] else None
+    if bomless:
+        return bomless
     if _looks_binary(data):
         raise DecodeError("binary file (not text, HTML or XML)", origin)
     # Bytes that are valid UTF-8 win over any declaration: non-ASCII text is valid UTF-8
@@ -81,13 +129,17 @@ def decode_bytes(data: bytes, origin: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc
     declared = declared_charset(data)
-    codec = _codec(declared) if declared else None
-    if declared and codec is None:
-        raise DecodeError(f"unknown encoding {declared!r} declared", origin)
+    try:
+        codec = _codec(declared) if declared else None
+    except _NotACharset:
+        codec = None  # a codec but no charset ("rot13", "base64"): the bytes are read by detection
+    else:
+        if declared and codec is None:
+            raise DecodeError(f"unknown encoding {declared!r} declared", origin)
     if codec:
         try:
             return data.decode(codec), codec
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass  # the declaration lies more often than detection does
     return _guess(data, origin, declared, utf8_error)
 
@@ -121,8 +173,10 @@ def _guess(data: bytes, origin: str | None, declared: str | None, utf8_error: Un
     if best is None or best.encoding is None:
         what = f"declared {declared!r} but " if declared else ""
         raise DecodeError(f"invalid encoding: {what}not valid UTF-8 (offset {utf8_error.start}) and no other encoding fits", origin)
-    codec = _codec(best.encoding) or best.encoding
+    codec = _charset(best.encoding)
+    if codec is None:
+        raise DecodeError("invalid encoding: bytes fit neither UTF-8 nor a known charset", origin)
     try:
         return data.decode(codec), codec
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise DecodeError(f"invalid encoding: bytes fit neither UTF-8 nor {codec}", origin) from None

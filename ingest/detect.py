@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from healthqa.ingest.errors import ParseError, RejectedInput
+from healthqa.ingest.errors import ParseError, RejectedInput, one_line_reason
 from healthqa.ingest.medquad import looks_like_medquad, parse_medquad
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.text import parse_text
@@ -54,7 +54,7 @@ def parse_document(text: str, origin: str, profiles: tuple = ()) -> tuple[str, l
     except RecursionError:
         raise ParseError("markup nested too deeply to read", origin) from None
     except Exception as exc:  # a parser bug must cost one file, not the batch
-        raise ParseError(f"parser failed: {type(exc).__name__}: {exc}", origin) from None
+        raise ParseError(f"parser failed: {one_line_reason(exc)}", origin) from None
     if not pages:
         raise ParseError("no question found", origin)
     return fmt, pages

@@ -8,6 +8,16 @@ depends on ``ingest`` and never the other way round.
 from __future__ import annotations
 
 
+def one_line_reason(exc: BaseException) -> str:
+    """An exception nobody foresaw, in one line: its type and the first line of its message.
+
+    >>> one_line_reason(ValueError("bad value\\nmore detail"))
+    'ValueError: bad value'
+    """
+    lines = str(exc).strip().splitlines()
+    return type(exc).__name__ + (f": {lines[0][:200]}" if lines else "")
+
+
 class HealthQAError(Exception):
     """Base of every error healthqa raises on purpose."""
 
@@ -31,6 +41,10 @@ class ParseError(RejectedInput):
 
 class NotQAPage(ParseError):
     """The page is readable but is not a Q&A page (an article, a listing)."""
+
+
+class DataDirError(HealthQAError):
+    """The data directory is not healthqa's (or of another format): nothing is written there."""
 
 
 class ProfileError(HealthQAError):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import re
+import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,10 +32,28 @@ def worker_start(parent: int) -> None:
     """Set up a forked worker: let go of the parent's locks, and end when the parent is gone.
 
     A worker forked from a writer that is then killed would otherwise hold its lock, and
-    wait for work for ever.
+    wait for work for ever. On Linux the kernel kills it with its parent (a parent-death
+    signal); elsewhere a thread watches for the parent's end.
     """
     release_inherited()
-    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+    if not _die_with_parent():
+        threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _end_with_parent(parent: int) -> None:
@@ -46,12 +68,13 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
 
     ``flock`` is released when the process exits, however it exits, so a killed
     writer never leaves the lock held (child processes it forks call
-    :func:`release_inherited`).
+    :func:`release_inherited`). The file is created exclusively (owner-only) or opened
+    as it is, never followed if it is a link; the holder's pid is written into it only if
+    it holds nothing but what healthqa writes there (nothing, or a pid).
     """
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        # Unbuffered: closing must never try to flush a write that failed (disk full).
-        handle = open(path, "ab+", buffering=0)
+        handle = _open_lock_file(path)
     except OSError as exc:
         folder = os.path.dirname(path) or "."
         raise StoreError(f"cannot write in {folder!r} ({exc.strerror or exc}): check its permissions "
@@ -66,13 +89,33 @@ def exclusive(path: str, timeout: float, what: str) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(f"another healthqa {what} is running (lock {path}); waited {timeout:g} s") from None
                 time.sleep(0.1)
-        try:  # the holder's pid is for a person to read; the lock is the flock, not the text
-            os.ftruncate(handle.fileno(), 0)
-            handle.write(f"{os.getpid()}\n".encode())
-        except OSError:
-            pass
+        _name_holder(handle)
         _HELD.add(handle)
         yield
     finally:
         _HELD.discard(handle)
         handle.close()
+
+
+def _name_holder(handle) -> None:
+    """Write this process's pid for a person to read, over a pid or nothing only: a lock file
+    holding anything else (something of the user's) is never changed."""
+    try:
+        held = os.pread(handle.fileno(), 64, 0)
+        if len(held) < 64 and re.fullmatch(rb"[0-9]*\n?", held):
+            mine = f"{os.getpid()}\n".encode()
+            os.pwrite(handle.fileno(), mine, 0)
+            if len(held) > len(mine):
+                os.ftruncate(handle.fileno(), len(mine))  # only the rest of an older pid
+    except OSError:
+        pass  # the pid is a courtesy; the lock is the flock
+
+
+def _open_lock_file(path: str):
+    flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fd = os.open(path, flags)
+    # Unbuffered: nothing is ever written through it.
+    return os.fdopen(fd, "rb+", buffering=0)

@@ -9,6 +9,7 @@ back to its file and pair. Tag names are matched without case: a few files use
 from __future__ import annotations
 
 import os
+import re
 
 from lxml import etree
 
@@ -19,6 +20,9 @@ from healthqa.ingest.record import Answer, QAPage
 # The judged-answer ids abbreviate one source name.
 _ID_PREFIX = {"MPlusHerbsSupplements": "MPlusHerbsSuppls"}
 _ROOTS = {"document", "doc", "diseasefile"}  # the casings and names MedQuAD files use
+# The text is decoded already and handed to lxml as UTF-8: the declaration must say so, or lxml
+# decodes it again by the name the page declared (mojibake, or "Unsupported encoding").
+_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
 
 
@@ -59,7 +63,8 @@ def parse_medquad(text: str, origin: str) -> list[QAPage]:
 
 def _parse_xml(text: str, origin: str) -> etree._Element:
     try:
-        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+        utf8 = _DECLARED_ENCODING.sub(r"\1\2utf-8\2", text[:500], count=1) + text[500:]
+        root = etree.fromstring(utf8.encode("utf-8"), _PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"malformed XML: {exc}", origin) from None
     if root is None or _local(root.tag) not in _ROOTS:

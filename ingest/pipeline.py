@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from healthqa.ingest.decode import decode_bytes
 from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.detect import parse_document
-from healthqa.ingest.errors import RejectedInput
+from healthqa.ingest.errors import RejectedInput, StoreError, one_line_reason
 from healthqa.ingest.fill import AnswerFill
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.record import QAPage
@@ -60,6 +60,14 @@ class Summary:
     def ok(self) -> bool:
         return not self.rejected
 
+    def add(self, other: "Summary") -> None:
+        """Count ``other`` (one file's summary) into this one."""
+        for name in ("files", "files_unchanged", "new", "updated", "unchanged", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected += other.rejected
+        self.skipped += other.skipped
+        self.warnings += other.warnings
+
     def count(self, kind: ChangeKind) -> None:
         """Count one stored record by what storing it did."""
         if kind == ChangeKind.NEW:
@@ -87,7 +95,21 @@ def read_and_parse(path: str, max_bytes: int = DEFAULT_MAX_BYTES, known_hash: st
     """Read one file and parse it. Never raises for bad content: ``reason`` says what is wrong.
 
     When the file's hash equals ``known_hash`` it is not parsed (``format`` is ``None``).
+    An unexpected exception at any stage (a bug, a codec that misbehaves) rejects this
+    file with the exception's one-line reason: one file never stops the batch.
     """
+    try:
+        return _read_and_parse(path, max_bytes, known_hash, profiles)
+    except Exception as exc:  # why: whatever one file does, the batch goes on
+        return Parsed(path, "", reason=unexpected(exc))
+
+
+def unexpected(exc: BaseException) -> str:
+    """The one-line reason given for an exception nobody foresaw."""
+    return f"unexpected error: {one_line_reason(exc)}"
+
+
+def _read_and_parse(path: str, max_bytes: int, known_hash: str | None, profiles: tuple) -> Parsed:
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
@@ -167,7 +189,36 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
 def _commit(store: Store, batch: list[Parsed], summary: Summary, options: Options) -> None:
     with store.transaction():
         for parsed in batch:
-            _store_one(store, parsed, summary, options)
+            _store_isolated(store, parsed, summary, options)
+
+
+def _store_one_file(store: Store, parsed: Parsed, options: Options) -> Summary:
+    one = Summary()
+    _store_one(store, parsed, one, options)
+    return one
+
+
+def _store_isolated(store: Store, parsed: Parsed, summary: Summary, options: Options) -> None:
+    """Store one file's records, or none of them: an unexpected failure rejects that file only.
+
+    Errors of the store itself (disk full, a damaged database) still end the batch, which is
+    rolled back as a whole: they would fail every file after it too.
+    """
+    try:
+        with store.savepoint():
+            one = _store_one_file(store, parsed, options)
+    except StoreError:
+        raise
+    except Exception as exc:  # why: a record that cannot be stored costs its file, not the batch
+        rejected = replace(parsed, pages=(), format=None, reason=unexpected(exc))
+        try:
+            with store.savepoint():
+                one = _store_one_file(store, rejected, options)
+        except StoreError:
+            raise
+        except Exception:  # even the rejection cannot be remembered: it is still reported
+            one = Summary(files=1, rejected=[(parsed.path, rejected.reason or "")])
+    summary.add(one)
 
 
 def _store_one(store: Store, parsed: Parsed, summary: Summary, options: Options) -> None:

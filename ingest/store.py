@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from healthqa.ingest import datadir
 from healthqa.ingest.defaults import WAIT_SECONDS
 from healthqa.ingest.errors import RecordNotFound, StoreBusyError, StoreError
 from healthqa.ingest.record import QAPage
@@ -83,11 +84,15 @@ class Store:
     @classmethod
     def open(cls, data_dir: str, *, timeout: float = WAIT_SECONDS, readonly: bool = False) -> "Store":
         path = os.path.join(data_dir, DB_NAME)
+        if readonly:
+            datadir.check(data_dir)
+        else:
+            datadir.claim(data_dir)
         if readonly and not os.path.exists(path):
             raise StoreError(f"no record store in {data_dir!r}: run 'healthqa ingest PATH' first")
         try:
             if not readonly:
-                os.makedirs(data_dir, exist_ok=True)
+                datadir.create_file(path)  # owner-only; SQLite gives its -wal and -shm files the same mode
             # Quoted: a '?' or '#' in the folder's name would otherwise end the file name, and the
             # store would be written beside the data directory instead of inside it.
             uri = "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")
@@ -148,6 +153,28 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _store_error(exc, self.path) from None
+
+    @contextmanager
+    def savepoint(self) -> Iterator["Store"]:
+        """Inside a transaction: writes in the block are undone if it raises, the rest kept."""
+        self._db.execute("SAVEPOINT one_file")
+        try:
+            yield self
+        except sqlite3.DatabaseError as exc:
+            self._undo_savepoint()
+            raise _store_error(exc, self.path) from None
+        except BaseException:
+            self._undo_savepoint()
+            raise
+        self._db.execute("RELEASE one_file")
+
+    def _undo_savepoint(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK TO one_file")
+                self._db.execute("RELEASE one_file")
+            except sqlite3.DatabaseError:
+                pass  # the whole transaction is gone already (disk full): the caller rolls back
 
     def _rollback(self) -> None:
         """Undo the open transaction. After some errors (disk full) SQLite has undone it

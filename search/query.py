@@ -15,12 +15,12 @@ import copy
 import re
 from functools import cached_property
 from dataclasses import dataclass
-from itertools import islice
 
 from whoosh import query as wq
 
 from healthqa.index.schema import TEXT_FIELDS
 from healthqa.ingest.errors import QueryError
+from healthqa.search.expansion import Budget, Expander
 from healthqa.search.settings import SearchSettings
 
 # Names a person may put before a colon, and the index field each one means.
@@ -65,6 +65,7 @@ class QueryReader:
         self._weighted_fields = [(f, weights[f]) for f in fields]
         self._analyzer = schema["question"].analyzer
         self._schema = schema
+        self._expanders: dict[int, Expander] = {}
 
     @cached_property
     def _parser(self):
@@ -134,24 +135,16 @@ class QueryReader:
         return wq.Or([wq.Term(field, word, boost=weight) for word in words for field, weight in self._weighted_fields])
 
     def _bound(self, parsed: wq.Query, reader, notes: list[str]) -> wq.Query:
-        limit = self.settings.max_expansions
-
-        def expand(node: wq.Query) -> wq.Query:
-            if isinstance(node, wq.Every):
-                raise QueryError("a lone '*' would match every page: put at least two letters before it")
-            if not isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)):
-                return node
-            words = [w.decode("utf-8") if isinstance(w, bytes) else w
-                     for _, w in islice(node.expanded_terms(reader), limit * 40)]
-            if len(words) > limit:
-                words.sort(key=lambda w: -reader.doc_frequency(node.fieldname, w))
-                notes.append(f"'{node.text}' matches many words: used the {limit} most common")
-                words = words[:limit]
-            if not words:
-                return wq.NullQuery
-            return wq.Or([wq.Term(node.fieldname, w) for w in words], boost=node.boost)
-
-        return parsed.accept(expand)
+        if any(isinstance(node, wq.Every) for node in parsed.leaves()) or isinstance(parsed, wq.Every):
+            raise QueryError("a lone '*' would match every page: put at least two letters before it")
+        expander = self._expanders.get(id(reader))
+        if expander is None or expander.reader is not reader:
+            expander = Expander(reader, self.settings)
+            self._expanders = {id(reader): expander}  # one reader at a time: a searcher's own
+        budget = Budget(self.settings)
+        bounded = expander.bound(parsed, budget)
+        notes.extend(budget.notes)
+        return bounded
 
 
 def _not_as_exclusion(parsed: wq.Query) -> wq.Query:

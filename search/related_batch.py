@@ -10,7 +10,9 @@ to older pages only when they are recomputed; ``precompute`` again to catch all.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,8 +21,10 @@ from typing import Callable, Iterator
 from healthqa.ingest.defaults import WORKERS
 from healthqa.ingest.errors import HealthQAError
 from healthqa.ingest.files import replacing
+from healthqa.ingest.lock import worker_start
 from healthqa.ingest.store import Store
 from healthqa.search.related import RelatedFinder
+from healthqa.search.safe_json import json_safe
 from healthqa.search.searcher import Searcher
 
 _CHUNK = 400
@@ -45,12 +49,14 @@ def meta_path(path: str) -> str:
 def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
     brief = finder.brief(docnum)
     related = [s.to_dict() for s in finder.for_docnum(docnum, k)]
-    return json.dumps({"id": brief.id, "question": brief.question, "related": related}, ensure_ascii=False)
+    return json_safe(json.dumps({"id": brief.id, "question": brief.question, "related": related},
+                                ensure_ascii=False))
 
 
-def _init(data_dir: str) -> None:
+def _init(data_dir: str, generation: str, parent: int) -> None:
     global _worker
-    _worker = RelatedFinder(Searcher(data_dir))
+    worker_start(parent)  # ends with its parent, even a killed one
+    _worker = RelatedFinder(Searcher(data_dir, generation=generation))
 
 
 def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> list[str]:
@@ -60,27 +66,53 @@ def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> l
     return [_line(finder, d, k) for d in docnums]
 
 
-def _lines(data_dir: str, docnums: list[int], k: int, workers: int) -> Iterator[str]:
+def _lines(searcher: Searcher, docnums: list[int], k: int, workers: int) -> Iterator[str]:
+    """The lines of ``docnums``, read from the generation ``searcher`` holds (workers open the same one:
+    document numbers are only valid there, and the lease keeps it while they run)."""
     jobs = [(docnums[i:i + _CHUNK], k) for i in range(0, len(docnums), _CHUNK)]
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, initializer=_init, initargs=(data_dir,)) as pool:
+        with ProcessPoolExecutor(workers, initializer=_init,
+                                 initargs=(searcher.data_dir, searcher.generation, os.getpid())) as pool:
             for lines in pool.map(_chunk, jobs):
                 yield from lines
     else:
-        with Searcher(data_dir) as searcher:  # closed after: its files are not left to the garbage collector
-            finder = RelatedFinder(searcher)
-            for job in jobs:
-                yield from _chunk(job, finder)
+        finder = RelatedFinder(searcher)
+        for job in jobs:
+            yield from _chunk(job, finder)
+
+
+def _temporary(path: str) -> str:
+    """One temporary name per output file: the next run reuses what a killed one left."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.healthqa-tmp")
 
 
 def _write_atomically(path: str, lines: Iterator[str], progress: Callable[[int], None] | None) -> int:
+    tmp = _temporary(path)
+    try:
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise HealthQAError(f"cannot write {tmp!r} ({exc.strerror or exc})") from None
     count = 0
-    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as out:
-        for line in lines:
-            out.write(line + "\n")
-            count += 1
-            if progress:
-                progress(1)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise HealthQAError(f"another healthqa is writing {path!r} (temporary file {tmp!r})") from None
+        os.ftruncate(fd, 0)  # what a killed run left
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(line + "\n")
+                count += 1
+                if progress:
+                    progress(1)
+            out.flush()
+            os.replace(tmp, path)  # still locked: no other run writes into it meanwhile
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
     return count
 
 
@@ -92,11 +124,11 @@ def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
 def precompute(data_dir: str, path: str, k: int = 5, workers: int = WORKERS,
                progress: Callable[[int], None] | None = None) -> tuple[int, float]:
     """Write related questions for every indexed page; returns ``(pages, seconds)``."""
-    with Searcher(data_dir) as searcher:
+    with Searcher(data_dir) as searcher:  # held to the end: its workers read the same generation
         docnums = [int(d) for d in searcher.postings.live.nonzero()[0]]
         seq = searcher.meta.store_seq
-    started = time.perf_counter()
-    pages = _write_atomically(path, _lines(data_dir, docnums, k, workers), progress)
+        started = time.perf_counter()
+        pages = _write_atomically(path, _lines(searcher, docnums, k, workers), progress)
     _write_meta(path, seq, k, pages)
     return pages, time.perf_counter() - started
 
@@ -132,16 +164,16 @@ def stale(data_dir: str, path: str) -> Staleness:
 def update(data_dir: str, path: str, workers: int = WORKERS) -> Staleness:
     """Recompute the stale and new pages' lines and drop the gone ones, in place."""
     report = stale(data_dir, path)
+    with open(meta_path(path), encoding="utf-8") as handle:
+        k = json.load(handle).get("k", 5)
     with Searcher(data_dir) as searcher:
         if searcher.meta.store_seq != report.store_seq:
             raise HealthQAError("the index is behind the records: run 'healthqa index' first")
         redo = set(report.stale) | set(report.new)
         docnums = [d for d in (searcher.docnum(i) for i in sorted(redo)) if d is not None]
-    with open(meta_path(path), encoding="utf-8") as handle:
-        k = json.load(handle).get("k", 5)
-    fresh = {json.loads(line)["id"]: line for line in _lines(data_dir, docnums, k, workers)} if docnums else {}
+        fresh = {json.loads(line)["id"]: line for line in _lines(searcher, docnums, k, workers)} if docnums else {}
     gone = set(report.gone)
-    kept = [fresh.pop(line["id"], None) or json.dumps(line, ensure_ascii=False)
+    kept = [fresh.pop(line["id"], None) or json_safe(json.dumps(line, ensure_ascii=False))
             for line in _read_lines(path) if line["id"] not in gone]
     pages = _write_atomically(path, iter(kept + list(fresh.values())), None)
     _write_meta(path, report.store_seq, k, pages)

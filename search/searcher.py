@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
+from healthqa.index.generations import Lease
 from healthqa.index.schema import text_analyzer
 from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
@@ -64,20 +65,19 @@ class Filters:
 class Searcher:
     """Searches one index. Holds the index open: close it, or use ``with``."""
 
-    def __init__(self, data_dir: str, settings: SearchSettings | None = None):
+    def __init__(self, data_dir: str, settings: SearchSettings | None = None, generation: str | None = None):
         self.data_dir = data_dir
         self.settings = settings = settings or SearchSettings()
-        self._ix, self.meta = open_index(data_dir)
-        # The generation opened, not the link read again: a reindex may swap it in between.
-        self._generation = os.path.realpath(self._ix.storage.folder)
+        # Held until close: no reindex removes the generation this searcher reads.
+        self._lease = Lease(lambda: generation or current_generation(data_dir))
         try:
-            self._searcher = self._ix.searcher()
-        except Exception as exc:  # open_index read only the table of contents; a segment is damaged
-            raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
-                                    f"{exc}): run 'healthqa reindex'") from None
-        self._reader = self._searcher.reader()
-        self.postings = Postings(self._reader)
-        self.answers = self._open_answers()
+            self._open(self._lease.generation)
+            self._reader = self._searcher.reader()
+            self.postings = Postings(self._reader)
+            self.answers = self._open_answers()
+        except BaseException:
+            self._lease.close()
+            raise
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self._analysed: dict[str, tuple[str, ...]] = {}
@@ -86,9 +86,25 @@ class Searcher:
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
                                 cache_dir=data_dir)
 
+    def _open(self, generation: str) -> None:
+        self._ix, self.meta = open_index(self.data_dir, generation)
+        # The generation opened, not the link read again: a reindex may swap it in between.
+        self._generation = os.path.realpath(self._ix.storage.folder)
+        try:
+            self._searcher = self._ix.searcher()
+        except Exception as exc:  # open_index read only the table of contents; a segment is damaged
+            raise IndexMissingError(f"search index {self._generation!r} is damaged ({type(exc).__name__}: "
+                                    f"{exc}): run 'healthqa reindex'") from None
+
+    @property
+    def generation(self) -> str:
+        """The index generation this searcher reads (held open for it)."""
+        return self._generation
+
     def close(self) -> None:
         self.answers.close()
         self._searcher.close()
+        self._lease.close()
 
     def __enter__(self) -> "Searcher":
         return self

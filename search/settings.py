@@ -185,7 +185,14 @@ class SearchSettings:
     related: RelatedSettings = field(default_factory=RelatedSettings)
     answers: AnswerSettings = field(default_factory=AnswerSettings)
     max_query_chars: int = 2000
-    max_expansions: int = 256   # terms a prefix*, wildcard or fuzzy~ word may stand for
+    # The budget of one query (see search/expansion.py): what a prefix*, wildcard, fuzzy~ or
+    # [a TO b] range word may stand for, and how long expanding such words may take before
+    # the best results so far are returned with a note.
+    max_expansions: int = 256   # terms one such word may stand for (the most common)
+    max_expansion_scan: int = 10_240  # index terms looked at for one prefix, wildcard or range
+    max_fuzzy_edits: int = 2    # as Lucene: 'word~9' is read as 'word~2', with a note
+    max_clauses: int = 1024     # terms all of a query's expansions may add up to
+    query_seconds: float = 2.0  # time budget for expanding a query's words
     snippet_chars: int = 240
     answers_per_hit: int = 2
     facet_limit: int = 20

@@ -98,24 +98,31 @@ def test_meta_round_trips_and_ignores_keys_it_does_not_know(tmp_path: pathlib.Pa
     assert [p.name for p in tmp_path.iterdir()] == [META_NAME]  # no temporary file left beside it
 
 
-def test_swap_keeps_the_previous_generation_and_drops_older_ones(tmp_path: pathlib.Path) -> None:
+def test_swap_keeps_generations_a_searcher_holds_and_drops_the_rest(data_dir: pathlib.Path) -> None:
+    from healthqa.search.searcher import Searcher
+
+    held = Searcher(str(data_dir))
     made: list[str] = []
-    for _ in range(4):
-        made.append(new_generation(str(tmp_path)))
-        if len(made) >= 3:
-            # A searcher still on the oldest generation writes into it (a cache file): that must not
-            # make it outlive the generation after it.
-            (pathlib.Path(made[-3]) / "cache").write_text("x")
-        swap_in(str(tmp_path), made[-1])
-        assert current_generation(str(tmp_path)) == os.path.realpath(made[-1])
-        left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and not p.is_symlink())
-        assert left == sorted(os.path.basename(g) for g in made[-2:])
+    for _ in range(3):
+        made.append(new_generation(str(data_dir)))
+        (pathlib.Path(made[-1]) / "healthqa-index.json").write_text("{}")
+        swap_in(str(data_dir), made[-1])
+        assert current_generation(str(data_dir)) == os.path.realpath(made[-1])
+        left = sorted(p.name for p in data_dir.iterdir() if p.is_dir() and not p.is_symlink())
+        assert left == sorted({os.path.basename(held.generation), os.path.basename(made[-1])})
+    held.close()
+    swap_in(str(data_dir), made[-1])  # the next write finds the generation free
+    assert [p.name for p in data_dir.iterdir() if p.is_dir() and not p.is_symlink()] == [os.path.basename(made[-1])]
 
 
-def test_swap_replaces_a_plain_directory_left_by_hand(tmp_path: pathlib.Path) -> None:
+def test_swap_never_replaces_a_folder_or_file_healthqa_did_not_make(tmp_path: pathlib.Path) -> None:
+    from healthqa.ingest.datadir import claim
+    from healthqa.ingest.errors import IndexWriteError
+
+    claim(str(tmp_path))
     (tmp_path / "index").mkdir()
     (tmp_path / "index" / "stray").write_text("x")
     generation = new_generation(str(tmp_path))
-    swap_in(str(tmp_path), generation)
-    assert (tmp_path / "index").is_symlink()
-    assert current_generation(str(tmp_path)) == os.path.realpath(generation)
+    with pytest.raises(IndexWriteError, match=r"/index' is a folder healthqa did not make .*: move it out"):
+        swap_in(str(tmp_path), generation)
+    assert (tmp_path / "index" / "stray").read_text() == "x"

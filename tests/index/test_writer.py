@@ -166,10 +166,13 @@ def test_rebuild_swaps_in_a_new_generation(data_dir: pathlib.Path, store: Store)
     put(store, page(1))
     sync(str(data_dir), store)
     before = current_generation(str(data_dir))
-    report = rebuild(str(data_dir), store)
-    assert (report.added_or_updated, report.documents, report.rebuilt) == (1, 1, True)
-    assert current_generation(str(data_dir)) != before
-    assert os.path.isdir(before)  # kept for searches that opened it
+    with Searcher(str(data_dir)):
+        report = rebuild(str(data_dir), store)
+        assert (report.added_or_updated, report.documents, report.rebuilt) == (1, 1, True)
+        assert current_generation(str(data_dir)) != before
+        assert os.path.isdir(before)  # kept for the search that opened it
+    rebuild(str(data_dir), store)
+    assert not os.path.exists(before)  # and removed once nothing holds it
 
 
 def test_index_status_without_an_index(data_dir: pathlib.Path, store: Store) -> None:

@@ -106,6 +106,7 @@ def test_reading_a_data_dir_without_a_store_says_to_ingest_first(tmp_path: pathl
 
 
 def test_file_that_is_not_a_database_is_reported_damaged(tmp_path: pathlib.Path) -> None:
+    Store.open(str(tmp_path)).close()  # a data directory of healthqa's, whose store is then damaged
     (tmp_path / DB_NAME).write_bytes(b"this is not sqlite " * 100)
     with pytest.raises(StoreError) as caught:
         Store.open(str(tmp_path))

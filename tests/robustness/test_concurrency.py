@@ -100,8 +100,8 @@ def test_a_searcher_opened_while_a_reindex_swaps_knows_which_index_it_reads(
             store.put(QAPage(id="gout", source="NIDDK", format="medquad", origin="x", topic="Gout",
                              question="What foods trigger gout?", answers=(Answer("Red meat and shellfish."),)))
 
-    def open_then_reindex(path: str):
-        opened = real_open_index(path)
+    def open_then_reindex(path: str, generation: str | None = None):
+        opened = real_open_index(path, generation)
         with Store.open(path) as store:  # the race, made certain: the swap lands between the two reads
             rebuild(path, store)
         return opened
