@@ -26,9 +26,21 @@ from healthqa.search.searcher import Searcher
 from tests.index.real_corpus import FOLDERS, build, snapshot
 
 
-def test_bulk_segment_reads_back_as_whooshs_own(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
-    whoosh_built = snapshot(build(tmp_path / "whoosh", build_schema(), documents, use_bulk=False))
-    bulk_built = snapshot(build(tmp_path / "bulk", build_schema(), documents, use_bulk=True))
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, object]]) -> dict[str, object]:
+    """The real corpus indexed by Whoosh's writer and by the bulk writer (read only)."""
+    root = tmp_path_factory.mktemp("built")
+    return {kind: build(root / kind, build_schema(), documents, use_bulk=kind == "bulk") for kind in ("whoosh", "bulk")}
+
+
+@pytest.fixture(scope="module")
+def whoosh_built(built: dict[str, object]) -> dict[str, object]:
+    """Everything a reader tells of the index Whoosh's own writer made."""
+    return snapshot(built["whoosh"])
+
+
+def test_bulk_segment_reads_back_as_whooshs_own(built: dict[str, object], whoosh_built: dict[str, object]) -> None:
+    bulk_built = snapshot(built["bulk"])
     assert whoosh_built.keys() == bulk_built.keys()
     for key, expected in whoosh_built.items():
         assert bulk_built[key] == expected, key
@@ -37,9 +49,9 @@ def test_bulk_segment_reads_back_as_whooshs_own(tmp_path: pathlib.Path, document
 
 
 def test_a_forked_process_encoding_some_fields_makes_the_same_index(
-        tmp_path: pathlib.Path, documents: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: pathlib.Path, documents: list[dict[str, object]], whoosh_built: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "BATCH", 100)  # several batches: the answers go to a second process
-    whoosh_built = snapshot(build(tmp_path / "whoosh", build_schema(), documents, use_bulk=False))
     folder = tmp_path / "forked"
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
@@ -60,9 +72,8 @@ def test_a_failure_in_the_forked_process_is_raised_here(tmp_path: pathlib.Path, 
     writer.cancel()
 
 
-def test_searches_on_a_bulk_index_find_what_whoosh_finds(tmp_path: pathlib.Path,
-                                                         documents: list[dict[str, object]]) -> None:
-    indexes = [build(tmp_path / kind, build_schema(), documents, use_bulk=kind == "bulk") for kind in ("whoosh", "bulk")]
+def test_searches_on_a_bulk_index_find_what_whoosh_finds(built: dict[str, object]) -> None:
+    indexes = [built["whoosh"], built["bulk"]]
     for text in ['"heart attack"', '"high blood pressure"', "diabetes AND insulin", "role:Fitness", 'answer:"side effects"']:
         found = []
         for ix in indexes:

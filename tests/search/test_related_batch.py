@@ -12,18 +12,13 @@ from healthqa.index.writer import sync
 from healthqa.ingest.errors import HealthQAError
 from healthqa.ingest.store import Store
 from healthqa.search.related_batch import meta_path, precompute, stale, update
+from tests.search.corpus_index import build_index
 from tests.search.test_related import CORPUS, page
 
 
 @pytest.fixture
 def data_dir(tmp_path: pathlib.Path) -> str:
-    path = str(tmp_path / "data")
-    with Store.open(path) as store:
-        with store.transaction():
-            for record in CORPUS:
-                store.put(record)
-        sync(path, store)
-    return path
+    return str(build_index(tmp_path / "data", CORPUS))
 
 
 def lines(path: pathlib.Path) -> dict[str, dict]:
