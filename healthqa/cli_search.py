@@ -105,10 +105,7 @@ def _print_results(results, color: bool) -> None:
     if not results.hits:
         click.echo("No results." if results.total == 0 else f"No results on page {results.page} (of {results.pages}).")
         return
-    first = (results.page - 1) * results.limit + 1
-    match = "page matches" if results.total == 1 else "pages match"
-    click.echo(f"{results.total} {match}; {first}-{first + len(results.hits) - 1} shown "
-               f"(page {results.page} of {results.pages}).\n")
+    click.echo(_shown(results, len(results.hits), "page") + "\n")
     for hit in results.hits:
         _print_hit(hit, color)
         click.echo()
@@ -119,6 +116,13 @@ def _print_results(results, color: bool) -> None:
             click.echo(terminal_safe(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8]) + tail))
 
 
+def _shown(results, shown: int, noun: str) -> str:
+    """``"12 pages match; 1-10 shown (page 1 of 2)."``"""
+    first = (results.page - 1) * results.limit + 1
+    match = f"{noun} matches" if results.total == 1 else f"{noun}s match"
+    return f"{results.total} {match}; {first}-{first + shown - 1} shown (page {results.page} of {results.pages})."
+
+
 def _print_answers(results, color: bool) -> None:
     """One line per answer: rank, who answered (role, author, votes), the page's question, a snippet."""
     for note in results.notes:
@@ -126,10 +130,7 @@ def _print_answers(results, color: bool) -> None:
     if not results.answers:
         click.echo("No answers." if results.total == 0 else f"No answers on page {results.page} (of {results.pages}).")
         return
-    first = (results.page - 1) * results.limit + 1
-    match = "answer matches" if results.total == 1 else "answers match"
-    click.echo(f"{results.total} {match}; {first}-{first + len(results.answers) - 1} shown "
-               f"(page {results.page} of {results.pages}).")
+    click.echo(_shown(results, len(results.answers), "answer"))
     for answer in results.answers:
         votes = f"{answer.votes} votes" if answer.votes is not None else ""
         who = ", ".join(x for x in (answer.role or "no role", answer.author, votes, "accepted" * answer.accepted) if x)

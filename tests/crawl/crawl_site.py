@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import pathlib
 import shutil
@@ -42,6 +43,13 @@ def site(tmp_path: pathlib.Path) -> Iterator[str]:
     links = "".join(f'<a class="page" href="/{name}">{name}</a>' for name in [*PAGES, "missing.html"])
     (root / "index.html").write_text(f"<html><body>{links}</body></html>", "utf-8")
     handler = lambda *args, **kwargs: _Quiet(*args, directory=str(root), **kwargs)  # noqa: E731
+    with serving(handler) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(handler) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread, for the ``with`` block: its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()

@@ -6,12 +6,12 @@ import base64
 import http.server
 import json
 import pathlib
-import threading
 from typing import Iterator
 
 import pytest
 
 from healthqa.scrapy import IngestPipeline, page_item
+from tests.crawl.crawl_site import serving
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 SEED = (REPO / "raw" / "sharecare_back-pain_foot-problems.txt").read_bytes()
@@ -92,15 +92,8 @@ class _StandIn(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def stand_in() -> Iterator[str]:
     _StandIn.received = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(_StandIn) as url:
+        yield url
 
 
 def test_posting_sends_batches_with_the_key_and_reports_what_the_server_says(stand_in, caplog):
