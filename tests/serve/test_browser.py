@@ -55,13 +55,25 @@ def site(corpus_dir: pathlib.Path) -> Iterator[str]:
         yield url
 
 
+def _follow(browser, element) -> None:
+    """Click a link or button and wait until the next page has replaced this one (a click
+    returns before the navigation it starts has always finished)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 60).until(staleness_of(page))
+
+
 def test_search_facet_record_related_as_a_person_would(browser, site, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.get(site + "/")
     box = browser.find_element(By.ID, "q")
     box.send_keys("exercise after heart attack")
-    browser.find_element(By.ID, "go").click()
+    _follow(browser, browser.find_element(By.ID, "go"))
     questions = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".hit a.question")]
     assert questions and questions[0] == "How soon can I exercise after a heart attack?"
     assert browser.find_element(By.ID, "total").text.endswith("shown.")
@@ -69,20 +81,20 @@ def test_search_facet_record_related_as_a_person_would(browser, site, tmp_path):
     shot = (DOCS if os.environ.get("HEALTHQA_SCREENSHOT") else tmp_path) / "search-page.png"
     assert browser.save_screenshot(str(shot)) and shot.read_bytes().startswith(b"\x89PNG")
 
-    browser.find_element(By.CSS_SELECTOR, '#facet-role a[data-value="Fitness"]').click()
+    _follow(browser, browser.find_element(By.CSS_SELECTOR, '#facet-role a[data-value="Fitness"]'))
     roles = [[r.text for r in hit.find_elements(By.CSS_SELECTOR, ".meta .role")]
              for hit in browser.find_elements(By.CSS_SELECTOR, ".hit")]
     assert roles and all("Fitness" in r for r in roles) and len(roles) < len(questions)
     assert "role=Fitness" in browser.current_url
 
-    browser.find_element(By.CSS_SELECTOR, ".hit a.question").click()
+    _follow(browser, browser.find_element(By.CSS_SELECTOR, ".hit a.question"))
     assert browser.find_element(By.ID, "question").text
     answers = browser.find_elements(By.CSS_SELECTOR, ".answer")
     assert answers and any(a.find_elements(By.CSS_SELECTOR, ".role") for a in answers)
     related = browser.find_elements(By.CSS_SELECTOR, "#related li a")
     assert related
     first = related[0].text
-    related[0].click()
+    _follow(browser, related[0])
     assert browser.find_element(By.ID, "question").text == first
 
 
