@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from healthqa.index.schema import STOP
+from healthqa.search.consumer_types import consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
 from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
 
@@ -39,9 +40,11 @@ class Focus:
     source: str                  # index topic, index synonym, disease vocabulary, drug vocabulary
     topic: str | None = None     # the indexed topic it names, if any
     canonical: str | None = None  # the clinical name a vocabulary gives a lay or brand name
+    kind: str | None = None  # "drug" or "disease" when a vocabulary names it so
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical}
+        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical,
+                "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,14 @@ class Understanding:
     focus: tuple[Focus, ...]
     expansions: tuple[str, ...]
     qtype: Prediction | None
+    # What a consumer asks, in the consumer types (SIDE_EFFECT, INGREDIENT, ...; see
+    # search/consumer_types.py): the types people ask in, beside MedQuAD's page types.
+    asks: Prediction | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "focus": [f.to_dict() for f in self.focus],
-                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None}
+                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None,
+                "asks": self.asks.to_dict() if self.asks else None}
 
 
 class QuestionReader:
@@ -82,8 +89,10 @@ class QuestionReader:
         focus = self.focus(text)
         expansions = [f.canonical for f in focus
                       if f.canonical and phrase_key(f.canonical) != phrase_key(f.text)]
-        qtype = classifier().predict(text, tuple(f.text for f in focus)) if with_type else None
-        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype)
+        names = tuple(f.text for f in focus)
+        qtype = classifier().predict(text, names) if with_type else None
+        asks = consumer_type(text, names, drug=any(f.kind == "drug" for f in focus)) if with_type else None
+        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype, asks)
 
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
@@ -121,16 +130,17 @@ class QuestionReader:
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
         text = " ".join(words)
         canonical = term.canonical if term else None
+        kind = term.source if term else None
         topic = self._topic_named(text)
         if topic:
-            return Focus(text, TOPIC, topic, canonical)
+            return Focus(text, TOPIC, topic, canonical, kind)
         # A single everyday word ("he", "general", "ring") that a brand name or some page's
         # synonyms happen to use is no focus: only an indexed topic of that name is.
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
             return None
         if term:  # a vocabulary name; its clinical name may be an indexed topic
             topic = self._topic_named(canonical) if canonical else None
-            return Focus(text, _VOCABULARY[term.source], topic, canonical)
+            return Focus(text, _VOCABULARY[term.source], topic, canonical, kind)
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
             return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
         if self._synonym_phrase and self._synonym_phrase(text):
