@@ -85,11 +85,41 @@ def score(searcher: Searcher, queries: list, annotations: dict[str, dict], verbo
             "per type": {t: (per_type_right[t], n) for t, n in per_type.most_common()}}
 
 
+def rqe_check(searcher: Searcher, path: pathlib.Path) -> None:
+    """Consumer types on questions nothing was tuned on: the RQE consumer questions, each
+    labelled by a rule fixed before looking: the types (in the consumer scheme) the MedQuAD
+    model gives the FAQ questions entailed by it (value="true"). Right when the consumer
+    type predicted for the consumer question is one of them."""
+    import xml.etree.ElementTree as ET
+
+    labels: dict[str, set[str]] = {}
+    for pair in ET.parse(path).getroot().iter("pair"):
+        chq = " ".join((pair.findtext("chq") or "").split())
+        if pair.get("value") == "true":
+            faq = searcher.understand(pair.findtext("faq") or "").qtype
+            labels.setdefault(chq, set()).add(FROM_MEDQUAD.get(faq.name if faq else "", "INFORMATION"))
+    right = model_right = 0
+    per_type: Counter = Counter()
+    per_type_right: Counter = Counter()
+    for chq, wanted in labels.items():
+        understood = searcher.understand(chq)
+        right += understood.asks.name in wanted
+        model_right += FROM_MEDQUAD.get(understood.qtype.name) in wanted
+        per_type.update(wanted)
+        per_type_right.update(wanted & {understood.asks.name})
+    print(f"RQE consumer questions ({len(labels)} with an entailed FAQ; labels from the FAQs' MedQuAD types): "
+          f"type accuracy {right / len(labels):.3f} (MedQuAD model alone {model_right / len(labels):.3f})")
+    print("  type right / questions of that type: " + ", ".join(
+        f"{t} {per_type_right[t]}/{n}" for t, n in per_type.most_common()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir")
     parser.add_argument("--queries", type=pathlib.Path, default=DEV / "queries.tsv")
     parser.add_argument("--annotations", type=pathlib.Path, default=DEV / "annotations.jsonl")
+    parser.add_argument("--rqe", type=pathlib.Path, default=REPO.parent / "shared" / "data" / "rqe-dev" / "rqe-amia2016-validation.xml",
+                        help="RQE pairs for the untuned type check (skipped when missing)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     annotations = read_annotations(args.annotations)
@@ -103,6 +133,8 @@ def main() -> None:
                   f"{figures['model type']:.3f}); focus sources {figures['sources']} ({time.perf_counter() - started:.1f} s)")
             print("  type right / questions of that type: " + ", ".join(
                 f"{t} {right}/{n}" for t, (right, n) in figures["per type"].items()))
+        if args.rqe.exists():
+            rqe_check(searcher, args.rqe)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from healthqa.search.qtype import Prediction, QuestionTypeClassifier, classifier
 _LEADS_TO = (r"\b(?:can|could|does|do|did|will|would|might|may|is|are|has|have)(?: [\w'/-]+){1,6}? "
              r"(?:cause|causes|lead to|leads to|result in|bring on|trigger|give you|been implicated in|be implicated in|"
              r"implicated in|linked to|responsible for)\b")
+# "I was diagnosed with", "she has been treated": what happened, told, not asked.
+_NOT_TOLD = r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!got )(?<!is )(?<!are )\b"
 # Type -> (its definition, cue patterns written from that definition, a weight: cues of
 # types that say little, such as "what is", count less than specific ones).
 LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
@@ -42,7 +44,7 @@ LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
         r"\bnatural (?:way|remed|treatment|alternative)", r"\bwithout (?:taking|using) (?:medication|drugs|pills)\b"), 1.2),
     "CAUSE": ("what causes a condition or a finding", (
         r"\b(?:what|which|why)\b[^?.!]{0,40}\bcaus", r"\bcaus(?:e|es) (?:of|for|behind)\b", r"\bcaused by\b", r"\bwhy (?:do|does|did|am|is|are|would|would|have|has|can)\b",
-        r"\breasons? (?:for|why|of)\b", r"\btrigger", r"\bhow (?:did|do|does|could|can) (?:i|you|he|she|we|one|someone|a person) (?:get|develop)\b",
+        r"\breasons? (?:for|why|of)\b", r"\btrigger", r"\bhow (?:did|do|does|could|can) (?:i|you|he|she|we|one|someone|a person) (?:get|develop)\b(?! rid)",
         r"\bwhere does \w+(?: \w+)? come from\b", r"\bresult of\b", r"\bdue to\b", r"\bwhat makes\b",
         r"\bwhat (?:brings|brought) (?:it|this|on)\b"), 1.0),
     "COMPARISON": ("how two things differ", (
@@ -58,7 +60,7 @@ LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
         r"\bcontraindicat", r"\bcan i (?:still )?(?:take|use|have) \w+(?: \w+)? (?:if|when|while) i\b",
         r"\bwho should not\b", r"\ballergic to\b"), 1.0),
     "DIAGNOSIS": ("how a condition is found, tested or told apart", (
-        r"\bdiagnos", r"\btest(?:s|ed|ing)? (?:for|to see|to find|to check|to detect|to diagnose)\b",
+        _NOT_TOLD + r"diagnos", r"\btest(?:s|ed|ing)? (?:for|to see|to find|to check|to detect|to diagnose)\b",
         r"\bget(?:ting)? tested\b", r"\bhow (?:do|can|would|will) (?:i|you|we|doctors|a doctor) (?:know|tell|find out|check|confirm)\b",
         r"\bdetect", r"\bscreen(?:ing)?\b", r"\b(?:ct|cat|mri|pet) scans?\b", r"\bx-?rays?\b", r"\bbiopsy\b",
         r"\bblood (?:test|work)\b", r"\btest results?\b", r"\bshow up (?:on|in)\b", r"\bmisdiagnos", r"\bexamination\b"), 1.0),
@@ -143,7 +145,7 @@ LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
         r"\bquit(?:ting)? (?:taking|the|my)\b", r"\bwithdrawal\b", r"\bdiscontinu", r"\breduce (?:the|my) dose\b", r"\bcut(?:ting)? (?:back|down)\b",
         r"\bgo(?:ing)? off\b"), 1.3),
     "TREATMENT": ("how a condition is treated or relieved", (
-        r"\btreat(?:s|ed|ing|ments?)?\b", r"\bcur(?:e|es|ed)\b", r"\btherap", r"\bremed", r"\bget rid of\b", r"\bhelp (?:with|for)\b",
+        _NOT_TOLD + r"treat(?:s|ed|ing|ments?)?\b", r"\bcur(?:e|es|ed)\b", r"\btherap", r"\bremed", r"\bget rid of\b", r"\bhelp (?:with|for)\b",
         r"\bwhat (?:can|should) (?:i|we|he|she) (?:do|take)\b", r"\b(?:medicine|medication|drug|pills?) (?:for|to help)\b", r"\brelie(?:f|ve)\b",
         r"\bmanag(?:e|ing|ement)\b", r"\bsurgery\b", r"\boperation\b", r"\bfix\b", r"\bhow to (?:stop|get over|deal with)\b", r"\bwhat (?:is|are) done\b",
         r"\bbenefi(?:t|ts|cial)\b", r"\b(?:help|helps|work|works) (?:for|against)\b", r"\beffective (?:for|against|in treating)\b"), 0.9),

@@ -199,7 +199,7 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
+        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir, self._topic_word)
 
     def _topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
@@ -235,6 +235,10 @@ class Searcher:
                 self._analysed.clear()
             found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
         return found
+
+    def _topic_word(self, text: str) -> bool:
+        docs = self._all_in("topic", self._terms(text))
+        return docs is not None and bool(len(docs))
 
     def _synonym_phrase(self, text: str) -> bool:
         docs = self._all_in("synonyms", self._terms(text))

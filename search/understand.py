@@ -28,7 +28,12 @@ MAX_PHRASE = 6
 # A word this common in the English list's source is everyday language ("naturally" is
 # counted 17,595 times there, "headache" 7,368, "ibuprofen" 284).
 COMMON_WORD_COUNT = 10_000
-TOPIC, SYNONYM = "index topic", "index synonym"
+# A word this rare in everyday English ("ablation" 125, "mthfr" 0) that some indexed topic
+# holds names what the question is about even when it is only part of that topic
+# ("heart ablation" -> Cardiac ablation procedures); a commoner word ("urine") does so
+# only when nothing else in the question names a focus.
+RARE_WORD_COUNT = 1_000
+TOPIC, SYNONYM, TOPIC_WORD = "index topic", "index synonym", "index topic word"
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
 
@@ -70,12 +75,15 @@ class QuestionReader:
 
     ``topics`` is the topic names, or a function giving the topic a phrase names (or
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
-    its words); ``cache_dir`` is where the vocabularies are kept (the data directory).
+    its words), ``topic_word`` whether some topic holds it among other words; ``cache_dir`` is
+    where the vocabularies are kept (the data directory).
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
-                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None):
+                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
+                 topic_word: Callable[[str], bool] | None = None):
         self._synonym_phrase = synonym_phrase
+        self._topic_word = topic_word
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -103,13 +111,21 @@ class QuestionReader:
                  for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
         keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
+        found = self._scan(words, keys, terms, RARE_WORD_COUNT)
+        # Nothing named: a less rare word that a topic holds ("how much urine ...").
+        return found or self._scan(words, keys, terms, COMMON_WORD_COUNT)
+
+    def _scan(self, words: list[str], keys: dict[tuple[int, int], str], terms: dict[str, Term],
+              topic_word_count: int) -> list[Focus]:
+        """Longest matching phrase at each position, left to right; a single word rarer
+        than ``topic_word_count`` may be a focus because some topic holds it."""
         found: list[Focus] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 if (i, n) not in keys:
                     continue
-                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]))
+                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]), topic_word_count)
                 if match:
                     found.append(match)
                     i += n
@@ -118,7 +134,7 @@ class QuestionReader:
                 i += 1
         return found
 
-    def _match(self, words: list[str], key: str, term: Term | None) -> Focus | None:
+    def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
@@ -141,7 +157,10 @@ class QuestionReader:
         if term:  # a vocabulary name; its clinical name may be an indexed topic
             topic = self._topic_named(canonical) if canonical else None
             return Focus(text, _VOCABULARY[term.source], topic, canonical, kind)
-        if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
+        count = self.vocabulary.english_count(lowered[0]) if len(words) == 1 else 0
+        if len(words) == 1 and count < topic_word_count and self._topic_word and self._topic_word(text):
+            return Focus(text, TOPIC_WORD)
+        if count:
             return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
