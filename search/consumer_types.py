@@ -190,6 +190,7 @@ MODEL_SHARE = 0.8
 # A question's own sentences (ending in "?", or its first) count fully; others at this share.
 OTHER_SENTENCE_SHARE = 0.5
 _SENTENCE = re.compile(r"[^.?!\n]+[.?!\n]*")
+_WORD = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=1)
@@ -222,6 +223,26 @@ def lexicon_scores(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
             if best:
                 scores[name] = scores.get(name, 0.0) + weight * best
     return scores, cues
+
+
+def asking_words(text: str) -> set[str]:
+    """The lower-case words of ``text`` that some type's cue is written with ("bad" in "bad
+    for", "side" and "effects"): how the question asks, not what it asks about."""
+    words: set[str] = set()
+    for _, patterns, _ in _compiled():
+        for pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                literal = _literal_words(pattern.pattern)
+                words.update(w for w in _WORD.findall(found.group(0).lower())
+                             if any(w.startswith(stem) for stem in literal))
+    return words
+
+
+@lru_cache(maxsize=None)
+def _literal_words(pattern: str) -> tuple[str, ...]:
+    """The words a cue pattern spells out (its wildcards left out), as prefixes."""
+    return tuple(w for w in _WORD.findall(re.sub(r"\\[bswdBSWD]", " ", pattern).lower()) if len(w) >= 3)
 
 
 def model_scores(text: str, focus: tuple[str, ...], model: QuestionTypeClassifier | None = None) -> dict[str, float]:

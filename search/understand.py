@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from healthqa.index.schema import STOP
-from healthqa.search.consumer_types import consumer_type
+from healthqa.search.consumer_types import asking_words, consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
 from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
 
@@ -63,11 +63,13 @@ class Understanding:
     # What a consumer asks, in the consumer types (SIDE_EFFECT, INGREDIENT, ...; see
     # search/consumer_types.py): the types people ask in, beside MedQuAD's page types.
     asks: Prediction | None = None
+    # The words the question asks with ("side effects", "bad for"): not what it is about.
+    asking: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "focus": [f.to_dict() for f in self.focus],
                 "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None,
-                "asks": self.asks.to_dict() if self.asks else None}
+                "asks": self.asks.to_dict() if self.asks else None, "asking_words": list(self.asking)}
 
 
 class QuestionReader:
@@ -100,7 +102,9 @@ class QuestionReader:
         names = tuple(f.text for f in focus)
         qtype = classifier().predict(text, names) if with_type else None
         asks = consumer_type(text, names, drug=any(f.kind == "drug" for f in focus)) if with_type else None
-        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype, asks)
+        named = {w.lower() for f in focus for w in _WORD.findall(f.text)}
+        asking = tuple(sorted(asking_words(text[:2000]) - named)) if with_type else ()
+        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype, asks, asking)
 
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
