@@ -161,7 +161,11 @@ class RelatedFinder:
             for stem in named:
                 focus[stem] = max(focus.get(stem, 0.0), 1.0 / len(named) ** 0.5)
         other = self.settings.other_word_weight if focus else 1.0
-        words = {stem: focus.get(stem, other) for stem in counts}
+        # The words a question asks with ("bad for", "side effects") count as other words do
+        # beside a focus: they tell the type, not the subject.
+        asking = {stem for word in understood.asking for stem in stems(self.searcher.analyzer, word)}
+        words = {stem: focus.get(stem, self.settings.other_word_weight if stem in asking else other)
+                 for stem in counts}
         share = self.settings.expansion_weight
         for name in understood.expansions if share else ():
             for stem in stems(self.searcher.analyzer, name):
