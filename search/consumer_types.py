@@ -31,7 +31,9 @@ _LEADS_TO = (r"\b(?:can|could|does|do|did|will|would|might|may|is|are|has|have)(
              r"(?:cause|causes|lead to|leads to|result in|bring on|trigger|give you|been implicated in|be implicated in|"
              r"implicated in|linked to|responsible for)\b")
 # "I was diagnosed with", "she has been treated": what happened, told, not asked.
-_NOT_TOLD = r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!got )(?<!is )(?<!are )\b"
+# "What doctor treats gout?": the verb is the doctor's, what is asked is who.
+_NOT_TOLD = (r"(?<!was )(?<!were )(?<!been )(?<!being )(?<!got )(?<!is )(?<!are )"
+             r"(?<!doctor )(?<!doctors )(?<!specialist )(?<!who )\b")
 # Type -> (its definition, cue patterns written from that definition, a weight: cues of
 # types that say little, such as "what is", count less than specific ones).
 LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
@@ -98,7 +100,7 @@ LEXICON: dict[str, tuple[str, tuple[str, ...], float]] = {
     "INTERACTION": ("whether two drugs, foods or substances can be taken together", (
         r"\binteract", r"\breactions? between\b", r"\bbetween (?:these|the|two|my|both) (?:\w+ )?(?:drugs|medications|medicines|pills)\b", r"\btogether\b", r"\bcombin(?:e|ed|ing|ation)\b", r"\bmix(?:ed|ing)?\b", r"\bat the same time\b",
         r"\bwith (?:alcohol|grapefruit|coffee|caffeine|other (?:drugs|medications|medicines))\b",
-        r"\btake \w+(?: \w+)? (?:with|and) \w+\b", r"\bwhile (?:taking|on)\b", r"\bdrink(?:ing)? (?:alcohol|beer|wine) (?:on|with|while)\b"), 1.1),
+        r"\btake \w+(?: \w+)? (?:with|and) (?!food|meals?|water|milk)\w+\b", r"\bwhile (?:taking|on)\b", r"\bdrink(?:ing)? (?:alcohol|beer|wine) (?:on|with|while)\b"), 1.1),
     "LIFESTYLE_DIET": ("what to eat, drink or do in daily life with a condition", (
         r"\bdiet(?:ary|s)?\b", r"\b(?:eat|eating|foods?|meals?|nutrition)\b", r"\bexercis", r"\blifestyle\b", r"\bweight (?:loss|gain)\b",
         r"\blose weight\b", r"\bphysical activity\b", r"\bsports?\b", r"\bwhat (?:can|should) (?:i|he|she|we) (?:eat|drink|do)\b",
