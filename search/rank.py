@@ -94,6 +94,7 @@ class Asked:
     focus: tuple[tuple[tuple[str, ...], ...], ...] = ()
     qtype: str | None = None
     confidence: float = 0.0
+    asking: frozenset[str] = frozenset()  # index terms of the words that ask ("side", "effect")
 
 
 class Ranker:
@@ -127,7 +128,7 @@ class Ranker:
         matched = scores > 0
         settings = self.settings
         if settings.focus_weight:
-            scores *= 1.0 + settings.focus_weight * self.focus(terms)
+            scores *= 1.0 + settings.focus_weight * self.focus(terms, asked.asking if asked else frozenset())
         if asked is not None:
             scores = self.understood(scores, asked)
         if settings.topic_spread and self.doc_topics is not None:
@@ -149,7 +150,7 @@ class Ranker:
             wanted = self.qtype_index.get(asked.qtype)
             if wanted is not None:
                 scores = scores * (1.0 + settings.type_weight * asked.confidence * (self.doc_qtypes == wanted))
-        if settings.unanswered_factor != 1.0:
+        if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
             scores = self.stubs_below_answers(scores)
         return scores
 
@@ -159,7 +160,7 @@ class Ranker:
         yields to an answer on its focus, and stays where it is when nothing else answers."""
         stubs = self.postings.lengths("answer") <= 0
         scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
-        if self.doc_topics is None or not len(scores):
+        if not self.settings.stubs_below_answers or self.doc_topics is None or not len(scores):
             return scores
         topics = self.doc_topics
         answered = (topics >= 0) & (scores > 0) & ~stubs
@@ -200,10 +201,11 @@ class Ranker:
         out[has] = best[topics[has]]
         return out
 
-    def focus(self, terms: list[WeightedTerm]) -> np.ndarray:
-        """Share of each page's topic words that the query names (0 to 1)."""
+    def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset()) -> np.ndarray:
+        """Share of each page's topic words that the query names (0 to 1); the words it
+        asks with ("bad" in "bad for", "side effects") name no topic (Bad Breath)."""
         covered = np.zeros(self.postings.size, dtype=np.float32)
-        for word in {t.word for t in terms}:
+        for word in {t.word for t in terms} - asking:
             posting = self.postings.get("topic", word)
             covered[posting.docs] += 1.0
         lengths = self.postings.lengths("topic")

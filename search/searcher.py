@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -24,6 +24,7 @@ from healthqa.search import answer_hits, facets
 from healthqa.search.answer_results import AnswerListing, AnswerResults
 from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
+from healthqa.search.consumer_types import TO_MEDQUAD
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
@@ -173,7 +174,8 @@ class Searcher:
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
         qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self._values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 else None
+        topics = self._values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 \
+            or ranking.stubs_below_answers else None
 
         def load_qtypes() -> tuple[np.ndarray, list[str]]:
             values = from_postings(self.postings, "qtype")
@@ -199,7 +201,7 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
+        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir, self._topic_word)
 
     def _topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
@@ -236,6 +238,10 @@ class Searcher:
             found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
         return found
 
+    def _topic_word(self, text: str) -> bool:
+        docs = self._all_in("topic", self._terms(text))
+        return docs is not None and bool(len(docs))
+
     def _synonym_phrase(self, text: str) -> bool:
         docs = self._all_in("synonyms", self._terms(text))
         return docs is not None and bool(len(docs))
@@ -253,9 +259,12 @@ class Searcher:
         focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
                       for f in understood.focus)
         qtype = understood.qtype
+        if self.settings.ranking.type_from == "consumer" and understood.asks:
+            qtype = replace(understood.asks, name=TO_MEDQUAD.get(understood.asks.name, "information"))
+        asking = frozenset(t for word in understood.asking for t in self._word_terms(word))
         if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
-            return Asked(focus)
-        return Asked(focus, qtype.name, qtype.confidence)
+            return Asked(focus, asking=asking)
+        return Asked(focus, qtype.name, qtype.confidence, asking)
 
     def _uses_understanding(self) -> bool:
         ranking = self.settings.ranking
