@@ -11,7 +11,8 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
                "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int,
                             "votes": int|null, "accepted": bool}],
                "also_in": [{"id": str, "source": str}]}],
-     "facets_more": {"role": int, ...}}   # how many values each facet leaves out
+     "facets_more": {"role": int, ...},   # how many values each facet leaves out
+     "missing_shards": [int]}             # cluster shards with no live replica (results partial)
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class Results:
     corrected_from: str | None = None
     notes: tuple[str, ...] = ()
     facets_more: dict[str, int] = field(default_factory=dict)  # values left out of each facet
+    # Shards of a search cluster that had no live replica: these results leave their pages out.
+    missing_shards: tuple[int, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -88,5 +91,5 @@ class Results:
             "query": self.query, "searched": self.searched, "corrected_from": self.corrected_from,
             "suggestion": self.suggestion, "total": self.total, "page": self.page, "pages": self.pages,
             "limit": self.limit, "notes": list(self.notes), "facets": self.facets, "facets_more": self.facets_more,
-            "hits": [h.to_dict() for h in self.hits],
+            "hits": [h.to_dict() for h in self.hits], "missing_shards": list(self.missing_shards),
         }
