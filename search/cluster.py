@@ -16,6 +16,7 @@ When a shard has no live replica the results say so (``missing_shards`` and a no
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -158,26 +159,41 @@ class ClusterSearcher:
         """Shards none of whose replicas answers now."""
         return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
 
-    def engine(self, text: str, filters: Filters = Filters(), count: int | None = None) -> EngineAnswer:
-        """The head's answer for ``text``: candidates, total, facets, and the shards that were missing."""
+    def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
+               extra: tuple[str, ...] = ()) -> EngineAnswer:
+        """The head's answer for ``text`` (and the ``extra`` words): candidates, total, facets, and
+        the shards that had no live replica."""
+        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates)
+        # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
+        # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
+        # live replica are missing; while every shard has one, the query is asked again.
+        attempts = 4 * max(len(replicas) for replicas in self.layout.shards)
+        for attempt in range(attempts):
+            answer, failed = self._engine_once(sql)
+            if not failed:
+                return answer
+            missing = self.missing_shards()
+            if missing:
+                return dataclasses.replace(answer, missing=missing)
+        # Agents kept failing while every shard answers probes: which shards are in is unknown.
+        return dataclasses.replace(answer, missing=tuple(range(len(self.layout.shards))))
+
+    def _engine_once(self, sql: str) -> tuple[EngineAnswer, bool]:
         import pymysql
 
-        count = count or self.candidates
         try:
-            sets, meta = self._execute(self._sql(text, filters, count))
+            sets, meta = self._execute(sql)
         except pymysql.err.MySQLError as exc:
             if "agent" not in str(exc):
                 raise QueryError(f"the cluster cannot run this query: {exc.args[-1]}") from None
-            # Every agent failed: say which shards are down rather than fail the search.
-            return EngineAnswer((), (), 0, {}, {}, self.missing_shards() or tuple(range(len(self.layout.shards))))
+            return EngineAnswer((), (), 0, {}, {}, ()), True  # every agent failed
         names = {"source": None, "topic": self.vocabulary["topics"], "role": self.vocabulary["roles"]}
         limit = self.settings.facet_limit
         facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
         docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
-        # A warning names an agent that failed; its mirror may have answered: ask the replicas.
-        missing = self.missing_shards() if "warning" in meta else ()
-        return EngineAnswer(tuple(r[0] for r in sets[0]), tuple(float(r[1]) for r in sets[0]),
-                            int(meta.get("total_found", 0)), facets, docs, missing)
+        answer = EngineAnswer(tuple(r[0] for r in sets[0]), tuple(float(r[1]) for r in sets[0]),
+                              int(meta.get("total_found", 0)), facets, docs, ())
+        return answer, "warning" in meta
 
     @cached_property
     def question_reader(self) -> QuestionReader:
@@ -197,19 +213,23 @@ class ClusterSearcher:
         found = [self._synonym_terms.get(t, set()) for t in terms]
         return bool(terms) and bool(set.intersection(*found))
 
-    def _asked(self, text: str) -> Asked | None:
+    def _understood(self, text: str) -> tuple[Asked | None, tuple[str, ...]]:
+        """What ranking needs of the question (as :meth:`Searcher._asked`) and the clinical names
+        of its lay words, searched too (as the Whoosh searcher's expansions)."""
         ranking = self.settings.ranking
-        if not (ranking.focus_match_weight or ranking.type_weight):
-            return None
+        if not (ranking.focus_match_weight or ranking.type_weight or ranking.expansion_weight):
+            return None, ()
         understood = self.question_reader.understand(text)
+        extra = tuple(f.canonical for f in understood.focus
+                      if ranking.expansion_weight and f.canonical and f.canonical in understood.expansions)
         focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
                       for f in understood.focus)
         qtype = understood.qtype
         if qtype is None or not qtype.cues or qtype.confidence < ranking.type_min_confidence:
-            return Asked(focus)
-        return Asked(focus, qtype.name, qtype.confidence)
+            return Asked(focus), extra
+        return Asked(focus, qtype.name, qtype.confidence), extra
 
-    def rerank(self, text: str, answer: EngineAnswer) -> list[tuple[QAPage, float]]:
+    def rerank(self, text: str, answer: EngineAnswer, asked: Asked | None = None) -> list[tuple[QAPage, float]]:
         """The engine's candidates reordered by healthqa's rank steps, best first."""
         pages = [(page, weight) for page, weight in zip(map(self._store.find, answer.ids), answer.weights) if page]
         if not pages:
@@ -222,7 +242,7 @@ class ClusterSearcher:
         weights = self.settings.ranking.weights
         terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
                  for field in TEXT_FIELDS if weights.get(field)]
-        scores, _ = ranker.scores(terms, text, self._asked(text))
+        scores, _ = ranker.scores(terms, text, asked)
         order = sorted(range(len(pages)), key=lambda n: (-scores[n], n))
         return [(pages[n][0], float(scores[n])) for n in order]
 
@@ -243,7 +263,8 @@ class ClusterSearcher:
         """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
         if not self._terms(text):
             return []
-        ranked = self.rerank(text, self.engine(text))
+        asked, extra = self._understood(text)
+        ranked = self.rerank(text, self.engine(text, extra=extra), asked)
         return [(page.id, score) for page, score, _ in self._collapsed(ranked, limit, collapse)]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
@@ -253,8 +274,9 @@ class ClusterSearcher:
         if not self._terms(text):
             return Results(text, text, 0, page, limit, (), {}, notes=("no words to search for (only common words "
                                                                      "or symbols)",))
-        answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window))
-        ranked = self._collapsed(self.rerank(text, answer), page * limit, not filters.roles)[(page - 1) * limit:]
+        asked, extra = self._understood(text)
+        answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
+        ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]
         highlight = frozenset(self._terms(text))
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, found, highlight, answer, also)
                      for i, (found, score, also) in enumerate(ranked))

@@ -59,6 +59,7 @@ class Paths:
 
 def _searchd(node: Node, paths: Paths) -> str:
     where = paths.node_dir(node)
+    # No watchdog: it would restart a killed daemon behind healthqa's back (supervision is the host's job).
     return (f"searchd\n{{\n    listen = {node.host}:{node.api}\n    listen = {node.host}:{node.sql}:mysql41\n"
             f"    log = {where}/searchd.log\n    pid_file = {paths.pid_file(node)}\n    binlog_path =\n"
             f"    seamless_rotate = 1\n    watchdog = 0\n    preopen_indexes = 1\n    unlink_old = 1\n    max_matches = 10000\n"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import zlib
 from dataclasses import dataclass
+from typing import Iterable
 
 from healthqa.ingest.errors import ClusterError
 
@@ -59,13 +60,17 @@ class Layout:
     @classmethod
     def planned(cls, shards: int, replicas: int, host: str = "127.0.0.1", first_port: int = 9312) -> "Layout":
         """Consecutive ports from ``first_port``: two per node (api, sql), the head last."""
+        return cls.on_ports(shards, replicas, range(first_port, first_port + 2 * (shards * replicas + 1)), host)
+
+    @classmethod
+    def on_ports(cls, shards: int, replicas: int, ports: Iterable[int], host: str = "127.0.0.1") -> "Layout":
+        """Nodes on ``ports`` taken two at a time (api, sql), shard by shard, the head last."""
         if not (1 <= shards <= 256 and 1 <= replicas <= 16):
             raise ClusterError(f"shards must be 1 to 256 and replicas 1 to 16 (got {shards} x {replicas})")
-        port = iter(range(first_port, first_port + 2 * (shards * replicas + 1), 2))
-        grid = tuple(tuple(Node(f"s{s}r{r}", host, p, p + 1, s) for r, p in zip(range(replicas), port))
+        port = iter(ports)
+        grid = tuple(tuple(Node(f"s{s}r{r}", host, next(port), next(port), s) for r in range(replicas))
                      for s in range(shards))
-        p = next(port)
-        return cls(Node("head", host, p, p + 1), grid)
+        return cls(Node("head", host, next(port), next(port)), grid)
 
     def nodes(self) -> list[Node]:
         return [node for replicas in self.shards for node in replicas] + [self.head]
