@@ -33,11 +33,10 @@ from healthqa.index.cluster.sphinxql import connect, is_up, quoted
 from healthqa.index.schema import TEXT_FIELDS, text_analyzer
 from healthqa.index.stored import StoredAnswer, StoredPage
 from healthqa.ingest.errors import ClusterError, QueryError
-from healthqa.ingest.normalise import question_key
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 from healthqa.search import answer_hits
-from healthqa.search.candidates import Candidates, GivenScores
+from healthqa.search.candidates import Candidates, GivenScores, value_ids
 from healthqa.search.rank import Asked, Ranker
 from healthqa.search.results import Hit, Results
 from healthqa.search.searcher import Filters
@@ -49,12 +48,33 @@ from healthqa.search.engine import WeightedTerm
 FACETS = (("source", "source"), ("topic", "topic_key"), ("role", "roles"))
 
 
+# Candidates reranked per query. The rank steps move pages a long way (a page on the question's
+# focus gains up to 3x): on the LiveQA dev half, 100 candidates held half of the Whoosh index's
+# top 10, 1,000 held 0.88 of it (bench/cluster.py).
+CANDIDATES = 1000
+COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One page the head returned, with what reranking and collapsing need."""
+
+    id: str
+    weight: float
+    source: str
+    topic: str
+    qtype: str
+    answers: int
+    topic_terms: str
+    synonym_terms: str
+    qkey: str
+
+
 @dataclass(frozen=True)
 class EngineAnswer:
     """What the head returned for one query: candidates best first, totals, facets, missing shards."""
 
-    ids: tuple[str, ...]
-    weights: tuple[float, ...]
+    candidates: tuple[Candidate, ...]
     total: int
     facets: dict[str, dict[str, int]]
     keyword_docs: dict[str, int]
@@ -64,7 +84,12 @@ class EngineAnswer:
 def ranker_expression(settings: SearchSettings) -> str:
     """The engine's ranking: BM25F over the text fields with healthqa's field weights (the
     engine takes whole numbers: weights and k1 are both scaled by 10, which leaves BM25F as
-    it was), times the same bonus for covering more of the query's words."""
+    it was), times the same bonus for covering more of the query's words. The query asks for
+    plain, unnormalised idf (log N/n, as BM25's), which brought the top 10 nearer Whoosh's.
+
+    >>> ranker_expression(SearchSettings())[:60]
+    '1000000*bm25f(12.000,0.750,{question=20,detail=5,answer=10,r'
+    """
     ranking = settings.ranking
     weights = ",".join(f"{f}={max(1, round(10 * ranking.weights.get(f, 0)))}" for f in engine_config.FIELDS
                        if ranking.weights.get(f, 0) > 0)
@@ -86,7 +111,8 @@ def _facet_rows(rows, names: dict[str, str] | None, limit: int) -> tuple[dict[st
 class ClusterSearcher:
     """Searches through a cluster's head; pages, snippets and rerank features come from the store."""
 
-    def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None, candidates: int = 100):
+    def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None,
+                 candidates: int = CANDIDATES):
         import os
         import threading
 
@@ -129,9 +155,9 @@ class ClusterSearcher:
         if filters.roles:
             where.append(f"roles IN ({', '.join(str(role_id(r)) for r in filters.roles)})")
         facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
-        return (f"SELECT rid, WEIGHT() FROM {engine_config.HEAD_INDEX} WHERE {' AND '.join(where)} "
+        return (f"SELECT {COLUMNS} FROM {engine_config.HEAD_INDEX} WHERE {' AND '.join(where)} "
                 f"ORDER BY WEIGHT() DESC, id ASC LIMIT {count} OPTION ranker=expr('{ranker_expression(self.settings)}'), "
-                f"max_matches={max(count, 1000)}{facets}")
+                f"idf='plain,tfidf_unnormalized', max_matches={max(count, 1000)}{facets}")
 
     def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
         import pymysql
@@ -186,13 +212,13 @@ class ClusterSearcher:
         except pymysql.err.MySQLError as exc:
             if "agent" not in str(exc):
                 raise QueryError(f"the cluster cannot run this query: {exc.args[-1]}") from None
-            return EngineAnswer((), (), 0, {}, {}, ()), True  # every agent failed
+            return EngineAnswer((), 0, {}, {}, ()), True  # every agent failed
         names = {"source": None, "topic": self.vocabulary["topics"], "role": self.vocabulary["roles"]}
         limit = self.settings.facet_limit
         facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
         docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
-        answer = EngineAnswer(tuple(r[0] for r in sets[0]), tuple(float(r[1]) for r in sets[0]),
-                              int(meta.get("total_found", 0)), facets, docs, ())
+        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:])) for r in sets[0])
+        answer = EngineAnswer(found, int(meta.get("total_found", 0)), facets, docs, ())
         return answer, "warning" in meta
 
     @cached_property
@@ -229,35 +255,36 @@ class ClusterSearcher:
             return Asked(focus), extra
         return Asked(focus, qtype.name, qtype.confidence), extra
 
-    def rerank(self, text: str, answer: EngineAnswer, asked: Asked | None = None) -> list[tuple[QAPage, float]]:
+    def rerank(self, text: str, answer: EngineAnswer, asked: Asked | None = None) -> list[tuple[Candidate, float]]:
         """The engine's candidates reordered by healthqa's rank steps, best first."""
-        pages = [(page, weight) for page, weight in zip(map(self._store.find, answer.ids), answer.weights) if page]
-        if not pages:
+        found = answer.candidates
+        if not found:
             return []
-        candidates = Candidates([page for page, _ in pages])
-        topics, _ = candidates.values(lambda p: p.topic)
-        qtypes, qtype_names = candidates.values(lambda p: p.question_type)
+        candidates = Candidates({"topic": [c.topic_terms.split() for c in found],
+                                 "synonyms": [c.synonym_terms.split() for c in found]}, [c.answers for c in found])
+        topics, _ = value_ids([c.topic for c in found])
+        qtypes, qtype_names = value_ids([c.qtype for c in found])
         ranker = Ranker(candidates, self.settings.ranking, qtypes, qtype_names, topics)
-        ranker.scorer = GivenScores(np.array([w for _, w in pages]) / 1e6)  # a fresh ranker per query
+        ranker.scorer = GivenScores(np.array([c.weight for c in found]) / 1e6)  # a fresh ranker per query
         weights = self.settings.ranking.weights
         terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
                  for field in TEXT_FIELDS if weights.get(field)]
         scores, _ = ranker.scores(terms, text, asked)
-        order = sorted(range(len(pages)), key=lambda n: (-scores[n], n))
-        return [(pages[n][0], float(scores[n])) for n in order]
+        order = sorted(range(len(found)), key=lambda n: (-scores[n], n))
+        return [(found[n], float(scores[n])) for n in order]
 
-    def _collapsed(self, ranked: list[tuple[QAPage, float]], count: int, collapse: bool):
+    def _collapsed(self, ranked: list[tuple[Candidate, float]], count: int, collapse: bool):
         """As :meth:`Searcher._collapsed`: one hit per normalised question and topic, the others in ``also_in``."""
         if not (collapse and self.settings.collapse_duplicates):
-            return [(page, score, ()) for page, score in ranked[:count]]
+            return [(found, score, ()) for found, score in ranked[:count]]
         kept: dict[tuple[str, str], list] = {}
-        for page, score in ranked:
-            key = (question_key(page.question), (page.topic or "").casefold())
+        for found, score in ranked:
+            key = (found.qkey, found.topic.casefold())
             if key in kept:
-                kept[key][2].append((page.id, page.source))
+                kept[key][2].append((found.id, found.source))
             elif len(kept) < count:
-                kept[key] = [page, score, []]
-        return [(page, score, tuple(also)) for page, score, also in kept.values()]
+                kept[key] = [found, score, []]
+        return [(found, score, tuple(also)) for found, score, also in kept.values()]
 
     def ranked_ids(self, text: str, limit: int = 10, collapse: bool = False) -> list[tuple[str, float]]:
         """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
@@ -265,7 +292,7 @@ class ClusterSearcher:
             return []
         asked, extra = self._understood(text)
         ranked = self.rerank(text, self.engine(text, extra=extra), asked)
-        return [(page.id, score) for page, score, _ in self._collapsed(ranked, limit, collapse)]
+        return [(found.id, score) for found, score, _ in self._collapsed(ranked, limit, collapse)]
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were missing."""
@@ -278,8 +305,9 @@ class ClusterSearcher:
         answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
         ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]
         highlight = frozenset(self._terms(text))
-        hits = tuple(self._hit((page - 1) * limit + i + 1, score, found, highlight, answer, also)
-                     for i, (found, score, also) in enumerate(ranked))
+        shown = [(self._store.find(found.id), score, also) for found, score, also in ranked]
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, record, highlight, answer, also)
+                     for i, (record, score, also) in enumerate(r for r in shown if r[0] is not None))
         notes = [f"partial results: shard {', '.join(map(str, answer.missing))} of {len(self.layout.shards)} "
                  "has no live replica; its pages are missing"] if answer.missing else []
         return Results(text, text, answer.total, page, limit, hits,

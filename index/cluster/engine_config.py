@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from healthqa.index.cluster.layout import Layout, Node
 
 FIELDS = ("question", "detail", "answer", "role_text", "topic", "synonyms", "related")
-STRING_ATTRS = ("rid", "source", "topic_name", "topic_key", "qtype")
+# What reranking needs of a candidate travels with it: its topic and synonyms as index terms,
+# its duplicate key, its answer count (a page with none is a stub).
+STRING_ATTRS = ("rid", "source", "topic_name", "topic_key", "qtype", "topic_terms", "synonym_terms", "qkey")
 UINT_ATTRS = ("answers", "shard")
 MULTI_ATTRS = ("roles",)
 HEAD_INDEX = "head"

@@ -52,6 +52,11 @@ def role_id(role: str) -> int:
     return zlib.crc32(fold(role).encode("utf-8"))
 
 
+def index_terms(text: str) -> str:
+    """The analyzer's terms of ``text`` as they are, space-separated (what reranking compares)."""
+    return " ".join(t.text for t in _ANALYZER(text or ""))
+
+
 def _text(value: object) -> str:
     return escape(_BAD_XML.sub("", str(value)))
 
@@ -62,7 +67,8 @@ def document_xml(page: QAPage, shard: int) -> str:
     parts = [f"<{name}>{engine_terms(str(fields[name]))}</{name}>" for name in FIELDS]
     attrs = {"rid": page.id, "source": page.source, "topic_name": page.topic or "", "topic_key": fold(page.topic),
              "qtype": page.question_type or "", "answers": len(page.answers), "shard": shard,
-             "roles": ",".join(str(role_id(r)) for r in page.roles)}
+             "roles": ",".join(str(role_id(r)) for r in page.roles), "topic_terms": index_terms(page.topic or ""),
+             "synonym_terms": index_terms("\n".join(page.synonyms)), "qkey": page.question_key}
     parts += [f"<{name}>{_text(value)}</{name}>" for name, value in attrs.items()]
     return f'<sphinx:document id="{doc_id(page.id)}">{"".join(parts)}</sphinx:document>\n'
 
