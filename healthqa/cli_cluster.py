@@ -47,8 +47,11 @@ def cluster_group() -> None:
 def init_command(obj: Context, shards: int, replicas: int, host: str, port: int, force: bool) -> None:
     """Write a nodes file for SHARDS x REPLICAS searchd and a head (edit it for other hosts)."""
     from healthqa.index.cluster.layout import Layout, write_layout
+    from healthqa.ingest import datadir
 
-    _, nodes = _where(obj)
+    paths, nodes = _where(obj)
+    if os.path.abspath(paths.root).startswith(os.path.abspath(obj.data_dir) + os.sep):
+        datadir.claim(obj.data_dir)  # the cluster lives inside: the data directory is made healthqa's first
     write_layout(nodes, Layout.planned(shards, replicas, host, port), force)
     click.echo(f"wrote {nodes}: {shards} shards x {replicas} replicas and a head; next: 'healthqa cluster config'")
 
@@ -74,17 +77,21 @@ def _print_build(obj: Context, report) -> None:
                + (f"; built for {len(report.offline)} stopped ones ({', '.join(report.offline)})" if report.offline else ""))
 
 
+def _from_store(obj: Context, part: str) -> None:
+    from healthqa.index.cluster import build
+    from healthqa.ingest.store import Store
+
+    layout, paths = _layout(obj)
+    with Store.open(obj.data_dir, readonly=True) as store:
+        _print_build(obj, (build.build if part == "main" else build.sync)(layout, paths, store))
+
+
 @cluster_group.command("build")
 @click.pass_obj
 @domain_errors
 def build_command(obj: Context) -> None:
     """Rebuild every shard from the record store and rotate it into every replica."""
-    from healthqa.index.cluster.build import build
-    from healthqa.ingest.store import Store
-
-    layout, paths = _layout(obj)
-    with Store.open(obj.data_dir, readonly=True) as store:
-        _print_build(obj, build(layout, paths, store))
+    _from_store(obj, "main")
 
 
 @cluster_group.command("sync")
@@ -92,12 +99,7 @@ def build_command(obj: Context) -> None:
 @domain_errors
 def sync_command(obj: Context) -> None:
     """Push the records changed since the last build to every replica (the shards' deltas)."""
-    from healthqa.index.cluster.build import sync
-    from healthqa.ingest.store import Store
-
-    layout, paths = _layout(obj)
-    with Store.open(obj.data_dir, readonly=True) as store:
-        _print_build(obj, sync(layout, paths, store))
+    _from_store(obj, "delta")
 
 
 @cluster_group.command("start")

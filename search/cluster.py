@@ -154,10 +154,15 @@ class ClusterSearcher:
             where.append(f"topic_key = {quoted(fold(filters.topic))}")
         if filters.roles:
             where.append(f"roles IN ({', '.join(str(role_id(r)) for r in filters.roles)})")
+        # One round trip: the ranked query, its meta, then the facets of an unranked copy of it
+        # (a FACET clause on the ranked query would rank every match again for each facet).
+        head, condition = engine_config.HEAD_INDEX, " AND ".join(where)
         facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
-        return (f"SELECT {COLUMNS} FROM {engine_config.HEAD_INDEX} WHERE {' AND '.join(where)} "
-                f"ORDER BY WEIGHT() DESC, id ASC LIMIT {count} OPTION ranker=expr('{ranker_expression(self.settings)}'), "
-                f"idf='plain,tfidf_unnormalized', max_matches={max(count, 1000)}{facets}")
+        return "; ".join([
+            f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
+            f"OPTION ranker=expr('{ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
+            f"max_matches={max(count, 1000)}", "SHOW META",
+            f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
 
     def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
         import pymysql
@@ -172,8 +177,7 @@ class ClusterSearcher:
                     sets = [cur.fetchall()]
                     while cur.nextset():
                         sets.append(cur.fetchall())
-                    cur.execute("SHOW META")
-                    return sets, {str(k): str(v) for k, v in cur.fetchall()}
+                    return [sets[0], *sets[3:]], {str(k): str(v) for k, v in sets[1]}
                 except pymysql.err.OperationalError:
                     self._connection = None  # the head restarted or dropped us: once more on a new connection
                     if attempt == 2:

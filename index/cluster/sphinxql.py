@@ -12,10 +12,12 @@ from healthqa.ingest.errors import ClusterError
 def connect(node: Node, timeout: float = 5.0):
     """A SphinxQL connection to ``node``; a :class:`ClusterError` names the node when it cannot be reached."""
     import pymysql
+    from pymysql.constants import CLIENT
 
-    try:
+    try:  # several statements a round trip: a query, its SHOW META and its facets
         return pymysql.connect(host=node.host, port=node.sql, user="", password="", connect_timeout=timeout,
-                               read_timeout=max(timeout, 30.0), autocommit=True, charset="utf8")
+                               read_timeout=max(timeout, 30.0), autocommit=True, charset="utf8",
+                               client_flag=CLIENT.MULTI_STATEMENTS)
     except pymysql.err.Error as exc:
         raise ClusterError(f"searchd {node.name} at {node.host}:{node.sql} cannot be reached ({exc.args[-1]})") from None
 

@@ -57,13 +57,12 @@ def test_totals_and_facets_through_the_head_equal_the_shards_combined(cluster):
                 sql = s._sql(query, Filters(), 100).replace(" FROM head ", f" FROM {index_name(replicas[0].shard, 'main')}, "
                                                                             f"{index_name(replicas[0].shard, 'delta')} ")
                 with cursor(replicas[0]) as cur:
-                    cur.execute(sql)
+                    cur.execute(sql)  # the ranked query, its SHOW META, an unranked copy, then one result set per facet
                     sets = [cur.fetchall()]
                     while cur.nextset():
                         sets.append(cur.fetchall())
-                    cur.execute("SHOW META")
-                    totals += int(dict(cur.fetchall())["total_found"])
-                for (name, _), rows in zip(FACETS, sets[1:]):
+                totals += int(dict(sets[1])["total_found"])
+                for (name, _), rows in zip(FACETS, sets[3:]):
                     for value, count in _facet_rows(rows, names[name], 10_000)[0].items():
                         facets[name][value] = facets[name].get(value, 0) + count
             assert head.total == totals > 0, query
