@@ -31,4 +31,5 @@ def open_searcher(data_dir: str, backend: str = "whoosh", configured_cluster_dir
         return ClusterSearcher(data_dir, cluster_dir(data_dir, configured_cluster_dir), settings)
     from healthqa.search.searcher import Searcher
 
-    return Searcher(data_dir, settings)
+    # Settings only when given: otherwise the searcher's own defaults stand.
+    return Searcher(data_dir, **({"settings": settings} if settings is not None else {}))

@@ -304,7 +304,7 @@ class ClusterSearcher:
             raise QueryError("limit and page must be 1 or more")
         if not self._terms(text):
             return Results(text, text, 0, page, limit, (), {}, notes=("no words to search for (only common words "
-                                                                     "or symbols)",))
+                                                                     "or symbols)",), missing_shards=())
         asked, extra = self._understood(text)
         answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
         ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]

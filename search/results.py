@@ -12,7 +12,7 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
                             "votes": int|null, "accepted": bool}],
                "also_in": [{"id": str, "source": str}]}],
      "facets_more": {"role": int, ...},   # how many values each facet leaves out
-     "missing_shards": [int]}             # cluster shards with no live replica (results partial)
+     "missing_shards": [int]}             # --backend cluster only: shards with no live replica (partial)
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ class Results:
     corrected_from: str | None = None
     notes: tuple[str, ...] = ()
     facets_more: dict[str, int] = field(default_factory=dict)  # values left out of each facet
-    # Shards of a search cluster that had no live replica: these results leave their pages out.
-    missing_shards: tuple[int, ...] = ()
+    # Through a search cluster: the shards that had no live replica, whose pages these results
+    # lack (empty: complete). None for a search of one index, whose JSON has no such key.
+    missing_shards: tuple[int, ...] | None = None
 
     @property
     def pages(self) -> int:
@@ -91,5 +92,6 @@ class Results:
             "query": self.query, "searched": self.searched, "corrected_from": self.corrected_from,
             "suggestion": self.suggestion, "total": self.total, "page": self.page, "pages": self.pages,
             "limit": self.limit, "notes": list(self.notes), "facets": self.facets, "facets_more": self.facets_more,
-            "hits": [h.to_dict() for h in self.hits], "missing_shards": list(self.missing_shards),
+            "hits": [h.to_dict() for h in self.hits],
+            **({} if self.missing_shards is None else {"missing_shards": list(self.missing_shards)}),
         }
