@@ -11,8 +11,10 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
                "answers": [{"role": str|null, "author": str|null, "snippet": str, "matches": int,
                             "votes": int|null, "accepted": bool}],
                "also_in": [{"id": str, "source": str}]}],
-     "facets_more": {"role": int, ...},   # how many values each facet leaves out
-     "missing_shards": [int]}             # --backend cluster only: shards with no live replica (partial)
+     "facets_more": {"role": int, ...}}   # how many values each facet leaves out
+
+Searched through a search cluster (``--backend cluster``), the object also holds
+``missing_shards``, a list of the shards that had no live replica (empty: complete).
 """
 
 from __future__ import annotations
