@@ -197,7 +197,7 @@ class ClusterSearcher:
         # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
         # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
         # live replica are missing; while every shard has one, the query is asked again.
-        attempts = 4 * max(len(replicas) for replicas in self.layout.shards)
+        attempts = 8 * max(len(replicas) for replicas in self.layout.shards)  # each retry is one refused connect
         for attempt in range(attempts):
             answer, failed = self._engine_once(sql)
             if not failed:
