@@ -18,6 +18,7 @@ from healthqa.index.cluster.status import live_docs
 from healthqa.ingest.store import Store
 from healthqa.search.cluster import ClusterSearcher, FACETS, _facet_rows
 from healthqa.search.searcher import Filters, Searcher
+from tests.cluster.cluster_fixtures import cluster, corpus_dir  # noqa: F401  (fixtures; skips without searchd)
 
 QUERIES = ("heart attack symptoms", "diabetes diet", "what causes glaucoma", "pneumonia vaccine",
            "back pain foot", "treatment for high blood pressure")
