@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -44,6 +44,14 @@ class _Scored:
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
     terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
+
+
+# Pages' questions recur across queries: each is normalised once.
+_question_key = lru_cache(maxsize=100_000)(question_key)
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -81,10 +89,12 @@ class Searcher:
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
         self._analysed: dict[str, tuple[str, ...]] = {}
-        # The word lists are kept once per data directory.
+        self._fields: dict[int, dict] = {}
+        self._phrases: dict[tuple[str, str], object] = {}
+        # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
-                                cache_dir=data_dir)
+                                cache_dir=self._generation)
 
     def _open(self, generation: str) -> None:
         self._ix, self.meta = open_index(self.data_dir, generation)
@@ -111,11 +121,6 @@ class Searcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def generation(self) -> str:
-        """The index generation directory this searcher opened."""
-        return self._generation
 
     @property
     def doc_count(self) -> int:
@@ -188,7 +193,17 @@ class Searcher:
 
     def page(self, docnum: int) -> StoredPage:
         """What the index stores of one document."""
-        return StoredPage.from_fields(self._reader.stored_fields(docnum))
+        return StoredPage.from_fields(self._stored_fields(docnum))
+
+    def _stored_fields(self, docnum: int) -> dict:
+        """Whoosh's stored fields of one document, the last few thousand read kept: collapsing
+        reads a hit's fields and showing it reads them again."""
+        found = self._fields.get(docnum)
+        if found is None:
+            if len(self._fields) >= 4096:
+                self._fields.clear()
+            found = self._fields[docnum] = self._reader.stored_fields(docnum)
+        return found
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -199,10 +214,35 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
+        return QuestionReader(self._topic_named, self._synonym_phrase, self._generation, self._may_name)
+
+    @cached_property
+    def _named_terms(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every term of the topic field and of the synonyms field (read once)."""
+        return (frozenset(_text(t) for t in self._reader.lexicon("topic")),
+                frozenset(_text(t) for t in self._reader.lexicon("synonyms")))
+
+    def _may_name(self, text: str) -> bool:
+        """False when some word of ``text`` is in no topic and some word in no synonyms:
+        then neither :meth:`_topic_named` nor :meth:`_synonym_phrase` can find it."""
+        terms = self._terms(text)
+        topic, synonyms = self._named_terms
+        return all(t in topic for t in terms) or all(t in synonyms for t in terms)
 
     def _topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
+        return self._named("topic", text, self._find_topic)
+
+    def _named(self, kind: str, text: str, find):
+        """``find(text)``, remembered: a question's phrases recur across questions."""
+        key = (kind, text)
+        if key not in self._phrases:
+            if len(self._phrases) >= 50_000:
+                self._phrases.clear()
+            self._phrases[key] = find(text)
+        return self._phrases[key]
+
+    def _find_topic(self, text: str) -> str | None:
         terms = self._terms(text)
         if not terms or len(terms) > 8:
             return None
@@ -237,6 +277,9 @@ class Searcher:
         return found
 
     def _synonym_phrase(self, text: str) -> bool:
+        return self._named("synonym", text, self._find_synonym)
+
+    def _find_synonym(self, text: str) -> bool:
         docs = self._all_in("synonyms", self._terms(text))
         return docs is not None and bool(len(docs))
 
@@ -370,8 +413,8 @@ class Searcher:
         kept: dict[tuple[str, str], list] = {}
         for docnum, score in candidates:
             # The raw stored fields: a hit's answers are decoded only for the hits shown.
-            fields = self._reader.stored_fields(docnum)
-            key = (question_key(fields["question"]), (fields.get("topic") or "").casefold())
+            fields = self._stored_fields(docnum)
+            key = (_question_key(fields["question"]), (fields.get("topic") or "").casefold())
             if key in kept:
                 kept[key][2].append((fields["id"], fields.get("source", "")))
             elif len(kept) < count:

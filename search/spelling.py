@@ -4,7 +4,7 @@ Words are checked against the ``spell`` field (questions, topics, synonyms and r
 unstemmed). A word that is rare or absent there is replaced by the nearest common
 word (fewest edits, then most documents), so "heart atack" becomes "heart attack".
 A real word is never corrected, whatever the index holds: a word of the general English
-list or of a medical vocabulary (:mod:`healthqa.search.vocabulary`) stays as typed
+list or of a medical vocabulary (:mod:`healthqa.index.vocabulary`) stays as typed
 ("statins" is not a typo for "stain"), and so do words shorter than ``min_length``
 (abbreviations such as "cbd"). A question in another language is not rewritten.
 """
@@ -16,7 +16,7 @@ from functools import cached_property
 
 
 from healthqa.index.schema import STOP
-from healthqa.search.vocabulary import Vocabulary
+from healthqa.index.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
@@ -31,7 +31,7 @@ class Speller:
         self.reader = reader
         self.min_length = min_length  # shorter words are too often abbreviations to correct
         self.real_words = real_words  # never correct a word of the English or medical lists
-        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the data directory
+        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the index generation
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common

@@ -2,7 +2,7 @@
 
 The focus is found as the longest phrases of the question that name an indexed topic, a
 focus synonym of an indexed page, or an entry of the disease and drug vocabularies
-(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+(:mod:`healthqa.index.vocabulary`). A vocabulary entry that is a lay or brand name
 ("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
 "acetaminophen") as an expansion, which ranking searches at its own weight. The type
 comes from the classifier of :mod:`healthqa.search.qtype`.
@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from healthqa.index.schema import STOP
 from healthqa.search.qtype import Prediction, classifier, features
-from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
+from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 MAX_PHRASE = 6
@@ -64,11 +64,16 @@ class QuestionReader:
     ``topics`` is the topic names, or a function giving the topic a phrase names (or
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
     its words); ``cache_dir`` is where the vocabularies are kept (the data directory).
+    ``may_name``, if given, is a quick test that is False only for a phrase that can name no
+    topic and no synonym (a word of it is in neither field): most phrases of a question are
+    rejected by it without the look-ups above.
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
-                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None):
+                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
+                 may_name: Callable[[str], bool] | None = None):
         self._synonym_phrase = synonym_phrase
+        self._may_name = may_name
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -110,12 +115,13 @@ class QuestionReader:
         return found
 
     def _match(self, words: list[str], key: str, term: Term | None) -> Focus | None:
+        if term is None and self._may_name is not None and not self._may_name(" ".join(words)):
+            return None  # no vocabulary entry, and no topic or synonym can hold it
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        asked = [f for f in features(" ".join(words)) if " " not in f]
-        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
@@ -136,6 +142,13 @@ class QuestionReader:
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
         return None
+
+
+@lru_cache(maxsize=50_000)
+def _names_what_is_asked(text: str) -> bool:
+    """True when every word of ``text`` the type model reads is one saying what is asked."""
+    asked = [f for f in features(text) if " " not in f]
+    return bool(asked) and all(f in _type_words() for f in asked)
 
 
 @lru_cache(maxsize=1)
