@@ -71,7 +71,7 @@ async def require_write(request: Request) -> None:
 
 def search_data(opened: Opened, q: str, roles: list[str], topic: str | None, source: str | None,
                 limit: int, page: int) -> dict[str, Any]:
-    results = opened.searcher.search(q, Filters(tuple(roles), topic or None, source or None), limit=limit, page=page)
+    results = opened.search(q, Filters(tuple(roles), topic or None, source or None), limit=limit, page=page)
     return results.to_dict()
 
 
