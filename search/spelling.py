@@ -36,6 +36,7 @@ class Speller:
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
         self._known: dict[str, str | None] = {}
+        self._foreign: dict[str, bool] = {}
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -80,6 +81,14 @@ class Speller:
         Only words the index does not know well are looked up: a query of indexed
         words never loads the word lists.
         """
+        found = self._foreign.get(text)  # a search asks twice (suggestion, corrections)
+        if found is None:
+            if len(self._foreign) >= 1024:
+                self._foreign.clear()
+            found = self._foreign[text] = self._reads_foreign(text)
+        return found
+
+    def _reads_foreign(self, text: str) -> bool:
         words = _WORD.findall(text.lower())
         if not self.real_words or all(self.reader.doc_frequency(self.field, w) >= self.rare for w in words):
             return False

@@ -97,7 +97,9 @@ class QuestionReader:
         # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
         spans = [(i, n) for i in range(len(words)) if not stop[i]
                  for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
-        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        # A span's key is its words' keys joined (no key word crosses a space): each word keyed once.
+        parts = [phrase_key(w) for w in words]
+        keys = {(i, n): " ".join(filter(None, parts[i:i + n])) for i, n in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
         found: list[Focus] = []
         i = 0
