@@ -160,3 +160,14 @@ def test_related_questions_collapse_the_same_question_with_also_in(searcher: Sea
     same = [s for s in suggestions if s.question == "What is (are) High Blood Pressure ?"]
     assert len(same) == 1 and len(same[0].also_in) == 2
     assert same[0].to_dict()["also_in"] == [{"id": i, "source": src} for i, src in same[0].also_in]
+
+
+def test_the_quick_rejection_of_phrases_changes_no_understanding(searcher: Searcher) -> None:
+    from healthqa.search.understand import QuestionReader
+
+    # The same reader without the quick test looks every phrase up: both must read alike.
+    slow = QuestionReader(searcher._topic_named, searcher._synonym_phrase, searcher.generation)
+    for question in ("is pink eye contagious in toddlers and can tylenol help the fever",
+                     "my mother has high blood pressure and heart disease what diet is best",
+                     "side effects of metformin with kidney disease", "xyzzy plugh frobnicate"):
+        assert searcher.question_reader.understand(question) == slow.understand(question)
