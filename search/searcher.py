@@ -236,11 +236,13 @@ class Searcher:
     def _named(self, kind: str, text: str, find):
         """``find(text)``, remembered: a question's phrases recur across questions."""
         key = (kind, text)
-        if key not in self._phrases:
-            if len(self._phrases) >= 50_000:
-                self._phrases.clear()
-            self._phrases[key] = find(text)
-        return self._phrases[key]
+        found = self._phrases.get(key, self._phrases)  # the dict itself: not looked up yet
+        if found is not self._phrases:
+            return found
+        if len(self._phrases) >= 50_000:
+            self._phrases.clear()
+        found = self._phrases[key] = find(text)
+        return found
 
     def _find_topic(self, text: str) -> str | None:
         terms = self._terms(text)
@@ -376,14 +378,14 @@ class Searcher:
         if self._speller.is_foreign(text):
             return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
-            stems = [t.text for t in self._analyzer(word)]
+            stems = self._word_terms(word)
             if not stems or any(s in known for s in stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:
                 continue
             added = [WeightedTerm(t.field, stem, t.weight * share, stem)
-                     for stem in (t.text for t in self._analyzer(correction)) for t in terms if t.word == stems[0]]
+                     for stem in self._word_terms(correction) for t in terms if t.word == stems[0]]
             if added:
                 extra += added
                 pairs.append((word, correction))

@@ -108,7 +108,10 @@ async def search(request: Request,
                  page: int = Query(1, ge=1, le=MAX_PAGE, description="Which page of hits")) -> Any:
     """One page of results with facet counts, highlighted snippets, did-you-mean and notes:
     the shape `healthqa search --json` prints."""
-    return run_json(request, lambda opened: search_data(opened, q, role, topic, source, limit, page))
+    filters = Filters(tuple(role), topic or None, source or None)
+    body = run(request, lambda opened: opened.search_body(q, filters, limit, page,
+                                                          lambda results: SafeJSONResponse(results.to_dict()).body))
+    return Response(body, media_type=SafeJSONResponse.media_type)
 
 
 @router.get("/related", response_model=list[SuggestionModel], dependencies=reads,

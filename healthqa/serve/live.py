@@ -16,6 +16,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.related import RelatedFinder, Suggestion
@@ -48,12 +49,24 @@ class Opened:
         """The searcher's results, the last ``search_cache`` distinct searches remembered: popular
         queries repeat, and the results of one generation never change (a new one is a new
         :class:`Opened`, with an empty cache)."""
+        return self._search(text, filters, limit, page)[0]
+
+    def search_body(self, text: str, filters: Filters, limit: int, page: int,
+                    render: Callable[[Results], bytes]) -> bytes:
+        """:meth:`search`'s results rendered by ``render``, the rendering remembered with them."""
+        entry = self._search(text, filters, limit, page)
+        if entry[1] is None:
+            entry[1] = render(entry[0])
+        return entry[1]
+
+    def _search(self, text: str, filters: Filters, limit: int, page: int) -> list:
+        """``[results, rendered or None]``, from the cache or searched (and kept)."""
         if not self.search_cache:
-            return self.searcher.search(text, filters, limit=limit, page=page)
+            return [self.searcher.search(text, filters, limit=limit, page=page), None]
         key = (text, filters, limit, page)
         found = self._searches.get(key)
         if found is None:
-            found = self._searches[key] = self.searcher.search(text, filters, limit=limit, page=page)
+            found = self._searches[key] = [self.searcher.search(text, filters, limit=limit, page=page), None]
             if len(self._searches) > self.search_cache:
                 self._searches.popitem(last=False)
         else:
