@@ -26,6 +26,7 @@ from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
+from healthqa.search.phrases import IndexPhrases
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
 from healthqa.search.results import Hit, Results
@@ -48,10 +49,6 @@ class _Scored:
 
 # Pages' questions recur across queries: each is normalised once.
 _question_key = lru_cache(maxsize=100_000)(question_key)
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -88,9 +85,7 @@ class Searcher:
             raise
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._analysed: dict[str, tuple[str, ...]] = {}
         self._fields: dict[int, dict] = {}
-        self._phrases: dict[tuple[str, str], object] = {}
         # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
@@ -214,76 +209,16 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self._generation, self._may_name)
+        return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
+                              self.phrases.may_name)
 
     @cached_property
-    def _named_terms(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Every term of the topic field and of the synonyms field (read once)."""
-        return (frozenset(_text(t) for t in self._reader.lexicon("topic")),
-                frozenset(_text(t) for t in self._reader.lexicon("synonyms")))
-
-    def _may_name(self, text: str) -> bool:
-        """False when some word of ``text`` is in no topic and some word in no synonyms:
-        then neither :meth:`_topic_named` nor :meth:`_synonym_phrase` can find it."""
-        terms = self._terms(text)
-        topic, synonyms = self._named_terms
-        return all(t in topic for t in terms) or all(t in synonyms for t in terms)
-
-    def _topic_named(self, text: str) -> str | None:
-        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
-        return self._named("topic", text, self._find_topic)
-
-    def _named(self, kind: str, text: str, find):
-        """``find(text)``, remembered: a question's phrases recur across questions."""
-        key = (kind, text)
-        found = self._phrases.get(key, self._phrases)  # the dict itself: not looked up yet
-        if found is not self._phrases:
-            return found
-        if len(self._phrases) >= 50_000:
-            self._phrases.clear()
-        found = self._phrases[key] = find(text)
-        return found
-
-    def _find_topic(self, text: str) -> str | None:
-        terms = self._terms(text)
-        if not terms or len(terms) > 8:
-            return None
-        docs = self._all_in("topic", terms)
-        if docs is None or not len(docs):
-            return None
-        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
-        topics = self.values["topic"]
-        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
-        return topics.names[min(named)] if named else None
-
-    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
-        """Live documents with every one of ``terms`` in ``field``."""
-        docs = None
-        for term in terms:
-            found = self.postings.get(field, term).docs
-            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
-            if not len(docs):
-                break
-        return docs if docs is None else docs[self.postings.live[docs]]
+    def phrases(self) -> IndexPhrases:
+        """What this index's topics and synonyms say of a question's phrases (remembered)."""
+        return IndexPhrases(self.postings, self._analyzer, lambda: self.values["topic"])
 
     def _terms(self, text: str) -> tuple[str, ...]:
-        """The index terms of a phrase, in order (each word analysed once, remembered)."""
-        return tuple(dict.fromkeys(term for word in text.split() for term in self._word_terms(word)))
-
-    def _word_terms(self, word: str) -> tuple[str, ...]:
-        found = self._analysed.get(word)
-        if found is None:
-            if len(self._analysed) > 100_000:
-                self._analysed.clear()
-            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
-        return found
-
-    def _synonym_phrase(self, text: str) -> bool:
-        return self._named("synonym", text, self._find_synonym)
-
-    def _find_synonym(self, text: str) -> bool:
-        docs = self._all_in("synonyms", self._terms(text))
-        return docs is not None and bool(len(docs))
+        return self.phrases.terms(text)
 
     def understand(self, text: str) -> Understanding:
         """What ``text`` is understood to ask: focus (with its source), expansions, type.
@@ -378,14 +313,14 @@ class Searcher:
         if self._speller.is_foreign(text):
             return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
-            stems = self._word_terms(word)
+            stems = self.phrases.word_terms(word)
             if not stems or any(s in known for s in stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:
                 continue
             added = [WeightedTerm(t.field, stem, t.weight * share, stem)
-                     for stem in self._word_terms(correction) for t in terms if t.word == stems[0]]
+                     for stem in self.phrases.word_terms(correction) for t in terms if t.word == stems[0]]
             if added:
                 extra += added
                 pairs.append((word, correction))

@@ -166,7 +166,7 @@ def test_the_quick_rejection_of_phrases_changes_no_understanding(searcher: Searc
     from healthqa.search.understand import QuestionReader
 
     # The same reader without the quick test looks every phrase up: both must read alike.
-    slow = QuestionReader(searcher._topic_named, searcher._synonym_phrase, searcher.generation)
+    slow = QuestionReader(searcher.phrases.topic_named, searcher.phrases.synonym_phrase, searcher.generation)
     for question in ("is pink eye contagious in toddlers and can tylenol help the fever",
                      "my mother has high blood pressure and heart disease what diet is best",
                      "side effects of metformin with kidney disease", "xyzzy plugh frobnicate"):
