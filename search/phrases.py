@@ -6,7 +6,6 @@ test (:meth:`IndexPhrases.may_name`) before any look-up.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -15,10 +14,6 @@ from healthqa.search.columns import Values
 from healthqa.search.engine import Postings
 
 _UNSEEN = object()
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 class IndexPhrases:
@@ -30,19 +25,23 @@ class IndexPhrases:
         self._topics = topics
         self._analysed: dict[str, tuple[str, ...]] = {}
         self._found: dict[tuple[str, str], object] = {}
-
-    @cached_property
-    def _named_terms(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Every term of the topic field and of the synonyms field (read once)."""
-        return (frozenset(_text(t) for t in self.postings.reader.lexicon("topic")),
-                frozenset(_text(t) for t in self.postings.reader.lexicon("synonyms")))
+        self._fields: dict[str, tuple[bool, bool]] = {}
 
     def may_name(self, text: str) -> bool:
         """False when some word of ``text`` is in no topic and some word in no synonyms:
         then neither :meth:`topic_named` nor :meth:`synonym_phrase` can find it."""
-        terms = self.terms(text)
-        topic, synonyms = self._named_terms
-        return all(t in topic for t in terms) or all(t in synonyms for t in terms)
+        found = [self._in_fields(term) for term in self.terms(text)]
+        return all(topic for topic, _ in found) or all(synonyms for _, synonyms in found)
+
+    def _in_fields(self, term: str) -> tuple[bool, bool]:
+        """Whether any topic and any focus synonyms hold ``term`` (the term dictionary only)."""
+        found = self._fields.get(term)
+        if found is None:
+            if len(self._fields) >= 100_000:
+                self._fields.clear()
+            reader = self.postings.reader
+            found = self._fields[term] = (("topic", term) in reader, ("synonyms", term) in reader)
+        return found
 
     def topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
