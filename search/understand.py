@@ -2,7 +2,7 @@
 
 The focus is found as the longest phrases of the question that name an indexed topic, a
 focus synonym of an indexed page, or an entry of the disease and drug vocabularies
-(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+(:mod:`healthqa.index.vocabulary`). A vocabulary entry that is a lay or brand name
 ("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
 "acetaminophen") as an expansion, which ranking searches at its own weight. The type
 comes from the classifier of :mod:`healthqa.search.qtype`.
@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 from healthqa.index.schema import STOP
 from healthqa.search.consumer_types import asking_words, consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
-from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
+from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 MAX_PHRASE = 6
@@ -79,13 +79,17 @@ class QuestionReader:
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
     its words), ``topic_word`` whether some topic holds it among other words; ``cache_dir`` is
     where the vocabularies are kept (the data directory).
+    ``may_name``, if given, is a quick test that is False only for a phrase that can name no
+    topic and no synonym (a word of it is in neither field): most phrases of a question are
+    rejected by it without the look-ups above.
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
                  synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
-                 topic_word: Callable[[str], bool] | None = None):
+                 topic_word: Callable[[str], bool] | None = None, may_name: Callable[[str], bool] | None = None):
         self._synonym_phrase = synonym_phrase
         self._topic_word = topic_word
+        self._may_name = may_name
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -113,7 +117,9 @@ class QuestionReader:
         # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
         spans = [(i, n) for i in range(len(words)) if not stop[i]
                  for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
-        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        # A span's key is its words' keys joined (no key word crosses a space): each word keyed once.
+        parts = [phrase_key(w) for w in words]
+        keys = {(i, n): " ".join(filter(None, parts[i:i + n])) for i, n in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
         found = self._scan(words, keys, terms, RARE_WORD_COUNT)
         # Nothing named: a less rare word that a topic holds ("how much urine ...").
@@ -139,12 +145,13 @@ class QuestionReader:
         return found
 
     def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
+        if term is None and self._may_name is not None and not self._may_name(" ".join(words)):
+            return None  # no vocabulary entry, and no topic or synonym can hold it
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        asked = [f for f in features(" ".join(words)) if " " not in f]
-        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
@@ -169,6 +176,13 @@ class QuestionReader:
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
         return None
+
+
+@lru_cache(maxsize=50_000)
+def _names_what_is_asked(text: str) -> bool:
+    """True when every word of ``text`` the type model reads is one saying what is asked."""
+    asked = [f for f in features(text) if " " not in f]
+    return bool(asked) and all(f in _type_words() for f in asked)
 
 
 @lru_cache(maxsize=1)
