@@ -15,7 +15,7 @@ from bs4.element import NavigableString, PreformattedString
 
 from healthqa.ingest.html_dates import iso_date
 from healthqa.ingest.html_features import (
-    AVATAR_CLASS, BLOCK_TAGS, DATE_CLASS, DATE_TEXT, DROP_CLASS, EMPTY, LAYOUT_BREAKS, QUOTE_CLASS, QUOTE_TAGS, ROLE_CLASS, SKIPPED, WEIGHTS, WHITESPACE,
+    AVATAR_CLASS, BLOCK_TAGS, DATE_CLASS, DATE_TEXT, DROP_CLASS, EMPTY, LAYOUT_BREAKS, QUOTE_CLASS, QUOTE_TAGS, RANK_CLASS, ROLE_CLASS, SKIPPED, WEIGHTS, WHITESPACE,
     DetectorWeights, Stats, author_classed, has_class_match, inside, is_author_cue, is_date_cue, own_text,
 )
 from healthqa.ingest.html_tree import clean_role, tidy_layout
@@ -51,6 +51,8 @@ def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
         return None
     date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
     role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    if author is None:
+        author = next((n for n in (_name_above_rank(part, body) for part in parts) if n), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
 
 
@@ -279,6 +281,25 @@ def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]
             yield node
 
 
+
+
+def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
+    """A name printed with no link and no class, read from the author's column: the short
+    text just before the member's rank (``<dt>ann</dt><dd class="usertitle">Member</dd>``)."""
+    rank = next((node for node in _outside(member, body) if isinstance(node, Tag) and node.name != "a"
+                 and has_class_match(node, RANK_CLASS)), None)
+    if rank is None:
+        return None
+    for text in rank.find_all_previous(string=True, limit=6):
+        if not inside(text, member) or isinstance(text, PreformattedString):
+            return None
+        shown = WHITESPACE.sub(" ", str(text)).strip()
+        if shown:
+            # A name, not a heading, a date or a label ("Posts:", "#1")
+            is_name = (2 <= len(shown) <= WEIGHTS.max_name_chars and not DATE_TEXT.search(shown)
+                       and not shown.endswith(":") and any(c.isalpha() for c in shown))
+            return shown if is_name and not (body is not None and inside(text, body)) else None
+    return None
 
 
 def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:

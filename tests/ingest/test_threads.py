@@ -250,3 +250,10 @@ def test_first_post_marked_up_apart_from_the_replies_is_found() -> None:
 def test_rank_shown_beside_the_author_is_the_role() -> None:
     page = parse_html((DATA / "threads" / "unmarked-phpbb-like.html").read_text(), "t.html")[0]
     assert [(a.author, a.role) for a in page.answers][:2] == [("mfkl", "Developer"), ("Mari", "New Cone")]
+
+
+def test_name_with_no_link_is_read_above_the_members_rank() -> None:
+    """A board that shows guests the name as plain text over the rank (no profile link, no class)."""
+    page = parse_html((DATA / "threads" / "unmarked-name-above-rank.html").read_text(), "x.html")[0]
+    gold = json.loads((DATA / "threads" / "unmarked-name-above-rank.json").read_text())["gold_posts"]
+    assert [page.asked_by] + [a.author for a in page.answers] == [g["user"] for g in gold]
