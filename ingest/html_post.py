@@ -156,31 +156,33 @@ def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, St
     best, best_text = None, 0
     member = parts[0]
     fallback, fallback_text = member, -1
-    nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
-    dropped: set[int] = set()
-    for node in nodes:
-        if not isinstance(node, Tag):
-            continue
-        if (id(node.parent) in dropped or node is side or has_class_match(node, DROP_CLASS)
-                or node.name == "blockquote" or (node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS))):
-            # A signature, a toolbar, a quote of another post, the author's column: never the body.
-            dropped.add(id(node))
-            continue
-        if node.name not in BLOCK_TAGS:
-            continue
-        s = stats.get(id(node))
-        if s is None:
-            continue
+    stack: list = list(reversed(parts if len(parts) > 1 else member.contents))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Tag) or node is side or _never_body(node):
+            continue  # a signature, a toolbar, a quote of another post, the author's column: never the body
+        s = stats.get(id(node), EMPTY)
         own = s.text - s.links
-        # Header-free: no date, no author block; a profile link only as a mention inside prose.
-        header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
-        if header_free and own > best_text and id(node) not in holds_author:
-            best, best_text = node, own
-        if id(node) not in holds_author and own > fallback_text:
-            fallback, fallback_text = node, own
+        if node.name in BLOCK_TAGS and id(node) not in holds_author:
+            # Header-free: no date, no author block; a profile link only as a mention inside prose.
+            header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
+            if header_free and own > best_text:
+                best, best_text = node, own
+            if own > fallback_text:
+                fallback, fallback_text = node, own
+        # No block inside holds more text than this one (except inside a link): none can win.
+        if own > min(best_text, fallback_text) or node.name == "a":
+            stack.extend(reversed(node.contents))
     if id(member) not in holds_author and best is None:
         return member
     return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
+
+
+def _never_body(node: Tag) -> bool:
+    if node.name == "blockquote":
+        return True
+    return bool(node.attrs.get("class")) and (has_class_match(node, DROP_CLASS) or (
+        node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS)))
 
 
 def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, Stats]) -> Tag | None:
@@ -244,7 +246,7 @@ def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset
 
 def _date_of(member: Tag, body: Tag | None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
-    time = member.find("time")
+    time = next((node for node in member.descendants if node.name == "time"), None)
     if time is not None:
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
