@@ -87,6 +87,13 @@ def test_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
         parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
 
 
+@pytest.mark.parametrize("name", ["real-server-status", "real-landing"])
+def test_real_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
+    """Real pages shipped as test pages by another extractor (their source in their first line)."""
+    with pytest.raises(ParseError, match="no question found"):
+        parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
+
+
 def test_real_article_is_still_rejected_as_an_article() -> None:
     with pytest.raises(NotQAPage, match="article"):
         parse_html((DATA / "html" / "healthline_how-to-overcome-binge-eating.html").read_text(), "a.html")
