@@ -132,13 +132,17 @@ def copy_pages(source: pathlib.Path, target: pathlib.Path, copies: int) -> int:
 
 def bench_html(folder: pathlib.Path, copies: int) -> Run:
     """Real forum pages, repeated ``copies`` times so the rate is measurable."""
-    name = f"real HTML pages x{copies}"
     if importlib.util.find_spec("healthqa.ingest.html") is None:
-        return Run(name, error="FAILED: the HTML parser (ingest/html.py) is not there yet")
-    if not folder.is_dir() or not any(folder.glob("*.html")):
-        return Run(name, error=f"FAILED: no *.html pages in {folder}")
+        return Run(f"real HTML pages x{copies}", error="FAILED: the HTML parser (ingest/html.py) is not there yet")
+    return _bench_pages(f"real HTML pages x{copies}", folder, "*.html", copy_pages, copies)
+
+
+def _bench_pages(name: str, folder: pathlib.Path, pattern: str, write, copies: int) -> Run:
+    """Ingest the pages ``write`` makes of ``folder`` (``copies`` times each) in a temporary folder."""
+    if not folder.is_dir() or not any(folder.glob(pattern)):
+        return Run(name, error=f"FAILED: no {pattern} pages in {folder}")
     with tempfile.TemporaryDirectory(prefix="healthqa-bench-pages-") as pages:
-        copy_pages(folder, pathlib.Path(pages), copies)
+        write(folder, pathlib.Path(pages), copies)
         run = time_ingest(name, pathlib.Path(pages))
     if run.rejected.get("parser failed"):
         run.error = f"FAILED: the HTML parser crashed on {run.rejected['parser failed']} pages"
@@ -159,15 +163,7 @@ def write_forum_pages(source: pathlib.Path, target: pathlib.Path, copies: int) -
 
 def bench_forums(folder: pathlib.Path, copies: int) -> Run:
     """The forums-dev threads (larger real pages), repeated ``copies`` times."""
-    name = f"forums-dev pages x{copies}"
-    if not folder.is_dir() or not any(folder.glob("*.json")):
-        return Run(name, error=f"FAILED: no *.json pages in {folder}")
-    with tempfile.TemporaryDirectory(prefix="healthqa-bench-forums-") as pages:
-        write_forum_pages(folder, pathlib.Path(pages), copies)
-        run = time_ingest(name, pathlib.Path(pages))
-    if run.rejected.get("parser failed"):
-        run.error = f"FAILED: the HTML parser crashed on {run.rejected['parser failed']} pages"
-    return run
+    return _bench_pages(f"forums-dev pages x{copies}", folder, "*.json", write_forum_pages, copies)
 
 
 def write_warc(source: pathlib.Path, target: pathlib.Path, copies: int) -> int:
