@@ -73,13 +73,21 @@ def parse_html(text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> li
     ('html-microdata', 'Why?', 'Because.')
     """
     with _collector_paused():
-        soup = _soup(text, origin)
         try:
-            return [_parse(soup, text, origin, profiles)]
-        except RejectedInput:
-            raise
-        except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
-            raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+            return [_read_page(text, origin, profiles)]
+        except RejectedInput as exc:
+            # Its traceback holds the page's tree: let the collector free the tree with the page read.
+            raise exc.with_traceback(None)
+
+
+def _read_page(text: str, origin: str, profiles: tuple[Profile, ...]) -> QAPage:
+    soup = _soup(text, origin)
+    try:
+        return _parse(soup, text, origin, profiles)
+    except RejectedInput:
+        raise
+    except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
+        raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
 
 
 @contextmanager
@@ -88,8 +96,9 @@ def _collector_paused() -> Iterator[None]:
 
     A page's tree is thousands of new objects, all alive until the page is read: the
     collector would scan them again and again as they are made (a quarter of the time of
-    reading a forum page) and free none. Once the page is read they are garbage together,
-    and the next collection frees them in one pass.
+    reading a forum page) and free none. Once the page is read (and nothing, not even a
+    rejection's traceback, holds them) they are garbage together, and the next collection
+    frees them in one pass.
     """
     paused = gc.isenabled()
     if paused:
