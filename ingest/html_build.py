@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import re
 
-import lxml.etree
+from lxml import etree
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Doctype, NavigableString, PageElement, ProcessingInstruction, Tag
 
 # huge_tree: past 256 levels libxml2 would stop building the tree where bs4's events go on (the
 # caller rejects pages nested too deep, and needs to see them whole to say so).
-_PARSER = lxml.etree.HTMLParser(recover=True, remove_comments=False, remove_pis=False, huge_tree=True)
+_PARSER = etree.HTMLParser(recover=True, remove_comments=False, remove_pis=False, huge_tree=True)
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 # Group 1: the comments before the doctype; 2: its name as written (the tree lowercases it).
 _DOCTYPE = re.compile(r"\s*((?:<!--.*?-->\s*)*)<!doctype\s+([^\s>]+)", re.I | re.S)
@@ -42,8 +42,8 @@ def build_soup(markup: str) -> BeautifulSoup:
     """
     soup = BeautifulSoup("", "lxml", multi_valued_attributes=None)
     try:
-        root = lxml.etree.fromstring(markup, _PARSER) if markup.strip() else None
-    except (lxml.etree.ParserError, ValueError):
+        root = etree.fromstring(markup, _PARSER) if markup.strip() else None
+    except (etree.ParserError, ValueError):
         root = None
     if root is None:
         return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
@@ -63,7 +63,7 @@ class _Copier:
         self.templates: dict[str, dict] = {}
         self.last: PageElement | None = None
 
-    def document(self, root: lxml.etree._Element, markup: str) -> None:
+    def document(self, root: etree._Element, markup: str) -> None:
         info = root.getroottree().docinfo
         doctype = _DOCTYPE.match(markup)
         before = list(root.itersiblings(preceding=True))[::-1]
@@ -83,7 +83,7 @@ class _Copier:
         if trailing:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
-    def _node(self, parent: Tag, node: lxml.etree._Element, container: type, keep: bool) -> None:
+    def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail."""
         stack: list[tuple] = [(parent, node, container, keep)]
         pop, push = stack.pop, stack.append
@@ -108,15 +108,15 @@ class _Copier:
                 push((element, child, inner, inner_keep))
             text_of(element, node.text, inner, inner_keep)
 
-    def _special(self, parent: Tag, node: lxml.etree._Element, container: type, keep: bool) -> None:
+    def _special(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """A comment or processing instruction, then the text after it."""
-        if node.tag is lxml.etree.Comment:
+        if node.tag is etree.Comment:
             self._link(parent, Comment(node.text or ""))
-        elif node.tag is lxml.etree.ProcessingInstruction:
+        elif node.tag is etree.ProcessingInstruction:
             self._link(parent, ProcessingInstruction(f"{node.target} {node.text or ''}".rstrip()))
         self._text(parent, node.tail, container, keep)
 
-    def _tag(self, name: str, node: lxml.etree._Element) -> Tag:
+    def _tag(self, name: str, node: etree._Element) -> Tag:
         template = self.templates.get(name)
         if template is None or name == "meta":
             # bs4 makes this tag itself: its settings for the name (and a meta tag's charset handling).
