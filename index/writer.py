@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from healthqa.index import answers as answer_index
+from healthqa.index import lay_names
 from healthqa.index.bulk import write_documents
 from healthqa.index.generations import collect, discard
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
@@ -189,6 +190,7 @@ def sync(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
         if _rebuild_is_faster(store.count(since=meta.store_seq) + len(deleted), store.count()):
             return _rebuild(data_dir, store, wait, progress, started)
         written, removed = _write(ix, store.pages(since=meta.store_seq), deleted, wait, progress)
+        lay_names.write(generation, store.pages(since=meta.store_seq), extend=True)
         count = ix.doc_count()
         write_meta(generation, IndexMeta(store_seq=target, built_at=meta.built_at, documents=count))
         return SyncReport(written, removed, count, time.monotonic() - started)
@@ -221,6 +223,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         target = store.seq()  # read first: changes after this are picked up by the next sync
         written = _write_all(ix, store.pages(), wait, progress)
         _write_all_answers(generation, store.pages(), wait)
+        lay_names.write(generation, store.pages())
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:

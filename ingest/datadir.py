@@ -45,7 +45,7 @@ _GENERATION = re.compile(r"index\.[0-9a-f]+\.[0-9]+")
 _SWAP = re.compile(r"index\.[0-9]+\.swap")
 # Inside a generation: Whoosh's segment files and locks, and healthqa's meta file and caches.
 _GENERATION_FILE = re.compile(r"_?MAIN[A-Za-z0-9_.]*|healthqa-index\.json(\.[0-9]+)?(\.tmp)?|"
-                              r"topics\.cache\.npz(\.[0-9]+\.tmp\.npz)?|healthqa-lease")
+                              r"topics\.cache\.npz(\.[0-9]+\.tmp\.npz)?|healthqa-lease|lay-names\.sqlite(\.[0-9]+\.tmp)?")
 
 
 def claim(data_dir: str) -> None:

@@ -95,6 +95,9 @@ class Asked:
     qtype: str | None = None
     confidence: float = 0.0
     asking: frozenset[str] = frozenset()  # index terms of the words that ask ("side", "effect")
+    # The drug focus of a question asking whether a drug goes with something else: its
+    # pages come first (RankingSettings.drug_first).
+    lead: tuple[tuple[str, ...], ...] = ()
 
 
 class Ranker:
@@ -152,7 +155,17 @@ class Ranker:
                 scores = scores * (1.0 + settings.type_weight * asked.confidence * (self.doc_qtypes == wanted))
         if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
             scores = self.stubs_below_answers(scores)
+        if settings.drug_first and asked.lead:
+            scores = self.lead_first(scores, asked.lead)
         return scores
+
+    def lead_first(self, scores: np.ndarray, lead: tuple[tuple[str, ...], ...]) -> np.ndarray:
+        """Matching pages whose topic is the ``lead`` focus above every other page, in
+        their own order."""
+        on = (self.focus_match((lead,)) > 0) & (scores > 0)
+        if not on.any() or on.all():
+            return scores
+        return np.where(on, scores + float(scores[~on].max()), scores).astype(np.float32)
 
     def stubs_below_answers(self, scores: np.ndarray) -> np.ndarray:
         """Pages without answers keep ``unanswered_factor`` of their score and, when a
