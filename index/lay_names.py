@@ -52,7 +52,7 @@ def loose_key(text: str) -> str:
 
 def pairs_in(text: str) -> Iterator[tuple[str, str]]:
     """Pairs of names ``text`` gives one thing by; the side before the bracket or the
-    ``also called`` is tried from each of its last one to four words."""
+    ``also called`` is its last one to four words that follow a stop word or start the clause."""
     for anchor in _ANCHOR.finditer(text):
         after = _NAME.match(text, anchor.end())
         if not after:
@@ -63,9 +63,12 @@ def pairs_in(text: str) -> Iterator[tuple[str, str]]:
             continue  # "(see ...)" or a list going on: not a name in brackets
         if opened not in "(," and closing.isalpha():
             continue
-        before = _TAIL.search(text, max(0, anchor.start() - 60), anchor.start()).group().split()[-MAX_WORDS:]
+        tail = _TAIL.search(text, max(0, anchor.start() - 60), anchor.start()).group()
+        before = tail.split(" - ")[-1].split()[-MAX_WORDS:]  # a list's dash starts a name
         for n in range(1, len(before) + 1):
-            if before[-n].lower() not in STOP:
+            # A whole name only: "fast heart rate (tachycardia)" pairs no "heart rate".
+            whole = n == len(before) or before[-n - 1].lower() in STOP
+            if whole and before[-n].lower() not in STOP:
                 yield " ".join(before[-n:]), after.group(1)
 
 

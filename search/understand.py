@@ -134,6 +134,8 @@ class QuestionReader:
         paired = self._lay_names.others(loose.values())
         found = {}
         for key, loose_words in loose.items():
+            if " " not in loose_words:
+                continue  # one word left ("much urine"): not the two-word name it was taken for
             term = lay_term(paired.get(loose_words, ()), self.vocabulary, self._topic_named)
             if term:
                 found[key] = term
@@ -194,25 +196,34 @@ class QuestionReader:
 
 def lay_term(pairs: Iterable[tuple[str, str, int]], vocabulary: Vocabulary,
              topic_named: Callable[[str], str | None]) -> Term | None:
-    """The clinical name of a lay phrase, from the names the indexed text pairs it with
-    (most often paired first): the other name must be rarer in everyday English (its
-    rarest word rarer than :data:`RARE_WORD_COUNT` and than the phrase's rarest word) and
-    name an indexed topic or a vocabulary entry ("water pills" -> diuretics, "ringing in
+    """The clinical name of a lay phrase, from the names the indexed text pairs it with:
+    the name it is paired with most (at least twice, and in at least half of its pairings:
+    "blood pressure" goes with too many names to stand for one), rarer in everyday English
+    (its rarest word rarer than :data:`RARE_WORD_COUNT` and than the phrase's rarest word),
+    naming an indexed topic or a vocabulary entry ("water pills" -> diuretics, "ringing in
     the ears" -> tinnitus; never "tinnitus" -> ringing in the ears)."""
-    for phrase, other, _ in pairs:
-        other_words = [w for w in _WORD.findall(other.lower()) if w not in STOP]
-        lay_words = [w for w in _WORD.findall(phrase.lower()) if w not in STOP]
-        if not other_words or not lay_words:
-            continue
-        rarest_other = min(vocabulary.english_count(w) for w in other_words)
-        rarest_lay = min(vocabulary.english_count(w) for w in lay_words)
-        if rarest_other >= RARE_WORD_COUNT or rarest_lay < RARE_WORD_COUNT:
-            continue
-        known = vocabulary.terms([phrase_key(other)]).get(phrase_key(other))
-        topic = topic_named(other)
-        if topic or known:
-            return Term(phrase.lower(), topic or known.canonical, "lay")
-    return None
+    counts: dict[str, int] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for phrase, other, count in pairs:
+        key = loose_key(other)
+        counts[key] = counts.get(key, 0) + count
+        names.setdefault(key, (phrase, other))
+    if not counts:
+        return None
+    best = max(counts, key=counts.__getitem__)
+    if counts[best] < 2 or counts[best] * 2 < sum(counts.values()):
+        return None
+    phrase, other = names[best]
+    other_words = [w for w in _WORD.findall(other.lower()) if w not in STOP]
+    lay_words = [w for w in _WORD.findall(phrase.lower()) if w not in STOP]
+    if not other_words or not lay_words:
+        return None
+    rarest_other = min(vocabulary.english_count(w) for w in other_words)
+    if rarest_other >= RARE_WORD_COUNT or min(vocabulary.english_count(w) for w in lay_words) < RARE_WORD_COUNT:
+        return None
+    known = vocabulary.terms([phrase_key(other)]).get(phrase_key(other))
+    topic = topic_named(other)
+    return Term(phrase.lower(), topic or known.canonical, "lay") if topic or known else None
 
 
 @lru_cache(maxsize=1)
