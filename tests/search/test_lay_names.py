@@ -42,11 +42,12 @@ def topics(searcher: Searcher, query: str, limit: int = 3) -> list[str | None]:
 # -- mining ---------------------------------------------------------------------------------
 
 def test_pairs_are_read_from_brackets_and_also_called() -> None:
-    text = ("These include diuretics (water pills), nitrates, and beta-blockers. "
-            "- Diuretics are also called water pills. They help your kidneys remove some salt.")
+    text = ("Medicines may include: - Diuretics (water pills) - Nitrates. "
+            "- Diuretics are also called water pills. Symptoms include a fast heart rate (tachycardia).")
     found = set(lay_names.pairs_in(text))
-    assert ("diuretics", "water pills") in found
     assert ("Diuretics", "water pills") in found
+    assert ("fast heart rate", "tachycardia") in found
+    assert ("heart rate", "tachycardia") not in found  # only a name as a whole
     # A bracket that is no name ("(see below)") or a list going on pairs nothing.
     assert not set(lay_names.pairs_in("Rest (see page 4) and fluids, or sleep and rest help."))
 
