@@ -94,7 +94,7 @@ def write(folder: str, pages: Iterable[object], extend: bool = False) -> None:
     found = mine(pages)
     path = os.path.join(folder, FILE_NAME)
     if extend:
-        for row in _rows(path, "SELECT phrase, other, count FROM pairs"):
+        for row in _rows(path, "SELECT phrase, other, count FROM pairs WHERE mined = 1"):
             found[(row[0], row[1])] += row[2]
     tmp = f"{path}.{os.getpid()}.tmp"
     with contextlib.suppress(OSError):
@@ -102,10 +102,11 @@ def write(folder: str, pages: Iterable[object], extend: bool = False) -> None:
     try:
         db = sqlite3.connect(tmp)
         with db:
-            db.execute("CREATE TABLE pairs (key TEXT, phrase TEXT, other TEXT, count INTEGER)")
-            rows = [(loose_key(a), a, b, n) for (a, b), n in found.items()]
-            rows += [(loose_key(b), b, a, n) for (a, b), n in found.items()]
-            db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", [r for r in rows if r[0]])
+            # mined = 1: the pair as found; 0: the same pair the other way round.
+            db.execute("CREATE TABLE pairs (key TEXT, phrase TEXT, other TEXT, count INTEGER, mined INTEGER)")
+            rows = [(loose_key(a), a, b, n, 1) for (a, b), n in found.items()]
+            rows += [(loose_key(b), b, a, n, 0) for (a, b), n in found.items()]
+            db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?, ?)", rows)
             db.execute("CREATE INDEX pairs_key ON pairs(key)")
         db.close()
         os.replace(tmp, path)

@@ -97,3 +97,19 @@ def test_a_drug_with_a_condition_ranks_the_drug_first(data_dir: pathlib.Path, se
         assert "Ibuprofen" not in topics(without, query)
     # Asking about the condition alone is not changed by the drug rule.
     assert "Ibuprofen" not in topics(searcher, "treatment for high blood pressure")
+
+
+def test_pages_indexed_later_add_their_names(tmp_path: pathlib.Path) -> None:
+    from healthqa.index.writer import sync
+    from healthqa.ingest.store import Store
+
+    first, *rest = pages()
+    data_dir = build_index(tmp_path / "data", [first])
+    with Store.open(str(data_dir)) as store:
+        with store.transaction():
+            for page in rest:
+                store.put(page)
+        sync(str(data_dir), store)
+    with Searcher(str(data_dir)) as later:
+        assert [f.topic for f in later.understand("why do my ears ring").focus] == ["Tinnitus"]
+        assert later.understand("water pill side effects").expansions == ("diuretics",)
