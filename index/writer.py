@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from healthqa.index import answers as answer_index
-from healthqa.index import vocabulary
+from healthqa.index import lay_names, vocabulary
 from healthqa.index.bulk import write_documents
 from healthqa.index.generations import collect, discard
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
@@ -193,6 +193,7 @@ def sync(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
         written, removed = _write(ix, store.pages(since=meta.store_seq), deleted, wait, progress)
         with suppress(OSError, sqlite3.Error):  # a generation written before it was built here; if
             _provide_vocabulary(generation)     # this fails, a search builds it (no write is lost)
+        lay_names.write(generation, store.pages(since=meta.store_seq), extend=True)
         count = ix.doc_count()
         write_meta(generation, IndexMeta(store_seq=target, built_at=meta.built_at, documents=count))
         return SyncReport(written, removed, count, time.monotonic() - started)
@@ -226,6 +227,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         written = _write_all(ix, store.pages(), wait, progress)
         _write_all_answers(generation, store.pages(), wait)
         _provide_vocabulary(generation, _previous(data_dir))
+        lay_names.write(generation, store.pages())
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:

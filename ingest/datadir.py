@@ -47,7 +47,8 @@ _SWAP = re.compile(r"index\.[0-9]+\.swap")
 # (the word lists and vocabularies, index/vocabulary.py, written beside and renamed).
 _GENERATION_FILE = re.compile(r"_?MAIN[A-Za-z0-9_.]*|healthqa-index\.json(\.[0-9]+)?(\.tmp)?|"
                               r"topics\.cache\.npz(\.[0-9]+\.tmp\.npz)?|healthqa-lease|"
-                              r"vocabulary\.sqlite(\.[0-9]+\.[0-9]+\.tmp)?")
+                              r"vocabulary\.sqlite(\.[0-9]+\.[0-9]+\.tmp)?|"
+                              r"lay-names\.sqlite(\.[0-9]+\.tmp)?")
 # The word lists as earlier versions kept them, beside the index rather than in it.
 _OLD_VOCABULARY = "vocabulary.sqlite"
 

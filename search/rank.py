@@ -100,6 +100,9 @@ class Asked:
     qtype: str | None = None
     confidence: float = 0.0
     asking: frozenset[str] = frozenset()  # index terms of the words that ask ("side", "effect")
+    # The drug focus of a question asking whether a drug goes with something else: its
+    # pages come first (RankingSettings.drug_first).
+    lead: tuple[tuple[str, ...], ...] = ()
 
 
 class Ranker:
@@ -164,7 +167,18 @@ class Ranker:
                 scores = scores * (1.0 + settings.type_weight * asked.confidence * (_at(self.doc_qtypes, docs) == wanted))
         if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
             scores = self.stubs_below_answers(scores, docs)
+        if settings.drug_first and asked.lead:
+            scores = self.lead_first(scores, asked.lead, docs)
         return scores
+
+    def lead_first(self, scores: np.ndarray, lead: tuple[tuple[str, ...], ...],
+                   docs: np.ndarray | None = None) -> np.ndarray:
+        """Matching pages (of ``docs``, whose ``scores`` these are) whose topic is the ``lead``
+        focus above every other page, in their own order."""
+        on = (self.focus_match((lead,), docs) > 0) & (scores > 0)
+        if not on.any() or on.all():
+            return scores
+        return np.where(on, scores + float(scores[~on].max()), scores).astype(np.float32)
 
     @cached_property
     def _stubs(self) -> np.ndarray:

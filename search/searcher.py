@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from healthqa.index.generations import Lease
+from healthqa.index.lay_names import LayNames
 from healthqa.index.schema import text_analyzer
 from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
@@ -212,7 +213,8 @@ class Searcher:
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
         return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
-                              topic_word=self.phrases.topic_word, may_name=self.phrases.may_name)
+                              topic_word=self.phrases.topic_word, may_name=self.phrases.may_name,
+                              lay_names=LayNames(self._generation))
 
     @cached_property
     def phrases(self) -> IndexPhrases:
@@ -238,9 +240,10 @@ class Searcher:
         if self.settings.ranking.type_from == "consumer" and understood.asks:
             qtype = replace(understood.asks, name=TO_MEDQUAD.get(understood.asks.name, "information"))
         asking = frozenset(t for word in understood.asking for t in self.phrases.word_terms(word))
+        lead = _drug_lead(understood, focus)
         if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
-            return Asked(focus, asking=asking)
-        return Asked(focus, qtype.name, qtype.confidence, asking)
+            return Asked(focus, asking=asking, lead=lead)
+        return Asked(focus, qtype.name, qtype.confidence, asking, lead)
 
     def _uses_understanding(self) -> bool:
         ranking = self.settings.ranking
@@ -516,3 +519,17 @@ class Searcher:
             source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
             snippet=snippet, answers=shown, also_in=also_in,
         )
+
+
+# Consumer types asking whether a drug may be taken with something else.
+_TAKEN_WITH = frozenset({"INTERACTION", "CONTRAINDICATION"})
+
+
+def _drug_lead(understood: Understanding, focus: tuple) -> tuple[tuple[str, ...], ...]:
+    """The index terms of the drug focus when the question asks whether that drug goes with
+    something else it names (two foci, one a drug, the other not); else none."""
+    if not understood.asks or understood.asks.name not in _TAKEN_WITH or len(understood.focus) < 2:
+        return ()
+    drugs = [terms for f, terms in zip(understood.focus, focus) if f.kind == "drug"]
+    others = [f for f in understood.focus if f.kind != "drug"]
+    return drugs[0] if len(drugs) == 1 and others else ()
