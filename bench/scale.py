@@ -20,8 +20,8 @@ size (PSS: pages a forked child shares with its parent counted once), polled fro
 ``/proc`` every 20 ms: the bound the index memory budget is about. The warm query figures
 are the LiveQA dev questions (paraphrase and subject+message, 102 texts) through one warm
 :class:`~healthqa.search.searcher.Searcher`, top 10, each figure the median of ``--runs``
-passes after one warming pass. Wall times on a shared machine are noisy: CPU seconds of the
-build are printed beside them.
+passes after one warming pass, in wall and in CPU time. Wall times on a shared machine are
+noisy: CPU seconds of the build and of each query are printed beside them.
 """
 
 from __future__ import annotations
@@ -57,16 +57,19 @@ def pct(values, q):
 with Searcher(data_dir) as searcher:
     for text in texts:
         searcher.search(text, limit=10)
-    p50s, p95s = [], []
+    figures = {"p50": [], "p95": [], "cpu_p50": [], "cpu_p95": []}
     for _ in range(runs):
-        took = []
+        took, cpu = [], []
         for text in texts:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             searcher.search(text, limit=10)
             took.append((time.perf_counter() - started) * 1000)
-        p50s.append(pct(took, 0.5))
-        p95s.append(pct(took, 0.95))
-print(json.dumps({"p50": statistics.median(p50s), "p95": statistics.median(p95s), "queries": len(texts)}))
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        for name, values in (("p50", took), ("cpu_p50", cpu)):
+            figures[name].append(pct(values, 0.5))
+        for name, values in (("p95", took), ("cpu_p95", cpu)):
+            figures[name].append(pct(values, 0.95))
+print(json.dumps({name: statistics.median(values) for name, values in figures.items()}))
 """
 
 
@@ -185,7 +188,7 @@ def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) 
 
 
 HEADER = ("copies", "records", "ingest s", "build s", "build cpu s", "docs/s", "RSS MB", "tree MB",
-          "page MB", "answers MB", "store MB", "segs p/a", "q p50 ms", "q p95 ms", "idx B/rec")
+          "page MB", "answers MB", "store MB", "segs p/a", "q p50 ms", "q p95 ms", "cpu p50/p95 ms", "idx B/rec")
 
 
 def row(copies: int, ingest: dict, build: dict, size: dict, query: dict) -> tuple:
@@ -193,7 +196,8 @@ def row(copies: int, ingest: dict, build: dict, size: dict, query: dict) -> tupl
     return (f"x{copies}", records, f"{ingest['seconds']:.0f}", f"{build['seconds']:.1f}", f"{build['cpu']:.1f}",
             f"{records / build['seconds']:.0f}", f"{build['rss_mb']:.0f}", f"{build['tree_mb']:.0f}",
             f"{size['page_mb']:.0f}", f"{size['answers_mb']:.0f}", f"{size['store_mb']:.0f}", size["segments"],
-            f"{query['p50']:.1f}", f"{query['p95']:.1f}", f"{size['index_bytes'] / max(records, 1):.0f}")
+            f"{query['p50']:.1f}", f"{query['p95']:.1f}", f"{query['cpu_p50']:.1f}/{query['cpu_p95']:.1f}",
+            f"{size['index_bytes'] / max(records, 1):.0f}")
 
 
 def print_row(values: tuple) -> None:
@@ -231,7 +235,8 @@ def main() -> None:
         print(f"reindex x{counts[-1]} with index_memory_mb={budget}: {build['seconds']:.1f} s "
               f"({build['cpu']:.1f} s CPU), largest process {build['rss_mb']:.0f} MB, "
               f"process tree {build['tree_mb']:.0f} MB, segments page/answers {size['segments']}, "
-              f"query p50/p95 {query['p50']:.1f}/{query['p95']:.1f} ms", flush=True)
+              f"query p50/p95 {query['p50']:.1f}/{query['p95']:.1f} ms (CPU {query['cpu_p50']:.1f}/{query['cpu_p95']:.1f})",
+              flush=True)
 
 if __name__ == "__main__":
     main()

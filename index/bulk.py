@@ -117,11 +117,13 @@ def write_segments(open_writer: Callable[[], ContextManager], schema: Schema,
     return count
 
 
-# Peak memory of the bulk writer over what the process holds before it starts, per character
-# of a segment's text: measured on MedQuAD (bench/scale.py, the largest process and its
-# forked encoder together), rounded up.
+# A segment's peak memory (the process and its forked encoder, PSS) is about BASE_MB plus
+# BYTES_PER_CHAR for each character of its indexed text. Measured on MedQuAD segments of 5
+# and 10 million characters: ~16 bytes a character over ~140 MB for the page index, ~26
+# over ~120 MB for the answer index (its text is nearly all one positions field, encoded at
+# once by the forked process); the larger, rounded up, holds for both.
 BYTES_PER_CHAR = 28
-BASE_MB = 140  # the build (and its forked encoder) before any document: interpreter, Whoosh, numpy, SQLite
+BASE_MB = 140
 
 
 def segment_chars(memory_mb: float) -> int:
