@@ -30,10 +30,12 @@ DEV = os.path.join(HERE, "..", "..", "shared", "data", "liveqa-med-dev")
 # The baseline: plain BM25F over question^2, answer and focus.
 BASELINE = RankingSettings(weights={"question": 2.0, "answer": 1.0, "topic": 1.0}, focus_weight=0.0,
                            qtype_weight=0.0, fuzzy_weight=0.0, topic_spread=0.0, focus_match_weight=0.0,
-                           expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0)
+                           expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0,
+                           stubs_below_answers=False)
 DEFAULT = RankingSettings()
 # Before question understanding (#11): the defaults with each of its settings off.
-BEFORE = DEFAULT.with_changes(focus_match_weight=0.0, expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0)
+BEFORE = DEFAULT.with_changes(focus_match_weight=0.0, expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0,
+                              stubs_below_answers=False)
 # Each variant: its ranking settings, and whether duplicates are collapsed as `search` shows
 # them (judged duplicates then count once: the TREC measures see fewer judged pages).
 VARIANTS: dict[str, tuple[RankingSettings, bool]] = {
@@ -43,7 +45,9 @@ VARIANTS: dict[str, tuple[RankingSettings, bool]] = {
     "no-focus-match": (DEFAULT.with_changes(focus_match_weight=0.0), False),
     "no-expansion": (DEFAULT.with_changes(expansion_weight=0.0), False),
     "no-type": (DEFAULT.with_changes(type_weight=0.0), False),
-    "no-unanswered": (DEFAULT.with_changes(unanswered_factor=1.0), False),
+    "no-unanswered": (DEFAULT.with_changes(unanswered_factor=1.0, stubs_below_answers=False), False),
+    "stubs-factor-0.5": (DEFAULT.with_changes(unanswered_factor=0.5), False),
+    "model-type": (DEFAULT.with_changes(type_from="model"), False),
     "default-collapsed": (DEFAULT, True),
 }
 
@@ -57,7 +61,7 @@ def override(ranking: RankingSettings, assignments: list[str]) -> RankingSetting
             ranking = ranking.with_changes(**{table: {**getattr(ranking, table), field: float(value)}})
         else:
             current = getattr(ranking, key)
-            ranking = ranking.with_changes(**{key: type(current)(float(value))})
+            ranking = ranking.with_changes(**{key: value if isinstance(current, str) else type(current)(float(value))})
     return ranking
 
 

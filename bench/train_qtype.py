@@ -36,8 +36,9 @@ ATTRIBUTION = ("Trained on the question types of MedQuAD (Ben Abacha & Demner-Fu
                "2019), CC BY 4.0: https://creativecommons.org/licenses/by/4.0/")
 
 
-def read_medquad(folder: pathlib.Path) -> list[tuple[list[str], str]]:
-    """(features, qtype) of every MedQuAD question, focus masked."""
+def read_medquad(folder: pathlib.Path, texts: list | None = None) -> list[tuple[list[str], str]]:
+    """(features, qtype) of every MedQuAD question, focus masked; with ``texts``, each
+    question's (text, focus, qtype) is added to it, in the same order."""
     examples = []
     for path in sorted(folder.glob("*/*.xml")):
         root = ET.parse(path).getroot()
@@ -46,6 +47,8 @@ def read_medquad(folder: pathlib.Path) -> list[tuple[list[str], str]]:
         for question in root.iter("Question"):
             if question.text and question.get("qtype"):
                 examples.append((features(question.text, focus), question.get("qtype")))
+                if texts is not None:
+                    texts.append((question.text, focus, question.get("qtype")))
     return examples
 
 
@@ -101,18 +104,39 @@ def main() -> None:
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args()
-    examples = read_medquad(args.medquad)
-    random.Random(0).shuffle(examples)
+    texts: list = []
+    examples = read_medquad(args.medquad, texts)
+    order = list(range(len(examples)))
+    random.Random(0).shuffle(order)
+    examples = [examples[i] for i in order]
     held = examples[: len(examples) // 10]
     from healthqa.search.qtype import QuestionTypeClassifier
 
     check = QuestionTypeClassifier(train(examples[len(held):], args.min_count, args.l2, args.steps))
     right = sum(check.labels[int(np.argmax(_logits(check, f)))] == label for f, label in held)
     print(f"held-out MedQuAD questions (a tenth, model trained on the rest): accuracy {right / len(held):.3f}")
+    consumer_check(check, [texts[i] for i in order[: len(held)]])
     model = train(examples, args.min_count, args.l2, args.steps)
     args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(model['features'])} features, {len(model['labels'])} types, "
           f"{args.out.stat().st_size / 1024:.0f} KiB, from {model['trained_on']}")
+
+
+def consumer_check(model, held: list[tuple[str, tuple[str, ...], str]]) -> None:
+    """The consumer types (search/consumer_types.py: lexicon plus ``model``) of the held-out
+    questions against their MedQuAD types read in the consumer scheme: data the lexicon
+    was not written from, with the model that never saw these questions."""
+    from healthqa.search.consumer_types import FROM_MEDQUAD, consumer_type
+
+    totals: collections.Counter = collections.Counter()
+    right: collections.Counter = collections.Counter()
+    for text, focus, qtype in held:
+        wanted = FROM_MEDQUAD.get(qtype, "INFORMATION")
+        totals[wanted] += 1
+        right[wanted] += consumer_type(text, focus, model=model).name == wanted
+    print(f"held-out MedQuAD questions, consumer types (lexicon + model): accuracy "
+          f"{sum(right.values()) / len(held):.3f}; per type: "
+          + ", ".join(f"{t} {right[t]}/{n}" for t, n in totals.most_common()))
 
 
 def _logits(model, feats: list[str]) -> np.ndarray:

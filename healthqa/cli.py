@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from healthqa import __version__, cli_analyze, cli_config, cli_ingest, cli_related, cli_search, cli_serve
+from healthqa import __version__, cli_analyze, cli_cluster, cli_config, cli_ingest, cli_related, cli_search, cli_serve
 from healthqa.cli_common import Context
 from healthqa.cli_group import HealthQAGroup, with_global_options
 
@@ -33,6 +33,7 @@ cli_related.register(cli)
 cli_config.register(cli)
 cli_serve.register(cli)
 cli_analyze.register(cli)
+cli_cluster.register(cli)
 
 
 def main() -> None:

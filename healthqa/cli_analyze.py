@@ -24,6 +24,11 @@ def _print_understanding(understood) -> None:
         cues = f"; from: {', '.join(understood.qtype.cues)}" if understood.qtype.cues else "; no telling words"
         click.echo(terminal_safe(f"type: {understood.qtype.name} (confidence {understood.qtype.confidence:.2f}{cues}; "
                                  f"then {others})"))
+    asks = getattr(understood, "asks", None)
+    if asks:
+        others = ", ".join(f"{name} {p:.2f}" for name, p in asks.alternatives) or "nothing else"
+        cues = f"; from: {', '.join(asks.cues)}" if asks.cues else "; no telling words"
+        click.echo(terminal_safe(f"asks: {asks.name} (confidence {asks.confidence:.2f}{cues}; then {others})"))
 
 
 @click.command("analyze")

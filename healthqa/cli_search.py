@@ -158,23 +158,28 @@ def _print_answers(results, color: bool) -> None:
               help="List matching answers, one a line (role, author, question, snippet), not pages.")
 @click.option("--no-collapse", is_flag=True,
               help="Show the same question from several sources as separate hits (default: one hit, 'also in').")
+@setting_option("backend", "--backend", type=click.Choice(["whoosh", "cluster"]),
+                help="Search this data directory's index or its search cluster ('healthqa cluster').")
 @click.pass_obj
 @domain_errors
 def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str | None, source: str | None,
-                   limit: int, page: int, by_answer: bool, no_collapse: bool) -> None:
+                   limit: int, page: int, by_answer: bool, no_collapse: bool, backend: str) -> None:
     """Search the indexed pages for QUERY (- reads queries from stdin, one a line).
 
     QUERY: plain words, "quoted phrases", field:value (question, answer, topic,
     role, source, type), -excluded, +required, prefix*, fuzzy~. With --json the
     results are one JSON object; queries from stdin give one object a line (JSON Lines).
     """
-    from healthqa.search.searcher import Filters, Searcher
+    from healthqa.search.backend import open_searcher
+    from healthqa.search.searcher import Filters
     from healthqa.search.settings import SearchSettings
 
     filters = Filters(roles, topic, source)
+    if by_answer and backend == "cluster":
+        raise click.UsageError("--answers searches this data directory's index only (--backend whoosh)")
     # Settings only when an option changes them: the defaults stay the Searcher's own.
-    options = {"settings": SearchSettings(collapse_duplicates=False)} if no_collapse else {}
-    with Searcher(obj.data_dir, **options) as searcher:
+    settings = SearchSettings(collapse_duplicates=False) if no_collapse else None
+    with open_searcher(obj.data_dir, backend, obj.config.get("cluster_dir"), settings) as searcher:
         find = searcher.search_answers if by_answer else searcher.search
         if query == "-":
             if not _search_lines(find, filters, limit, page):
@@ -214,18 +219,20 @@ def _search_lines(find, filters, limit: int, page: int) -> bool:
 @click.option("--field", "form", type=click.Choice(["paraphrase", "subject+message"]), default="paraphrase",
               show_default=True, help="Which text of a LiveQA query to search with.")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Write a TREC run file here.")
+@setting_option("backend", "--backend", type=click.Choice(["whoosh", "cluster"]),
+                help="Evaluate this data directory's index or its search cluster ('healthqa cluster').")
 @click.pass_obj
 @domain_errors
-def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: str | None) -> None:
+def eval_command(obj: Context, queries: str, qrels: str, form: str, run_path: str | None, backend: str) -> None:
     """Run judged QUERIES against the index and print relevance measures.
 
     QUERIES: 'qid<TAB>text' lines or the LiveQA queries.tsv layout; QRELS:
     'qid 0 docid grade' lines.
     """
+    from healthqa.search.backend import open_searcher
     from healthqa.search.evaluate import MEASURES, evaluate, read_qrels, read_queries, write_run
-    from healthqa.search.searcher import Searcher
 
-    with Searcher(obj.data_dir) as searcher:
+    with open_searcher(obj.data_dir, backend, obj.config.get("cluster_dir")) as searcher:
         means, runs = evaluate(read_queries(queries, form), read_qrels(qrels),
                                lambda text: searcher.ranked_ids(text, 10))
     if obj.json:

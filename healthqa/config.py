@@ -57,6 +57,13 @@ def _boolean(value: Any) -> bool:
     return text in ("1", "true", "yes", "on")
 
 
+def _backend(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("whoosh", "cluster"):
+        raise ValueError
+    return text
+
+
 def _color(value: Any) -> str:
     text = ("always" if value else "never") if isinstance(value, bool) else str(value).strip().lower()
     if text not in ("auto", "always", "never"):
@@ -97,6 +104,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("limit", 10, _whole(1, 1000), "search hits per page", "--limit", "a whole number from 1 to 1000"),
     Setting("color", "auto", _color, "colour in terminal output (NO_COLOR set: never)",
             "--color / --no-color", "auto, always or never"),
+    Setting("backend", "whoosh", _backend, "what search, eval and the server search: this data directory's "
+            "Whoosh index, or a search cluster ('healthqa cluster')", "--backend", "whoosh or cluster"),
+    Setting("cluster_dir", "", str, "the search cluster's directory (nodes.toml, engine configs; "
+            "empty: <data dir>/cluster)", "--cluster-dir"),
     Setting("quiet", False, _boolean, "no progress bars or stage lines", "--quiet / -q", "true or false"),
 )}
 

@@ -10,8 +10,9 @@ step with, so ``sync`` only applies what changed since.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -19,6 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from healthqa.index import answers as answer_index
+from healthqa.index import vocabulary
 from healthqa.index.bulk import write_segments
 from healthqa.index.generations import collect, discard
 from healthqa.index.schema import ROLE_SEPARATOR, build_schema
@@ -206,6 +208,8 @@ def sync(data_dir: str, store: Store, wait: float = DEFAULT_WAIT,
         if _rebuild_is_faster(store.count(since=meta.store_seq) + len(deleted), store.count()):
             return _rebuild(data_dir, store, wait, progress, started, memory_mb)
         written, removed = _write(ix, lambda: store.pages(since=meta.store_seq), deleted, wait, progress, memory_mb)
+        with suppress(OSError, sqlite3.Error):  # a generation written before it was built here; if
+            _provide_vocabulary(generation)     # this fails, a search builds it (no write is lost)
         count = ix.doc_count()
         write_meta(generation, IndexMeta(store_seq=target, built_at=meta.built_at, documents=count))
         return SyncReport(written, removed, count, time.monotonic() - started)
@@ -242,6 +246,7 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         target = store.seq()  # read first: changes after this are picked up by the next sync
         written = _write_all(ix, store.pages(), wait, progress, memory_mb)
         _write_all_answers(generation, store.pages(), wait, memory_mb)
+        _provide_vocabulary(generation, _previous(data_dir))
         write_meta(generation, IndexMeta(store_seq=target, built_at=time.time(), documents=ix.doc_count()))
         swap_in(data_dir, generation)
     except OSError as exc:
@@ -251,6 +256,23 @@ def _rebuild(data_dir: str, store: Store, wait: float, progress: Callable[[int],
         discard(data_dir, generation)
         raise
     return SyncReport(written, 0, written, time.monotonic() - started, rebuilt=True)
+
+
+def _previous(data_dir: str) -> str | None:
+    try:
+        return current_generation(data_dir) if os.path.lexists(link_path(data_dir)) else None
+    except Exception:  # a damaged link: nothing to reuse
+        return None
+
+
+def _provide_vocabulary(generation: str, previous: str | None = None) -> None:
+    """The word lists and vocabularies searches read, in the generation (built here, at index
+    time, so that no search pays for it): reused from the previous generation or from
+    ``$HEALTHQA_VOCABULARY_DIR`` (built there once) when either is current."""
+    shared = os.environ.get("HEALTHQA_VOCABULARY_DIR")
+    if shared:
+        vocabulary.provide(shared)
+    vocabulary.provide(generation, [previous, shared])
 
 
 def index_status(data_dir: str, store: Store) -> dict[str, object]:

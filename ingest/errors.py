@@ -86,3 +86,7 @@ class IndexWriteError(HealthQAError):
 
 class QueryError(HealthQAError):
     """A search query cannot be read."""
+
+
+class ClusterError(HealthQAError):
+    """A search cluster (``healthqa cluster``) cannot be set up, built, synced or reached."""

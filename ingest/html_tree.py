@@ -70,7 +70,9 @@ class Thread:
         """
         if other is None:
             return self
-        answers = other.answers if len(other.answers) > len(self.answers) else self.answers
+        answers = self.answers
+        if len(other.answers) > len(self.answers):
+            answers = with_signals(other.answers, self.answers)
         detail = other.detail if _is_excerpt(self.detail, other.detail) else self.detail
         completed = answers is not self.answers or detail != self.detail
         return replace(
@@ -86,6 +88,37 @@ class Thread:
             date_iso=self.date_iso or other.date_iso,
             method=f"{self.method}+{other.method}" if completed else self.method,
         )
+
+
+def with_signals(posts: tuple[Answer, ...], marked: tuple[Answer, ...]) -> tuple[Answer, ...]:
+    """``posts`` (the page's own) with the votes, acceptance and role of the ``marked`` answers
+    (schema markup) that are the same posts: same author and the same opening words.
+
+    Markup often carries what the visible page shows only as icons and counters; reading
+    the posts from the page must not lose it. Each marked answer lends its signals once.
+    """
+    unused = [a for a in marked if a.votes is not None or a.accepted or a.role]
+    out = []
+    for post in posts:
+        twin = next((a for a in unused if _same_post(a, post)), None)
+        if twin is not None:
+            unused.remove(twin)
+            post = replace(post, votes=post.votes if post.votes is not None else twin.votes,
+                           accepted=post.accepted or twin.accepted, role=post.role or twin.role)
+        out.append(post)
+    return tuple(out)
+
+
+def _same_post(marked: Answer, post: Answer) -> bool:
+    """Whether a marked answer and a page post are one post: authors agree (or one has none)
+    and the marked text, an excerpt perhaps, opens the post or holds its opening words."""
+    if marked.author and post.author and marked.author.casefold() != post.author.casefold():
+        return False
+    words, page_words = marked.text.split(), post.text.split()
+    if not words or not page_words:
+        return False
+    head = " ".join(words[:8]).rstrip(".…")
+    return head in " ".join(page_words) or " ".join(page_words[:8]) in " ".join(words)
 
 
 def _is_excerpt(short: str | None, full: str | None) -> bool:

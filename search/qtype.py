@@ -98,10 +98,14 @@ class QuestionTypeClassifier:
         exp = np.exp(logits)
         return exp / exp.sum()
 
+    def cues(self, text: str, focus: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The question's features the model knows (its evidence; none: only the prior)."""
+        return tuple(dict.fromkeys(f for f in features(text, focus) if f in self.index))
+
     def predict(self, text: str, focus: tuple[str, ...] = (), alternatives: int = 2) -> Prediction:
         probs = self.probabilities(text, focus)
         order = np.argsort(-probs)
-        cues = tuple(dict.fromkeys(f for f in features(text, focus) if f in self.index))
+        cues = self.cues(text, focus)
         return Prediction(self.labels[order[0]], float(probs[order[0]]),
                           tuple((self.labels[i], float(probs[i])) for i in order[1:1 + alternatives]), cues)
 

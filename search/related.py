@@ -24,7 +24,7 @@ from healthqa.search.engine import Scorer, WeightedTerm, top_k
 from healthqa.search.rank import asked_types
 from healthqa.search.searcher import Searcher
 from healthqa.search.snippets import stems
-from healthqa.search.vocabulary import phrase_key
+from healthqa.index.vocabulary import phrase_key
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"
@@ -125,6 +125,8 @@ class RelatedFinder:
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
         """Existing questions related to a new, free-text question."""
         understood = self.understand(text)
+        if not understood.focus and self._names_unknown(text):
+            return []  # "CBD oil": what it is about is in no page; "oil" alone would drift (diesel oil)
         words = self._focused(self._words(text), understood)
         # An existing question worded exactly like the new one is the best place to route it.
         return self._pick(words, self._asked(text, understood), set(), set(), k, None, set(),
@@ -159,12 +161,27 @@ class RelatedFinder:
             for stem in named:
                 focus[stem] = max(focus.get(stem, 0.0), 1.0 / len(named) ** 0.5)
         other = self.settings.other_word_weight if focus else 1.0
-        words = {stem: focus.get(stem, other) for stem in counts}
+        # The words a question asks with ("bad for", "side effects") count as other words do
+        # beside a focus: they tell the type, not the subject.
+        asking = {stem for word in understood.asking for stem in stems(self.searcher.analyzer, word)}
+        words = {stem: focus.get(stem, self.settings.other_word_weight if stem in asking else other)
+                 for stem in counts}
         share = self.settings.expansion_weight
         for name in understood.expansions if share else ():
             for stem in stems(self.searcher.analyzer, name):
                 words.setdefault(stem, share)
         return words
+
+    def _names_unknown(self, text: str) -> bool:
+        """True when a word of ``text`` is a name the index does not hold: no everyday English
+        word, and in no indexed page ("cbd"). With no focus found, such a word is what the
+        question is about, and no page can be related to it."""
+        words = [w for w in _WORD.findall(text[:self.settings.max_text_chars]) if len(w) >= 3]
+        kinds = self.searcher.question_reader.vocabulary.kinds(words)
+        return any(kinds.get(w.lower()) != "en" and not any(self.postings.get(field, stem).docs.size
+                                                       for stem in stems(self.searcher.analyzer, w)
+                                                       for field in ("question", "topic", "synonyms", "answer"))
+                   for w in words)
 
     def _asked(self, text: str, understood) -> set[str]:
         asked = asked_types(text)

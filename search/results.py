@@ -12,6 +12,9 @@ The JSON shape (``Results.to_dict``) is stable and documented in the README::
                             "votes": int|null, "accepted": bool}],
                "also_in": [{"id": str, "source": str}]}],
      "facets_more": {"role": int, ...}}   # how many values each facet leaves out
+
+Searched through a search cluster (``--backend cluster``), the object also holds
+``missing_shards``, a list of the shards that had no live replica (empty: complete).
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ class Results:
     corrected_from: str | None = None
     notes: tuple[str, ...] = ()
     facets_more: dict[str, int] = field(default_factory=dict)  # values left out of each facet
+    # Through a search cluster: the shards that had no live replica, whose pages these results
+    # lack (empty: complete). None for a search of one index, whose JSON has no such key.
+    missing_shards: tuple[int, ...] | None = None
 
     @property
     def pages(self) -> int:
@@ -89,4 +95,5 @@ class Results:
             "suggestion": self.suggestion, "total": self.total, "page": self.page, "pages": self.pages,
             "limit": self.limit, "notes": list(self.notes), "facets": self.facets, "facets_more": self.facets_more,
             "hits": [h.to_dict() for h in self.hits],
+            **({} if self.missing_shards is None else {"missing_shards": list(self.missing_shards)}),
         }

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -24,8 +24,10 @@ from healthqa.search import answer_hits, facets
 from healthqa.search.answer_results import AnswerListing, AnswerResults
 from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
+from healthqa.search.consumer_types import TO_MEDQUAD
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
+from healthqa.search.phrases import IndexPhrases
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
 from healthqa.search.results import Hit, Results
@@ -44,6 +46,10 @@ class _Scored:
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
     terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
+
+
+# Pages' questions recur across queries: each is normalised once.
+_question_key = lru_cache(maxsize=100_000)(question_key)
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -80,11 +86,11 @@ class Searcher:
             raise
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._analysed: dict[str, tuple[str, ...]] = {}
-        # The word lists are kept once per data directory.
+        self._fields: dict[int, dict] = {}
+        # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
-                                cache_dir=data_dir)
+                                cache_dir=self._generation)
 
     def _open(self, generation: str) -> None:
         self._ix, self.meta = open_index(self.data_dir, generation)
@@ -111,11 +117,6 @@ class Searcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def generation(self) -> str:
-        """The index generation directory this searcher opened."""
-        return self._generation
 
     @property
     def doc_count(self) -> int:
@@ -173,7 +174,8 @@ class Searcher:
     def ranker(self) -> Ranker:
         ranking = self.settings.ranking
         qtypes = from_postings(self.postings, "qtype") if ranking.qtype_weight else None
-        topics = self._values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 else None
+        topics = self._values["topic"].ids if ranking.topic_spread or ranking.unanswered_factor != 1.0 \
+            or ranking.stubs_below_answers else None
 
         def load_qtypes() -> tuple[np.ndarray, list[str]]:
             values = from_postings(self.postings, "qtype")
@@ -188,7 +190,17 @@ class Searcher:
 
     def page(self, docnum: int) -> StoredPage:
         """What the index stores of one document."""
-        return StoredPage.from_fields(self._reader.stored_fields(docnum))
+        return StoredPage.from_fields(self._stored_fields(docnum))
+
+    def _stored_fields(self, docnum: int) -> dict:
+        """Whoosh's stored fields of one document, the last few thousand read kept: collapsing
+        reads a hit's fields and showing it reads them again."""
+        found = self._fields.get(docnum)
+        if found is None:
+            if len(self._fields) >= 4096:
+                self._fields.clear()
+            found = self._fields[docnum] = self._reader.stored_fields(docnum)
+        return found
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -199,46 +211,16 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir)
+        return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
+                              topic_word=self.phrases.topic_word, may_name=self.phrases.may_name)
 
-    def _topic_named(self, text: str) -> str | None:
-        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
-        terms = self._terms(text)
-        if not terms or len(terms) > 8:
-            return None
-        docs = self._all_in("topic", terms)
-        if docs is None or not len(docs):
-            return None
-        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
-        topics = self.values["topic"]
-        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
-        return topics.names[min(named)] if named else None
-
-    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
-        """Live documents with every one of ``terms`` in ``field``."""
-        docs = None
-        for term in terms:
-            found = self.postings.get(field, term).docs
-            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
-            if not len(docs):
-                break
-        return docs if docs is None else docs[self.postings.live[docs]]
+    @cached_property
+    def phrases(self) -> IndexPhrases:
+        """What this index's topics and synonyms say of a question's phrases (remembered)."""
+        return IndexPhrases(self.postings, self._analyzer, lambda: self.values["topic"])
 
     def _terms(self, text: str) -> tuple[str, ...]:
-        """The index terms of a phrase, in order (each word analysed once, remembered)."""
-        return tuple(dict.fromkeys(term for word in text.split() for term in self._word_terms(word)))
-
-    def _word_terms(self, word: str) -> tuple[str, ...]:
-        found = self._analysed.get(word)
-        if found is None:
-            if len(self._analysed) > 100_000:
-                self._analysed.clear()
-            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
-        return found
-
-    def _synonym_phrase(self, text: str) -> bool:
-        docs = self._all_in("synonyms", self._terms(text))
-        return docs is not None and bool(len(docs))
+        return self.phrases.terms(text)
 
     def understand(self, text: str) -> Understanding:
         """What ``text`` is understood to ask: focus (with its source), expansions, type.
@@ -253,9 +235,12 @@ class Searcher:
         focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
                       for f in understood.focus)
         qtype = understood.qtype
+        if self.settings.ranking.type_from == "consumer" and understood.asks:
+            qtype = replace(understood.asks, name=TO_MEDQUAD.get(understood.asks.name, "information"))
+        asking = frozenset(t for word in understood.asking for t in self.phrases.word_terms(word))
         if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
-            return Asked(focus)
-        return Asked(focus, qtype.name, qtype.confidence)
+            return Asked(focus, asking=asking)
+        return Asked(focus, qtype.name, qtype.confidence, asking)
 
     def _uses_understanding(self) -> bool:
         ranking = self.settings.ranking
@@ -333,14 +318,14 @@ class Searcher:
         if self._speller.is_foreign(text):
             return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
-            stems = [t.text for t in self._analyzer(word)]
+            stems = self.phrases.word_terms(word)
             if not stems or any(s in known for s in stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:
                 continue
             added = [WeightedTerm(t.field, stem, t.weight * share, stem)
-                     for stem in (t.text for t in self._analyzer(correction)) for t in terms if t.word == stems[0]]
+                     for stem in self.phrases.word_terms(correction) for t in terms if t.word == stems[0]]
             if added:
                 extra += added
                 pairs.append((word, correction))
@@ -370,8 +355,8 @@ class Searcher:
         kept: dict[tuple[str, str], list] = {}
         for docnum, score in candidates:
             # The raw stored fields: a hit's answers are decoded only for the hits shown.
-            fields = self._reader.stored_fields(docnum)
-            key = (question_key(fields["question"]), (fields.get("topic") or "").casefold())
+            fields = self._stored_fields(docnum)
+            key = (_question_key(fields["question"]), (fields.get("topic") or "").casefold())
             if key in kept:
                 kept[key][2].append((fields["id"], fields.get("source", "")))
             elif len(kept) < count:

@@ -102,9 +102,18 @@ class RankingSettings:
     # A page of the type the classifier predicts gains this factor times its confidence.
     type_weight: float = 0.5
     type_min_confidence: float = 0.3  # and only when some word of the question told the type
-    # A page without answers keeps this share of its score: answered pages on the same
-    # focus come first, a stub still shows when nothing else answers.
-    unanswered_factor: float = 0.5
+    # Which type ranks pages: "model" (MedQuAD's types, from the model of search/qtype.py)
+    # or "consumer" (the consumer type of search/consumer_types.py, read as the MedQuAD
+    # type that answers it first).
+    type_from: str = "consumer"
+    # A page without answers falls below the lowest answered page on its topic that
+    # matches (answered pages on the same focus come first; a stub still shows when
+    # nothing else answers), and keeps this share of its score. The share is 1: a lower
+    # one also sinks stubs below answered pages on other foci, which the judged questions
+    # cannot measure (see the README: with filled answers every stub left is unjudged,
+    # without them most judged pages are stubs).
+    stubs_below_answers: bool = True
+    unanswered_factor: float = 1.0
 
     def __post_init__(self) -> None:
         _freeze_mappings(self)

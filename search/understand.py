@@ -2,7 +2,7 @@
 
 The focus is found as the longest phrases of the question that name an indexed topic, a
 focus synonym of an indexed page, or an entry of the disease and drug vocabularies
-(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+(:mod:`healthqa.index.vocabulary`). A vocabulary entry that is a lay or brand name
 ("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
 "acetaminophen") as an expansion, which ranking searches at its own weight. The type
 comes from the classifier of :mod:`healthqa.search.qtype`.
@@ -19,15 +19,21 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from healthqa.index.schema import STOP
+from healthqa.search.consumer_types import asking_words, consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
-from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
+from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 MAX_PHRASE = 6
 # A word this common in the English list's source is everyday language ("naturally" is
 # counted 17,595 times there, "headache" 7,368, "ibuprofen" 284).
 COMMON_WORD_COUNT = 10_000
-TOPIC, SYNONYM = "index topic", "index synonym"
+# A word this rare in everyday English ("ablation" 125, "mthfr" 0) that some indexed topic
+# holds names what the question is about even when it is only part of that topic
+# ("heart ablation" -> Cardiac ablation procedures); a commoner word ("urine") does so
+# only when nothing else in the question names a focus.
+RARE_WORD_COUNT = 1_000
+TOPIC, SYNONYM, TOPIC_WORD = "index topic", "index synonym", "index topic word"
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
 
@@ -39,9 +45,11 @@ class Focus:
     source: str                  # index topic, index synonym, disease vocabulary, drug vocabulary
     topic: str | None = None     # the indexed topic it names, if any
     canonical: str | None = None  # the clinical name a vocabulary gives a lay or brand name
+    kind: str | None = None  # "drug" or "disease" when a vocabulary names it so
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical}
+        return {"text": self.text, "source": self.source, "topic": self.topic, "canonical": self.canonical,
+                "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,16 @@ class Understanding:
     focus: tuple[Focus, ...]
     expansions: tuple[str, ...]
     qtype: Prediction | None
+    # What a consumer asks, in the consumer types (SIDE_EFFECT, INGREDIENT, ...; see
+    # search/consumer_types.py): the types people ask in, beside MedQuAD's page types.
+    asks: Prediction | None = None
+    # The words the question asks with ("side effects", "bad for"): not what it is about.
+    asking: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "focus": [f.to_dict() for f in self.focus],
-                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None}
+                "expansions": list(self.expansions), "type": self.qtype.to_dict() if self.qtype else None,
+                "asks": self.asks.to_dict() if self.asks else None, "asking_words": list(self.asking)}
 
 
 class QuestionReader:
@@ -63,12 +77,19 @@ class QuestionReader:
 
     ``topics`` is the topic names, or a function giving the topic a phrase names (or
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
-    its words); ``cache_dir`` is where the vocabularies are kept (the data directory).
+    its words), ``topic_word`` whether some topic holds it among other words; ``cache_dir`` is
+    where the vocabularies are kept (the data directory).
+    ``may_name``, if given, is a quick test that is False only for a phrase that can name no
+    topic and no synonym (a word of it is in neither field): most phrases of a question are
+    rejected by it without the look-ups above.
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
-                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None):
+                 synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
+                 topic_word: Callable[[str], bool] | None = None, may_name: Callable[[str], bool] | None = None):
         self._synonym_phrase = synonym_phrase
+        self._topic_word = topic_word
+        self._may_name = may_name
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -82,8 +103,12 @@ class QuestionReader:
         focus = self.focus(text)
         expansions = [f.canonical for f in focus
                       if f.canonical and phrase_key(f.canonical) != phrase_key(f.text)]
-        qtype = classifier().predict(text, tuple(f.text for f in focus)) if with_type else None
-        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype)
+        names = tuple(f.text for f in focus)
+        qtype = classifier().predict(text, names) if with_type else None
+        asks = consumer_type(text, names, drug=any(f.kind == "drug" for f in focus)) if with_type else None
+        named = {w.lower() for f in focus for w in _WORD.findall(f.text)}
+        asking = tuple(sorted(asking_words(text[:2000]) - named)) if with_type else ()
+        return Understanding(text, tuple(focus), tuple(dict.fromkeys(expansions)), qtype, asks, asking)
 
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
@@ -92,15 +117,25 @@ class QuestionReader:
         # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
         spans = [(i, n) for i in range(len(words)) if not stop[i]
                  for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
-        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        # A span's key is its words' keys joined (no key word crosses a space): each word keyed once.
+        parts = [phrase_key(w) for w in words]
+        keys = {(i, n): " ".join(filter(None, parts[i:i + n])) for i, n in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
+        found = self._scan(words, keys, terms, RARE_WORD_COUNT)
+        # Nothing named: a less rare word that a topic holds ("how much urine ...").
+        return found or self._scan(words, keys, terms, COMMON_WORD_COUNT)
+
+    def _scan(self, words: list[str], keys: dict[tuple[int, int], str], terms: dict[str, Term],
+              topic_word_count: int) -> list[Focus]:
+        """Longest matching phrase at each position, left to right; a single word rarer
+        than ``topic_word_count`` may be a focus because some topic holds it."""
         found: list[Focus] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 if (i, n) not in keys:
                     continue
-                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]))
+                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]), topic_word_count)
                 if match:
                     found.append(match)
                     i += n
@@ -109,33 +144,45 @@ class QuestionReader:
                 i += 1
         return found
 
-    def _match(self, words: list[str], key: str, term: Term | None) -> Focus | None:
+    def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
+        if term is None and self._may_name is not None and not self._may_name(" ".join(words)):
+            return None  # no vocabulary entry, and no topic or synonym can hold it
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        asked = [f for f in features(" ".join(words)) if " " not in f]
-        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
         text = " ".join(words)
         canonical = term.canonical if term else None
+        kind = term.source if term else None
         topic = self._topic_named(text)
         if topic:
-            return Focus(text, TOPIC, topic, canonical)
+            return Focus(text, TOPIC, topic, canonical, kind)
         # A single everyday word ("he", "general", "ring") that a brand name or some page's
         # synonyms happen to use is no focus: only an indexed topic of that name is.
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
             return None
         if term:  # a vocabulary name; its clinical name may be an indexed topic
             topic = self._topic_named(canonical) if canonical else None
-            return Focus(text, _VOCABULARY[term.source], topic, canonical)
-        if len(words) == 1 and self.vocabulary.english_count(lowered[0]):
+            return Focus(text, _VOCABULARY[term.source], topic, canonical, kind)
+        count = self.vocabulary.english_count(lowered[0]) if len(words) == 1 else 0
+        if len(words) == 1 and count < topic_word_count and self._topic_word and self._topic_word(text):
+            return Focus(text, TOPIC_WORD)
+        if count:
             return None  # some page's synonyms hold "salts" or "cycles": not enough to be a focus
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
         return None
+
+
+@lru_cache(maxsize=50_000)
+def _names_what_is_asked(text: str) -> bool:
+    """True when every word of ``text`` the type model reads is one saying what is asked."""
+    asked = [f for f in features(text) if " " not in f]
+    return bool(asked) and all(f in _type_words() for f in asked)
 
 
 @lru_cache(maxsize=1)

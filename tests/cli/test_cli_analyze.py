@@ -29,6 +29,7 @@ def test_analyze_says_what_was_understood(data_dir: pathlib.Path) -> None:
     assert lines[1] == "focus: 'tylenol' (drug vocabulary; topic 'Acetaminophen'; means 'acetaminophen')"
     assert lines[2] == "also searched: acetaminophen"
     assert lines[3].startswith("type: side effects (confidence ") and "from: side, effect" in lines[3]
+    assert lines[4].startswith("asks: SIDE_EFFECT (confidence ") and "from: side effects" in lines[4]
 
 
 def test_analyze_json(data_dir: pathlib.Path) -> None:
@@ -36,8 +37,9 @@ def test_analyze_json(data_dir: pathlib.Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["focus"] == [{"text": "pink eye", "source": "disease vocabulary", "topic": "Conjunctivitis",
-                              "canonical": "conjunctivitis"}]
+                              "canonical": "conjunctivitis", "kind": "disease"}]
     assert data["expansions"] == ["conjunctivitis"] and data["type"]["type"]
+    assert data["asks"]["type"] == "SUSCEPTIBILITY" and data["asking_words"] == ["contagious"]
 
 
 def test_analyze_without_a_focus_says_so(data_dir: pathlib.Path) -> None:

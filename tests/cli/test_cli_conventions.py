@@ -282,7 +282,7 @@ def test_settings_from_the_file_and_environment_reach_the_commands(corpus: pathl
 
 @pytest.mark.parametrize(("content", "env", "message"), [
     ("colour = 'never'\n", {}, "healthqa.toml: unknown setting 'colour' (known: workers, max_size, wait, "
-                               "limit, color, quiet)"),
+                               "limit, color, backend, cluster_dir, quiet)"),
     ("workers = 0\n", {}, "healthqa.toml: workers = 0 is not valid: expected a whole number from 1 to 64"),
     ("workers = [\n", {}, "healthqa.toml: cannot read it"),
     ("", {"HEALTHQA_WAIT": "soon"}, "$HEALTHQA_WAIT: wait = 'soon' is not valid: expected a number of 0 or more"),

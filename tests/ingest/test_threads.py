@@ -250,3 +250,26 @@ def test_first_post_marked_up_apart_from_the_replies_is_found() -> None:
 def test_rank_shown_beside_the_author_is_the_role() -> None:
     page = parse_html((DATA / "threads" / "unmarked-phpbb-like.html").read_text(), "t.html")[0]
     assert [(a.author, a.role) for a in page.answers][:2] == [("mfkl", "Developer"), ("Mari", "New Cone")]
+
+
+def test_votes_and_acceptance_in_markup_survive_when_the_page_completes_the_thread() -> None:
+    # JSON-LD names only the question and its accepted answer (an excerpt); the page shows
+    # every post. The posts come from the page, the signals from the markup.
+    ld = {"@context": "https://schema.org", "@type": "QAPage", "mainEntity": {
+        "@type": "Question", "name": "Heel pain every morning", "author": {"@type": "Person", "name": "ann"},
+        "text": "My heel hurts every morning when I get up. What is it?", "answerCount": 3,
+        "acceptedAnswer": {"@type": "Answer", "upvoteCount": 4, "author": {"@type": "Person", "name": "bob"},
+                           "text": "Sounds like plantar fasciitis; stretch your..."}}}
+    post = ('<div class="post"><a href="/user/{0}">{0}</a><span class="date">{1}</span>'
+            '<div class="content">{2}</div></div>')
+    html = (f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body>'
+            "<h1>Heel pain every morning</h1>"
+            + post.format("ann", "1 May 2020", "My heel hurts every morning when I get up. What is it?")
+            + post.format("bob", "2 May 2020", "Sounds like plantar fasciitis; stretch your calves before standing.")
+            + post.format("cy", "3 May 2020", "Same here, night splints helped me a lot after a few weeks.")
+            + post.format("bob", "4 May 2020", "Glad to hear it. Give it six weeks before you judge the splints.")
+            + "</body></html>")
+    page = parse_html(html, "t.html")[0]
+    assert [(a.author, a.votes, a.accepted) for a in page.answers] == [
+        ("bob", 4, True), ("cy", None, False), ("bob", None, False)]
+    assert page.answers[0].text.endswith("before standing.")

@@ -34,7 +34,8 @@ MARGIN = 0.03  # the default settings beat plain BM25F by at least this much, in
 # plain BM25F over question^2, answer and focus, every extra signal off.
 BASELINE = RankingSettings(weights={"question": 2.0, "answer": 1.0, "topic": 1.0}, focus_weight=0.0,
                            qtype_weight=0.0, fuzzy_weight=0.0, topic_spread=0.0, focus_match_weight=0.0,
-                           expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0)
+                           expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0,
+                           stubs_below_answers=False)
 VARIANTS = {"default": RankingSettings(), "baseline": BASELINE}
 
 

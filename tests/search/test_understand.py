@@ -12,7 +12,8 @@ from healthqa.search.searcher import Searcher
 from healthqa.search.settings import RankingSettings, SearchSettings
 from tests.search import understand_corpus
 
-WITHOUT = RankingSettings(focus_match_weight=0.0, expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0)
+WITHOUT = RankingSettings(focus_match_weight=0.0, expansion_weight=0.0, type_weight=0.0, unanswered_factor=1.0,
+                         stubs_below_answers=False)
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +67,29 @@ def test_the_type_comes_with_a_confidence(searcher: Searcher) -> None:
 
 def test_understanding_has_a_json_shape(searcher: Searcher) -> None:
     data = searcher.understand("is pink eye contagious").to_dict()
-    assert set(data) == {"question", "focus", "expansions", "type"}
-    assert set(data["focus"][0]) == {"text", "source", "topic", "canonical"}
+    assert set(data) == {"question", "focus", "expansions", "type", "asks", "asking_words"}
+    assert set(data["focus"][0]) == {"text", "source", "topic", "canonical", "kind"}
     assert set(data["type"]) == {"type", "confidence", "cues", "alternatives"}
+    assert data["asks"]["type"] == "SUSCEPTIBILITY" and data["asks"]["cues"] == ["contagious"]
+    assert data["asking_words"] == ["contagious"]
+
+
+def test_the_consumer_type_uses_what_the_focus_is(searcher: Searcher) -> None:
+    # "Does X cause Y?" asks what X leads to: for a drug, a side effect.
+    understood = searcher.understand("can ibuprofen cause high blood pressure")
+    assert understood.focus[0].kind == "drug"
+    assert understood.asks.name == "SIDE_EFFECT"
+    assert searcher.understand("can high blood pressure cause a stroke").asks.name == "COMPLICATION"
+
+
+def test_a_rare_word_of_a_longer_topic_is_a_focus(searcher: Searcher) -> None:
+    understood = searcher.understand("what is the success rate of heart ablation")
+    assert [(f.text, f.source) for f in understood.focus] == [("ablation", "index topic word")]
+
+
+def test_a_commoner_topic_word_is_a_focus_only_when_nothing_else_is(searcher: Searcher) -> None:
+    assert [f.text for f in searcher.understand("how much urine does a bladder hold").focus] == ["urine"]
+    assert [f.text for f in searcher.understand("urine and high blood pressure").focus] == ["high blood pressure"]
 
 
 # -- ranking ------------------------------------------------------------------------------
@@ -93,6 +114,19 @@ def test_a_page_without_answers_ranks_below_answered_pages_on_its_focus(searcher
     ranked = ids(searcher, "what causes conjunctivitis")
     answered = [i for i in ranked if i.startswith("conj") and i != "conj-causes-stub"]
     assert ranked.index("conj-causes-stub") > max(ranked.index(i) for i in answered)
+
+
+def test_the_words_that_ask_name_no_topic(searcher: Searcher) -> None:
+    # "bad for" asks about an effect: "bad" names half of the topic Bad Breath, yet it is not
+    # what the question is about, so it earns that page no topic share.
+    from healthqa.search.engine import WeightedTerm
+
+    assert searcher.understand("is coffee bad for your heart").asking == ("bad", "for")
+    terms = [WeightedTerm("question", word, 1.0, word) for word in ("coffe", "bad", "heart")]
+    bad_breath = searcher.docnum("bad-breath")
+    assert searcher.ranker.focus(terms)[bad_breath] == 0.5
+    assert searcher.ranker.focus(terms, frozenset({"bad"}))[bad_breath] == 0.0
+    assert ids(searcher, "is coffee bad for your heart")[0] == "green-coffee"
 
 
 def test_a_page_without_answers_still_shows_when_nothing_else_answers(data_dir: pathlib.Path) -> None:
@@ -160,3 +194,23 @@ def test_related_questions_collapse_the_same_question_with_also_in(searcher: Sea
     same = [s for s in suggestions if s.question == "What is (are) High Blood Pressure ?"]
     assert len(same) == 1 and len(same[0].also_in) == 2
     assert same[0].to_dict()["also_in"] == [{"id": i, "source": src} for i, src in same[0].also_in]
+
+
+def test_a_question_about_a_name_no_page_holds_gets_no_drifting_suggestions(searcher: Searcher) -> None:
+    from healthqa.search.related import RelatedFinder
+
+    finder = RelatedFinder(searcher)
+    assert finder.for_question("cbd oil", k=3) == []  # not diesel oil, which shares only "oil"
+    assert [s.id for s in finder.for_question("diesel oil fumes", k=3)][:1] == ["diesel-oil"]
+
+
+def test_the_quick_rejection_of_phrases_changes_no_understanding(searcher: Searcher) -> None:
+    from healthqa.search.understand import QuestionReader
+
+    # The same reader without the quick test looks every phrase up: both must read alike.
+    slow = QuestionReader(searcher.phrases.topic_named, searcher.phrases.synonym_phrase, searcher.generation,
+                          topic_word=searcher.phrases.topic_word)
+    for question in ("is pink eye contagious in toddlers and can tylenol help the fever",
+                     "my mother has high blood pressure and heart disease what diet is best",
+                     "side effects of metformin with kidney disease", "xyzzy plugh frobnicate"):
+        assert searcher.question_reader.understand(question) == slow.understand(question)

@@ -53,6 +53,17 @@ PAGES = [
           "information", "Blood pressure that stays high over time is called hypertension, or high blood pressure."),
     _page("hbp-treat", "NHLBI", "What are the treatments for High Blood Pressure ?", "High Blood Pressure", "treatment",
           "Blood pressure medicines and lifestyle changes treat high blood pressure."),
+    _page("ablation", "MPlusHealthTopics", "What is (are) Cardiac ablation procedures ?", "Cardiac ablation procedures",
+          "information", "Cardiac ablation destroys a small area of heart tissue that causes an abnormal heart rhythm."),
+    _page("urine-protein", "ADAM", "What is (are) 24-hour urine protein ?", "24-hour urine protein", "information",
+          "This test measures the amount of protein released in the urine over 24 hours."),
+    _page("bad-breath", "NIHSeniorHealth", "What is (are) Bad Breath ?", "Bad Breath", "information",
+          "Bad breath, or halitosis, often comes from food stuck between the teeth."),
+    _page("green-coffee", "MPlusHerbsSupplements", "How effective is Green Coffee ?", "Green Coffee",
+          "how effective is it", "Green coffee beans are coffee seeds that have not been roasted; effects on the heart "
+          "and blood pressure are being studied."),
+    _page("diesel-oil", "ADAM", "Do you have information about Diesel oil", "Diesel oil", "information",
+          "Diesel oil poisoning occurs when someone swallows diesel oil or breathes in its fumes."),
 ]
 
 

@@ -1,0 +1,351 @@
+"""Searching through a cluster's head: the engine finds and scores, healthqa reranks and shows.
+
+The head ``searchd`` fans the query out to one live replica of every shard and merges their
+top matches (scored by the engine's BM25F with healthqa's field weights and word-coverage
+bonus), their totals and their facet counts. healthqa then reranks the merged top
+``candidates`` with its own steps (:class:`healthqa.search.rank.Ranker`: topic focus, the
+understood focus and question type, unanswered pages below answered ones, topic spread),
+read from the candidates' records in the store, and builds snippets from the store.
+When a shard has no live replica the results say so (``missing_shards`` and a note).
+
+>>> from healthqa.search.cluster import ClusterSearcher     # doctest: +SKIP
+>>> with ClusterSearcher("healthqa-data", "healthqa-data/cluster") as s:   # doctest: +SKIP
+...     s.search("heart attack signs").missing_shards
+()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from healthqa.index.answers import fold
+from healthqa.index.cluster import engine_config
+from healthqa.index.cluster.engine_config import Paths
+from healthqa.index.cluster.feed import engine_terms, role_id
+from healthqa.index.cluster.layout import NODES_FILE, Layout, read_layout
+from healthqa.index.cluster.sphinxql import connect, is_up, quoted
+from healthqa.index.schema import TEXT_FIELDS, text_analyzer
+from healthqa.index.stored import StoredAnswer, StoredPage
+from healthqa.ingest.errors import ClusterError, QueryError
+from healthqa.ingest.record import QAPage
+from healthqa.ingest.store import Store
+from healthqa.search import answer_hits
+from healthqa.search.candidates import Candidates, GivenScores, value_ids
+from healthqa.search.rank import Asked, Ranker
+from healthqa.search.results import Hit, Results
+from healthqa.search.searcher import Filters
+from healthqa.search.settings import SearchSettings
+from healthqa.search.snippets import make_snippet
+from healthqa.search.understand import QuestionReader
+from healthqa.search.engine import WeightedTerm
+
+FACETS = (("source", "source"), ("topic", "topic_key"), ("role", "roles"))
+
+
+# Candidates reranked per query. The rank steps move pages a long way (a page on the question's
+# focus gains up to 3x): on the LiveQA dev half, 100 candidates held half of the Whoosh index's
+# top 10, 1,000 held 0.88 of it (bench/cluster.py).
+CANDIDATES = 1000
+COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One page the head returned, with what reranking and collapsing need."""
+
+    id: str
+    weight: float
+    source: str
+    topic: str
+    qtype: str
+    answers: int
+    topic_terms: str
+    synonym_terms: str
+    qkey: str
+
+
+@dataclass(frozen=True)
+class EngineAnswer:
+    """What the head returned for one query: candidates best first, totals, facets, missing shards."""
+
+    candidates: tuple[Candidate, ...]
+    total: int
+    facets: dict[str, dict[str, int]]
+    keyword_docs: dict[str, int]
+    missing: tuple[int, ...]
+
+
+def ranker_expression(settings: SearchSettings) -> str:
+    """The engine's ranking: BM25F over the text fields with healthqa's field weights (the
+    engine takes whole numbers: weights and k1 are both scaled by 10, which leaves BM25F as
+    it was), times the same bonus for covering more of the query's words. The query asks for
+    plain, unnormalised idf (log N/n, as BM25's), which brought the top 10 nearer Whoosh's.
+
+    >>> ranker_expression(SearchSettings())[:60]
+    '1000000*bm25f(12.000,0.750,{question=20,detail=5,answer=10,r'
+    """
+    ranking = settings.ranking
+    weights = ",".join(f"{f}={max(1, round(10 * ranking.weights.get(f, 0)))}" for f in engine_config.FIELDS
+                       if ranking.weights.get(f, 0) > 0)
+    return (f"1000000*bm25f({10 * ranking.k1:.3f},{ranking.b:.3f},{{{weights}}})"
+            f"*(1+{ranking.or_bonus:.3f}*doc_word_count/query_word_count)")
+
+
+def _facet_rows(rows, names: dict[str, str] | None, limit: int) -> tuple[dict[str, int], int]:
+    """Facet rows ``(value, count)`` as ``{name: count}`` (the ``limit`` largest) and how many more."""
+    counts: dict[str, int] = {}
+    for value, count in rows:
+        name = str(value) if names is None else names.get(str(value))
+        if name:
+            counts[name] = counts.get(name, 0) + int(count)
+    shown = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return dict(shown), len(counts) - len(shown)
+
+
+class ClusterSearcher:
+    """Searches through a cluster's head; pages, snippets and rerank features come from the store."""
+
+    def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None,
+                 candidates: int = CANDIDATES):
+        import os
+        import threading
+
+        self.data_dir = data_dir
+        self.paths = Paths(cluster_dir)
+        self.layout: Layout = read_layout(os.path.join(cluster_dir, NODES_FILE))
+        self.settings = settings or SearchSettings()
+        self.candidates = candidates
+        try:
+            with open(self.paths.vocabulary, encoding="utf-8") as handle:
+                self.vocabulary = json.load(handle)
+        except (OSError, ValueError):
+            raise ClusterError(f"{cluster_dir}: the cluster was never built: run 'healthqa cluster build'") from None
+        self._store = Store.open(data_dir, readonly=True)
+        self._analyzer = text_analyzer()
+        self._lock = threading.Lock()
+        self._connection = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._store.close()
+
+    def __enter__(self) -> "ClusterSearcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _terms(self, text: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
+
+    def _sql(self, text: str, filters: Filters, count: int) -> str:
+        words = " ".join(dict.fromkeys(engine_terms(text).split()))
+        where = [f"MATCH({quoted(chr(34) + words + chr(34) + '/1')})"]
+        if filters.source:
+            where.append(f"source = {quoted(filters.source)}")
+        if filters.topic:
+            where.append(f"topic_key = {quoted(fold(filters.topic))}")
+        if filters.roles:
+            where.append(f"roles IN ({', '.join(str(role_id(r)) for r in filters.roles)})")
+        # One round trip: the ranked query, its meta, then the facets of an unranked copy of it
+        # (a FACET clause on the ranked query would rank every match again for each facet).
+        head, condition = engine_config.HEAD_INDEX, " AND ".join(where)
+        facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
+        return "; ".join([
+            f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
+            f"OPTION ranker=expr('{ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
+            f"max_matches={max(count, 1000)}", "SHOW META",
+            f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
+
+    def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
+        import pymysql
+
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._connection is None:
+                        self._connection = connect(self.layout.head)
+                    cur = self._connection.cursor()
+                    cur.execute(sql)
+                    sets = [cur.fetchall()]
+                    while cur.nextset():
+                        sets.append(cur.fetchall())
+                    return [sets[0], *sets[3:]], {str(k): str(v) for k, v in sets[1]}
+                except pymysql.err.OperationalError:
+                    self._connection = None  # the head restarted or dropped us: once more on a new connection
+                    if attempt == 2:
+                        raise ClusterError(f"the cluster head at {self.layout.head.host}:{self.layout.head.sql} "
+                                           "does not answer") from None
+        raise AssertionError("unreachable")
+
+    def missing_shards(self) -> tuple[int, ...]:
+        """Shards none of whose replicas answers now."""
+        return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
+
+    def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
+               extra: tuple[str, ...] = ()) -> EngineAnswer:
+        """The head's answer for ``text`` (and the ``extra`` words): candidates, total, facets, and
+        the shards that had no live replica."""
+        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates)
+        # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
+        # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
+        # live replica are missing; while every shard has one, the query is asked again.
+        attempts = 8 * max(len(replicas) for replicas in self.layout.shards)  # each retry is one refused connect
+        for attempt in range(attempts):
+            answer, failed = self._engine_once(sql)
+            if not failed:
+                return answer
+            missing = self.missing_shards()
+            if missing:
+                return dataclasses.replace(answer, missing=missing)
+        # Agents kept failing while every shard answers probes: which shards are in is unknown.
+        return dataclasses.replace(answer, missing=tuple(range(len(self.layout.shards))))
+
+    def _engine_once(self, sql: str) -> tuple[EngineAnswer, bool]:
+        import pymysql
+
+        try:
+            sets, meta = self._execute(sql)
+        except pymysql.err.MySQLError as exc:
+            if "agent" not in str(exc):
+                raise QueryError(f"the cluster cannot run this query: {exc.args[-1]}") from None
+            return EngineAnswer((), 0, {}, {}, ()), True  # every agent failed
+        names = {"source": None, "topic": self.vocabulary["topics"], "role": self.vocabulary["roles"]}
+        limit = self.settings.facet_limit
+        facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
+        docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
+        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:])) for r in sets[0])
+        answer = EngineAnswer(found, int(meta.get("total_found", 0)), facets, docs, ())
+        return answer, "warning" in meta
+
+    @cached_property
+    def question_reader(self) -> QuestionReader:
+        """Reads questions against the cluster's topics and synonyms (the vocabulary a build writes)."""
+        return QuestionReader(list(self.vocabulary["topics"].values()), self._synonym_phrase, self.data_dir)
+
+    @cached_property
+    def _synonym_terms(self) -> dict[str, set[int]]:
+        index: dict[str, set[int]] = {}
+        for n, synonym in enumerate(self.vocabulary["synonyms"]):
+            for term in self._terms(synonym):
+                index.setdefault(term, set()).add(n)
+        return index
+
+    def _synonym_phrase(self, text: str) -> bool:
+        terms = self._terms(text)
+        found = [self._synonym_terms.get(t, set()) for t in terms]
+        return bool(terms) and bool(set.intersection(*found))
+
+    def _understood(self, text: str) -> tuple[Asked | None, tuple[str, ...]]:
+        """What ranking needs of the question (as :meth:`Searcher._asked`) and the clinical names
+        of its lay words, searched too (as the Whoosh searcher's expansions)."""
+        ranking = self.settings.ranking
+        if not (ranking.focus_match_weight or ranking.type_weight or ranking.expansion_weight):
+            return None, ()
+        understood = self.question_reader.understand(text)
+        extra = tuple(f.canonical for f in understood.focus
+                      if ranking.expansion_weight and f.canonical and f.canonical in understood.expansions)
+        focus = tuple(tuple(dict.fromkeys(self._terms(name) for name in (f.text, f.topic, f.canonical) if name))
+                      for f in understood.focus)
+        qtype = understood.qtype
+        if qtype is None or not qtype.cues or qtype.confidence < ranking.type_min_confidence:
+            return Asked(focus), extra
+        return Asked(focus, qtype.name, qtype.confidence), extra
+
+    def rerank(self, text: str, answer: EngineAnswer, asked: Asked | None = None) -> list[tuple[Candidate, float]]:
+        """The engine's candidates reordered by healthqa's rank steps, best first."""
+        found = answer.candidates
+        if not found:
+            return []
+        candidates = Candidates({"topic": [c.topic_terms.split() for c in found],
+                                 "synonyms": [c.synonym_terms.split() for c in found]}, [c.answers for c in found])
+        topics, _ = value_ids([c.topic for c in found])
+        qtypes, qtype_names = value_ids([c.qtype for c in found])
+        ranker = Ranker(candidates, self.settings.ranking, qtypes, qtype_names, topics)
+        ranker.scorer = GivenScores(np.array([c.weight for c in found]) / 1e6)  # a fresh ranker per query
+        weights = self.settings.ranking.weights
+        terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
+                 for field in TEXT_FIELDS if weights.get(field)]
+        scores, _ = ranker.scores(terms, text, asked)
+        order = sorted(range(len(found)), key=lambda n: (-scores[n], n))
+        return [(found[n], float(scores[n])) for n in order]
+
+    def _collapsed(self, ranked: list[tuple[Candidate, float]], count: int, collapse: bool):
+        """As :meth:`Searcher._collapsed`: one hit per normalised question and topic, the others in ``also_in``."""
+        if not (collapse and self.settings.collapse_duplicates):
+            return [(found, score, ()) for found, score in ranked[:count]]
+        kept: dict[tuple[str, str], list] = {}
+        for found, score in ranked:
+            key = (found.qkey, found.topic.casefold())
+            if key in kept:
+                kept[key][2].append((found.id, found.source))
+            elif len(kept) < count:
+                kept[key] = [found, score, []]
+        return [(found, score, tuple(also)) for found, score, also in kept.values()]
+
+    def ranked_ids(self, text: str, limit: int = 10, collapse: bool = False) -> list[tuple[str, float]]:
+        """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
+        if not self._terms(text):
+            return []
+        asked, extra = self._understood(text)
+        ranked = self.rerank(text, self.engine(text, extra=extra), asked)
+        return [(found.id, score) for found, score, _ in self._collapsed(ranked, limit, collapse)]
+
+    def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
+        """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were missing."""
+        if limit < 1 or page < 1:
+            raise QueryError("limit and page must be 1 or more")
+        if not self._terms(text):
+            return Results(text, text, 0, page, limit, (), {}, notes=("no words to search for (only common words "
+                                                                     "or symbols)",), missing_shards=())
+        asked, extra = self._understood(text)
+        answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
+        ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]
+        highlight = frozenset(self._terms(text))
+        shown = [(self._store.find(found.id), score, also) for found, score, also in ranked]
+        hits = tuple(self._hit((page - 1) * limit + i + 1, score, record, highlight, answer, also)
+                     for i, (record, score, also) in enumerate(r for r in shown if r[0] is not None))
+        notes = [f"partial results: shard {', '.join(map(str, answer.missing))} of {len(self.layout.shards)} "
+                 "has no live replica; its pages are missing"] if answer.missing else []
+        return Results(text, text, answer.total, page, limit, hits,
+                       {name: shown for name, (shown, _) in answer.facets.items()}, notes=tuple(notes),
+                       facets_more={name: more for name, (_, more) in answer.facets.items() if more},
+                       missing_shards=answer.missing)
+
+    def _hit(self, rank: int, score: float, page: QAPage, terms: frozenset[str], answer: EngineAnswer,
+             also_in: tuple) -> Hit:
+        total = sum(self._state_counts) or 1
+
+        def idf(term: str) -> float:
+            df = answer.keyword_docs.get(term, 0)
+            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+        stored = StoredPage(page.id, page.question, page.topic, page.source, page.url, page.question_type,
+                            tuple(StoredAnswer(a.text, a.role, a.author, a.votes, a.accepted) for a in page.answers),
+                            page.related)
+        width = self.settings.snippet_chars
+        shown = answer_hits.choose(stored.answers, terms, self._analyzer, idf, self._average_answer,
+                                   self.settings.answers, self.settings.answers_per_hit, width)
+        snippet = shown[0].snippet if shown else make_snippet(stored.question, terms, self._analyzer, width)
+        return Hit(rank=rank, id=page.id, score=score, question=page.question, topic=page.topic, source=page.source,
+                   url=page.url, question_type=page.question_type, roles=page.roles, snippet=snippet,
+                   answers=shown, also_in=also_in)
+
+    @cached_property
+    def _state_counts(self) -> list[int]:
+        try:
+            with open(self.paths.state, encoding="utf-8") as handle:
+                return list(json.load(handle).get("per_shard", []))
+        except (OSError, ValueError):
+            return []
+
+    # Answers' average length in terms, for ranking a hit's answers (a MedQuAD-like figure: the
+    # cluster has no corpus-wide field lengths at hand).
+    _average_answer = 200.0
