@@ -98,11 +98,12 @@ def test_an_empty_store_builds_an_empty_index(tmp_path: pathlib.Path) -> None:
     assert ix.doc_count() == 0
 
 
-def test_bulk_writes_only_a_first_segment(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
+def test_bulk_writes_a_whole_new_segment(tmp_path: pathlib.Path, documents: list[dict[str, object]]) -> None:
     ix = build(tmp_path, build_schema(), documents[:5], use_bulk=True)
     writer = ix.writer()
-    with pytest.raises(ValueError, match="must be empty"):
-        bulk.write_documents(writer, documents[5:10])
+    writer.add_document(**documents[5])
+    with pytest.raises(ValueError, match="must have no documents yet"):
+        bulk.write_documents(writer, documents[6:10])
     writer.cancel()
 
 
