@@ -14,6 +14,7 @@ from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
 from tests.index.real_corpus import real_documents
 from tests.search.corpus_index import build_index, corpus_pages
+from tests.testenv import VOCABULARY_DIR
 
 TESTS = pathlib.Path(__file__).resolve().parent
 INGEST_DATA = TESTS / "ingest" / "data"
@@ -92,13 +93,13 @@ def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     import os
 
     folder = str(tmp_path_factory.mktemp("vocabulary"))
-    previous = os.environ.get("HEALTHQA_VOCABULARY_DIR")
-    os.environ["HEALTHQA_VOCABULARY_DIR"] = folder
+    previous = os.environ.get(VOCABULARY_DIR)
+    os.environ[VOCABULARY_DIR] = folder
     yield
     if previous is None:
-        os.environ.pop("HEALTHQA_VOCABULARY_DIR", None)
+        os.environ.pop(VOCABULARY_DIR, None)
     else:
-        os.environ["HEALTHQA_VOCABULARY_DIR"] = previous
+        os.environ[VOCABULARY_DIR] = previous
 
 
 @pytest.fixture(scope="session")
