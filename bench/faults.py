@@ -123,7 +123,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _slow(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
     """The suite's ``slow`` tests, which CI leaves out; 1 if any failed."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-m", "slow", "-q"],
+    result = subprocess.run([sys.executable, "-m", "pytest", "-m", "slow", "-q", "--hypothesis-profile", "explore"],
                             cwd=REPO, capture_output=True, text=True)
     summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
     print(f"pytest -m slow: {summary} ({time.monotonic() - started:.0f} s)", flush=True)

@@ -9,6 +9,7 @@ import sys
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
@@ -18,6 +19,15 @@ from tests.testenv import VOCABULARY_DIR
 
 TESTS = pathlib.Path(__file__).resolve().parent
 INGEST_DATA = TESTS / "ingest" / "data"
+
+# Hypothesis in the suite: the same examples on every run (a failure seen once is seen again,
+# and a run cannot fail by drawing an unlucky input), no time limits per example (a busy
+# machine is not a bug). ``pytest --hypothesis-profile explore`` (bench/faults.py) draws new
+# examples each run. Loaded here, before the test modules build their own settings on it.
+settings.register_profile("suite", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture

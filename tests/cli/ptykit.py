@@ -23,7 +23,10 @@ from typing import Callable
 
 from tests.robustness import killpoint
 
-HEALTHQA = [sys.executable, "-c", "from healthqa.cli import main; main()"]
+# Ctrl-C as in a terminal: the process running the tests may ignore SIGINT (pytest-xdist's
+# workers do) and a child inherits that; a shell's foreground command does not ignore it.
+HEALTHQA = [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from healthqa.cli import main; main()"]
 GUARD = 180.0  # seconds before a child that never prints what is awaited fails the test (a hang)
 
 

@@ -81,6 +81,8 @@ def main(argv: list[str]) -> None:
     pause = argv[:1] == ["--pause"]
     target, call, separator, *args = argv[1:] if pause else argv
     assert separator == "--", "usage: killpoint.py [--pause] MODULE:ATTRIBUTE N -- HEALTHQA ARGUMENTS..."
+    if pause:  # waits for a Ctrl-C: taken as a terminal's command takes it, even if our parent ignores it
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     arm(target, int(call), pause)
     from healthqa.cli import cli
 
