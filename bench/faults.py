@@ -31,7 +31,9 @@ Sections and what they print:
   (a runaway query fails instead of taking the machine).
 - ``slow``: the test suite's ``slow`` tests (kills on a timer, processes searching while others
   write, two ingests at once, fuzzing hundreds of inputs a kind, ten thousand files), which CI
-  leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``.
+  leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``, with the
+  Hypothesis profile ``explore`` (new examples each run; the suite's own profile draws the same
+  examples every run).
 """
 
 from __future__ import annotations

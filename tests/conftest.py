@@ -73,7 +73,7 @@ def _lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         yield
     finally:
-        holder.communicate("release\n", timeout=10)
+        holder.communicate("release\n", timeout=120)  # a guard against a hang, not a time the test needs
 
 
 @pytest.fixture
@@ -99,10 +99,16 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
 @pytest.fixture(scope="session", autouse=True)
 def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One copy of the word lists and vocabularies for the whole run (built once, a few
-    seconds), not one per data directory; child processes inherit it."""
+    seconds), not one per data directory; child processes inherit it. Under pytest-xdist the
+    workers share one folder beside their own (the copy is written whole, then renamed in)."""
     import os
 
-    folder = str(tmp_path_factory.mktemp("vocabulary"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent / "vocabulary"
+        shared.mkdir(exist_ok=True)
+        folder = str(shared)
+    else:
+        folder = str(tmp_path_factory.mktemp("vocabulary"))
     previous = os.environ.get(VOCABULARY_DIR)
     os.environ[VOCABULARY_DIR] = folder
     yield
