@@ -112,7 +112,7 @@ WORDS = st.sampled_from(["The", "cat's", "RUNNING", "3.5", "e.g.", "naïve", "Ca
 TEXTS = st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(values=st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=4))
 def test_field_terms_are_the_analyzers_tokens_and_positions(values: list[str | None]) -> None:
     for analyzer in (text_analyzer(), spelling_analyzer(), role_analyzer()):
@@ -128,7 +128,7 @@ def test_field_terms_are_the_analyzers_tokens_and_positions(values: list[str | N
         assert tokens.lengths.tolist() == [sum(1 for e in expected if e[0] == doc) for doc in range(len(values))]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(positions=st.lists(st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=6, unique=True).map(sorted),
                           min_size=1, max_size=10))
 def test_positions_are_encoded_as_whoosh_decodes_them(positions: list[list[int]]) -> None:
