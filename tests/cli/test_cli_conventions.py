@@ -281,7 +281,7 @@ def test_settings_from_the_file_and_environment_reach_the_commands(corpus: pathl
 
 
 @pytest.mark.parametrize(("content", "env", "message"), [
-    ("colour = 'never'\n", {}, "healthqa.toml: unknown setting 'colour' (known: workers, max_size, wait, "
+    ("colour = 'never'\n", {}, "healthqa.toml: unknown setting 'colour' (known: workers, max_size, wait, index_memory_mb, "
                                "limit, color, backend, cluster_dir, quiet)"),
     ("workers = 0\n", {}, "healthqa.toml: workers = 0 is not valid: expected a whole number from 1 to 64"),
     ("workers = [\n", {}, "healthqa.toml: cannot read it"),
