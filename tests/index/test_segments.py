@@ -52,10 +52,11 @@ def _segments(data_dir: pathlib.Path) -> tuple[int, int]:
         return len(list(pages.leaf_readers())), len(list(answers.leaf_readers()))
 
 
-def _everything_searched(data_dir: pathlib.Path) -> list[dict[str, object]]:
+def _everything_searched(data_dir: pathlib.Path,
+                         forms: tuple[str, ...] = ("paraphrase", "subject+message")) -> list[dict[str, object]]:
     seen = []
     with Searcher(str(data_dir)) as searcher:
-        for form in ("paraphrase", "subject+message"):
+        for form in forms:
             for query in read_queries(str(QUERIES), form):
                 seen.append(searcher.search(query.text, limit=20).to_dict())
                 seen.append(searcher.search_answers(query.text, limit=10).to_dict())
@@ -69,6 +70,12 @@ def one_segment(real_store: pathlib.Path, tmp_path_factory: pytest.TempPathFacto
     with Store.open(str(data_dir)) as store:
         rebuild(str(data_dir), store, memory_mb=ONE_SEGMENT_MB)
     return data_dir
+
+
+@pytest.fixture(scope="module")
+def one_segment_seen(one_segment: pathlib.Path) -> list[dict[str, object]]:
+    """What the one-segment build gives the paraphrase questions (searched once for the module)."""
+    return _everything_searched(one_segment, ("paraphrase",))
 
 
 def test_a_small_budget_writes_several_segments_that_search_as_one(
@@ -119,7 +126,8 @@ with Store.open(sys.argv[3]) as store:
 
 @pytest.mark.parametrize("segment", ["page", "answer"])
 def test_a_rebuild_killed_between_segments_leaves_the_previous_index_serving(
-        real_store: pathlib.Path, one_segment: pathlib.Path, tmp_path: pathlib.Path, segment: str) -> None:
+        real_store: pathlib.Path, one_segment: pathlib.Path, one_segment_seen: list, tmp_path: pathlib.Path,
+        segment: str) -> None:
     data_dir = _data_dir(one_segment, tmp_path / "data")
     before = current_generation(str(data_dir))
     budget = _small_budget(real_store, 5)
@@ -132,11 +140,11 @@ def test_a_rebuild_killed_between_segments_leaves_the_previous_index_serving(
     assert current_generation(str(data_dir)) == before
     left = [path for path in data_dir.glob("index.*") if path.is_dir() and str(path) != before]
     assert len(left) == 1 and list(left[0].glob("*.toc"))  # a segment was committed before the kill
-    assert _everything_searched(data_dir) == _everything_searched(one_segment)
+    assert _everything_searched(data_dir, ("paraphrase",)) == one_segment_seen
     with Store.open(str(data_dir)) as store:
         rebuild(str(data_dir), store, memory_mb=budget)
     assert not left[0].exists()  # the next write removes what the killed one left
-    assert _everything_searched(data_dir) == _everything_searched(one_segment)
+    assert _everything_searched(data_dir, ("paraphrase",)) == one_segment_seen
 
 
 def _page_segments(real_store: pathlib.Path, tmp_path: pathlib.Path, budget: float) -> int:
