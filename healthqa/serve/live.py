@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from healthqa.ingest.errors import HealthQAError
+from healthqa.search.backend import open_searcher, related_finder
 from healthqa.search.related import RelatedFinder, Suggestion
 from healthqa.search.searcher import Searcher
 from healthqa.search.settings import SearchSettings
@@ -27,14 +28,15 @@ _RELATED_CACHE = 4096  # related lists remembered per generation (the search pag
 
 @dataclass
 class Opened:
-    """One opened index generation: its searcher, related finder and a cache of related lists."""
+    """One opened index generation (or search cluster): its searcher, related finder and a
+    cache of related lists."""
 
     searcher: Searcher
     finder: RelatedFinder = field(init=False)
     _related: OrderedDict = field(default_factory=OrderedDict, init=False)
 
     def __post_init__(self) -> None:
-        self.finder = RelatedFinder(self.searcher)
+        self.finder = related_finder(self.searcher)
 
     @property
     def generation(self) -> str:
@@ -44,8 +46,13 @@ class Opened:
         """Related questions of an indexed page, remembered for this generation."""
         key = (record_id, k)
         found = self._related.get(key)
-        if found is None:
-            found = self._related[key] = self.finder.for_id(record_id, k)
+        if found is not None:
+            self.finder.missing_shards = ()  # only complete lists are remembered
+        else:
+            found = self.finder.for_id(record_id, k)
+            if self.finder.missing_shards:  # partial: asked again while a shard is down
+                return found
+            self._related[key] = found
             if len(self._related) > _RELATED_CACHE:
                 self._related.popitem(last=False)
         return found
@@ -60,9 +67,11 @@ class LiveIndex:
     healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings()):
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), backend: str = "whoosh",
+                 cluster_dir: str = ""):
         self.data_dir = data_dir
         self.settings = settings
+        self.backend, self.cluster_dir = backend, cluster_dir
         self._opened: Opened | None = None
         self._lock = threading.Lock()
 
@@ -80,7 +89,7 @@ class LiveIndex:
             if opened is not None and opened.searcher.is_current():
                 return opened
             try:
-                fresh = Opened(Searcher(self.data_dir, self.settings))
+                fresh = Opened(open_searcher(self.data_dir, self.backend, self.cluster_dir, self.settings))
             except (HealthQAError, OSError):  # OSError: a file gone between the link and the open
                 if opened is not None:
                     return opened
