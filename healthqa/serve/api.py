@@ -150,7 +150,8 @@ async def record(request: Request, record_id: str) -> Any:
     return SafeJSONResponse(record_data(settings_of(request), record_id))
 
 
-@router.get("/health", response_model=HealthModel, summary="Whether the server can search, and what")
+@router.get("/health", response_model=HealthModel, response_model_exclude_unset=True,
+            summary="Whether the server can search, and what")
 async def health(request: Request) -> Any:
     try:
         opened = live_of(request).get()
