@@ -31,7 +31,9 @@ Sections and what they print:
   (a runaway query fails instead of taking the machine).
 - ``slow``: the test suite's ``slow`` tests (kills on a timer, processes searching while others
   write, two ingests at once, fuzzing hundreds of inputs a kind, ten thousand files), which CI
-  leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``.
+  leaves out (``-m "not slow"``) for their deterministic twins: ``pytest -m slow``, with the
+  Hypothesis profile ``explore`` (new examples each run; the suite's own profile draws the same
+  examples every run).
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _slow(work: pathlib.Path, args: argparse.Namespace, rng: random.Random) -> int:
     """The suite's ``slow`` tests, which CI leaves out; 1 if any failed."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-m", "slow", "-q"],
+    result = subprocess.run([sys.executable, "-m", "pytest", "-m", "slow", "-q", "--hypothesis-profile", "explore"],
                             cwd=REPO, capture_output=True, text=True)
     summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
     print(f"pytest -m slow: {summary} ({time.monotonic() - started:.0f} s)", flush=True)

@@ -11,6 +11,11 @@ and the server listens on 127.0.0.1 only. Queries: the LiveQA dev questions, par
 subject+message forms. Each client is one keep-alive connection sending one request after
 another, for a bounded count of requests (and at most ``--seconds`` per phase). Prints
 requests/s, p50/p95/p99 latency in ms and errors (any status but 200, or a broken connection).
+
+Two servers are measured, each on its own copy: COLD with the result cache off
+(``HEALTHQA_SEARCH_CACHE=0``: every request runs a search, the figure that says how fast
+search is) and WARM with it on (the 102 questions repeat, so most requests are cache hits:
+what a server whose popular queries repeat does, not search speed). ``--modes cold`` runs one.
 The clients share the machine's cores with the server: the figures are a floor.
 """
 
@@ -147,8 +152,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "HEALTHQA_API_KEY": ""}
+def start_server(data_dir: str, port: int, workers: int, cache: int) -> subprocess.Popen:
+    env = {**os.environ, "HEALTHQA_API_KEY": "", "HEALTHQA_SEARCH_CACHE": str(cache)}
     server = subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", data_dir, "serve", "--host", HOST,
                                "--port", str(port), "--workers", str(workers)],
                               stderr=subprocess.PIPE, text=True, env=env)
@@ -166,6 +171,10 @@ def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen:
     return server
 
 
+MODES = {"cold": "COLD: result cache off, every request is a search",
+         "warm": "WARM: result cache on ({cache} searches), the {n} questions repeat: mostly cache hits"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", required=True, help="a data directory holding MedQuAD, indexed")
@@ -173,12 +182,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--requests", type=int, default=3000, help="requests per phase (1 client: a tenth)")
     parser.add_argument("--seconds", type=float, default=120, help="longest a phase runs")
+    parser.add_argument("--cache", type=int, default=1000, help="HEALTHQA_SEARCH_CACHE of the warm server")
+    parser.add_argument("--modes", default="cold,warm", help="which servers to measure: cold, warm or both")
     parser.add_argument("--ingest", default=str(SHARED / "medquad" / "1_CancerGov_QA"),
                         help="folder ingested (from a scratch copy) while the server is under load")
     args = parser.parse_args()
 
     queries = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(args.queries, form)]
     paths = [f"/v1/search?q={quote(text[:2000])}" for text in queries]
+    for mode in args.modes.split(","):
+        print("\n" + MODES[mode].format(cache=args.cache, n=len(paths)), flush=True)
+        measure(args, paths, args.cache if mode == "warm" else 0)
+
+
+def measure(args, paths: list[str], cache: int) -> None:
+    """Every phase against one server, on a fresh scratch copy of the data directory."""
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="healthqa-http-"))
     try:
         data = scratch / "data"
@@ -186,7 +204,7 @@ def main() -> None:
         shutil.copytree(args.data_dir, data, symlinks=True,
                         ignore=shutil.ignore_patterns("*.lock"))
         port = free_port()
-        server = start_server(str(data), port, args.workers)
+        server = start_server(str(data), port, args.workers, cache)
         try:
             run_phases(port, paths, args, data, scratch, server.pid)
         finally:

@@ -46,6 +46,7 @@ VARIANTS: dict[str, tuple[RankingSettings, bool]] = {
     "no-expansion": (DEFAULT.with_changes(expansion_weight=0.0), False),
     "no-type": (DEFAULT.with_changes(type_weight=0.0), False),
     "no-unanswered": (DEFAULT.with_changes(unanswered_factor=1.0, stubs_below_answers=False), False),
+    "no-drug-first": (DEFAULT.with_changes(drug_first=False), False),
     "stubs-factor-0.5": (DEFAULT.with_changes(unanswered_factor=0.5), False),
     "model-type": (DEFAULT.with_changes(type_from="model"), False),
     "default-collapsed": (DEFAULT, True),

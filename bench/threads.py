@@ -12,9 +12,14 @@ seconds. Pages are grouped by the engine the page itself names (its generator me
 or a "Powered by" footer): that guess lives here, never in ``ingest/``. Also prints
 how each page was read (method) and the parse rate.
 
-Authors are given three ways: as this bench matches them, also matching a display name to a
-profile link that writes it as a slug, and as ``score-threads`` counts them (its export gives
-no author for the first post, and no display name can match a numeric profile link).
+Authors are given four ways: as this bench matches them, also matching a display name to a
+profile link that writes it as a slug, as ``score-threads`` counts them (its export gives
+no author for the first post, and no display name can match a numeric profile link), and
+"shown": a gold profile link is looked up among the page's own links and the name that
+link shows is the gold name (so ``memberlist.php?u=81`` becomes "Naivetry"); a gold user
+that is no link is taken as it is. "shown" is the measure of the name a reader sees;
+``ceiling`` is the best rate ``score-threads`` can give a display name (matched posts less
+first posts and numeric profile links, over all matched posts with a gold user).
 """
 
 from __future__ import annotations
@@ -24,9 +29,9 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urldefrag, urljoin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -62,7 +67,6 @@ def tokens(text: str) -> list[str]:
 
 
 def token_f1(gold: list[str], found: list[str]) -> float:
-    from collections import Counter
     common = sum((Counter(gold) & Counter(found)).values())
     if not common:
         return 0.0
@@ -101,6 +105,46 @@ def slug_ok(gold: str, found: str | None) -> bool:
         r"(?<![\w-])" + re.escape(slug) + r"(?![\w-])", unquote(gold).lower()) is not None)
 
 
+_HREF = re.compile(r"<a\b[^>]*?\bhref=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def shown_names(html: str, base: str) -> dict[str, str]:
+    """Every link of the page (address made absolute, fragment dropped) -> the first name it shows."""
+    import html as entities
+    names: dict[str, str] = {}
+    for href, inner in _HREF.findall(html):
+        text = " ".join(entities.unescape(_TAG.sub(" ", inner)).split())
+        key = _link_key(entities.unescape(href), base)
+        if len(text) >= 2 and key not in names:
+            names[key] = text
+    return names
+
+
+def _link_key(href: str, base: str) -> str:
+    return urldefrag(urljoin(base, href.strip()))[0].rstrip("/").lower()
+
+
+def shown_ok(gold: str, found: str | None, names: dict[str, str], base: str) -> bool:
+    """The author is the name the page shows for the gold user (its link's text, else the gold as given)."""
+    urlish = gold.startswith("http") or any(c in gold for c in "/?=")
+    name = names.get(_link_key(gold, base)) if urlish else gold
+    return author_ok(gold, found) or (bool(found) and name is not None
+                                      and " ".join(name.split()).lower() == " ".join(found.split()).lower())
+
+
+def scorer_reachable(gold: str) -> bool:
+    """Whether a display name can ever match this gold user in ``score-threads`` (not a numeric profile link)."""
+    urlish = gold.startswith("http") or any(c in gold for c in "/?=")
+    if not urlish:
+        return True
+    path = re.sub(r"[?&;](?:s|sid|phpsessid)=[0-9a-f]{16,}", "", unquote(gold))
+    path = re.sub(r"^\w+://[^/]+", "", path).split("#")[0]
+    # The last path segment or query value that is no number: a numeric link ends in digits.
+    last = re.split(r"[/?&;=]", path.rstrip("/"))[-1]
+    return not re.fullmatch(r"[\d.-]*|top", last)
+
+
 def load(folder: Path) -> list[tuple[str, str, list[dict]]]:
     pages = []
     for path in sorted(folder.glob("*.json")):
@@ -113,7 +157,7 @@ def load(folder: Path) -> list[tuple[str, str, list[dict]]]:
             continue
         gold = [{"text": (a.get("post_text") or {}).get("surface_form") or "",
                  "user": (a.get("user") or {}).get("surface_form") or ""} for a in data["gold_standard_annotation"]]
-        pages.append((name, html, gold))
+        pages.append((name, html, gold, data.get("url") or ""))
     return pages
 
 
@@ -127,48 +171,68 @@ def extract(name: str, html: str) -> tuple[list[dict], str]:
     return posts, page.method or page.format
 
 
+_COLUMNS = ("pages", "gold", "found", "matched", "with_user", "authors", "rejected", "slugs", "scorer", "reachable",
+            "shown")
+
+
+def score_page(name: str, html: str, gold: list[dict], url: str) -> tuple[Counter, str]:
+    """One page's counts (see :data:`_COLUMNS`) and how it was read."""
+    found, how = extract(name, html)
+    pairs = match(gold, found)
+    with_user = [(i, j) for i, j in pairs if gold[i]["user"]]
+    names = shown_names(html, url)
+    counts = Counter(pages=1, gold=len(gold), found=len(found), matched=len(pairs), with_user=len(with_user),
+                     rejected=int(not found))
+    for i, j in with_user:
+        user, author = gold[i]["user"], found[j]["user"]
+        counts["authors"] += author_ok(user, author)
+        counts["slugs"] += slug_ok(user, author)
+        counts["shown"] += shown_ok(user, author, names, url)
+        # score-threads exports no author for the first post; a numeric profile link matches no name
+        counts["scorer"] += j > 0 and author_ok(user, author)
+        counts["reachable"] += j > 0 and scorer_reachable(user)
+    return counts, how
+
+
+def report(totals: dict[str, Counter]) -> None:
+    print(f"{'engine':12} {'pages':>5} {'gold':>5} {'found':>5} {'P':>6} {'R':>6} {'F1':>6} {'authors':>8} {'rejected':>8}"
+          f" {'by slug':>8} {'shown':>6} {'scorer':>7} {'ceiling':>7}")
+    for engine in sorted(totals, key=lambda e: (e == "ALL", e)):
+        t = totals[engine]
+        p = t["matched"] / t["found"] if t["found"] else 0.0
+        r = t["matched"] / t["gold"] if t["gold"] else 1.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        share = {k: t[k] / t["with_user"] if t["with_user"] else 0.0
+                 for k in ("authors", "slugs", "shown", "scorer", "reachable")}
+        print(f"{engine:12} {t['pages']:5} {t['gold']:5} {t['found']:5} {p:6.3f} {r:6.3f} {f:6.3f} {share['authors']:8.3f}"
+              f" {t['rejected']:8} {share['slugs']:8.3f} {share['shown']:6.3f} {share['scorer']:7.3f}"
+              f" {share['reachable']:7.3f}")
+    print("authors: matched posts whose author is the gold user or named by its profile link; by slug: also"
+          " when the link writes the name as a slug; shown: the name the gold profile link shows on the page;"
+          " scorer: as score-threads counts (no author for first posts); ceiling: the best scorer rate for display"
+          " names (first posts and numeric profile links can never match)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="*", type=Path, default=_DEFAULT)
     parser.add_argument("-v", action="store_true", help="one line per page")
     parser.add_argument("--repeat", type=int, default=3, help="parses of every page for the rate")
     args = parser.parse_args(argv)
-    # pages, gold, found, matched, authors, with-user, rejected, authors by slug, replies with user, their authors
-    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 10)
+    totals: dict[str, Counter] = defaultdict(Counter)
     pages = [page for folder in args.folders for page in load(folder)]
-    for name, html, gold in pages:
-        found, how = extract(name, html)
-        pairs = match(gold, found)
-        with_user = [(i, j) for i, j in pairs if gold[i]["user"]]
-        authors = sum(author_ok(gold[i]["user"], found[j]["user"]) for i, j in with_user)
-        slugs = sum(slug_ok(gold[i]["user"], found[j]["user"]) for i, j in with_user)
-        replies = [(i, j) for i, j in with_user if j > 0]  # the thread scorer exports no author for the first post
-        reply_authors = sum(author_ok(gold[i]["user"], found[j]["user"]) for i, j in replies)
+    for name, html, gold, url in pages:
+        counts, how = score_page(name, html, gold, url)
         engine = engine_of(html)
-        for key in (engine, "ALL"):
-            t = totals[key]
-            for k, v in enumerate((1, len(gold), len(found), len(pairs), authors, len(with_user), not found, slugs,
-                                   len(with_user), reply_authors)):
-                t[k] += v
+        totals[engine].update(counts)
+        totals["ALL"].update(counts)
         if args.v:
-            print(f"{name[:60]:60} {engine:10} {len(gold):3} {len(found):3} {len(pairs):3} "
-                  f"authors {authors}/{len(with_user)}  {how}")
-    print(f"{'engine':12} {'pages':>5} {'gold':>5} {'found':>5} {'P':>6} {'R':>6} {'F1':>6} {'authors':>8} {'rejected':>8}"
-          f" {'by slug':>8} {'scorer':>7}")
-    for engine in sorted(totals, key=lambda e: (e == "ALL", e)):
-        n, gold, found, matched, authors, with_user, rejected, slugs, _, reply_authors = totals[engine]
-        p = matched / found if found else 0.0
-        r = matched / gold if gold else 1.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        a = authors / with_user if with_user else 0.0
-        by_slug = slugs / with_user if with_user else 0.0
-        scorer = reply_authors / with_user if with_user else 0.0
-        print(f"{engine:12} {n:5} {gold:5} {found:5} {p:6.3f} {r:6.3f} {f:6.3f} {a:8.3f} {rejected:8} {by_slug:8.3f} {scorer:7.3f}")
-    print("authors: matched posts whose author is the gold user or named by its profile link; by slug: also"
-          " when the link writes the name as a slug; scorer: as score-threads counts (no author for first posts)")
+            print(f"{name[:60]:60} {engine:10} {counts['gold']:3} {counts['found']:3} {counts['matched']:3} "
+                  f"authors {counts['authors']}/{counts['with_user']} shown {counts['shown']}  {how}")
+    report(totals)
     started, cpu = time.perf_counter(), time.process_time()
     for _ in range(args.repeat):
-        for name, html, _gold in pages:
+        for name, html, _gold, _url in pages:
             extract(name, html)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     count = args.repeat * len(pages)

@@ -32,7 +32,7 @@ if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
 from healthqa.search.consumer_types import FROM_MEDQUAD  # noqa: E402
 from healthqa.search.evaluate import read_queries  # noqa: E402
 from healthqa.search.searcher import Searcher  # noqa: E402
-from healthqa.search.vocabulary import phrase_key  # noqa: E402
+from healthqa.index.vocabulary import phrase_key  # noqa: E402
 
 DEV = REPO.parent / "shared" / "data" / "liveqa-med-dev"
 

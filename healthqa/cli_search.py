@@ -30,7 +30,8 @@ def _report(obj: Context, report) -> dict[str, Any]:
     return shape
 
 
-def update_index(obj: Context, wait: float = DEFAULT_WAIT, rebuild: bool = False) -> dict[str, Any]:
+def update_index(obj: Context, wait: float = DEFAULT_WAIT, rebuild: bool = False,
+                 memory_mb: float | None = None) -> dict[str, Any]:
     """Bring the index in step with the store (used by ``ingest`` at its end too), with a stage
     line and a bar on a terminal; Ctrl-C cancels the write and leaves the index as it was."""
     from healthqa.index.pending import documents_to_write
@@ -42,7 +43,8 @@ def update_index(obj: Context, wait: float = DEFAULT_WAIT, rebuild: bool = False
         try:
             with Progress(obj.progress, f"indexing {plural(total, 'record')}", "docs") as bar:
                 bar.start(total)
-                report = (rebuild_all if rebuild else sync)(obj.data_dir, store, wait, bar.reach)
+                report = (rebuild_all if rebuild else sync)(obj.data_dir, store, wait, bar.reach,
+                                                             memory_mb or obj.config.get("index_memory_mb"))
                 bar.reach(total)
         except KeyboardInterrupt:
             click.echo("\nstopped by Ctrl-C while indexing: the records are saved and the index is as it was; "
@@ -56,25 +58,33 @@ def _print_index_report(obj: Context, shape: dict[str, Any]) -> None:
         click.echo(json_text(shape))
 
 
+def _memory_option() -> Any:
+    return setting_option("index_memory_mb", "--index-memory-mb", "memory_mb",
+                          type=click.FloatRange(min=config.MIN_INDEX_MEMORY_MB), metavar="MB",
+                          help="Megabytes the index build may use at its peak, however many records there are.")
+
+
 @click.command("index")
 @wait_option("another process writes the index")
+@_memory_option()
 @click.pass_obj
 @domain_errors
-def index_command(obj: Context, wait: float) -> None:
+def index_command(obj: Context, wait: float, memory_mb: float) -> None:
     """Bring the search index up to date with the records (add, update, delete)."""
-    _print_index_report(obj, update_index(obj, wait))
+    _print_index_report(obj, update_index(obj, wait, memory_mb=memory_mb))
 
 
 @click.command("reindex")
 @wait_option("another process writes the index")
+@_memory_option()
 @click.pass_obj
 @domain_errors
-def reindex_command(obj: Context, wait: float) -> None:
+def reindex_command(obj: Context, wait: float, memory_mb: float) -> None:
     """Rebuild the index from the records into a new directory and swap it in.
 
     Searches keep working on the old index until the new one is in place.
     """
-    _print_index_report(obj, update_index(obj, wait, rebuild=True))
+    _print_index_report(obj, update_index(obj, wait, rebuild=True, memory_mb=memory_mb))
 
 
 def _print_hit(hit, color: bool) -> None:

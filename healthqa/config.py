@@ -15,11 +15,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from healthqa.ingest.defaults import WAIT_SECONDS as DEFAULT_WAIT, WORKERS as DEFAULT_WORKERS  # --wait, --workers
+from healthqa.ingest.defaults import INDEX_MEMORY_MB, WAIT_SECONDS as DEFAULT_WAIT, WORKERS as DEFAULT_WORKERS
 from healthqa.ingest.errors import HealthQAError
 
 DEFAULT_DATA_DIR = "./healthqa-data"
 DEFAULT_MAX_MB = 20.0          # ingest rejects larger files (--max-size)
+MIN_INDEX_MEMORY_MB = 200      # --index-memory-mb: below this, a build's fixed cost leaves no room for documents
 ENV_PREFIX = "HEALTHQA"
 FILE_NAME = "healthqa.toml"
 DATA_ENV = f"{ENV_PREFIX}_DATA"
@@ -97,6 +98,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "ingest rejects files larger than this many MB", "--max-size", "a number greater than 0"),
     Setting("wait", DEFAULT_WAIT, _number(0), "seconds a writer waits while another holds the lock",
             "--wait", "a number of 0 or more"),
+    Setting("index_memory_mb", INDEX_MEMORY_MB, _number(MIN_INDEX_MEMORY_MB),
+            "megabytes an index build may use at its peak (a rebuild writes more segments below it)",
+            "--index-memory-mb", f"a number of {MIN_INDEX_MEMORY_MB} or more"),
     Setting("limit", 10, _whole(1, 1000), "search hits per page", "--limit", "a whole number from 1 to 1000"),
     Setting("color", "auto", _color, "colour in terminal output (NO_COLOR set: never)",
             "--color / --no-color", "auto, always or never"),

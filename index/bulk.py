@@ -20,11 +20,11 @@ import multiprocessing
 import os
 import struct
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, ContextManager, Iterable, Iterator, Mapping
 
 import numpy as np
 from whoosh import formats
-from whoosh.fields import FieldType, UnknownFieldError
+from whoosh.fields import FieldType, Schema, UnknownFieldError
 
 from healthqa.index import blocks, whoosh_internals
 from healthqa.index.terms import FieldTerms, Filtered, Tokens, supports
@@ -66,18 +66,19 @@ class Encoded:
 def write_documents(writer, documents: Iterable[Mapping[str, object]],
                     progress: Callable[[int], None] | None = None, workers: int = 2,
                     forked_fields: Iterable[str] | None = None) -> int:
-    """Add ``documents`` to a new, empty Whoosh ``SegmentWriter`` as one segment; returns the count.
+    """Add ``documents`` to a new Whoosh ``SegmentWriter`` as one segment; returns the count.
 
-    The caller commits (``writer.commit()``) or cancels. The writer must belong to an index
-    with no documents: document numbers start at 0. Documents are read once, ``BATCH`` at
+    The caller commits (``writer.commit(merge=False)``: Whoosh's own merge would rewrite
+    segments a posting at a time) or cancels. The writer must have no documents yet: its
+    segment's document numbers start at 0. Documents are read once, ``BATCH`` at
     a time. If there is more than one batch (and ``workers`` > 1, and ``fork`` is
     available) a forked process collects and encodes ``forked_fields`` (by default the
     field with the most text in the first batch) as the batches come, while this process
     writes the stored fields; it does the other fields once every batch is sent, so
     that the forked process is never kept waiting.
     """
-    if writer.docnum != 0 or writer.segments:
-        raise ValueError("write_documents builds a first segment: the index must be empty")
+    if writer.docnum != 0:
+        raise ValueError("write_documents builds a new segment: the writer must have no documents yet")
     if not whoosh_internals.enabled():
         return whoosh_internals.add_with_whoosh(writer, documents, progress)
     segment = _Segment(writer, workers, forked_fields)
@@ -91,6 +92,66 @@ def write_documents(writer, documents: Iterable[Mapping[str, object]],
         segment.close()
     whoosh_internals.finish_documents(writer, segment.count)
     return segment.count
+
+
+def write_segments(open_writer: Callable[[], ContextManager], schema: Schema,
+                   documents: Iterable[Mapping[str, object]], memory_mb: float,
+                   progress: Callable[[int], None] | None = None, workers: int = 2,
+                   forked_fields: Iterable[str] | None = None) -> int:
+    """Add ``documents`` to an index of ``schema`` as as many segments as keep the build within ``memory_mb``.
+
+    The bulk writer holds a segment's terms in memory until it writes them, about
+    ``BYTES_PER_CHAR`` bytes for each character of indexed text; so each segment takes
+    documents until their indexed text reaches :func:`segment_chars` of the budget, and is
+    committed (``open_writer()`` gives a context manager yielding a writer that commits on
+    exit) before the next one starts. Documents are read once, as they come. Returns the count.
+
+    >>> segment_chars(512) > segment_chars(128) > 0
+    True
+    """
+    count = 0
+    indexed = frozenset(name for name in schema.names() if schema[name].indexed)
+    for part in _parts(documents, segment_chars(memory_mb), indexed):
+        with open_writer() as writer:
+            count += write_documents(writer, part, _after(progress, count), workers, forked_fields)
+    return count
+
+
+# A segment's peak memory (the process and its forked encoder, PSS) is about BASE_MB plus
+# BYTES_PER_CHAR for each character of its indexed text. Measured on MedQuAD segments of 5
+# and 10 million characters: ~16 bytes a character over ~140 MB for the page index, ~26
+# over ~120 MB for the answer index (its text is nearly all one positions field, encoded at
+# once by the forked process); the larger, rounded up, holds for both.
+BYTES_PER_CHAR = 28
+BASE_MB = 140
+
+
+def segment_chars(memory_mb: float) -> int:
+    """Characters of text a segment may hold to build within ``memory_mb`` (at least one document's)."""
+    return max(1, int((memory_mb - BASE_MB) * 1_048_576 / BYTES_PER_CHAR))
+
+
+def _parts(documents: Iterable[Mapping[str, object]], limit: int,
+           indexed: frozenset[str]) -> Iterator[Iterator[Mapping[str, object]]]:
+    """``documents`` cut into consecutive runs of about ``limit`` characters of ``indexed``
+    fields' text (each run read before the next starts)."""
+    iterator = iter(documents)
+    for first in iterator:
+        yield _part(first, iterator, limit, indexed)
+
+
+def _part(first: Mapping[str, object], rest: Iterator[Mapping[str, object]], limit: int,
+          indexed: frozenset[str]) -> Iterator[Mapping[str, object]]:
+    size = 0
+    document: Mapping[str, object] | None = first
+    while document is not None:
+        yield document
+        size += sum(len(value) for name, value in document.items() if name in indexed and isinstance(value, str))
+        document = next(rest, None) if size < limit else None
+
+
+def _after(progress: Callable[[int], None] | None, done: int) -> Callable[[int], None] | None:
+    return None if progress is None else (lambda count: progress(done + count))
 
 
 class _Segment:

@@ -43,9 +43,14 @@ _STORE_SIDES = {f"{_STORE}-wal", f"{_STORE}-shm", f"{_STORE}-journal"}
 _LOCKS = {"ingest.lock", "index.lock"}
 _GENERATION = re.compile(r"index\.[0-9a-f]+\.[0-9]+")
 _SWAP = re.compile(r"index\.[0-9]+\.swap")
-# Inside a generation: Whoosh's segment files and locks, and healthqa's meta file and caches.
+# Inside a generation: Whoosh's segment files and locks, and healthqa's meta file and caches
+# (the word lists and vocabularies, index/vocabulary.py, written beside and renamed).
 _GENERATION_FILE = re.compile(r"_?MAIN[A-Za-z0-9_.]*|healthqa-index\.json(\.[0-9]+)?(\.tmp)?|"
-                              r"topics\.cache\.npz(\.[0-9]+\.tmp\.npz)?|healthqa-lease")
+                              r"topics\.cache\.npz(\.[0-9]+\.tmp\.npz)?|healthqa-lease|"
+                              r"vocabulary\.sqlite(\.[0-9]+\.[0-9]+\.tmp)?|"
+                              r"lay-names\.sqlite(\.[0-9]+\.tmp)?")
+# The word lists as earlier versions kept them, beside the index rather than in it.
+_OLD_VOCABULARY = "vocabulary.sqlite"
 
 
 def claim(data_dir: str) -> None:
@@ -176,6 +181,8 @@ def _entry_problem(path: str, name: str) -> str | None:
         return None if _is_file(path) else "not a file"
     if name in _LOCKS:
         return None if _is_lock(path) else "not a healthqa lock file"
+    if name == _OLD_VOCABULARY:
+        return None if _is_file(path) else "not a file"
     if name == SETTINGS_FILE:  # the user's settings, written before the first run (healthqa/config.py)
         return None if _is_file(path) else "not a file"
     if name in (MANIFEST, f"{MANIFEST}.tmp"):  # an adoption killed before its mark was written

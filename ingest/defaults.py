@@ -13,3 +13,6 @@ import os
 WAIT_SECONDS = 30.0
 # Processes that work in parallel (parsing, related questions): the machine's cores, at most two.
 WORKERS = min(2, os.cpu_count() or 1)
+# Megabytes a whole index build (rebuild or sync) may use at its peak: a rebuild writes as many
+# segments as keep it within this; a sync's Whoosh writer spills to disk past a share of it.
+INDEX_MEMORY_MB = 512

@@ -49,10 +49,14 @@ AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline
 NOT_AUTHOR_CLASS = re.compile(r"avatar|info|stats|title|rank|sig|online|extra|detail|details|pane|block", re.I)
 DATE_CLASS = re.compile(r"date|time|posted|published|created|when", re.I)
 ROLE_CLASS = re.compile(r"rank|usertitle|user-title|user_title|role|badge|status|group|title", re.I)
+# The member's rank or title printed under the name (narrower than ROLE_CLASS: no "title", "status").
+RANK_CLASS = re.compile(r"rank|usertitle|user-title|user_title|userrank|user-rank", re.I)
 QUOTE_CLASS = re.compile(r"quote|bbcode_container|citation", re.I)
+# A "last edited by NAME, DATE" note: its name and date are not the post's author and date.
+EDIT_CLASS = re.compile(r"edit(?:ed)?(?:by|note|info|[-_]note)?(?![a-z])", re.I)
 DROP_CLASS = re.compile(r"signature|(?<![a-z])sig(?![a-z])|button|(?<![a-z])btn|share|like|vote|react|report|"
                          r"attribution|(?<![a-z])ad(?:s|vert)?(?![a-z])|sponsor|editedby|edited-by|"
-                         r"(?<![a-z])tools|actions|controls|footer|toolbar", re.I)
+                         r"(?<![a-z])tools|actions|controls|footer|toolbar|" + EDIT_CLASS.pattern, re.I)
 AVATAR_CLASS = re.compile(r"avatar|photo|picture|image", re.I)
 QUOTE_TAGS = frozenset({"blockquote", "div", "section", "aside", "table", "figure", "dl"})
 DIGITS = re.compile(r"\d+")
@@ -123,9 +127,10 @@ def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
                     own.prose = length
         if tag.name == "a":
             own.links, own.prose = own.text, 0
-        author_class, date_class, quote_class = class_cues(tag.attrs.get("class"))
-        if tag.name == "blockquote" or (quote_class and tag.name in QUOTE_TAGS):
-            own.authors = own.named = own.dates = own.dated = 0  # a quote names another post's author and date
+        author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
+        if tag.name == "blockquote" or (quote_class and tag.name in QUOTE_TAGS) or edit_note:
+            # a quote names another post's author and date; an edit note, the editor's and the edit's
+            own.authors = own.named = own.dates = own.dated = 0
         else:
             if tag.name == "a" or "itemprop" in tag.attrs:
                 own.authors += is_author_cue(tag, own.text > 0)
@@ -136,15 +141,16 @@ def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
 
 
 @lru_cache(maxsize=4096)
-def _class_cues_of(value: str) -> tuple[bool, bool, bool]:
+def _class_cues_of(value: str) -> tuple[bool, bool, bool, bool]:
     return (AUTHOR_CLASS.search(value) is not None and NOT_AUTHOR_CLASS.search(value) is None,
-            DATE_CLASS.search(value) is not None, QUOTE_CLASS.search(value) is not None)
+            DATE_CLASS.search(value) is not None, QUOTE_CLASS.search(value) is not None,
+            EDIT_CLASS.search(value) is not None)
 
 
-def class_cues(value: object) -> tuple[bool, bool, bool]:
-    """Whether a class attribute marks an author, a date, a quote (memoised: themes repeat their classes)."""
+def class_cues(value: object) -> tuple[bool, bool, bool, bool]:
+    """Whether a class attribute marks an author, a date, a quote, an edit note (memoised: themes repeat their classes)."""
     if not value:
-        return False, False, False
+        return False, False, False, False
     return _class_cues_of(value if isinstance(value, str) else " ".join(value))
 
 

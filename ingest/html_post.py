@@ -15,7 +15,7 @@ from bs4.element import NavigableString, PreformattedString
 
 from healthqa.ingest.html_dates import iso_date
 from healthqa.ingest.html_features import (
-    AVATAR_CLASS, BLOCK_TAGS, DATE_CLASS, DATE_TEXT, DROP_CLASS, EMPTY, LAYOUT_BREAKS, QUOTE_CLASS, QUOTE_TAGS, ROLE_CLASS, SKIPPED, WEIGHTS, WHITESPACE,
+    AVATAR_CLASS, BLOCK_TAGS, DATE_CLASS, DATE_TEXT, DROP_CLASS, EMPTY, LAYOUT_BREAKS, QUOTE_CLASS, QUOTE_TAGS, RANK_CLASS, ROLE_CLASS, SKIPPED, WEIGHTS, WHITESPACE,
     DetectorWeights, Stats, author_classed, has_class_match, inside, is_author_cue, is_date_cue, own_text,
 )
 from healthqa.ingest.html_tree import clean_role, tidy_layout
@@ -51,6 +51,8 @@ def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
         return None
     date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
     role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    if author is None:
+        author = next((n for n in (_name_above_rank(part, body) for part in parts) if n), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
 
 
@@ -154,31 +156,33 @@ def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, St
     best, best_text = None, 0
     member = parts[0]
     fallback, fallback_text = member, -1
-    nodes = (node for part in parts for node in ([part] if len(parts) > 1 else []) + list(part.descendants))
-    dropped: set[int] = set()
-    for node in nodes:
-        if not isinstance(node, Tag):
-            continue
-        if (id(node.parent) in dropped or node is side or has_class_match(node, DROP_CLASS)
-                or node.name == "blockquote" or (node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS))):
-            # A signature, a toolbar, a quote of another post, the author's column: never the body.
-            dropped.add(id(node))
-            continue
-        if node.name not in BLOCK_TAGS:
-            continue
-        s = stats.get(id(node))
-        if s is None:
-            continue
+    stack: list = list(reversed(parts if len(parts) > 1 else member.contents))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Tag) or node is side or _never_body(node):
+            continue  # a signature, a toolbar, a quote of another post, the author's column: never the body
+        s = stats.get(id(node), EMPTY)
         own = s.text - s.links
-        # Header-free: no date, no author block; a profile link only as a mention inside prose.
-        header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
-        if header_free and own > best_text and id(node) not in holds_author:
-            best, best_text = node, own
-        if id(node) not in holds_author and own > fallback_text:
-            fallback, fallback_text = node, own
+        if node.name in BLOCK_TAGS and id(node) not in holds_author:
+            # Header-free: no date, no author block; a profile link only as a mention inside prose.
+            header_free = not s.dates and not s.dated and not s.named and (not s.authors or s.links < 0.3 * s.text)
+            if header_free and own > best_text:
+                best, best_text = node, own
+            if own > fallback_text:
+                fallback, fallback_text = node, own
+        # No block inside holds more text than this one (except inside a link): none can win.
+        if own > min(best_text, fallback_text) or node.name == "a":
+            stack.extend(reversed(node.contents))
     if id(member) not in holds_author and best is None:
         return member
     return best if best is not None and best_text >= weights.min_body_share * fallback_text else fallback
+
+
+def _never_body(node: Tag) -> bool:
+    if node.name == "blockquote":
+        return True
+    return bool(node.attrs.get("class")) and (has_class_match(node, DROP_CLASS) or (
+        node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS)))
 
 
 def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, Stats]) -> Tag | None:
@@ -242,7 +246,7 @@ def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset
 
 def _date_of(member: Tag, body: Tag | None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
-    time = member.find("time")
+    time = next((node for node in member.descendants if node.name == "time"), None)
     if time is not None:
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
@@ -279,6 +283,25 @@ def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]
             yield node
 
 
+
+
+def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
+    """A name printed with no link and no class, read from the author's column: the short
+    text just before the member's rank (``<dt>ann</dt><dd class="usertitle">Member</dd>``)."""
+    rank = next((node for node in _outside(member, body) if isinstance(node, Tag) and node.name != "a"
+                 and has_class_match(node, RANK_CLASS)), None)
+    if rank is None:
+        return None
+    for text in rank.find_all_previous(string=True, limit=6):
+        if not inside(text, member) or isinstance(text, PreformattedString):
+            return None
+        shown = WHITESPACE.sub(" ", str(text)).strip()
+        if shown:
+            # A name, not a heading, a date or a label ("Posts:", "#1")
+            is_name = (2 <= len(shown) <= WEIGHTS.max_name_chars and not DATE_TEXT.search(shown)
+                       and not shown.endswith(":") and any(c.isalpha() for c in shown))
+            return shown if is_name and not (body is not None and inside(text, body)) else None
+    return None
 
 
 def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:

@@ -120,6 +120,7 @@ class Scorer:
         self.postings = postings
         self.settings = settings
         self.size = postings.size
+        self._denominators: dict[tuple[str, str], np.ndarray] = {}
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -128,6 +129,20 @@ class Scorer:
         df = self.postings.get(field, text).doc_frequency
         n = self.postings.size
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def _denominator(self, term: WeightedTerm, posting: Posting) -> np.ndarray:
+        """BM25's ``tf + k1 * (1 - b + b * length / average)`` over a term's postings: the same for
+        every query, so computed once per term (a question's words recur across questions)."""
+        key = (term.field, term.text)
+        found = self._denominators.get(key)
+        if found is None:
+            k1, b = self.settings.k1, self.settings.field_b.get(term.field, self.settings.b)
+            lengths = self.postings.lengths(term.field)[posting.docs]
+            norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
+            if len(self._denominators) >= 20_000:
+                self._denominators.clear()
+            found = self._denominators[key] = posting.freqs + norm
+        return found
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25F scores of all documents (0 for documents matching no term)."""
@@ -145,11 +160,9 @@ class Scorer:
                 posting = self.postings.get(term.field, term.text)
                 if not len(posting.docs):
                     continue
-                b = self.settings.field_b.get(term.field, self.settings.b)
-                lengths = self.postings.lengths(term.field)[posting.docs]
-                norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
                 tf = posting.freqs
-                scores[posting.docs] += term.weight * self.idf(term.field, term.text) * tf * (k1 + 1) / (tf + norm)
+                scores[posting.docs] += term.weight * self.idf(term.field, term.text) * tf * (k1 + 1) / \
+                    self._denominator(term, posting)
                 if seen is not None:
                     seen[posting.docs] = True
             if seen is not None:

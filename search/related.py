@@ -25,7 +25,7 @@ from healthqa.search.engine import Scorer, WeightedTerm, top_k
 from healthqa.search.rank import asked_types
 from healthqa.search.searcher import Searcher
 from healthqa.search.snippets import stems
-from healthqa.search.vocabulary import phrase_key
+from healthqa.index.vocabulary import phrase_key
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _EXPLICIT = "linked from the page"

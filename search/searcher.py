@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from healthqa.index.generations import Lease
+from healthqa.index.lay_names import LayNames
 from healthqa.index.schema import text_analyzer
 from healthqa.index.stored import StoredPage
 from healthqa.index.store import current_generation, open_index
@@ -27,6 +28,7 @@ from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.consumer_types import TO_MEDQUAD
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
+from healthqa.search.phrases import IndexPhrases
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
 from healthqa.search.results import Hit, Results
@@ -45,6 +47,10 @@ class _Scored:
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
     terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
+
+
+# Pages' questions recur across queries: each is normalised once.
+_question_key = lru_cache(maxsize=100_000)(question_key)
 
 
 def _apply(text: str, corrections: tuple[tuple[str, str], ...]) -> str:
@@ -81,11 +87,11 @@ class Searcher:
             raise
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._analysed: dict[str, tuple[str, ...]] = {}
-        # The word lists are kept once per data directory.
+        self._fields: dict[int, dict] = {}
+        # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
-                                cache_dir=data_dir)
+                                cache_dir=self._generation)
 
     def _open(self, generation: str) -> None:
         self._ix, self.meta = open_index(self.data_dir, generation)
@@ -112,11 +118,6 @@ class Searcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def generation(self) -> str:
-        """The index generation directory this searcher opened."""
-        return self._generation
 
     @property
     def doc_count(self) -> int:
@@ -190,7 +191,17 @@ class Searcher:
 
     def page(self, docnum: int) -> StoredPage:
         """What the index stores of one document."""
-        return StoredPage.from_fields(self._reader.stored_fields(docnum))
+        return StoredPage.from_fields(self._stored_fields(docnum))
+
+    def _stored_fields(self, docnum: int) -> dict:
+        """Whoosh's stored fields of one document, the last few thousand read kept: collapsing
+        reads a hit's fields and showing it reads them again."""
+        found = self._fields.get(docnum)
+        if found is None:
+            if len(self._fields) >= 4096:
+                self._fields.clear()
+            found = self._fields[docnum] = self._reader.stored_fields(docnum)
+        return found
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -201,50 +212,17 @@ class Searcher:
     @cached_property
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
-        return QuestionReader(self._topic_named, self._synonym_phrase, self.data_dir, self._topic_word)
+        return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
+                              topic_word=self.phrases.topic_word, may_name=self.phrases.may_name,
+                              lay_names=LayNames(self._generation))
 
-    def _topic_named(self, text: str) -> str | None:
-        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
-        terms = self._terms(text)
-        if not terms or len(terms) > 8:
-            return None
-        docs = self._all_in("topic", terms)
-        if docs is None or not len(docs):
-            return None
-        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
-        topics = self.values["topic"]
-        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
-        return topics.names[min(named)] if named else None
-
-    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
-        """Live documents with every one of ``terms`` in ``field``."""
-        docs = None
-        for term in terms:
-            found = self.postings.get(field, term).docs
-            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
-            if not len(docs):
-                break
-        return docs if docs is None else docs[self.postings.live[docs]]
+    @cached_property
+    def phrases(self) -> IndexPhrases:
+        """What this index's topics and synonyms say of a question's phrases (remembered)."""
+        return IndexPhrases(self.postings, self._analyzer, lambda: self.values["topic"])
 
     def _terms(self, text: str) -> tuple[str, ...]:
-        """The index terms of a phrase, in order (each word analysed once, remembered)."""
-        return tuple(dict.fromkeys(term for word in text.split() for term in self._word_terms(word)))
-
-    def _word_terms(self, word: str) -> tuple[str, ...]:
-        found = self._analysed.get(word)
-        if found is None:
-            if len(self._analysed) > 100_000:
-                self._analysed.clear()
-            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
-        return found
-
-    def _topic_word(self, text: str) -> bool:
-        docs = self._all_in("topic", self._terms(text))
-        return docs is not None and bool(len(docs))
-
-    def _synonym_phrase(self, text: str) -> bool:
-        docs = self._all_in("synonyms", self._terms(text))
-        return docs is not None and bool(len(docs))
+        return self.phrases.terms(text)
 
     def understand(self, text: str) -> Understanding:
         """What ``text`` is understood to ask: focus (with its source), expansions, type.
@@ -261,10 +239,11 @@ class Searcher:
         qtype = understood.qtype
         if self.settings.ranking.type_from == "consumer" and understood.asks:
             qtype = replace(understood.asks, name=TO_MEDQUAD.get(understood.asks.name, "information"))
-        asking = frozenset(t for word in understood.asking for t in self._word_terms(word))
+        asking = frozenset(t for word in understood.asking for t in self.phrases.word_terms(word))
+        lead = _drug_lead(understood, focus)
         if qtype is None or not qtype.cues or qtype.confidence < self.settings.ranking.type_min_confidence:
-            return Asked(focus, asking=asking)
-        return Asked(focus, qtype.name, qtype.confidence, asking)
+            return Asked(focus, asking=asking, lead=lead)
+        return Asked(focus, qtype.name, qtype.confidence, asking, lead)
 
     def _uses_understanding(self) -> bool:
         ranking = self.settings.ranking
@@ -342,14 +321,14 @@ class Searcher:
         if self._speller.is_foreign(text):
             return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
-            stems = [t.text for t in self._analyzer(word)]
+            stems = self.phrases.word_terms(word)
             if not stems or any(s in known for s in stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:
                 continue
             added = [WeightedTerm(t.field, stem, t.weight * share, stem)
-                     for stem in (t.text for t in self._analyzer(correction)) for t in terms if t.word == stems[0]]
+                     for stem in self.phrases.word_terms(correction) for t in terms if t.word == stems[0]]
             if added:
                 extra += added
                 pairs.append((word, correction))
@@ -379,8 +358,8 @@ class Searcher:
         kept: dict[tuple[str, str], list] = {}
         for docnum, score in candidates:
             # The raw stored fields: a hit's answers are decoded only for the hits shown.
-            fields = self._reader.stored_fields(docnum)
-            key = (question_key(fields["question"]), (fields.get("topic") or "").casefold())
+            fields = self._stored_fields(docnum)
+            key = (_question_key(fields["question"]), (fields.get("topic") or "").casefold())
             if key in kept:
                 kept[key][2].append((fields["id"], fields.get("source", "")))
             elif len(kept) < count:
@@ -540,3 +519,17 @@ class Searcher:
             source=stored.source, url=stored.url, question_type=stored.question_type, roles=stored.roles,
             snippet=snippet, answers=shown, also_in=also_in,
         )
+
+
+# Consumer types asking whether a drug may be taken with something else.
+_TAKEN_WITH = frozenset({"INTERACTION", "CONTRAINDICATION"})
+
+
+def _drug_lead(understood: Understanding, focus: tuple) -> tuple[tuple[str, ...], ...]:
+    """The index terms of the drug focus when the question asks whether that drug goes with
+    something else it names (two foci, one a drug, the other not); else none."""
+    if not understood.asks or understood.asks.name not in _TAKEN_WITH or len(understood.focus) < 2:
+        return ()
+    drugs = [terms for f, terms in zip(understood.focus, focus) if f.kind == "drug"]
+    others = [f for f in understood.focus if f.kind != "drug"]
+    return drugs[0] if len(drugs) == 1 and others else ()

@@ -114,6 +114,10 @@ class RankingSettings:
     # without them most judged pages are stubs).
     stubs_below_answers: bool = True
     unanswered_factor: float = 1.0
+    # A question asking whether a drug can be taken with something (INTERACTION,
+    # CONTRAINDICATION) that names a drug and something else: pages whose topic is the
+    # drug come before pages that match only the other focus.
+    drug_first: bool = True
 
     def __post_init__(self) -> None:
         _freeze_mappings(self)

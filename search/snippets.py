@@ -85,13 +85,15 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]
 
     Running the analyzer over whole answers costs milliseconds each; a regular
     expression finds the few words that start like a term first, and only those are
-    analysed.
+    analysed, each distinct word once.
     """
     heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
     if not heads:
         return []
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
-    return [m.span() for m in pattern.finditer(text) if not terms.isdisjoint(stems(analyzer, m.group()))]
+    found = [(m.group(), m.span()) for m in pattern.finditer(text)]
+    wanted = {word for word in {word for word, _ in found} if not terms.isdisjoint(stems(analyzer, word))}
+    return [span for word, span in found if word in wanted]
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}

@@ -4,7 +4,7 @@ Words are checked against the ``spell`` field (questions, topics, synonyms and r
 unstemmed). A word that is rare or absent there is replaced by the nearest common
 word (fewest edits, then most documents), so "heart atack" becomes "heart attack".
 A real word is never corrected, whatever the index holds: a word of the general English
-list or of a medical vocabulary (:mod:`healthqa.search.vocabulary`) stays as typed
+list or of a medical vocabulary (:mod:`healthqa.index.vocabulary`) stays as typed
 ("statins" is not a typo for "stain"), and so do words shorter than ``min_length``
 (abbreviations such as "cbd"). A question in another language is not rewritten.
 """
@@ -16,7 +16,7 @@ from functools import cached_property
 
 
 from healthqa.index.schema import STOP
-from healthqa.search.vocabulary import Vocabulary
+from healthqa.index.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
@@ -31,11 +31,12 @@ class Speller:
         self.reader = reader
         self.min_length = min_length  # shorter words are too often abbreviations to correct
         self.real_words = real_words  # never correct a word of the English or medical lists
-        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the data directory
+        self.vocabulary_lists = Vocabulary(cache_dir)  # the word lists, kept in the index generation
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
         self._known: dict[str, str | None] = {}
+        self._foreign: dict[str, bool] = {}
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -80,6 +81,14 @@ class Speller:
         Only words the index does not know well are looked up: a query of indexed
         words never loads the word lists.
         """
+        found = self._foreign.get(text)  # a search asks twice (suggestion, corrections)
+        if found is None:
+            if len(self._foreign) >= 1024:
+                self._foreign.clear()
+            found = self._foreign[text] = self._reads_foreign(text)
+        return found
+
+    def _reads_foreign(self, text: str) -> bool:
         words = _WORD.findall(text.lower())
         if not self.real_words or all(self.reader.doc_frequency(self.field, w) >= self.rare for w in words):
             return False

@@ -2,7 +2,7 @@
 
 The focus is found as the longest phrases of the question that name an indexed topic, a
 focus synonym of an indexed page, or an entry of the disease and drug vocabularies
-(:mod:`healthqa.search.vocabulary`). A vocabulary entry that is a lay or brand name
+(:mod:`healthqa.index.vocabulary`). A vocabulary entry that is a lay or brand name
 ("pink eye", "tylenol") also brings its clinical name ("conjunctivitis",
 "acetaminophen") as an expansion, which ranking searches at its own weight. The type
 comes from the classifier of :mod:`healthqa.search.qtype`.
@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from healthqa.index.lay_names import LayNames, loose_key
 from healthqa.index.schema import STOP
+from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
 from healthqa.search.consumer_types import asking_words, consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
-from healthqa.search.vocabulary import Term, Vocabulary, phrase_key
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 MAX_PHRASE = 6
@@ -34,6 +35,7 @@ COMMON_WORD_COUNT = 10_000
 # only when nothing else in the question names a focus.
 RARE_WORD_COUNT = 1_000
 TOPIC, SYNONYM, TOPIC_WORD = "index topic", "index synonym", "index topic word"
+LAY_NAME = "index lay name"  # a name the indexed text pairs with a clinical one (index/lay_names.py)
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
 
@@ -79,13 +81,19 @@ class QuestionReader:
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
     its words), ``topic_word`` whether some topic holds it among other words; ``cache_dir`` is
     where the vocabularies are kept (the data directory).
+    ``may_name``, if given, is a quick test that is False only for a phrase that can name no
+    topic and no synonym (a word of it is in neither field): most phrases of a question are
+    rejected by it without the look-ups above.
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
                  synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
-                 topic_word: Callable[[str], bool] | None = None):
+                 topic_word: Callable[[str], bool] | None = None, may_name: Callable[[str], bool] | None = None,
+                 lay_names: LayNames | None = None):
         self._synonym_phrase = synonym_phrase
         self._topic_word = topic_word
+        self._may_name = may_name
+        self._lay_names = lay_names
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -113,11 +121,32 @@ class QuestionReader:
         # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
         spans = [(i, n) for i in range(len(words)) if not stop[i]
                  for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
-        keys = {span: phrase_key(" ".join(words[span[0]:span[0] + span[1]])) for span in spans}
+        # A span's key is its words' keys joined (no key word crosses a space): each word keyed once.
+        parts = [phrase_key(w) for w in words]
+        keys = {(i, n): " ".join(filter(None, parts[i:i + n])) for i, n in spans}
         terms = self.vocabulary.terms(k for k in keys.values() if k)
+        terms.update(self._lay_terms(words, keys, terms))
         found = self._scan(words, keys, terms, RARE_WORD_COUNT)
         # Nothing named: a less rare word that a topic holds ("how much urine ...").
         return found or self._scan(words, keys, terms, COMMON_WORD_COUNT)
+
+    def _lay_terms(self, words: list[str], keys: dict[tuple[int, int], str],
+                   terms: dict[str, Term]) -> dict[str, Term]:
+        """Phrase key -> the clinical name the indexed text pairs with it, for phrases of
+        two or more words no vocabulary holds (see :func:`lay_term`)."""
+        if self._lay_names is None:
+            return {}
+        loose = {keys[(i, n)]: loose_key(" ".join(words[i:i + n])) for i, n in keys
+                 if n > 1 and keys[(i, n)] and keys[(i, n)] not in terms}
+        paired = self._lay_names.others(loose.values())
+        found = {}
+        for key, loose_words in loose.items():
+            if " " not in loose_words:
+                continue  # one word left ("much urine"): not the two-word name it was taken for
+            term = lay_term(paired.get(loose_words, ()), self.vocabulary, self._topic_named)
+            if term:
+                found[key] = term
+        return found
 
     def _scan(self, words: list[str], keys: dict[tuple[int, int], str], terms: dict[str, Term],
               topic_word_count: int) -> list[Focus]:
@@ -139,12 +168,13 @@ class QuestionReader:
         return found
 
     def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
+        if term is None and self._may_name is not None and not self._may_name(" ".join(words)):
+            return None  # no vocabulary entry, and no topic or synonym can hold it
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        asked = [f for f in features(" ".join(words)) if " " not in f]
-        if (asked and all(f in _type_words() for f in asked)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
@@ -158,9 +188,10 @@ class QuestionReader:
         # synonyms happen to use is no focus: only an indexed topic of that name is.
         if len(words) == 1 and self.vocabulary.english_count(lowered[0]) >= COMMON_WORD_COUNT:
             return None
-        if term:  # a vocabulary name; its clinical name may be an indexed topic
+        if term:  # a vocabulary or lay name; its clinical name may be an indexed topic
             topic = self._topic_named(canonical) if canonical else None
-            return Focus(text, _VOCABULARY[term.source], topic, canonical, kind)
+            return Focus(text, _VOCABULARY.get(term.source, LAY_NAME), topic, canonical,
+                         kind if kind in _VOCABULARY else None)
         count = self.vocabulary.english_count(lowered[0]) if len(words) == 1 else 0
         if len(words) == 1 and count < topic_word_count and self._topic_word and self._topic_word(text):
             return Focus(text, TOPIC_WORD)
@@ -169,6 +200,45 @@ class QuestionReader:
         if self._synonym_phrase and self._synonym_phrase(text):
             return Focus(text, SYNONYM)
         return None
+
+
+@lru_cache(maxsize=50_000)
+def _names_what_is_asked(text: str) -> bool:
+    """True when every word of ``text`` the type model reads is one saying what is asked."""
+    asked = [f for f in features(text) if " " not in f]
+    return bool(asked) and all(f in _type_words() for f in asked)
+
+
+def lay_term(pairs: Iterable[tuple[str, str, int]], vocabulary: Vocabulary,
+             topic_named: Callable[[str], str | None]) -> Term | None:
+    """The clinical name of a lay phrase, from the names the indexed text pairs it with:
+    the name it is paired with most (at least twice, and in at least half of its pairings:
+    "blood pressure" goes with too many names to stand for one), rarer in everyday English
+    (its rarest word rarer than :data:`RARE_WORD_COUNT` and than the phrase's rarest word),
+    naming an indexed topic or a vocabulary entry ("water pills" -> diuretics, "ringing in
+    the ears" -> tinnitus; never "tinnitus" -> ringing in the ears)."""
+    counts: dict[str, int] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for phrase, other, count in pairs:
+        key = loose_key(other)
+        counts[key] = counts.get(key, 0) + count
+        names.setdefault(key, (phrase, other))
+    if not counts:
+        return None
+    best = max(counts, key=counts.__getitem__)
+    if counts[best] < 2 or counts[best] * 2 < sum(counts.values()):
+        return None
+    phrase, other = names[best]
+    other_words = [w for w in _WORD.findall(other.lower()) if w not in STOP]
+    lay_words = [w for w in _WORD.findall(phrase.lower()) if w not in STOP]
+    if not other_words or not lay_words:
+        return None
+    rarest_other = min(vocabulary.english_count(w) for w in other_words)
+    if rarest_other >= RARE_WORD_COUNT or min(vocabulary.english_count(w) for w in lay_words) < RARE_WORD_COUNT:
+        return None
+    known = vocabulary.terms([phrase_key(other)]).get(phrase_key(other))
+    topic = topic_named(other)
+    return Term(phrase.lower(), topic or known.canonical, "lay") if topic or known else None
 
 
 @lru_cache(maxsize=1)

@@ -9,14 +9,25 @@ import sys
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
 from tests.index.real_corpus import real_documents
 from tests.search.corpus_index import build_index, corpus_pages
+from tests.testenv import VOCABULARY_DIR
 
 TESTS = pathlib.Path(__file__).resolve().parent
 INGEST_DATA = TESTS / "ingest" / "data"
+
+# Hypothesis in the suite: the same examples on every run (a failure seen once is seen again,
+# and a run cannot fail by drawing an unlucky input), no time limits per example (a busy
+# machine is not a bug). ``pytest --hypothesis-profile explore`` (bench/faults.py) draws new
+# examples each run. Loaded here, before the test modules build their own settings on it.
+settings.register_profile("suite", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture
@@ -62,7 +73,7 @@ def _lock_held_elsewhere(lock: pathlib.Path) -> Iterator[None]:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         yield
     finally:
-        holder.communicate("release\n", timeout=10)
+        holder.communicate("release\n", timeout=120)  # a guard against a hang, not a time the test needs
 
 
 @pytest.fixture
@@ -88,17 +99,23 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
 @pytest.fixture(scope="session", autouse=True)
 def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One copy of the word lists and vocabularies for the whole run (built once, a few
-    seconds), not one per data directory; child processes inherit it."""
+    seconds), not one per data directory; child processes inherit it. Under pytest-xdist the
+    workers share one folder beside their own (the copy is written whole, then renamed in)."""
     import os
 
-    folder = str(tmp_path_factory.mktemp("vocabulary"))
-    previous = os.environ.get("HEALTHQA_VOCABULARY_DIR")
-    os.environ["HEALTHQA_VOCABULARY_DIR"] = folder
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent / "vocabulary"
+        shared.mkdir(exist_ok=True)
+        folder = str(shared)
+    else:
+        folder = str(tmp_path_factory.mktemp("vocabulary"))
+    previous = os.environ.get(VOCABULARY_DIR)
+    os.environ[VOCABULARY_DIR] = folder
     yield
     if previous is None:
-        os.environ.pop("HEALTHQA_VOCABULARY_DIR", None)
+        os.environ.pop(VOCABULARY_DIR, None)
     else:
-        os.environ["HEALTHQA_VOCABULARY_DIR"] = previous
+        os.environ[VOCABULARY_DIR] = previous
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ async def require_write(request: Request) -> None:
 
 def search_data(opened: Opened, q: str, roles: list[str], topic: str | None, source: str | None,
                 limit: int, page: int) -> dict[str, Any]:
-    results = opened.searcher.search(q, Filters(tuple(roles), topic or None, source or None), limit=limit, page=page)
+    results = opened.search(q, Filters(tuple(roles), topic or None, source or None), limit=limit, page=page)
     return results.to_dict()
 
 
@@ -109,7 +109,10 @@ async def search(request: Request,
                  page: int = Query(1, ge=1, le=MAX_PAGE, description="Which page of hits")) -> Any:
     """One page of results with facet counts, highlighted snippets, did-you-mean and notes:
     the shape `healthqa search --json` prints."""
-    return run_json(request, lambda opened: search_data(opened, q, role, topic, source, limit, page))
+    filters = Filters(tuple(role), topic or None, source or None)
+    body = run(request, lambda opened: opened.search_body(q, filters, limit, page,
+                                                          lambda results: SafeJSONResponse(results.to_dict()).body))
+    return Response(body, media_type=SafeJSONResponse.media_type)
 
 
 @router.get("/related", response_model=list[SuggestionModel], dependencies=reads,

@@ -16,11 +16,13 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.backend import open_searcher, related_finder
 from healthqa.search.related import RelatedFinder, Suggestion
-from healthqa.search.searcher import Searcher
+from healthqa.search.results import Results
+from healthqa.search.searcher import Filters, Searcher
 from healthqa.search.settings import SearchSettings
 
 _RELATED_CACHE = 4096  # related lists remembered per generation (the search page shows one per hit)
@@ -28,12 +30,14 @@ _RELATED_CACHE = 4096  # related lists remembered per generation (the search pag
 
 @dataclass
 class Opened:
-    """One opened index generation (or search cluster): its searcher, related finder and a
-    cache of related lists."""
+    """One opened index generation (or search cluster): its searcher, related finder, a cache
+    of related lists and one of search results (``search_cache`` of them; 0: none)."""
 
     searcher: Searcher
+    search_cache: int = 0
     finder: RelatedFinder = field(init=False)
     _related: OrderedDict = field(default_factory=OrderedDict, init=False)
+    _searches: OrderedDict = field(default_factory=OrderedDict, init=False)
 
     def __post_init__(self) -> None:
         self.finder = related_finder(self.searcher)
@@ -41,6 +45,37 @@ class Opened:
     @property
     def generation(self) -> str:
         return os.path.basename(self.searcher.generation)
+
+    def search(self, text: str, filters: Filters, limit: int, page: int) -> Results:
+        """The searcher's results, the last ``search_cache`` distinct searches remembered: popular
+        queries repeat, and the results of one generation never change (a new one is a new
+        :class:`Opened`, with an empty cache)."""
+        return self._search(text, filters, limit, page)[0]
+
+    def search_body(self, text: str, filters: Filters, limit: int, page: int,
+                    render: Callable[[Results], bytes]) -> bytes:
+        """:meth:`search`'s results rendered by ``render``, the rendering remembered with them."""
+        entry = self._search(text, filters, limit, page)
+        if entry[1] is None:
+            entry[1] = render(entry[0])
+        return entry[1]
+
+    def _search(self, text: str, filters: Filters, limit: int, page: int) -> list:
+        """``[results, rendered or None]``, from the cache or searched (and kept)."""
+        if not self.search_cache:
+            return [self.searcher.search(text, filters, limit=limit, page=page), None]
+        key = (text, filters, limit, page)
+        found = self._searches.get(key)
+        if found is None:
+            found = [self.searcher.search(text, filters, limit=limit, page=page), None]
+            if found[0].missing_shards:  # partial (a cluster's shard down): searched again next time
+                return found
+            self._searches[key] = found
+            if len(self._searches) > self.search_cache:
+                self._searches.popitem(last=False)
+        else:
+            self._searches.move_to_end(key)
+        return found
 
     def related(self, record_id: str, k: int) -> list[Suggestion]:
         """Related questions of an indexed page, remembered for this generation."""
@@ -67,10 +102,11 @@ class LiveIndex:
     healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), backend: str = "whoosh",
-                 cluster_dir: str = ""):
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), search_cache: int = 0,
+                 backend: str = "whoosh", cluster_dir: str = ""):
         self.data_dir = data_dir
         self.settings = settings
+        self.search_cache = search_cache
         self.backend, self.cluster_dir = backend, cluster_dir
         self._opened: Opened | None = None
         self._lock = threading.Lock()
@@ -89,7 +125,8 @@ class LiveIndex:
             if opened is not None and opened.searcher.is_current():
                 return opened
             try:
-                fresh = Opened(open_searcher(self.data_dir, self.backend, self.cluster_dir, self.settings))
+                fresh = Opened(open_searcher(self.data_dir, self.backend, self.cluster_dir, self.settings),
+                               self.search_cache)
             except (HealthQAError, OSError):  # OSError: a file gone between the link and the open
                 if opened is not None:
                     return opened

@@ -28,17 +28,21 @@ class ServeSettings:
     max_limit: int = 100           # most hits per page of results
     related_k: int = 5             # related questions in the API by default and in the widget
     related_per_hit: int = 3       # related questions under each hit of the search page
+    search_cache: int = 1000       # distinct searches whose results a worker keeps per index generation (0: none)
     backend: str = "whoosh"        # what is searched: the data directory's index, or its search cluster
     cluster_dir: str = ""          # the cluster's directory (empty: <data dir>/cluster)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ServeSettings":
-        """Settings from ``HEALTHQA_DATA``, ``HEALTHQA_API_KEY``, ``HEALTHQA_READ_KEY`` and
-        ``HEALTHQA_MAX_BODY_MB``, over the defaults; ``backend`` and ``cluster_dir`` as every
-        command reads them (``healthqa.toml`` in the data directory, ``HEALTHQA_BACKEND``, ...)."""
+        """Settings from ``HEALTHQA_DATA``, ``HEALTHQA_API_KEY``, ``HEALTHQA_READ_KEY``,
+        ``HEALTHQA_MAX_BODY_MB`` and ``HEALTHQA_SEARCH_CACHE``, over the defaults; ``backend`` and
+        ``cluster_dir`` as every command reads them (``healthqa.toml``, ``HEALTHQA_BACKEND``, ...)."""
         env = os.environ if environ is None else environ
         prefix = config.ENV_PREFIX
         max_mb = env.get(f"{prefix}_MAX_BODY_MB")
+        cache = env.get(f"{prefix}_SEARCH_CACHE")
+        if cache is not None and not (cache.isdigit() and int(cache) <= 1_000_000):
+            raise ValueError(f"{prefix}_SEARCH_CACHE={cache!r} is not a whole number of searches from 0 to 1,000,000")
         try:
             if max_mb and not 0 < float(max_mb) < 1e6:
                 raise ValueError
@@ -54,4 +58,5 @@ class ServeSettings:
             api_key=env.get(f"{prefix}_API_KEY") or None,
             read_key=env.get(f"{prefix}_READ_KEY") or None,
             **({"max_body_bytes": int(float(max_mb) * 1_048_576)} if max_mb else {}),
+            **({"search_cache": int(cache)} if cache is not None else {}),
         )

@@ -2,7 +2,9 @@
 
 The child runs in a session of its own, and :meth:`PtyRun.interrupt` sends SIGINT to its
 whole process group, as a terminal does on Ctrl-C (worker processes get it too). Tests
-wait for what the child prints (:meth:`PtyRun.wait_for`), never for a time.
+wait for what the child prints (:meth:`PtyRun.wait_for`), never for a time. A Ctrl-C that
+must land in the middle of some work is sent where the child stopped to wait for it
+(``pause_at``: :mod:`tests.robustness.killpoint`), so the work cannot end before it lands.
 """
 
 from __future__ import annotations
@@ -19,18 +21,27 @@ import termios
 import threading
 from typing import Callable
 
-HEALTHQA = [sys.executable, "-c", "from healthqa.cli import main; main()"]
+from tests.robustness import killpoint
+
+# Ctrl-C as in a terminal: the process running the tests may ignore SIGINT (pytest-xdist's
+# workers do) and a child inherits that; a shell's foreground command does not ignore it.
+HEALTHQA = [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from healthqa.cli import main; main()"]
 GUARD = 180.0  # seconds before a child that never prints what is awaited fails the test (a hang)
 
 
 class PtyRun:
     """``healthqa ARGS`` with stderr on a pseudo-terminal 200 columns wide and stdout on a pipe
-    (or on the terminal too, with ``stdout_on_terminal``)."""
+    (or on the terminal too, with ``stdout_on_terminal``). With ``pause_at=("module:Class.method",
+    N)`` the child stops after the N-th call of that method until :meth:`interrupt`."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None, stdout_on_terminal: bool = False):
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, stdout_on_terminal: bool = False,
+                 pause_at: tuple[str, int] | None = None):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        self.process = subprocess.Popen([*HEALTHQA, *args], stdin=subprocess.DEVNULL,
+        command = killpoint.command(*pause_at, *args, pause=True) if pause_at else [*HEALTHQA, *args]
+        self.pause_at = pause_at
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                         stdout=slave if stdout_on_terminal else subprocess.PIPE,
                                         stderr=slave, env=env, start_new_session=True)
         os.close(slave)
@@ -75,6 +86,10 @@ class PtyRun:
             text = self._terminal.decode("utf-8", "replace")
         if not seen(text):
             raise AssertionError(f"the child never showed {what} ({'ended' if ok else 'hung'}):\n{text[-2000:]}")
+
+    def wait_for_pause(self) -> None:
+        """Block until the child waits at ``pause_at`` for a Ctrl-C."""
+        self.wait_for(lambda text: killpoint.PAUSED in text, f"the pause after call {self.pause_at}")
 
     def interrupt(self) -> None:
         """Ctrl-C: SIGINT to every process of the child's group."""

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from healthqa.cli import cli
 from tests.cli.ptykit import PtyRun
 from tests.search.corpus_index import build_index, corpus_pages
+from tests.testenv import clear_settings
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 SEED_ID = "back-pain/how-can-foot-problems-cause-back-pain/b46b4ddb"
@@ -23,8 +24,7 @@ SEED_ID = "back-pain/how-can-foot-problems-cause-back-pain/b46b4ddb"
 def in_tmp_path(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from the test's folder (paths are shown relative to it), with no settings from outside."""
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("HEALTHQA_") or n == "NO_COLOR"]:
-        monkeypatch.delenv(name)
+    clear_settings(monkeypatch, "NO_COLOR")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """``healthqa`` in a terminal: progress bars on stderr, and Ctrl-C, through a pseudo-terminal.
 
-Each Ctrl-C is a real SIGINT to the child's process group (workers included), sent once
-the child's own progress bar shows it has reached the point the test wants.
+Each Ctrl-C is a real SIGINT to the child's process group (workers included), sent while the
+child waits for it at the point the test wants (``PtyRun(pause_at=...)``): the work cannot
+run to its end first, however busy the machine.
 """
 
 from __future__ import annotations
@@ -97,8 +98,10 @@ def test_related_all_shows_a_bar_over_the_pages(few: pathlib.Path, tmp_path: pat
 def test_ctrl_c_stops_at_a_batch_boundary_keeps_the_records_and_the_next_run_finishes(
         many: pathlib.Path, tmp_path: pathlib.Path, workers: int, after: int) -> None:
     data = tmp_path / "data"
-    run = PtyRun(["--data-dir", str(data), "ingest", "--workers", str(workers), str(many)])
-    run.wait_for(lambda text: bar_position(text, TOTAL) >= after, f"{after} files read")
+    run = PtyRun(["--data-dir", str(data), "ingest", "--workers", str(workers), str(many)],
+                 pause_at=("healthqa.progress:Progress.advance", after))  # once `after` files are read
+    run.wait_for_pause()
+    assert bar_position(run.terminal, TOTAL) >= after
     run.interrupt()
     code, stdout, terminal = run.finish()
 
@@ -121,8 +124,10 @@ def test_ctrl_c_stops_at_a_batch_boundary_keeps_the_records_and_the_next_run_fin
 def test_ctrl_c_while_indexing_keeps_the_records_and_the_index_as_it_was(many: pathlib.Path,
                                                                         tmp_path: pathlib.Path) -> None:
     data = tmp_path / "data"
-    run = PtyRun(["--data-dir", str(data), "ingest", str(many)])
-    run.wait_for(lambda text: f"indexing {TOTAL} records" in text, "the indexing stage")
+    run = PtyRun(["--data-dir", str(data), "ingest", str(many)],
+                 pause_at=("healthqa.progress:Progress.reach", 1))  # the index writer's first report
+    run.wait_for_pause()
+    assert f"indexing {TOTAL} records" in run.terminal
     run.interrupt()
     code, stdout, terminal = run.finish()
 
@@ -143,8 +148,9 @@ def test_ctrl_c_during_related_all_leaves_the_output_file_as_it_was(many: pathli
     assert CliRunner().invoke(cli, ["--data-dir", str(data), "ingest", str(many)]).exit_code == 0
     out = tmp_path / "related.jsonl"
     out.write_text("what an earlier run wrote\n", encoding="utf-8")
-    run = PtyRun(["--data-dir", str(data), "related", "--all", "--out", str(out), "--workers", "2"])
-    run.wait_for(lambda text: bar_position(text, TOTAL) >= 1, "a page done")
+    run = PtyRun(["--data-dir", str(data), "related", "--all", "--out", str(out), "--workers", "2"],
+                 pause_at=("healthqa.progress:Progress.advance", 1))  # the first page done
+    run.wait_for_pause()
     run.interrupt()
     code, stdout, terminal = run.finish()
 

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from healthqa.cli import cli
 from tests.ingest.warc_kit import SITE, Capture, write_warc
+from tests.testenv import clear_settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
@@ -68,8 +69,7 @@ def workdir(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> pathlib.
     for subset in ("2_GARD_QA", "12_MPlusHerbsSupplements_QA"):  # sound files; others hold test faults
         shutil.copytree(TESTS / "ingest" / "data" / "medquad" / subset, tmp_path / "medquad" / subset)
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("HEALTHQA_")]:
-        monkeypatch.delenv(name)
+    clear_settings(monkeypatch)
     return tmp_path
 
 

@@ -126,6 +126,7 @@ def _as_an_earlier_version_left_it(data: pathlib.Path) -> None:
     for lease in data.glob(f"index.*/{LEASE_NAME}"):
         lease.unlink()
     (data / "ingest.lock").write_text(f"{os.getpid()}\n")  # it kept the holder's pid there
+    (data / "vocabulary.sqlite").write_bytes(b"SQLite format 3\x00")  # its word lists, beside the index
 
 
 def test_a_data_directory_of_an_earlier_version_is_adopted(tmp_path: pathlib.Path, pages: pathlib.Path) -> None:

@@ -252,3 +252,45 @@ def test_a_failed_commit_is_a_one_line_error_in_the_cli(data_dir: pathlib.Path, 
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot write the search index (No space left on device)")
     assert "Traceback" not in result.output
+
+
+def test_the_vocabulary_is_built_at_index_time_and_no_search_builds_it(data_dir, store, monkeypatch):
+    from healthqa.index import vocabulary
+
+    put(store, page(1), page(2))
+    rebuild(str(data_dir), store)  # from the test run's shared copy ($HEALTHQA_VOCABULARY_DIR)
+    first = current_generation(str(data_dir))
+    assert vocabulary._is_current(os.path.join(first, vocabulary.CACHE_NAME))
+    monkeypatch.delenv("HEALTHQA_VOCABULARY_DIR")
+    rebuild(str(data_dir), store)  # from the previous generation
+    second = current_generation(str(data_dir))
+    assert second != first and vocabulary._is_current(os.path.join(second, vocabulary.CACHE_NAME))
+
+    def no_build(db):
+        raise AssertionError("a search built the vocabulary")
+
+    monkeypatch.setattr(vocabulary, "_build", no_build)
+    vocabulary._open_or_build.cache_clear()
+    with Searcher(str(data_dir)) as searcher:
+        understood = searcher.understand("can tylenol help cold number 1")
+    assert "tylenol" in [f.text for f in understood.focus] and "acetaminophen" in understood.expansions
+
+
+def test_a_crash_while_the_vocabulary_is_written_leaves_no_partial_file(data_dir, store, monkeypatch):
+    from healthqa.index import vocabulary
+
+    put(store, page(1))
+    monkeypatch.delenv("HEALTHQA_VOCABULARY_DIR")
+
+    def crash(path):
+        with open(path, "wb") as handle:
+            handle.write(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vocabulary, "_build_file", crash)
+    with pytest.raises(IndexWriteError):
+        rebuild(str(data_dir), store)
+    assert not os.path.lexists(data_dir / "index")
+    # The half-made generation is gone, and no partial file is left anywhere.
+    assert not [p for p in data_dir.iterdir() if p.name.startswith("index.") and p.is_dir()]
+    assert not list(data_dir.rglob("*.tmp")) and not list(data_dir.rglob(vocabulary.CACHE_NAME))

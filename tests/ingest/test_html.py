@@ -301,7 +301,7 @@ _FRAGMENTS = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_arbitrary_text_raises_nothing_but_parse_error(junk: str) -> None:
     try:
@@ -311,7 +311,7 @@ def test_arbitrary_text_raises_nothing_but_parse_error(junk: str) -> None:
     assert all(page.question for page in pages)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join))
 def test_arbitrary_markup_raises_nothing_but_parse_error(junk: str) -> None:
     try:

@@ -27,7 +27,7 @@ _ANY_TEXT = st.one_of(st.text(), _MIXED)
 _JOINS_AN_ENTITY = ["&am\x81p;", "&am&#x81;p;", "&amp\u037e", "&l\x00t;"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_ANY_TEXT)
 @example(_JOINS_AN_ENTITY[0])
 @example(_JOINS_AN_ENTITY[1])
@@ -37,7 +37,7 @@ def test_clean_text_is_idempotent(text: str) -> None:
     assert clean_text(once) == once
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_ANY_TEXT)
 @example(_JOINS_AN_ENTITY[0])
 @example(_JOINS_AN_ENTITY[1])
@@ -47,7 +47,7 @@ def test_clean_line_is_idempotent(text: str) -> None:
     assert clean_line(once) == once
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_ANY_TEXT)
 def test_cleaned_text_is_nfc_without_controls(text: str) -> None:
     cleaned = clean_text(text)
@@ -57,7 +57,7 @@ def test_cleaned_text_is_nfc_without_controls(text: str) -> None:
     assert cleaned == cleaned.strip()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_ANY_TEXT)
 def test_cleaned_line_is_one_line(text: str) -> None:
     cleaned = clean_line(text)

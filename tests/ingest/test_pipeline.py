@@ -330,7 +330,7 @@ _SEED_TEXT = (REPO / "tests/ingest/data/text/sharecare_back-pain_foot-problems.t
 _MEDQUAD_TEXT = (REPO / "tests/ingest/data/medquad/6_NINDS_QA/0000007.xml").read_text(encoding="utf-8")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(), mutated(_SEED_TEXT), mutated(_MEDQUAD_TEXT)))
 def test_parse_document_raises_nothing_but_rejected_input(text: str) -> None:
     try:

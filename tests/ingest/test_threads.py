@@ -87,6 +87,13 @@ def test_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
         parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
 
 
+@pytest.mark.parametrize("name", ["real-server-status", "real-landing"])
+def test_real_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
+    """Real pages shipped as test pages by another extractor (their source in their first line)."""
+    with pytest.raises(ParseError, match="no question found"):
+        parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
+
+
 def test_real_article_is_still_rejected_as_an_article() -> None:
     with pytest.raises(NotQAPage, match="article"):
         parse_html((DATA / "html" / "healthline_how-to-overcome-binge-eating.html").read_text(), "a.html")
@@ -273,3 +280,10 @@ def test_votes_and_acceptance_in_markup_survive_when_the_page_completes_the_thre
     assert [(a.author, a.votes, a.accepted) for a in page.answers] == [
         ("bob", 4, True), ("cy", None, False), ("bob", None, False)]
     assert page.answers[0].text.endswith("before standing.")
+
+
+def test_name_with_no_link_is_read_above_the_members_rank() -> None:
+    """A board that shows guests the name as plain text over the rank (no profile link, no class)."""
+    page = parse_html((DATA / "threads" / "unmarked-name-above-rank.html").read_text(), "x.html")[0]
+    gold = json.loads((DATA / "threads" / "unmarked-name-above-rank.json").read_text())["gold_posts"]
+    assert [page.asked_by] + [a.author for a in page.answers] == [g["user"] for g in gold]

@@ -33,8 +33,11 @@ class Kill:
     committed_before: dict  # the store's records (id -> content hash) read just before the kill
 
 
-def kill_after(command: list[str], delay: float, data_dir: pathlib.Path | None = None) -> Kill:
+def kill_after(command: list[str], delay: float, data_dir: pathlib.Path | None = None,
+               after_first_commit: bool = False) -> Kill:
     """Start ``command``, SIGKILL it ``delay`` seconds later; read the store just before, if asked.
+    With ``after_first_commit`` the delay counts from the moment the store shows the command's
+    first commit (the command has reached the storing stage, however slowly it started).
 
     The store is read from another connection, so what it shows was committed: all of it
     must still be there after the kill.
@@ -42,7 +45,10 @@ def kill_after(command: list[str], delay: float, data_dir: pathlib.Path | None =
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                cwd=str(data_dir.parent) if data_dir else None)
-    deadline = started + delay
+    if after_first_commit and data_dir is not None:
+        while process.poll() is None and not store_records(data_dir):
+            time.sleep(0.005)
+    deadline = time.monotonic() + delay
     while process.poll() is None and time.monotonic() < deadline:
         time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
     committed = store_records(data_dir) if data_dir is not None else {}
@@ -69,10 +75,11 @@ def kill_at(at: At, data_dir: pathlib.Path, *args: str) -> Kill:
     return Kill(result.returncode == -signal.SIGKILL, result.returncode, time.monotonic() - started, {})
 
 
-def _kill(data_dir: pathlib.Path, args: list[str], delay: float, at: At | None, read_store: bool) -> Kill:
+def _kill(data_dir: pathlib.Path, args: list[str], delay: float, at: At | None, read_store: bool,
+          after_first_commit: bool = False) -> Kill:
     if at is not None:
         return kill_at(at, data_dir, *args)
-    return kill_after(healthqa(data_dir, *args), delay, data_dir if read_store else None)
+    return kill_after(healthqa(data_dir, *args), delay, data_dir if read_store else None, after_first_commit)
 
 
 @dataclass
@@ -125,14 +132,16 @@ def make_reference(corpus: Corpus, work: pathlib.Path) -> Reference:
 
 
 def ingest_trial(corpus: Corpus, data_dir: pathlib.Path, reference: Reference, delay: float,
-                 rng: random.Random, at: At | None = None, args: tuple[str, ...] = ()) -> Trial:
-    """SIGKILL a first ``healthqa ingest`` of ``corpus`` after ``delay`` s (or ``at`` a chosen
-    point); check; run it again; check. Records the store holds after the kill must be as a
-    run never killed leaves them."""
+                 rng: random.Random, at: At | None = None, args: tuple[str, ...] = (),
+                 after_first_commit: bool = False) -> Trial:
+    """SIGKILL a first ``healthqa ingest`` of ``corpus`` after ``delay`` s (from its start, or from
+    its first commit with ``after_first_commit``; or ``at`` a chosen point); check; run it
+    again; check. Records the store holds after the kill must be as a run never killed leaves them."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    kill = _kill(data_dir, ["ingest", *args, str(corpus.root)], delay, at, read_store=True)
+    kill = _kill(data_dir, ["ingest", *args, str(corpus.root)], delay, at, read_store=True,
+                 after_first_commit=after_first_commit)
     problems: list[str] = []
     stored = 0
     with Collect(problems, "store after the kill"):

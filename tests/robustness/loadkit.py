@@ -47,6 +47,8 @@ def search_loop(data_dir: str, out: str, stop: str, minimum: int, seconds: float
                 line["error"] = f"{type(exc).__name__}: {exc}"
                 searcher = None
             log.write(json.dumps(line) + "\n")
+            if not done:
+                log.flush()  # the first result says this searcher is running (search_while_writing waits for it)
             done += 1
     if searcher is not None:
         searcher.close()
@@ -123,7 +125,7 @@ def search_while_writing(corpus: Corpus, data_dir: pathlib.Path, work: pathlib.P
     searchers = [subprocess.Popen(search_loop_command(data_dir, log, stop, minimum, 1800, seed))
                  for seed, log in enumerate(logs)]
     try:
-        time.sleep(1.0)
+        _wait_for_first_results(searchers, logs)
         started = time.time()
         for round_ in range(rounds):
             change_corpus(corpus, seed=100 + round_)
@@ -140,6 +142,14 @@ def search_while_writing(corpus: Corpus, data_dir: pathlib.Path, work: pathlib.P
             process.wait(timeout=1800)
     states = [expected_results(snapshot) for snapshot in snapshots]
     return tally_searches(logs, states, (started, finished))
+
+
+def _wait_for_first_results(searchers: list[subprocess.Popen], logs: list[pathlib.Path]) -> None:
+    """Block until every searcher has logged a result: all of them search before any write starts."""
+    while not all(log.exists() and log.stat().st_size for log in logs):
+        ended = [process.args for process in searchers if process.poll() is not None]
+        assert not ended, f"a searcher ended before its first search: {ended}"
+        time.sleep(0.01)
 
 
 def _held_elsewhere(lock: pathlib.Path) -> bool:

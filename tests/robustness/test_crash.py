@@ -44,15 +44,23 @@ def template(corpus: Corpus, work: pathlib.Path) -> IndexTemplate:
     return make_index_template(corpus, work)
 
 
+@pytest.fixture(scope="module")
+def long_corpus(work: pathlib.Path) -> Corpus:
+    """Three batches of 400 files: after the first commit a whole batch is still to be stored."""
+    return write_corpus(work / "long" / "corpus", 1_100)
+
+
 @pytest.mark.slow
-def test_ingest_killed_while_storing_records(corpus: Corpus, reference: Reference, work: pathlib.Path) -> None:
-    # Halfway from the first commit to the last: the second batch of 400 files is being stored
-    # (earlier again if the ingest ran faster than timed and had ended).
-    trials = until_landed(1, reference.store_seconds, lambda upper: (reference.first_commit + upper) / 2,
-                          lambda delay, _: ingest_trial(corpus, work / "ingest", reference, delay=delay,
-                                                        rng=random.Random(1)))
+def test_ingest_killed_while_storing_records(long_corpus: Corpus, work: pathlib.Path) -> None:
+    reference = make_reference(long_corpus, work / "long")
+    # The clock starts when the store shows the first commit (however slowly the ingest
+    # started on a busy machine); the kill lands a third of the way to the end of the
+    # records, inside the second batch of 400 (earlier again if a kill came too late).
+    trials = until_landed(1, reference.store_seconds - reference.first_commit, lambda upper: upper / 3,
+                          lambda delay, _: ingest_trial(long_corpus, work / "long" / "ingest", reference,
+                                                        delay=delay, rng=random.Random(1), after_first_commit=True))
     assert [t.problems for t in trials] == [[]] * len(trials)
-    assert trials[-1].killed
+    assert (trials[-1].killed, trials[-1].phase) == (True, "killed while storing records")
 
 
 @pytest.mark.slow

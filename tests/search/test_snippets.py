@@ -85,3 +85,9 @@ def test_a_snippet_is_one_line() -> None:
 def test_empty_text_gives_an_empty_snippet() -> None:
     empty = snippet("", "pain")
     assert (empty.parts, empty.matches, empty.html(), empty.ansi()) == ((), 0, "", "")
+
+
+def test_every_occurrence_of_a_matching_word_is_marked_in_any_case() -> None:
+    s = snippet("Pain: the pain, PAIN and painful feet. Paint is not pain.", "pain")
+    assert [text for text, matched in s.parts if matched] == ["Pain", "pain", "PAIN", "painful", "pain"]
+    assert s.matches == 5

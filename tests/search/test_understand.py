@@ -202,3 +202,15 @@ def test_a_question_about_a_name_no_page_holds_gets_no_drifting_suggestions(sear
     finder = RelatedFinder(searcher)
     assert finder.for_question("cbd oil", k=3) == []  # not diesel oil, which shares only "oil"
     assert [s.id for s in finder.for_question("diesel oil fumes", k=3)][:1] == ["diesel-oil"]
+
+
+def test_the_quick_rejection_of_phrases_changes_no_understanding(searcher: Searcher) -> None:
+    from healthqa.search.understand import QuestionReader
+
+    # The same reader without the quick test looks every phrase up: both must read alike.
+    slow = QuestionReader(searcher.phrases.topic_named, searcher.phrases.synonym_phrase, searcher.generation,
+                          topic_word=searcher.phrases.topic_word)
+    for question in ("is pink eye contagious in toddlers and can tylenol help the fever",
+                     "my mother has high blood pressure and heart disease what diet is best",
+                     "side effects of metformin with kidney disease", "xyzzy plugh frobnicate"):
+        assert searcher.question_reader.understand(question) == slow.understand(question)

@@ -36,6 +36,17 @@ def test_a_reindex_and_a_sync_are_picked_up_without_a_restart(writable):
         assert client.get("/v1/related/heart-attack-signs").status_code == 200
 
 
+def test_remembered_results_are_dropped_when_the_index_changes(writable):
+    params = {"q": "zinc lozenges cold"}
+    with writable(search_cache=10) as (client, data):
+        before = client.get("/v1/search", params=params).json()
+        assert client.get("/v1/search", params=params).json() == before  # the second comes from the cache
+        assert "added/Can zinc l" not in [hit["id"] for hit in before["hits"]]
+        _add(data, "Can zinc lozenges shorten a cold?", "Zinc lozenges may shorten a cold by a day.")
+        after = client.get("/v1/search", params=params).json()
+        assert after["hits"][0]["id"] == "added/Can zinc l" and after["total"] == before["total"] + 1
+
+
 def test_searches_go_on_while_a_reindex_runs_in_another_process(writable):
     code = ("import sys; from healthqa.ingest.store import Store; from healthqa.index.writer import rebuild\n"
             "for _ in range(3):\n"

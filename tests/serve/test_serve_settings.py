@@ -12,7 +12,9 @@ def test_settings_from_the_environment():
                                        "HEALTHQA_READ_KEY": "", "HEALTHQA_MAX_BODY_MB": "0.5"})
     assert (settings.data_dir, settings.api_key, settings.read_key) == ("/srv/qa", "w", None)
     assert settings.max_body_bytes == 524_288
+    assert ServeSettings.from_env({"HEALTHQA_SEARCH_CACHE": "0"}).search_cache == 0
     defaults = ServeSettings.from_env({})
+    assert defaults.search_cache == 1000
     assert defaults.api_key is None and defaults.read_key is None and defaults.max_body_bytes == 20 * 1_048_576
     assert defaults.data_dir == "./healthqa-data"
 
@@ -24,3 +26,9 @@ def test_a_bad_body_limit_is_refused_before_the_server_starts(value, tmp_path):
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "serve", "--port", "0"],
                                 env={"HEALTHQA_MAX_BODY_MB": value})
     assert result.exit_code == 1 and "HEALTHQA_MAX_BODY_MB" in result.output and "number of megabytes" in result.output
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "9999999"])
+def test_a_bad_search_cache_size_is_refused(value):
+    with pytest.raises(ValueError, match="HEALTHQA_SEARCH_CACHE=.* is not a whole number of searches"):
+        ServeSettings.from_env({"HEALTHQA_SEARCH_CACHE": value})

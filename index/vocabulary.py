@@ -9,9 +9,11 @@
   (``drug-named-entity-recognition``, MIT: brand -> generic, "tylenol" -> acetaminophen).
 
 The packages ship their data as compressed pickles and JSON that take seconds to read.
-What is used here is written once into one SQLite file (``vocabulary.sqlite`` in
-``cache_dir``: the data directory, so a reindex keeps it) and looked up word by word from then on, so a fresh
-process pays nothing to load it. Without a ``cache_dir`` it is built in memory.
+What is used here is written into one SQLite file (``vocabulary.sqlite``) when an index
+generation is written (:func:`provide`, called by :mod:`healthqa.index.writer`: linked from
+the previous generation when that one is current, so only the first index or a package
+upgrade pays the ~5 s build) and looked up word by word from then on, so neither a search
+nor a fresh process pays to load it. Without a ``cache_dir`` it is built in memory.
 A missing package leaves its part empty: search still works without it.
 """
 
@@ -22,10 +24,12 @@ import importlib.util
 import os
 import re
 import sqlite3
+import functools
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
+from urllib.parse import quote
 
 FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
 FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
@@ -189,7 +193,8 @@ def _sort_words(variant: str, canonical: str, real: set[str], misspelt: set[str]
 
 def _open_cache(path: str) -> sqlite3.Connection | None:
     with contextlib.suppress(sqlite3.Error, OSError):
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # Quoted: a folder named "data#1" or "a?b" must not end the file name early.
+        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, check_same_thread=False)
         row = db.execute("SELECT key FROM meta").fetchone()
         if row and row[0] == cache_key():
             return db
@@ -209,30 +214,89 @@ def _connection(cache_dir: str | None) -> sqlite3.Connection:
 
 @lru_cache(maxsize=8)
 def _open_or_build(cache_dir: str | None, pid: int) -> sqlite3.Connection:
-    """The vocabulary database for ``cache_dir``: opened if built, else built (once)."""
+    """The vocabulary database for ``cache_dir``: opened if built, else built (once). The index
+    writer builds it into every generation (:func:`provide`): a search builds it only in a
+    generation written before that."""
     with _LOCK:
         if cache_dir:
             path = os.path.join(cache_dir, CACHE_NAME)
             found = _open_cache(path)
             if found:
                 return found
-            tmp = f"{path}.{os.getpid()}.tmp"
-            try:
-                with contextlib.suppress(OSError):
-                    os.remove(tmp)
-                db = sqlite3.connect(tmp)
-                _build(db)
-                db.close()
-                os.replace(tmp, path)  # concurrent builders: each file is whole, the last wins
+            with contextlib.suppress(OSError, sqlite3.Error):  # a read-only data directory: in memory
+                _write_file(path, _build_file)
                 found = _open_cache(path)
                 if found:
                     return found
-            except (OSError, sqlite3.Error):  # a read-only data directory: built in memory instead
-                with contextlib.suppress(OSError):
-                    os.remove(tmp)
         db = sqlite3.connect(":memory:", check_same_thread=False)
         _build(db)
         return db
+
+
+def provide(folder: str, sources: Iterable[str | None] = ()) -> None:
+    """Make sure ``folder`` (an index generation) holds a current vocabulary file: linked
+    from the first of the ``sources`` folders that holds one (a previous generation), else
+    built (~5 s of CPU). Written beside and renamed, as the index is: a crash leaves the
+    folder without the file, never with part of one.
+
+    >>> provide("healthqa-data/index.18ed...", ["healthqa-data/index.18ec..."])   # doctest: +SKIP
+    """
+    path = os.path.join(folder, CACHE_NAME)
+    if _is_current(path):
+        return
+    for source in sources:
+        found = os.path.join(source, CACHE_NAME) if source else None
+        if found and os.path.realpath(found) != os.path.realpath(path) and _is_current(found):
+            _write_file(path, functools.partial(_link_or_copy, found))
+            return
+    _write_file(path, _build_file)
+
+
+def _is_current(path: str) -> bool:
+    db = _open_cache(path)
+    if db is not None:
+        db.close()
+    return db is not None
+
+
+def _link_or_copy(source: str, tmp: str) -> None:
+    """A hard link (the file is never written in place once renamed), a copy across devices."""
+    try:
+        os.link(source, tmp)
+    except OSError:
+        import shutil
+
+        shutil.copyfile(source, tmp)
+
+
+def _build_file(path: str) -> None:
+    db = sqlite3.connect(path)
+    try:
+        _build(db)
+    finally:
+        db.close()
+
+
+def _write_file(path: str, fill: Callable[[str], None]) -> None:
+    """Make ``path`` by ``fill`` (given a temporary path beside it), then rename it into
+    place: concurrent writers each rename a whole file, the last wins."""
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with contextlib.suppress(OSError):
+        os.remove(tmp)
+    try:
+        fill(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+@lru_cache(maxsize=100_000)
+def _english_count(db: sqlite3.Connection, word: str) -> int:
+    """A word's count, looked up once per database (a question's words recur)."""
+    row = db.execute("SELECT count FROM words WHERE word = ? AND kind = 'en'", (word,)).fetchone()
+    return row[0] if row else 0
 
 
 class Vocabulary:
@@ -255,8 +319,7 @@ class Vocabulary:
 
     def english_count(self, word: str) -> int:
         """How often ``word`` occurs in the English list's source (0 when it is not there)."""
-        row = self._db.execute("SELECT count FROM words WHERE word = ? AND kind = 'en'", (word.lower(),)).fetchone()
-        return row[0] if row else 0
+        return _english_count(_connection(self.cache_dir), word.lower())
 
     def is_real_word(self, word: str) -> bool:
         """True for a word of the English list or of a medical vocabulary (never corrected)."""

@@ -1,0 +1,108 @@
+"""What an index's topics and focus synonyms say of a question's phrases: the look-ups that
+question understanding makes (:class:`~healthqa.search.understand.QuestionReader`) for every
+phrase of up to six words, so each is remembered, and most phrases are rejected by a quick
+test (:meth:`IndexPhrases.may_name`) before any look-up.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from healthqa.search.columns import Values
+from healthqa.search.engine import Postings
+
+_UNSEEN = object()
+
+
+class IndexPhrases:
+    """Phrase look-ups over one index reader. ``topics`` gives the topic values (read on first use)."""
+
+    def __init__(self, postings: Postings, analyzer, topics: Callable[[], Values]):
+        self.postings = postings
+        self._analyzer = analyzer
+        self._topics = topics
+        self._analysed: dict[str, tuple[str, ...]] = {}
+        self._found: dict[tuple[str, str], object] = {}
+        self._fields: dict[str, tuple[bool, bool]] = {}
+
+    def may_name(self, text: str) -> bool:
+        """False when some word of ``text`` is in no topic and some word in no synonyms:
+        then neither :meth:`topic_named` nor :meth:`synonym_phrase` can find it."""
+        found = [self._in_fields(term) for term in self.terms(text)]
+        return all(topic for topic, _ in found) or all(synonyms for _, synonyms in found)
+
+    def _in_fields(self, term: str) -> tuple[bool, bool]:
+        """Whether any topic and any focus synonyms hold ``term`` (the term dictionary only)."""
+        found = self._fields.get(term)
+        if found is None:
+            if len(self._fields) >= 100_000:
+                self._fields.clear()
+            reader = self.postings.reader
+            found = self._fields[term] = (("topic", term) in reader, ("synonyms", term) in reader)
+        return found
+
+    def topic_named(self, text: str) -> str | None:
+        """The indexed topic that ``text`` names (its words, stop words aside), if any."""
+        return self._named("topic", text, self._find_topic)
+
+    def _named(self, kind: str, text: str, find):
+        """``find(text)``, remembered: a question's phrases recur across questions."""
+        key = (kind, text)
+        found = self._found.get(key, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        if len(self._found) >= 50_000:
+            self._found.clear()
+        found = self._found[key] = find(text)
+        return found
+
+    def _find_topic(self, text: str) -> str | None:
+        terms = self.terms(text)
+        if not terms or len(terms) > 8:
+            return None
+        docs = self._all_in("topic", terms)
+        if docs is None or not len(docs):
+            return None
+        docs = docs[self.postings.lengths("topic")[docs] == len(terms)]
+        topics = self._topics()
+        named = [topics.ids[d] for d in docs if topics.ids[d] >= 0]
+        return topics.names[min(named)] if named else None
+
+    def _all_in(self, field: str, terms: tuple[str, ...]) -> np.ndarray | None:
+        """Live documents with every one of ``terms`` in ``field``."""
+        docs = None
+        for term in terms:
+            found = self.postings.get(field, term).docs
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is None else docs[self.postings.live[docs]]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """The index terms of a phrase, in order (each word analysed once, remembered)."""
+        return tuple(dict.fromkeys(term for word in text.split() for term in self.word_terms(word)))
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        found = self._analysed.get(word)
+        if found is None:
+            if len(self._analysed) > 100_000:
+                self._analysed.clear()
+            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
+        return found
+
+    def topic_word(self, text: str) -> bool:
+        """Whether some topic holds every word of ``text``, among other words."""
+        return self._named("topic word", text, lambda phrase: _any(self._all_in("topic", self.terms(phrase))))
+
+    def synonym_phrase(self, text: str) -> bool:
+        return self._named("synonym", text, self._find_synonym)
+
+    def _find_synonym(self, text: str) -> bool:
+        return _any(self._all_in("synonyms", self.terms(text)))
+
+
+def _any(docs: np.ndarray | None) -> bool:
+    return docs is not None and bool(len(docs))
+
