@@ -7,7 +7,7 @@ import sys
 import click
 
 from healthqa import progress
-from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, workers_option
+from healthqa.cli_common import Context, domain_errors, json_text, one_line, plural, setting_option, workers_option
 from healthqa.cli_group import INTERRUPTED
 from healthqa.progress import Progress
 
@@ -41,10 +41,13 @@ def _print(suggestions: list, as_json: bool) -> None:
 @click.option("--update", "update_file", type=click.Path(exists=True, dir_okay=False),
               help="Recompute only the out-of-date and new pages of a precomputed file.")
 @workers_option("compute --all / --update")
+@setting_option("backend", "--backend", type=click.Choice(["whoosh", "cluster"]),
+                help="Find them in this data directory's index or its search cluster ('healthqa cluster').")
 @click.pass_obj
 @domain_errors
 def related_command(obj: Context, record_id: tuple[str, ...], question: str | None, k: int, every: bool,
-                    out: str | None, stale_file: str | None, update_file: str | None, workers: int) -> None:
+                    out: str | None, stale_file: str | None, update_file: str | None, workers: int,
+                    backend: str) -> None:
     """Related questions for the indexed page RECORD_ID, or for --question TEXT.
 
     Each suggestion has an id, the question, its topic, a score and the reasons it
@@ -62,21 +65,30 @@ def related_command(obj: Context, record_id: tuple[str, ...], question: str | No
     modes = sum(bool(m) for m in (record, question, every, stale_file, update_file))
     if modes != 1:
         raise click.UsageError("give exactly one of RECORD_ID, --question, --all, --stale or --update")
+    if (every or stale_file or update_file) and backend == "cluster":
+        raise click.UsageError("--all, --stale and --update read this data directory's Whoosh index: they do not "
+                               "work with the cluster backend (use --backend whoosh)")
     if every:
         _precompute(obj, out, k, workers)
     elif stale_file or update_file:
         _freshness(obj, stale_file, update_file, workers)
     else:
-        from healthqa.search.related import RelatedFinder
-        from healthqa.search.searcher import Searcher
+        _related(obj, record, question, k, backend)
 
-        with Searcher(obj.data_dir) as searcher:
-            if searcher.doc_count == 0:
-                click.echo("The index is empty: ingest some pages first ('healthqa ingest PATH').")
-                return
-            finder = RelatedFinder(searcher)
-            found = finder.for_id(record, k) if record else finder.for_question(question or "", k)
-        _print(found, obj.json)
+
+def _related(obj: Context, record: str | None, question: str | None, k: int, backend: str) -> None:
+    from healthqa.search.backend import open_searcher, related_finder
+
+    with open_searcher(obj.data_dir, backend, obj.config.get("cluster_dir")) as searcher:
+        if backend == "whoosh" and searcher.doc_count == 0:
+            click.echo("The index is empty: ingest some pages first ('healthqa ingest PATH').")
+            return
+        finder = related_finder(searcher)
+        found = finder.for_id(record, k) if record else finder.for_question(question or "", k)
+        if finder.missing_shards:
+            click.echo(f"partial results: shard {', '.join(map(str, finder.missing_shards))} of "
+                       f"{len(searcher.layout.shards)} has no live replica; its pages are missing", err=True)
+    _print(found, obj.json)
 
 
 def _precompute(obj: Context, out: str | None, k: int, workers: int) -> None:

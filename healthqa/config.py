@@ -104,7 +104,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("limit", 10, _whole(1, 1000), "search hits per page", "--limit", "a whole number from 1 to 1000"),
     Setting("color", "auto", _color, "colour in terminal output (NO_COLOR set: never)",
             "--color / --no-color", "auto, always or never"),
-    Setting("backend", "whoosh", _backend, "what search, eval and the server search: this data directory's "
+    Setting("backend", "whoosh", _backend, "what search, eval, related and the server search: this data directory's "
             "Whoosh index, or a search cluster ('healthqa cluster')", "--backend", "whoosh or cluster"),
     Setting("cluster_dir", "", str, "the search cluster's directory (nodes.toml, engine configs; "
             "empty: <data dir>/cluster)", "--cluster-dir"),

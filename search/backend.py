@@ -17,7 +17,7 @@ def cluster_dir(data_dir: str, configured: str = "") -> str:
 
 def open_searcher(data_dir: str, backend: str = "whoosh", configured_cluster_dir: str = "",
                   settings: SearchSettings | None = None):
-    """A searcher of ``backend``; both answer ``search``, ``ranked_ids`` and ``close`` alike.
+    """A searcher of ``backend``; both answer ``search``, ``ranked_ids``, ``is_current`` and ``close`` alike.
 
     >>> open_searcher("/nonexistent", "elastic")
     Traceback (most recent call last):
@@ -33,3 +33,16 @@ def open_searcher(data_dir: str, backend: str = "whoosh", configured_cluster_dir
 
     # Settings only when given: otherwise the searcher's own defaults stand.
     return Searcher(data_dir, **({"settings": settings} if settings is not None else {}))
+
+
+def related_finder(searcher):
+    """The related-question finder over a searcher that :func:`open_searcher` opened."""
+    from healthqa.search.cluster import ClusterSearcher
+
+    if isinstance(searcher, ClusterSearcher):
+        from healthqa.search.cluster_related import ClusterRelatedFinder
+
+        return ClusterRelatedFinder(searcher)
+    from healthqa.search.related import RelatedFinder
+
+    return RelatedFinder(searcher)

@@ -19,8 +19,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Mapping
 
 import numpy as np
 
@@ -29,7 +31,7 @@ from healthqa.index.cluster import engine_config
 from healthqa.index.cluster.engine_config import Paths
 from healthqa.index.cluster.feed import engine_terms, role_id
 from healthqa.index.cluster.layout import NODES_FILE, Layout, read_layout
-from healthqa.index.cluster.sphinxql import connect, is_up, quoted
+from healthqa.index.cluster.sphinxql import connect, cursor, is_up, quoted
 from healthqa.index.schema import TEXT_FIELDS, text_analyzer
 from healthqa.index.stored import StoredAnswer, StoredPage
 from healthqa.ingest.errors import ClusterError, QueryError
@@ -81,7 +83,8 @@ class EngineAnswer:
     missing: tuple[int, ...]
 
 
-def ranker_expression(settings: SearchSettings) -> str:
+def ranker_expression(settings: SearchSettings, weights: Mapping[str, float] | None = None,
+                      or_bonus: float | None = None) -> str:
     """The engine's ranking: BM25F over the text fields with healthqa's field weights (the
     engine takes whole numbers: weights and k1 are both scaled by 10, which leaves BM25F as
     it was), times the same bonus for covering more of the query's words. The query asks for
@@ -91,10 +94,12 @@ def ranker_expression(settings: SearchSettings) -> str:
     '1000000*bm25f(12.000,0.750,{question=20,detail=5,answer=10,r'
     """
     ranking = settings.ranking
-    weights = ",".join(f"{f}={max(1, round(10 * ranking.weights.get(f, 0)))}" for f in engine_config.FIELDS
-                       if ranking.weights.get(f, 0) > 0)
-    return (f"1000000*bm25f({10 * ranking.k1:.3f},{ranking.b:.3f},{{{weights}}})"
-            f"*(1+{ranking.or_bonus:.3f}*doc_word_count/query_word_count)")
+    weights = ranking.weights if weights is None else weights
+    or_bonus = ranking.or_bonus if or_bonus is None else or_bonus
+    fields = ",".join(f"{f}={max(1, round(10 * weights.get(f, 0)))}" for f in engine_config.FIELDS
+                      if weights.get(f, 0) > 0)
+    return (f"1000000*bm25f({10 * ranking.k1:.3f},{ranking.b:.3f},{{{fields}}})"
+            f"*(1+{or_bonus:.3f}*doc_word_count/query_word_count)")
 
 
 def _facet_rows(rows, names: dict[str, str] | None, limit: int) -> tuple[dict[str, int], int]:
@@ -113,7 +118,6 @@ class ClusterSearcher:
 
     def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None,
                  candidates: int = CANDIDATES):
-        import os
         import threading
 
         self.data_dir = data_dir
@@ -130,6 +134,24 @@ class ClusterSearcher:
         self._analyzer = text_analyzer()
         self._lock = threading.Lock()
         self._connection = None
+        self._pages: dict[str, QAPage | None] = {}
+        self._state_stamp = self._stamp()
+
+    @property
+    def generation(self) -> str:
+        """What the server reports as its index generation: the cluster's directory."""
+        return self.paths.root
+
+    def is_current(self) -> bool:
+        """False once a build or sync has changed the cluster since this searcher opened (its
+        page counts and remembered pages are then out of date)."""
+        return self._state_stamp == self._stamp()
+
+    def _stamp(self) -> int:
+        try:
+            return os.stat(self.paths.state).st_mtime_ns
+        except OSError:
+            return 0
 
     def close(self) -> None:
         if self._connection is not None:
@@ -145,7 +167,50 @@ class ClusterSearcher:
     def _terms(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
 
-    def _sql(self, text: str, filters: Filters, count: int) -> str:
+    @property
+    def analyzer(self):
+        return self._analyzer
+
+    def understand(self, text: str):
+        """What ``text`` is understood to ask, read against the cluster's vocabulary (no spelling)."""
+        return self.question_reader.understand(text)
+
+    def docnum(self, record_id: str) -> str | None:
+        """What a page is found by here (its record id, as :meth:`Searcher.docnum` gives a
+        document number), or ``None`` if it is not stored."""
+        return record_id if self.page(record_id) is not None else None
+
+    def page(self, record_id: str) -> QAPage | None:
+        """The stored record ``record_id``, or None (remembered: related questions read a page often)."""
+        found = self._pages.get(record_id)
+        if found is None:
+            if len(self._pages) > 10_000:
+                self._pages.clear()
+            found = self._pages[record_id] = self._store.find(record_id)
+        return found
+
+    def health(self) -> dict:
+        """Each node's health (:func:`healthqa.index.cluster.status.health`) and the shards with no live replica."""
+        from healthqa.index.cluster.status import health
+
+        nodes = health(self.layout, self.paths)
+        missing = [s for s in range(len(self.layout.shards)) if not any(n.up for n in nodes if n.shard == s)]
+        return {"nodes": [n.to_dict() for n in nodes], "missing_shards": missing}
+
+    def stats(self) -> dict:
+        """What the cluster holds, as of its last build or sync, and pages per source through the head."""
+        from healthqa.index.cluster.build import read_state
+
+        state = read_state(self.paths)
+        with cursor(self.layout.head) as cur:
+            cur.execute(f"SELECT source, COUNT(*) AS n FROM {engine_config.HEAD_INDEX} GROUP BY source "
+                        "ORDER BY n DESC LIMIT 1000")
+            sources = {str(source): int(n) for source, n in cur.fetchall()}
+        return {"documents": self.page_count, "index_seq": state.get("delta_seq", 0),
+                "built_at": state.get("built_at", 0.0), "roles": len(self.vocabulary["roles"]),
+                "topics": len(self.vocabulary["topics"]), "sources": sources}
+
+    def _sql(self, text: str, filters: Filters, count: int, ranker: str | None = None) -> str:
         words = " ".join(dict.fromkeys(engine_terms(text).split()))
         where = [f"MATCH({quoted(chr(34) + words + chr(34) + '/1')})"]
         if filters.source:
@@ -160,7 +225,7 @@ class ClusterSearcher:
         facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
         return "; ".join([
             f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
-            f"OPTION ranker=expr('{ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
+            f"OPTION ranker=expr('{ranker or ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
             f"max_matches={max(count, 1000)}", "SHOW META",
             f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
 
@@ -190,10 +255,10 @@ class ClusterSearcher:
         return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
 
     def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
-               extra: tuple[str, ...] = ()) -> EngineAnswer:
+               extra: tuple[str, ...] = (), ranker: str | None = None) -> EngineAnswer:
         """The head's answer for ``text`` (and the ``extra`` words): candidates, total, facets, and
-        the shards that had no live replica."""
-        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates)
+        the shards that had no live replica. ``ranker`` is another ranking expression."""
+        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates, ranker)
         # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
         # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
         # live replica are missing; while every shard has one, the query is asked again.
@@ -264,18 +329,24 @@ class ClusterSearcher:
         found = answer.candidates
         if not found:
             return []
-        candidates = Candidates({"topic": [c.topic_terms.split() for c in found],
-                                 "synonyms": [c.synonym_terms.split() for c in found]}, [c.answers for c in found])
-        topics, _ = value_ids([c.topic for c in found])
-        qtypes, qtype_names = value_ids([c.qtype for c in found])
-        ranker = Ranker(candidates, self.settings.ranking, qtypes, qtype_names, topics)
-        ranker.scorer = GivenScores(np.array([c.weight for c in found]) / 1e6)  # a fresh ranker per query
+        ranker = self.candidate_ranker(answer)
         weights = self.settings.ranking.weights
         terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
                  for field in TEXT_FIELDS if weights.get(field)]
         scores, _ = ranker.scores(terms, text, asked)
         order = sorted(range(len(found)), key=lambda n: (-scores[n], n))
         return [(found[n], float(scores[n])) for n in order]
+
+    def candidate_ranker(self, answer: EngineAnswer) -> Ranker:
+        """A ranker over the engine's candidates, its first step their engine scores."""
+        found = answer.candidates
+        candidates = Candidates({"topic": [c.topic_terms.split() for c in found],
+                                 "synonyms": [c.synonym_terms.split() for c in found]}, [c.answers for c in found])
+        topics, _ = value_ids([c.topic for c in found])
+        qtypes, qtype_names = value_ids([c.qtype for c in found])
+        ranker = Ranker(candidates, self.settings.ranking, qtypes, qtype_names, topics)
+        ranker.scorer = GivenScores(np.array([c.weight for c in found]) / 1e6)  # a fresh ranker per query
+        return ranker
 
     def _collapsed(self, ranked: list[tuple[Candidate, float]], count: int, collapse: bool):
         """As :meth:`Searcher._collapsed`: one hit per normalised question and topic, the others in ``also_in``."""
@@ -319,9 +390,14 @@ class ClusterSearcher:
                        facets_more={name: more for name, (_, more) in answer.facets.items() if more},
                        missing_shards=answer.missing)
 
+    @property
+    def page_count(self) -> int:
+        """Pages in the cluster at its last build or sync."""
+        return sum(self._state_counts)
+
     def _hit(self, rank: int, score: float, page: QAPage, terms: frozenset[str], answer: EngineAnswer,
              also_in: tuple) -> Hit:
-        total = sum(self._state_counts) or 1
+        total = self.page_count or 1
 
         def idf(term: str) -> float:
             df = answer.keyword_docs.get(term, 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Iterable
 
 import numpy as np
@@ -74,16 +75,32 @@ class Brief:
 
 
 class RelatedFinder:
-    """Finds related questions in one searcher's index, with its related settings."""
+    """Finds related questions in one searcher's index, with its related settings.
+
+    ``missing_shards``: the shards whose pages the last call could not consider (a cluster's
+    shards with no live replica; always empty on one index).
+
+    Where candidate pages come from is a few methods (``_candidates``, ``_link_matches``,
+    ``_answer_idf``, ``_indexed``, ``brief``, ``for_id``): a search cluster's finder
+    (:class:`healthqa.search.cluster_related.ClusterRelatedFinder`) answers them from the
+    cluster's head and the store, and every choosing step here stays the same.
+    """
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
         self.settings = searcher.settings.related
-        self.postings = searcher.postings
-        self.scorer = Scorer(searcher.postings, searcher.settings.ranking.with_changes(or_bonus=0.0))
         self._qtypes = None
+        self.missing_shards: tuple[int, ...] = ()
         self._briefs: dict[int, Brief] = {}
         self._understood: dict[str, Any] = {}
+
+    @cached_property
+    def postings(self):
+        return self.searcher.postings
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        return Scorer(self.postings, self.searcher.settings.ranking.with_changes(or_bonus=0.0))
 
     def understand(self, text: str):
         """The searcher's understanding of ``text``, remembered (pairs repeat questions)."""
@@ -113,17 +130,22 @@ class RelatedFinder:
         return self.for_docnum(docnum, k)
 
     def for_docnum(self, docnum: int, k: int = 5) -> list[Suggestion]:
-        page = self.searcher.page(docnum)
+        return self.for_page(self.searcher.page(docnum), docnum, k)
+
+    def for_page(self, page: StoredPage, key: Any, k: int = 5) -> list[Suggestion]:
+        """Related questions for ``page``, whose candidate key (``brief``'s argument) is ``key``."""
+        self.missing_shards = ()
         words = self._key_words(page)
-        explicit = self._explicit(page.related, {docnum}, {question_key(page.question)})
+        explicit = self._explicit(page.related, {key}, {question_key(page.question)})
         taken = {s.id for s in explicit if s.id}
         focus = ((tuple(t.text for t in self.searcher.analyzer(page.topic)),),) if page.topic else ()
-        picked = self._pick(words, None, {docnum}, {question_key(page.question)} | _keys(explicit),
+        picked = self._pick(words, None, {key}, {question_key(page.question)} | _keys(explicit),
                             k - len(explicit), page, taken, focus)
         return (explicit + picked)[:k]
 
     def for_question(self, text: str, k: int = 5) -> list[Suggestion]:
         """Existing questions related to a new, free-text question."""
+        self.missing_shards = ()
         understood = self.understand(text)
         if not understood.focus and self._names_unknown(text):
             return []  # "CBD oil": what it is about is in no page; "oil" alone would drift (diesel oil)
@@ -178,10 +200,16 @@ class RelatedFinder:
         question is about, and no page can be related to it."""
         words = [w for w in _WORD.findall(text[:self.settings.max_text_chars]) if len(w) >= 3]
         kinds = self.searcher.question_reader.vocabulary.kinds(words)
-        return any(kinds.get(w.lower()) != "en" and not any(self.postings.get(field, stem).docs.size
-                                                       for stem in stems(self.searcher.analyzer, w)
-                                                       for field in ("question", "topic", "synonyms", "answer"))
-                   for w in words)
+        names = [stems(self.searcher.analyzer, w) for w in words if kinds.get(w.lower()) != "en"]
+        if not names:
+            return False
+        known = self._indexed({stem for found in names for stem in found})
+        return any(known.isdisjoint(found) for found in names)
+
+    def _indexed(self, found: set[str]) -> set[str]:
+        """Those of the stems ``found`` that some indexed page holds."""
+        return {stem for stem in found if any(self.postings.get(field, stem).docs.size
+                                              for field in ("question", "topic", "synonyms", "answer"))}
 
     def _asked(self, text: str, understood) -> set[str]:
         asked = asked_types(text)
@@ -216,47 +244,61 @@ class RelatedFinder:
         words = self._weigh(self._words(f"{page.question} {page.topic or ''}"), 1.0)
         answers = " ".join(a.text for a in page.answers)
         counts = self._words(answers)
-        ranked = sorted(counts, key=lambda s: -counts[s] * self.scorer.idf("answer", s))
+        idf = self._answer_idf(set(counts))
+        ranked = sorted(counts, key=lambda s: -counts[s] * idf[s])
         for stem in ranked[: self.settings.answer_terms]:
             words.setdefault(stem, self.settings.answer_term_weight)
         return words
 
+    def _answer_idf(self, found: set[str]) -> dict[str, float]:
+        """How rare each of the stems ``found`` is in answers."""
+        return {stem: self.scorer.idf("answer", stem) for stem in found}
+
     # -- choosing --------------------------------------------------------------------
+
+    def _candidates(self, words: dict[str, float], asked: set[str] | None, focus: tuple) -> list[tuple[Any, float]]:
+        """The best pages for ``words`` as (key, score), best first: keys are document numbers here."""
+        return top_k(self._scores(words, asked, focus), self.settings.candidates)
 
     def _scores(self, words: dict[str, float], asked: set[str] | None, focus: tuple = ()) -> np.ndarray:
         weights = self.settings.weights
         terms = [WeightedTerm(field, stem, weight * share, stem)
                  for stem, share in words.items() for field, weight in weights.items()]
-        scores = self.scorer.score(terms)
+        return self._bonuses(self.scorer.score(terms), asked, focus, self.searcher.ranker, self._qtype_values)
+
+    def _bonuses(self, scores: np.ndarray, asked: set[str] | None, focus: tuple, ranker, qtypes) -> np.ndarray:
+        """``scores`` times the focus bonus (``ranker``'s focus match) and the type bonus
+        (``qtypes()``: each page's type id and the type names)."""
         if focus and self.settings.focus_bonus:
-            scores *= 1 + self.settings.focus_bonus * self.searcher.ranker.focus_match(focus)
+            scores *= 1 + self.settings.focus_bonus * ranker.focus_match(focus)
         if asked and self.settings.type_bonus:
-            qtypes = self._qtype_values()
-            wanted = [i for i, name in enumerate(qtypes.names) if name in asked]
+            ids, names = qtypes()
+            wanted = [i for i, name in enumerate(names) if name in asked]
             if wanted:
-                scores *= 1 + self.settings.type_bonus * np.isin(qtypes.ids, wanted)
+                scores *= 1 + self.settings.type_bonus * np.isin(ids, wanted)
         return scores
 
     def _qtype_values(self):
         if self._qtypes is None:
             from healthqa.search.columns import from_postings
 
-            self._qtypes = from_postings(self.postings, "qtype")
+            values = from_postings(self.postings, "qtype")
+            self._qtypes = values.ids, values.names
         return self._qtypes
 
     def _pick(self, words: dict[str, float], asked: set[str] | None, skip_docs: set[int], skip_keys: set[str],
               k: int, source: StoredPage | None, taken: set[str], focus: tuple = ()) -> list[Suggestion]:
         if k <= 0 or not words:
             return []
-        candidates = top_k(self._scores(words, asked, focus), self.settings.candidates)
+        candidates = self._candidates(words, asked, focus)
         chosen: list[tuple[float, Brief]] = []
         keys = set(skip_keys)
         also_in: dict[tuple[str, str], list[tuple[str, str]]] = {}
         pool = []
-        for docnum, score in candidates:
-            if docnum in skip_docs:
+        for key, score in candidates:
+            if key in skip_docs:
                 continue
-            brief = self.brief(docnum)
+            brief = self.brief(key)
             if (brief.key, brief.topic_key) in also_in:  # the same question on the same focus elsewhere
                 also_in[brief.key, brief.topic_key].append((brief.id, brief.source))
             if brief.key in keys or brief.id in taken:
@@ -307,9 +349,8 @@ class RelatedFinder:
             if not key or key in skip_keys or key in _keys(out):
                 continue
             words = self._weigh(self._words(link), 1.0)
-            terms = [WeightedTerm("question", stem, 1.0, stem) for stem in words]
             found = None
-            for docnum, _ in top_k(self.scorer.score(terms), self.settings.link_candidates) if terms else []:
+            for docnum, _ in self._link_matches(words) if words else []:
                 if docnum not in skip_docs and self.brief(docnum).key == key:
                     found = self.brief(docnum)
                     break
@@ -319,6 +360,11 @@ class RelatedFinder:
                 out.append(Suggestion(None, link, None, None, (_EXPLICIT + "; not an indexed question",),
                                       resolved=False, linked=True))
         return sorted(out, key=lambda s: not s.resolved)
+
+    def _link_matches(self, words: dict[str, float]) -> list[tuple[Any, float]]:
+        """The pages whose questions best match a related link's ``words``."""
+        terms = [WeightedTerm("question", stem, 1.0, stem) for stem in words]
+        return top_k(self.scorer.score(terms), self.settings.link_candidates)
 
 
 def _focus_keys(understood) -> set[str]:

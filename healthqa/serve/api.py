@@ -25,6 +25,7 @@ from healthqa.serve.settings import ServeSettings
 MAX_LIMIT = 100
 MAX_PAGE = 1000
 MAX_QUERY = 10_000  # the searcher reads the first 2,000 characters and says so in a note
+MISSING_SHARDS = "X-Missing-Shards"  # related lists from a cluster with a shard down say which
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorModel} for code in (400, 401, 404, 422, 503)}
 
@@ -118,7 +119,7 @@ async def search(request: Request,
             summary="Existing questions related to a new, free-text question")
 async def related_question(request: Request, q: str = Query(..., min_length=1, max_length=MAX_QUERY),
                            k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
-    return run_json(request, lambda opened: [s.to_dict() for s in opened.finder.for_question(q, k)])
+    return run(request, lambda opened: _suggestions(opened, opened.finder.for_question(q, k)))
 
 
 @router.get("/related/{record_id:path}/widget", response_class=HTMLResponse, dependencies=reads,
@@ -135,7 +136,15 @@ async def related_widget(request: Request, record_id: str, k: int = Query(5, ge=
             summary="People also asked: related questions of an indexed page")
 async def related_page(request: Request, record_id: str, k: int = Query(5, ge=1, le=MAX_LIMIT)) -> Any:
     """The shape `healthqa related ID --json` prints (and the widget is made from)."""
-    return run_json(request, lambda opened: related_data(opened, record_id, k))
+    return run(request, lambda opened: _suggestions(opened, opened.related(record_id, k)))
+
+
+def _suggestions(opened: Opened, found: list) -> Response:
+    """Suggestions as JSON; with a cluster shard down, the header `X-Missing-Shards` lists it."""
+    response = SafeJSONResponse([s.to_dict() for s in found])
+    if opened.finder.missing_shards:
+        response.headers[MISSING_SHARDS] = ",".join(map(str, opened.finder.missing_shards))
+    return response
 
 
 @router.get("/records/{record_id:path}", response_model=RecordModel, dependencies=reads, summary="One stored record")
@@ -144,16 +153,23 @@ async def record(request: Request, record_id: str) -> Any:
     return SafeJSONResponse(record_data(settings_of(request), record_id))
 
 
-@router.get("/health", response_model=HealthModel, summary="Whether the server can search, and what")
+@router.get("/health", response_model=HealthModel, response_model_exclude_unset=True,
+            summary="Whether the server can search, and what")
 async def health(request: Request) -> Any:
     try:
         opened = live_of(request).get()
     except IndexMissingError:
         return {"status": "no-index", "generation": None, "schema_version": None, "documents": 0,
                 "records": _record_count(settings_of(request))}
+    settings = settings_of(request)
     searcher = opened.searcher
+    if settings.backend == "cluster":
+        cluster = searcher.health()
+        return {"status": "partial" if cluster["missing_shards"] else "ok", "generation": opened.generation,
+                "schema_version": None, "documents": searcher.page_count, "records": _record_count(settings),
+                "backend": "cluster", **cluster}
     return {"status": "ok", "generation": opened.generation, "schema_version": searcher.meta.schema_version,
-            "documents": searcher.doc_count, "records": _record_count(settings_of(request))}
+            "documents": searcher.doc_count, "records": _record_count(settings), "backend": "whoosh"}
 
 
 def _record_count(settings: ServeSettings) -> int | None:
@@ -174,12 +190,16 @@ async def stats(request: Request) -> Any:
         searcher = opened.searcher
         with Store.open(settings_of(request).data_dir, readonly=True) as store:
             records, store_seq = store.count(), store.seq()
+        if settings_of(request).backend == "cluster":
+            return {"generation": opened.generation, "schema_version": None, "records": records,
+                    "store_seq": store_seq, "backend": "cluster", **searcher.stats(), **searcher.health()}
         values = searcher.values
         every = searcher.postings.live.astype(bool)
         return {"generation": opened.generation, "schema_version": searcher.meta.schema_version,
                 "documents": searcher.doc_count, "records": records, "index_seq": searcher.meta.store_seq,
                 "store_seq": store_seq, "built_at": searcher.meta.built_at, "roles": len(values["role"].names),
-                "topics": len(values["topic"].names), "sources": values["source"].counts(every, 1000)}
+                "topics": len(values["topic"].names), "sources": values["source"].counts(every, 1000),
+                "backend": "whoosh"}
 
     return run_json(request, figures)
 

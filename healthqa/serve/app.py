@@ -34,7 +34,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live = LiveIndex(settings.data_dir, search_cache=settings.search_cache)
+        app.state.live = LiveIndex(settings.data_dir, search_cache=settings.search_cache, backend=settings.backend,
+                                   cluster_dir=settings.cluster_dir)
         try:
             app.state.live.get()  # open the index now, so the first request does not wait for it
         except HealthQAError as exc:

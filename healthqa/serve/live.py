@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from healthqa.ingest.errors import HealthQAError
+from healthqa.search.backend import open_searcher, related_finder
 from healthqa.search.related import RelatedFinder, Suggestion
 from healthqa.search.results import Results
 from healthqa.search.searcher import Filters, Searcher
@@ -29,8 +30,8 @@ _RELATED_CACHE = 4096  # related lists remembered per generation (the search pag
 
 @dataclass
 class Opened:
-    """One opened index generation: its searcher, related finder, a cache of related lists
-    and one of search results (``search_cache`` of them; 0: none)."""
+    """One opened index generation (or search cluster): its searcher, related finder, a cache
+    of related lists and one of search results (``search_cache`` of them; 0: none)."""
 
     searcher: Searcher
     search_cache: int = 0
@@ -39,7 +40,7 @@ class Opened:
     _searches: OrderedDict = field(default_factory=OrderedDict, init=False)
 
     def __post_init__(self) -> None:
-        self.finder = RelatedFinder(self.searcher)
+        self.finder = related_finder(self.searcher)
 
     @property
     def generation(self) -> str:
@@ -66,7 +67,10 @@ class Opened:
         key = (text, filters, limit, page)
         found = self._searches.get(key)
         if found is None:
-            found = self._searches[key] = [self.searcher.search(text, filters, limit=limit, page=page), None]
+            found = [self.searcher.search(text, filters, limit=limit, page=page), None]
+            if found[0].missing_shards:  # partial (a cluster's shard down): searched again next time
+                return found
+            self._searches[key] = found
             if len(self._searches) > self.search_cache:
                 self._searches.popitem(last=False)
         else:
@@ -77,8 +81,13 @@ class Opened:
         """Related questions of an indexed page, remembered for this generation."""
         key = (record_id, k)
         found = self._related.get(key)
-        if found is None:
-            found = self._related[key] = self.finder.for_id(record_id, k)
+        if found is not None:
+            self.finder.missing_shards = ()  # only complete lists are remembered
+        else:
+            found = self.finder.for_id(record_id, k)
+            if self.finder.missing_shards:  # partial: asked again while a shard is down
+                return found
+            self._related[key] = found
             if len(self._related) > _RELATED_CACHE:
                 self._related.popitem(last=False)
         return found
@@ -93,10 +102,12 @@ class LiveIndex:
     healthqa.ingest.errors.IndexMissingError: no search index in '/nonexistent': run 'healthqa index' (after 'healthqa ingest')
     """
 
-    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), search_cache: int = 0):
+    def __init__(self, data_dir: str, settings: SearchSettings = SearchSettings(), search_cache: int = 0,
+                 backend: str = "whoosh", cluster_dir: str = ""):
         self.data_dir = data_dir
         self.settings = settings
         self.search_cache = search_cache
+        self.backend, self.cluster_dir = backend, cluster_dir
         self._opened: Opened | None = None
         self._lock = threading.Lock()
 
@@ -114,7 +125,8 @@ class LiveIndex:
             if opened is not None and opened.searcher.is_current():
                 return opened
             try:
-                fresh = Opened(Searcher(self.data_dir, self.settings), self.search_cache)
+                fresh = Opened(open_searcher(self.data_dir, self.backend, self.cluster_dir, self.settings),
+                               self.search_cache)
             except (HealthQAError, OSError):  # OSError: a file gone between the link and the open
                 if opened is not None:
                     return opened

@@ -43,6 +43,8 @@ class ResultsModel(BaseModel):
     notes: list[str]
     facets: dict[str, dict[str, int]] = Field(description="role, topic and source counts over all matches")
     hits: list[HitModel]
+    missing_shards: list[int] | None = Field(None, description="cluster backend only: the shards that had no "
+                                                               "live replica (empty: complete results)")
 
 
 class SuggestionModel(BaseModel):
@@ -86,17 +88,34 @@ class RecordModel(BaseModel):
     content_hash: str
 
 
+class NodeModel(BaseModel):
+    """One search-cluster node (``healthqa cluster status``)."""
+
+    name: str
+    address: str
+    shard: int | None = Field(description="the shard it serves; null for the head")
+    up: bool
+    docs: int | None
+    synced_seq: int | None
+    synced_at: float | None
+    error: str | None = None
+
+
 class HealthModel(BaseModel):
-    status: str = Field(description="ok, or no-index before the first ingest")
+    status: str = Field(description="ok; no-index before the first ingest; partial when a cluster shard "
+                                    "has no live replica")
     generation: str | None
     schema_version: int | None
     documents: int
     records: int | None
+    backend: str | None = Field(None, description="whoosh or cluster (the 'backend' setting)")
+    nodes: list[NodeModel] | None = Field(None, description="the cluster's nodes (cluster backend only)")
+    missing_shards: list[int] | None = Field(None, description="cluster shards with no live replica")
 
 
 class StatsModel(BaseModel):
     generation: str
-    schema_version: int
+    schema_version: int | None = Field(description="the Whoosh index's; null for a cluster")
     documents: int
     records: int
     index_seq: int = Field(description="the record-store change the index is in step with")
@@ -105,6 +124,9 @@ class StatsModel(BaseModel):
     roles: int
     topics: int
     sources: dict[str, int]
+    backend: str | None = None
+    nodes: list[NodeModel] | None = None
+    missing_shards: list[int] | None = None
 
 
 class PushedPageModel(BaseModel):

@@ -29,11 +29,14 @@ class ServeSettings:
     related_k: int = 5             # related questions in the API by default and in the widget
     related_per_hit: int = 3       # related questions under each hit of the search page
     search_cache: int = 1000       # distinct searches whose results a worker keeps per index generation (0: none)
+    backend: str = "whoosh"        # what is searched: the data directory's index, or its search cluster
+    cluster_dir: str = ""          # the cluster's directory (empty: <data dir>/cluster)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ServeSettings":
         """Settings from ``HEALTHQA_DATA``, ``HEALTHQA_API_KEY``, ``HEALTHQA_READ_KEY``,
-        ``HEALTHQA_MAX_BODY_MB`` and ``HEALTHQA_SEARCH_CACHE``, over the defaults."""
+        ``HEALTHQA_MAX_BODY_MB`` and ``HEALTHQA_SEARCH_CACHE``, over the defaults; ``backend`` and
+        ``cluster_dir`` as every command reads them (``healthqa.toml``, ``HEALTHQA_BACKEND``, ...)."""
         env = os.environ if environ is None else environ
         prefix = config.ENV_PREFIX
         max_mb = env.get(f"{prefix}_MAX_BODY_MB")
@@ -45,8 +48,13 @@ class ServeSettings:
                 raise ValueError
         except ValueError:
             raise ValueError(f"{prefix}_MAX_BODY_MB={max_mb!r} is not a number of megabytes between 0 and 1,000,000") from None
+        data_dir = config.data_dir(env.get(f"{prefix}_DATA"), env)
+        try:
+            search = config.load({"data_dir": data_dir}, env)
+        except config.ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return cls(
-            data_dir=config.data_dir(env.get(f"{prefix}_DATA")),
+            data_dir=data_dir, backend=search.get("backend"), cluster_dir=search.get("cluster_dir"),
             api_key=env.get(f"{prefix}_API_KEY") or None,
             read_key=env.get(f"{prefix}_READ_KEY") or None,
             **({"max_body_bytes": int(float(max_mb) * 1_048_576)} if max_mb else {}),

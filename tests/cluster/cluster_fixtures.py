@@ -54,7 +54,20 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture
 def cluster(tmp_path: pathlib.Path, corpus_dir: pathlib.Path) -> Iterator[Running]:
     """A running cluster over a copy of the corpus (a test may change its store)."""
-    data = tmp_path / "data"
+    with running(tmp_path / "data", corpus_dir) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def module_cluster(tmp_path_factory: pytest.TempPathFactory, corpus_dir: pathlib.Path) -> Iterator[Running]:
+    """One running cluster for a module's tests, which change neither its store nor its nodes."""
+    with running(tmp_path_factory.mktemp("module-cluster") / "data", corpus_dir) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running(data: pathlib.Path, corpus_dir: pathlib.Path) -> Iterator[Running]:
+    """A cluster over a copy of the corpus in ``data``, stopped when the block ends."""
     shutil.copytree(corpus_dir, data)
     layout = Layout.on_ports(2, 2, free_ports(10))
     paths = Paths(str(data / "cluster"))  # where the commands look by default

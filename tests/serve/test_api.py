@@ -127,7 +127,7 @@ def test_health_and_stats(client, corpus_dir):
     health = client.get("/v1/health").json()
     generation = (corpus_dir / "index").resolve().name
     assert health == {"status": "ok", "generation": generation, "schema_version": SCHEMA_VERSION, "documents": 24,
-                      "records": 24}
+                      "records": 24, "backend": "whoosh"}
     stats = client.get("/v1/stats").json()
     assert stats["documents"] == stats["records"] == 24 and stats["index_seq"] == stats["store_seq"]
     assert sum(stats["sources"].values()) == 24 and stats["roles"] >= 8 and stats["topics"] >= 8
