@@ -214,10 +214,11 @@ def lexicon_scores(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     sentence's share), and the words that matched."""
     scores: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
+    sentences = _sentences(text)  # split once, not once a cue
     for name, patterns, weight in _compiled():
         for pattern in patterns:
             best = 0.0
-            for sentence, share in _sentences(text):
+            for sentence, share in sentences:
                 found = pattern.search(sentence)
                 if found and share > best:
                     best = share
