@@ -35,17 +35,23 @@ class Values:
 
     def counts(self, matched: np.ndarray, limit: int) -> dict[str, int]:
         """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
+        return self.top_counts(matched, limit)[0]
+
+    def top_counts(self, matched: np.ndarray, limit: int) -> tuple[dict[str, int], int]:
+        """The ``limit`` most common values among ``matched`` documents with their counts,
+        and how many other values the matched documents have."""
         if self.multi is not None:
             totals = np.array([int(matched[docs].sum()) for docs in self.multi], dtype=np.int64)
         else:
             chosen = self.ids[matched]
             totals = np.bincount(chosen[chosen >= 0], minlength=len(self.names))
         present = np.flatnonzero(totals)
+        top = present
         if len(present) > limit:  # only the top few need sorting
             cut = -np.partition(-totals[present], limit - 1)[limit - 1]
-            present = present[totals[present] >= cut]
-        order = sorted(present, key=lambda i: (-totals[i], self.names[i]))[:limit]
-        return {self.names[i]: int(totals[i]) for i in order}
+            top = present[totals[present] >= cut]
+        order = sorted(top, key=lambda i: (-totals[i], self.names[i]))[:limit]
+        return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
 
 
 def _text(value) -> str:

@@ -50,19 +50,7 @@ def counts(values: Values, matched: np.ndarray, limit: int) -> tuple[dict[str, i
     >>> counts(Values(["a", "b", "c"], np.array([0, 0, 1, 2], dtype=np.int32)), np.ones(4, bool), 2)
     ({'a': 2, 'b': 1}, 1)
     """
-    if values.multi is not None:
-        totals = np.array([int(matched[docs].sum()) for docs in values.multi], dtype=np.int64)
-    else:
-        chosen = values.ids[matched]
-        totals = np.bincount(chosen[chosen >= 0], minlength=len(values.names))
-    present = np.flatnonzero(totals)
-    if len(present) > limit:  # only the top few need sorting
-        cut = -np.partition(-totals[present], limit - 1)[limit - 1]
-        top = present[totals[present] >= cut]
-    else:
-        top = present
-    order = sorted(top, key=lambda i: (-totals[i], values.names[i]))[:limit]
-    return {values.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
+    return values.top_counts(matched, limit)
 
 
 def names_for(values: Values, value: str) -> str | None:
