@@ -38,12 +38,16 @@ from healthqa.ingest.errors import ClusterError, QueryError
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 from healthqa.search import answer_hits
+from healthqa.search.answer_results import AnswerResults
 from healthqa.search.candidates import Candidates, GivenScores, value_ids
+from healthqa.search.cluster_answers import AnswerMatcher, search_answers
+from healthqa.search.cluster_spelling import SpellCounts, apply, corrections
 from healthqa.search.rank import Asked, Ranker
 from healthqa.search.results import Hit, Results
 from healthqa.search.searcher import Filters
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
+from healthqa.search.spelling import Speller
 from healthqa.search.understand import QuestionReader
 from healthqa.search.engine import WeightedTerm
 
@@ -54,7 +58,7 @@ FACETS = (("source", "source"), ("topic", "topic_key"), ("role", "roles"))
 # focus gains up to 3x): on the LiveQA dev half, 100 candidates held half of the Whoosh index's
 # top 10, 1,000 held 0.88 of it (bench/cluster.py).
 CANDIDATES = 1000
-COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey"
+COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey, signals"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,19 @@ class Candidate:
     topic_terms: str
     synonym_terms: str
     qkey: str
+    signals: int = 0  # 1: an answer is accepted or has votes (its factor is read from the store)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A query's reranked candidates: ``text`` is what was searched (the corrections applied),
+    ``typed_found`` whether any word as typed is on a page."""
+
+    text: str
+    answer: "EngineAnswer"
+    ranked: list
+    corrections: tuple[tuple[str, str], ...]
+    typed_found: bool
 
 
 @dataclass(frozen=True)
@@ -136,6 +153,9 @@ class ClusterSearcher:
         self._connection = None
         self._pages: dict[str, QAPage | None] = {}
         self._state_stamp = self._stamp()
+        self._speller = Speller(SpellCounts(self.vocabulary.get("spell", {})), rare=self.settings.spell_rare,
+                                ratio=self.settings.spell_ratio, min_length=self.settings.spell_min_length,
+                                real_words=self.settings.spell_real_words, cache_dir=self.paths.root)
 
     @property
     def generation(self) -> str:
@@ -167,13 +187,16 @@ class ClusterSearcher:
     def _terms(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
 
+    analyzer_terms = _terms
+
     @property
     def analyzer(self):
         return self._analyzer
 
     def understand(self, text: str):
-        """What ``text`` is understood to ask, read against the cluster's vocabulary (no spelling)."""
-        return self.question_reader.understand(text)
+        """What ``text`` is understood to ask, read against the cluster's vocabulary (spelling corrected)."""
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        return self.question_reader.understand(suggestion or text)
 
     def docnum(self, record_id: str) -> str | None:
         """What a page is found by here (its record id, as :meth:`Searcher.docnum` gives a
@@ -286,7 +309,8 @@ class ClusterSearcher:
         limit = self.settings.facet_limit
         facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
         docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
-        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:])) for r in sets[0])
+        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:9]), int(r[9]))
+                      for r in sets[0])
         answer = EngineAnswer(found, int(meta.get("total_found", 0)), facets, docs, ())
         return answer, "warning" in meta
 
@@ -334,8 +358,27 @@ class ClusterSearcher:
         terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
                  for field in TEXT_FIELDS if weights.get(field)]
         scores, _ = ranker.scores(terms, text, asked)
+        if any(c.signals for c in found):  # expert signals: the best factor of each page's matching answers
+            matcher = self.answer_matcher(text, answer)
+            for n in (n for n, c in enumerate(found) if c.signals and self.page(c.id) is not None):
+                scores[n] *= matcher.page_factor(self.page(found[n].id))
         order = sorted(range(len(found)), key=lambda n: (-scores[n], n))
         return [(found[n], float(scores[n])) for n in order]
+
+    def answer_matcher(self, text: str, answer: EngineAnswer) -> AnswerMatcher:
+        """Matches and scores answers one by one for ``text``, its words' idf from the head's counts."""
+        return AnswerMatcher(frozenset(self._terms(text)), self._analyzer, self.idf(answer), self._average_answer,
+                             self.settings.answers)
+
+    def idf(self, answer: EngineAnswer):
+        """A word's idf from the head's count of its pages (BM25's, over the pages at the last sync)."""
+        total = self.page_count or 1
+
+        def idf(term: str) -> float:
+            df = answer.keyword_docs.get(term, 0)
+            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+        return idf
 
     def candidate_ranker(self, answer: EngineAnswer) -> Ranker:
         """A ranker over the engine's candidates, its first step their engine scores."""
@@ -365,30 +408,68 @@ class ClusterSearcher:
         """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
         if not self._terms(text):
             return []
+        found = self.found(text, Filters(), self.candidates)
+        return [(c.id, score) for c, score, _ in self._collapsed(found.ranked, limit, collapse)]
+
+    def found(self, text: str, filters: Filters, count: int) -> "Found":
+        """The head's answer for ``text`` reranked; a word on no page is also searched as its
+        did-you-mean correction (``corrections``), as the Whoosh searcher's fuzzy terms are.
+        The engine takes no per-word weights: the correction counts in full there."""
         asked, extra = self._understood(text)
-        ranked = self.rerank(text, self.engine(text, extra=extra), asked)
-        return [(found.id, score) for found, score, _ in self._collapsed(ranked, limit, collapse)]
+        answer = self.engine(text, filters, count, extra)
+        fixes = corrections(self._speller, text, self._terms, answer.keyword_docs) \
+            if self.settings.ranking.fuzzy_weight else ()
+        if not fixes:
+            return Found(text, answer, self.rerank(text, answer, asked), (), True)
+        typed_found = any(answer.keyword_docs.get(t, 0) for t in self._terms(text))
+        fixed = apply(text, fixes)
+        asked, extra = self._understood(fixed)
+        answer = self.engine(text, filters, count, (*extra, *(c for _, c in fixes)))
+        return Found(fixed, answer, self.rerank(fixed, answer, asked), fixes, typed_found)
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
-        """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were missing."""
+        """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were
+        missing; falls back to the did-you-mean suggestion when the query as typed finds nothing."""
         if limit < 1 or page < 1:
             raise QueryError("limit and page must be 1 or more")
+        results = self._search(text, filters, limit, page)
+        if results.total == 0 and results.suggestion:
+            retry = self._search(results.suggestion, filters, limit, page)
+            if retry.total:
+                return dataclasses.replace(retry, query=text, corrected_from=text, suggestion=results.suggestion,
+                                           notes=results.notes + retry.notes)
+        return results
+
+    def _search(self, text: str, filters: Filters, limit: int, page: int) -> Results:
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
         if not self._terms(text):
-            return Results(text, text, 0, page, limit, (), {}, notes=("no words to search for (only common words "
-                                                                     "or symbols)",), missing_shards=())
-        asked, extra = self._understood(text)
-        answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
-        ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]
-        highlight = frozenset(self._terms(text))
-        shown = [(self._store.find(found.id), score, also) for found, score, also in ranked]
+            return Results(text, text, 0, page, limit, (), {}, suggestion, notes=(
+                "no words to search for (only common words or symbols)",), missing_shards=())
+        found = self.found(text, filters, max(self.candidates, page * limit * self.settings.collapse_window))
+        answer, searched, corrected_from, notes = found.answer, text, None, self.partial_note(found.answer.missing)
+        if found.corrections and not found.typed_found and answer.total:
+            searched, corrected_from, suggestion = found.text, text, found.text  # results for the correction
+        elif found.corrections:
+            notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in found.corrections))
+        ranked = self._collapsed(found.ranked, page * limit, not filters.roles)[(page - 1) * limit:]
+        highlight = frozenset(self._terms(found.text))
+        shown = [(self._store.find(c.id), score, also) for c, score, also in ranked]
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, record, highlight, answer, also)
                      for i, (record, score, also) in enumerate(r for r in shown if r[0] is not None))
-        notes = [f"partial results: shard {', '.join(map(str, answer.missing))} of {len(self.layout.shards)} "
-                 "has no live replica; its pages are missing"] if answer.missing else []
-        return Results(text, text, answer.total, page, limit, hits,
-                       {name: shown for name, (shown, _) in answer.facets.items()}, notes=tuple(notes),
-                       facets_more={name: more for name, (_, more) in answer.facets.items() if more},
+        return Results(text, searched, answer.total, page, limit, hits,
+                       {name: shown for name, (shown, _) in answer.facets.items()}, suggestion, corrected_from,
+                       tuple(notes), {name: more for name, (_, more) in answer.facets.items() if more},
                        missing_shards=answer.missing)
+
+    def partial_note(self, missing: tuple[int, ...]) -> list[str]:
+        return [f"partial results: shard {', '.join(map(str, missing))} of {len(self.layout.shards)} "
+                "has no live replica; its pages are missing"] if missing else []
+
+    def search_answers(self, text: str, filters: Filters = Filters(), limit: int = 10,
+                       page: int = 1) -> AnswerResults:
+        """Answers rather than pages (as :meth:`Searcher.search_answers`), from the pages the head
+        returns: :func:`healthqa.search.cluster_answers.search_answers`."""
+        return search_answers(self, text, filters, limit, page)
 
     @property
     def page_count(self) -> int:
@@ -397,17 +478,11 @@ class ClusterSearcher:
 
     def _hit(self, rank: int, score: float, page: QAPage, terms: frozenset[str], answer: EngineAnswer,
              also_in: tuple) -> Hit:
-        total = self.page_count or 1
-
-        def idf(term: str) -> float:
-            df = answer.keyword_docs.get(term, 0)
-            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
-
         stored = StoredPage(page.id, page.question, page.topic, page.source, page.url, page.question_type,
                             tuple(StoredAnswer(a.text, a.role, a.author, a.votes, a.accepted) for a in page.answers),
                             page.related)
         width = self.settings.snippet_chars
-        shown = answer_hits.choose(stored.answers, terms, self._analyzer, idf, self._average_answer,
+        shown = answer_hits.choose(stored.answers, terms, self._analyzer, self.idf(answer), self._average_answer,
                                    self.settings.answers, self.settings.answers_per_hit, width)
         snippet = shown[0].snippet if shown else make_snippet(stored.question, terms, self._analyzer, width)
         return Hit(rank=rank, id=page.id, score=score, question=page.question, topic=page.topic, source=page.source,
@@ -422,6 +497,7 @@ class ClusterSearcher:
         except (OSError, ValueError):
             return []
 
-    # Answers' average length in terms, for ranking a hit's answers (a MedQuAD-like figure: the
-    # cluster has no corpus-wide field lengths at hand).
-    _average_answer = 200.0
+    @property
+    def _average_answer(self) -> float:
+        """Answers' average length in words at the last build (for scoring answers one by one)."""
+        return float(self.vocabulary.get("average_answer") or 200.0)

@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -97,6 +98,7 @@ def build(layout: Layout, paths: Paths, store: Store) -> BuildReport:
     counts = write_feeds(store.pages(), layout, paths, "main", vocabulary=vocabulary)
     write_feeds([], layout, paths, "delta")
     _write_json(paths.vocabulary, vocabulary.to_dict())
+    _provide_word_lists(paths, store)
     state = {"main_seq": seq, "delta_seq": seq, "built_at": time.time(), "synced_at": time.time(),
              "shards": len(layout.shards), "per_shard": counts}
     rotated, offline = _index_everywhere(layout, paths, PARTS, state)
@@ -135,6 +137,19 @@ def delta_size(store: Store, main_seq: int) -> int:
     return store.count(since=main_seq) + len(store.deleted_since(main_seq))
 
 
+def _provide_word_lists(paths: Paths, store: Store) -> None:
+    """The word lists did-you-mean reads (English, medical), linked from the data directory's
+    current index generation when it has them (else built, a few seconds)."""
+    from healthqa.index import vocabulary
+    from healthqa.index.store import current_generation
+
+    try:
+        source = current_generation(os.path.dirname(os.path.abspath(store.path)))
+    except Exception:  # no Whoosh index beside the store: the lists are built
+        source = None
+    vocabulary.provide(paths.root, [source])
+
+
 def _noting_ids(pages: Iterable[QAPage], ids: list[str]) -> Iterator[QAPage]:
     for page in pages:
         ids.append(page.id)
@@ -157,4 +172,10 @@ def _merge_vocabulary(paths: Paths, added: Vocabulary) -> None:
     for kind in ("topics", "roles"):
         known[kind] = {**new[kind], **known[kind]}
     known["synonyms"] = sorted(set(known["synonyms"]) | set(new["synonyms"]))
+    # A changed page's words count again (and a deleted page's still count) until the next
+    # build: a word's page count can only be too high, so a sync never makes a word look rare.
+    spell = Counter(known.get("spell", {}))
+    spell.update(new["spell"])
+    known["spell"] = dict(sorted(spell.items()))
+    known.setdefault("average_answer", new["average_answer"])
     _write_json(paths.vocabulary, known)
