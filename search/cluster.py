@@ -471,6 +471,19 @@ class ClusterSearcher:
         returns: :func:`healthqa.search.cluster_answers.search_answers`."""
         return search_answers(self, text, filters, limit, page)
 
+    def record_ids(self) -> list[str]:
+        """The ids of the records the cluster was last synced with (the store must not be ahead of it)."""
+        if self._store.seq() != self.synced_seq:
+            raise ClusterError(f"{self.paths.root}: the cluster is behind the records: run 'healthqa cluster sync' first")
+        return self._store.ids()
+
+    @property
+    def synced_seq(self) -> int:
+        """The record-store sequence number the cluster was last built or synced at."""
+        from healthqa.index.cluster.build import read_state
+
+        return int(read_state(self.paths).get("delta_seq", 0))
+
     @property
     def page_count(self) -> int:
         """Pages in the cluster at its last build or sync."""
