@@ -22,16 +22,13 @@ import math
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping
 
 import numpy as np
 
-from healthqa.index.answers import fold
 from healthqa.index.cluster import engine_config
 from healthqa.index.cluster.engine_config import Paths
-from healthqa.index.cluster.feed import engine_terms, role_id
 from healthqa.index.cluster.layout import NODES_FILE, Layout, read_layout
-from healthqa.index.cluster.sphinxql import connect, cursor, is_up, quoted
+from healthqa.index.cluster.sphinxql import cursor
 from healthqa.index.schema import TEXT_FIELDS, text_analyzer
 from healthqa.index.stored import StoredAnswer, StoredPage
 from healthqa.ingest.errors import ClusterError, QueryError
@@ -41,6 +38,7 @@ from healthqa.search import answer_hits
 from healthqa.search.answer_results import AnswerResults
 from healthqa.search.candidates import Candidates, GivenScores, value_ids
 from healthqa.search.cluster_answers import AnswerMatcher, search_answers
+from healthqa.search.cluster_head import Candidate, EngineAnswer, Head
 from healthqa.search.cluster_spelling import SpellCounts, apply, corrections
 from healthqa.search.rank import Asked, Ranker
 from healthqa.search.results import Hit, Results
@@ -51,30 +49,10 @@ from healthqa.search.spelling import Speller
 from healthqa.search.understand import QuestionReader
 from healthqa.search.engine import WeightedTerm
 
-FACETS = (("source", "source"), ("topic", "topic_key"), ("role", "roles"))
-
-
 # Candidates reranked per query. The rank steps move pages a long way (a page on the question's
 # focus gains up to 3x): on the LiveQA dev half, 100 candidates held half of the Whoosh index's
 # top 10, 1,000 held 0.88 of it (bench/cluster.py).
 CANDIDATES = 1000
-COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey, signals"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One page the head returned, with what reranking and collapsing need."""
-
-    id: str
-    weight: float
-    source: str
-    topic: str
-    qtype: str
-    answers: int
-    topic_terms: str
-    synonym_terms: str
-    qkey: str
-    signals: int = 0  # 1: an answer is accepted or has votes (its factor is read from the store)
 
 
 @dataclass(frozen=True)
@@ -83,51 +61,10 @@ class Found:
     ``typed_found`` whether any word as typed is on a page."""
 
     text: str
-    answer: "EngineAnswer"
+    answer: EngineAnswer
     ranked: list
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool
-
-
-@dataclass(frozen=True)
-class EngineAnswer:
-    """What the head returned for one query: candidates best first, totals, facets, missing shards."""
-
-    candidates: tuple[Candidate, ...]
-    total: int
-    facets: dict[str, dict[str, int]]
-    keyword_docs: dict[str, int]
-    missing: tuple[int, ...]
-
-
-def ranker_expression(settings: SearchSettings, weights: Mapping[str, float] | None = None,
-                      or_bonus: float | None = None) -> str:
-    """The engine's ranking: BM25F over the text fields with healthqa's field weights (the
-    engine takes whole numbers: weights and k1 are both scaled by 10, which leaves BM25F as
-    it was), times the same bonus for covering more of the query's words. The query asks for
-    plain, unnormalised idf (log N/n, as BM25's), which brought the top 10 nearer Whoosh's.
-
-    >>> ranker_expression(SearchSettings())[:60]
-    '1000000*bm25f(12.000,0.750,{question=20,detail=5,answer=10,r'
-    """
-    ranking = settings.ranking
-    weights = ranking.weights if weights is None else weights
-    or_bonus = ranking.or_bonus if or_bonus is None else or_bonus
-    fields = ",".join(f"{f}={max(1, round(10 * weights.get(f, 0)))}" for f in engine_config.FIELDS
-                      if weights.get(f, 0) > 0)
-    return (f"1000000*bm25f({10 * ranking.k1:.3f},{ranking.b:.3f},{{{fields}}})"
-            f"*(1+{or_bonus:.3f}*doc_word_count/query_word_count)")
-
-
-def _facet_rows(rows, names: dict[str, str] | None, limit: int) -> tuple[dict[str, int], int]:
-    """Facet rows ``(value, count)`` as ``{name: count}`` (the ``limit`` largest) and how many more."""
-    counts: dict[str, int] = {}
-    for value, count in rows:
-        name = str(value) if names is None else names.get(str(value))
-        if name:
-            counts[name] = counts.get(name, 0) + int(count)
-    shown = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return dict(shown), len(counts) - len(shown)
 
 
 class ClusterSearcher:
@@ -135,8 +72,6 @@ class ClusterSearcher:
 
     def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None,
                  candidates: int = CANDIDATES):
-        import threading
-
         self.data_dir = data_dir
         self.paths = Paths(cluster_dir)
         self.layout: Layout = read_layout(os.path.join(cluster_dir, NODES_FILE))
@@ -149,8 +84,7 @@ class ClusterSearcher:
             raise ClusterError(f"{cluster_dir}: the cluster was never built: run 'healthqa cluster build'") from None
         self._store = Store.open(data_dir, readonly=True)
         self._analyzer = text_analyzer()
-        self._lock = threading.Lock()
-        self._connection = None
+        self.head = Head(self.layout, self.vocabulary, self.settings)
         self._pages: dict[str, QAPage | None] = {}
         self._state_stamp = self._stamp()
         self._speller = Speller(SpellCounts(self.vocabulary.get("spell", {})), rare=self.settings.spell_rare,
@@ -174,8 +108,7 @@ class ClusterSearcher:
             return 0
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        self.head.close()
         self._store.close()
 
     def __enter__(self) -> "ClusterSearcher":
@@ -233,86 +166,14 @@ class ClusterSearcher:
                 "built_at": state.get("built_at", 0.0), "roles": len(self.vocabulary["roles"]),
                 "topics": len(self.vocabulary["topics"]), "sources": sources}
 
-    def _sql(self, text: str, filters: Filters, count: int, ranker: str | None = None) -> str:
-        words = " ".join(dict.fromkeys(engine_terms(text).split()))
-        where = [f"MATCH({quoted(chr(34) + words + chr(34) + '/1')})"]
-        if filters.source:
-            where.append(f"source = {quoted(filters.source)}")
-        if filters.topic:
-            where.append(f"topic_key = {quoted(fold(filters.topic))}")
-        if filters.roles:
-            where.append(f"roles IN ({', '.join(str(role_id(r)) for r in filters.roles)})")
-        # One round trip: the ranked query, its meta, then the facets of an unranked copy of it
-        # (a FACET clause on the ranked query would rank every match again for each facet).
-        head, condition = engine_config.HEAD_INDEX, " AND ".join(where)
-        facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
-        return "; ".join([
-            f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
-            f"OPTION ranker=expr('{ranker or ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
-            f"max_matches={max(count, 1000)}", "SHOW META",
-            f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
-
-    def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
-        import pymysql
-
-        with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self._connection is None:
-                        self._connection = connect(self.layout.head)
-                    cur = self._connection.cursor()
-                    cur.execute(sql)
-                    sets = [cur.fetchall()]
-                    while cur.nextset():
-                        sets.append(cur.fetchall())
-                    return [sets[0], *sets[3:]], {str(k): str(v) for k, v in sets[1]}
-                except pymysql.err.OperationalError:
-                    self._connection = None  # the head restarted or dropped us: once more on a new connection
-                    if attempt == 2:
-                        raise ClusterError(f"the cluster head at {self.layout.head.host}:{self.layout.head.sql} "
-                                           "does not answer") from None
-        raise AssertionError("unreachable")
-
     def missing_shards(self) -> tuple[int, ...]:
         """Shards none of whose replicas answers now."""
-        return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
+        return self.head.missing_shards()
 
     def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
                extra: tuple[str, ...] = (), ranker: str | None = None) -> EngineAnswer:
-        """The head's answer for ``text`` (and the ``extra`` words): candidates, total, facets, and
-        the shards that had no live replica. ``ranker`` is another ranking expression."""
-        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates, ranker)
-        # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
-        # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
-        # live replica are missing; while every shard has one, the query is asked again.
-        attempts = 8 * max(len(replicas) for replicas in self.layout.shards)  # each retry is one refused connect
-        for attempt in range(attempts):
-            answer, failed = self._engine_once(sql)
-            if not failed:
-                return answer
-            missing = self.missing_shards()
-            if missing:
-                return dataclasses.replace(answer, missing=missing)
-        # Agents kept failing while every shard answers probes: which shards are in is unknown.
-        return dataclasses.replace(answer, missing=tuple(range(len(self.layout.shards))))
-
-    def _engine_once(self, sql: str) -> tuple[EngineAnswer, bool]:
-        import pymysql
-
-        try:
-            sets, meta = self._execute(sql)
-        except pymysql.err.MySQLError as exc:
-            if "agent" not in str(exc):
-                raise QueryError(f"the cluster cannot run this query: {exc.args[-1]}") from None
-            return EngineAnswer((), 0, {}, {}, ()), True  # every agent failed
-        names = {"source": None, "topic": self.vocabulary["topics"], "role": self.vocabulary["roles"]}
-        limit = self.settings.facet_limit
-        facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
-        docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
-        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:9]), int(r[9]))
-                      for r in sets[0])
-        answer = EngineAnswer(found, int(meta.get("total_found", 0)), facets, docs, ())
-        return answer, "warning" in meta
+        """The head's answer for ``text`` and the ``extra`` words (:meth:`Head.ask`)."""
+        return self.head.ask(" ".join((text, *extra)), filters, count or self.candidates, ranker)
 
     @cached_property
     def question_reader(self) -> QuestionReader:

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from healthqa.search.candidates import value_ids
-from healthqa.search.cluster import ClusterSearcher, EngineAnswer, ranker_expression
+from healthqa.search.cluster import ClusterSearcher
+from healthqa.search.cluster_head import EngineAnswer, ranker_expression
 from healthqa.search.related import Brief, RelatedFinder
 
 # The head returns this many times the candidates the related settings consider: the focus

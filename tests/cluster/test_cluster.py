@@ -16,7 +16,8 @@ from healthqa.index.cluster.feed import engine_terms
 from healthqa.index.cluster.sphinxql import cursor
 from healthqa.index.cluster.status import live_docs
 from healthqa.ingest.store import Store
-from healthqa.search.cluster import ClusterSearcher, FACETS, _facet_rows
+from healthqa.search.cluster import ClusterSearcher
+from healthqa.search.cluster_head import FACETS, _facet_rows
 from healthqa.search.searcher import Filters, Searcher
 from tests.cluster.cluster_fixtures import cluster, corpus_dir  # noqa: F401  (fixtures; skips without searchd)
 
@@ -55,7 +56,7 @@ def test_totals_and_facets_through_the_head_equal_the_shards_combined(cluster):
             head = s.engine(query)
             totals, facets = 0, {name: {} for name, _ in FACETS}
             for replicas in cluster.layout.shards:
-                sql = s._sql(query, Filters(), 100).replace(" FROM head ", f" FROM {index_name(replicas[0].shard, 'main')}, "
+                sql = s.head.sql(query, Filters(), 100).replace(" FROM head ", f" FROM {index_name(replicas[0].shard, 'main')}, "
                                                                             f"{index_name(replicas[0].shard, 'delta')} ")
                 with cursor(replicas[0]) as cur:
                     cur.execute(sql)  # the ranked query, its SHOW META, an unranked copy, then one result set per facet
