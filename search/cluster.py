@@ -171,9 +171,9 @@ class ClusterSearcher:
         return self.head.missing_shards()
 
     def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
-               extra: tuple[str, ...] = (), ranker: str | None = None) -> EngineAnswer:
+               extra: tuple[str, ...] = (), ranker: str | None = None, facets: bool = True) -> EngineAnswer:
         """The head's answer for ``text`` and the ``extra`` words (:meth:`Head.ask`)."""
-        return self.head.ask(" ".join((text, *extra)), filters, count or self.candidates, ranker)
+        return self.head.ask(" ".join((text, *extra)), filters, count or self.candidates, ranker, facets)
 
     @cached_property
     def question_reader(self) -> QuestionReader:
@@ -269,15 +269,15 @@ class ClusterSearcher:
         """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
         if not self._terms(text):
             return []
-        found = self.found(text, Filters(), self.candidates)
+        found = self.found(text, Filters(), self.candidates, facets=False)
         return [(c.id, score) for c, score, _ in self._collapsed(found.ranked, limit, collapse)]
 
-    def found(self, text: str, filters: Filters, count: int) -> "Found":
+    def found(self, text: str, filters: Filters, count: int, facets: bool = True) -> Found:
         """The head's answer for ``text`` reranked; a word on no page is also searched as its
         did-you-mean correction (``corrections``), as the Whoosh searcher's fuzzy terms are.
         The engine takes no per-word weights: the correction counts in full there."""
         asked, extra = self._understood(text)
-        answer = self.engine(text, filters, count, extra)
+        answer = self.engine(text, filters, count, extra, facets=facets)
         fixes = corrections(self._speller, text, self._terms, answer.keyword_docs) \
             if self.settings.ranking.fuzzy_weight else ()
         if not fixes:
@@ -285,7 +285,7 @@ class ClusterSearcher:
         typed_found = any(answer.keyword_docs.get(t, 0) for t in self._terms(text))
         fixed = apply(text, fixes)
         asked, extra = self._understood(fixed)
-        answer = self.engine(text, filters, count, (*extra, *(c for _, c in fixes)))
+        answer = self.engine(text, filters, count, (*extra, *(c for _, c in fixes)), facets=facets)
         return Found(fixed, answer, self.rerank(fixed, answer, asked), fixes, typed_found)
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:

@@ -92,7 +92,7 @@ def search_answers(searcher, text: str, filters, limit: int = 10, page: int = 1)
         raise QueryError("limit and page must be 1 or more")
     if not searcher.analyzer_terms(text):
         return AnswerResults(text, text, 0, page, limit, (), ("no words to search for (only common words or symbols)",))
-    found = searcher.found(text, filters, searcher.candidates)
+    found = searcher.found(text, filters, searcher.candidates, facets=False)
     matcher = searcher.answer_matcher(found.text, found.answer)
     ranked = [(p, score) for p, score in ((searcher.page(c.id), score) for c, score in found.ranked) if p is not None]
     rows = [(own, score, p.id, n, p) for p, score in ranked for n, own in matcher.answers(p, filters.roles)]

@@ -96,8 +96,8 @@ class Head:
         if self._connection is not None:
             self._connection.close()
 
-    def sql(self, text: str, filters: Filters, count: int, ranker: str | None = None) -> str:
-        """The SphinxQL of one query: ranked candidates, their meta, then the facets."""
+    def sql(self, text: str, filters: Filters, count: int, ranker: str | None = None, facets: bool = True) -> str:
+        """The SphinxQL of one query: ranked candidates, their meta, then (``facets``) the facets."""
         words = " ".join(dict.fromkeys(engine_terms(text).split()))
         where = [f"MATCH({quoted(chr(34) + words + chr(34) + '/1')})"]
         if filters.source:
@@ -109,12 +109,12 @@ class Head:
         # One round trip: the ranked query, its meta, then the facets of an unranked copy of it
         # (a FACET clause on the ranked query would rank every match again for each facet).
         head, condition = engine_config.HEAD_INDEX, " AND ".join(where)
-        facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
+        counted = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
         return "; ".join([
             f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
             f"OPTION ranker=expr('{ranker or ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
             f"max_matches={max(count, 1000)}", "SHOW META",
-            f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
+            *([f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{counted}"] if facets else [])])
 
     def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
         import pymysql
@@ -141,10 +141,11 @@ class Head:
         """Shards none of whose replicas answers now."""
         return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
 
-    def ask(self, text: str, filters: Filters, count: int, ranker: str | None = None) -> EngineAnswer:
-        """The head's answer for ``text``: candidates, total, facets, and the shards that had no
-        live replica. ``ranker`` is another ranking expression."""
-        sql = self.sql(text, filters, count, ranker)
+    def ask(self, text: str, filters: Filters, count: int, ranker: str | None = None,
+            facets: bool = True) -> EngineAnswer:
+        """The head's answer for ``text``: candidates, total, facets (unless not wanted), and the
+        shards that had no live replica. ``ranker`` is another ranking expression."""
+        sql = self.sql(text, filters, count, ranker, facets)
         # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
         # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
         # live replica are missing; while every shard has one, the query is asked again.

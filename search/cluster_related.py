@@ -42,7 +42,7 @@ class ClusterRelatedFinder(RelatedFinder):
 
     def _engine(self, words: dict[str, float], count: int, weights) -> EngineAnswer:
         ranker = ranker_expression(self.searcher.settings, weights, or_bonus=0.0)
-        answer = self.searcher.engine(" ".join(words), count=count, ranker=ranker)
+        answer = self.searcher.engine(" ".join(words), count=count, ranker=ranker, facets=False)
         self.missing_shards = tuple(sorted(set(self.missing_shards) | set(answer.missing)))
         return answer
 
