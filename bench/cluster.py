@@ -14,6 +14,7 @@ it started, even on failure. Use a copy of a data directory: nothing is written 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import socket
@@ -34,6 +35,7 @@ from healthqa.ingest.store import Store  # noqa: E402
 from healthqa.search.cluster import ClusterSearcher  # noqa: E402
 from healthqa.search.evaluate import measure, read_qrels, read_queries  # noqa: E402
 from healthqa.search.searcher import Searcher  # noqa: E402
+from healthqa.search.settings import SearchSettings  # noqa: E402
 
 DEV = os.path.join(HERE, "..", "..", "shared", "data", "liveqa-med-dev")
 sys.path.insert(0, HERE)
@@ -53,20 +55,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def relevance(whoosh: Searcher, cluster: ClusterSearcher, queries, judged, types) -> None:
-    per_type: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+def relevance(whoosh: Searcher, cluster: ClusterSearcher, plain: ClusterSearcher, queries, judged, types) -> None:
+    """Per group: top-10 overlap with Whoosh and nDCG@10, for the cluster with its did-you-mean
+    corrections and for one without them (``plain``), so their effect shows."""
+    per_type: dict[str, list[tuple[float, ...]]] = defaultdict(list)
+    corrected = 0
     for query in queries:
-        ours = [i for i, _ in cluster.ranked_ids(query.text, 10)]
         theirs = [i for i, _ in whoosh.ranked_ids(query.text, 10)]
-        row = (len(set(ours) & set(theirs)) / 10, measure(theirs, judged.get(query.qid, {}))["nDCG@10"],
-               measure(ours, judged.get(query.qid, {}))["nDCG@10"])
-        per_type["ALL"].append(row)
+        row = [measure(theirs, judged.get(query.qid, {}))["nDCG@10"]]
+        for searcher in (plain, cluster):
+            ours = [i for i, _ in searcher.ranked_ids(query.text, 10)]
+            row += [len(set(ours) & set(theirs)) / 10, measure(ours, judged.get(query.qid, {}))["nDCG@10"]]
+        corrected += row[1:3] != row[3:5]
+        per_type["ALL"].append(tuple(row))
         for qtype in types.get(query.qid, ()):
-            per_type[qtype].append(row)
-    print(f"{'group':<22} {'n':>3}  overlap@10  nDCG@10 whoosh  nDCG@10 cluster")
+            per_type[qtype].append(tuple(row))
+    print(f"questions whose cluster top 10 the corrections changed: {corrected}")
+    print(f"{'group':<22} {'n':>3}  nDCG whoosh | no fuzzy: overlap  nDCG | fuzzy: overlap  nDCG")
     for name, rows in sorted(per_type.items(), key=lambda item: (item[0] != "ALL", -len(item[1]), item[0])):
-        means = [statistics.mean(r[i] for r in rows) for i in range(3)]
-        print(f"{name:<22} {len(rows):>3}  {means[0]:10.3f}  {means[1]:14.3f}  {means[2]:15.3f}")
+        m = [statistics.mean(r[i] for r in rows) for i in range(5)]
+        print(f"{name:<22} {len(rows):>3}  {m[0]:11.3f} | {m[1]:17.3f} {m[2]:5.3f} | {m[3]:14.3f} {m[4]:5.3f}")
 
 
 def searchd_cpu(pids: list[int]) -> float:
@@ -132,11 +140,13 @@ def main() -> None:
         records = read_state(paths)["per_shard"][0]
         print(f"shard 0 index bytes per replica: {sizes} ({min(sizes.values()) / records:.0f} B/record)")
         daemons.start_all(layout, paths)
-        with Searcher(args.data_dir) as whoosh, ClusterSearcher(args.data_dir, root) as cluster:
+        no_fuzzy = SearchSettings(ranking=dataclasses.replace(SearchSettings().ranking, fuzzy_weight=0.0))
+        with Searcher(args.data_dir) as whoosh, ClusterSearcher(args.data_dir, root) as cluster, \
+                ClusterSearcher(args.data_dir, root, no_fuzzy) as plain:
             judged, types = read_qrels(args.qrels), read_types(args.annotations)
             for form in ("paraphrase", "subject+message"):
                 print(f"\nLiveQA dev, {form}")
-                relevance(whoosh, cluster, read_queries(args.queries, form), judged, types)
+                relevance(whoosh, cluster, plain, read_queries(args.queries, form), judged, types)
             pids = [daemons.pid_of(node, paths) for node in layout.nodes()]
             latency(whoosh, cluster, [q.text for q in read_queries(args.queries, "paraphrase")], args.rounds, pids)
     finally:

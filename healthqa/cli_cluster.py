@@ -72,6 +72,8 @@ def _print_build(obj: Context, report) -> None:
     if obj.json:
         click.echo(json_text(report.__dict__))
         return
+    if report.reason:
+        click.echo(f"rebuilt every shard's main: {report.reason}")
     click.echo(f"{report.part}: {sum(report.per_shard)} records (per shard: {', '.join(map(str, report.per_shard))})"
                f" in {report.seconds:.1f} s; rotated into {len(report.rotated)} running replicas"
                + (f"; built for {len(report.offline)} stopped ones ({', '.join(report.offline)})" if report.offline else ""))
@@ -98,7 +100,11 @@ def build_command(obj: Context) -> None:
 @click.pass_obj
 @domain_errors
 def sync_command(obj: Context) -> None:
-    """Push the records changed since the last build to every replica (the shards' deltas)."""
+    """Push the records changed since the last build to every replica (the shards' deltas).
+
+    When the changes since the last build pass the nodes file's delta_limit (a share of the
+    records, default 0.1), every shard's main is rebuilt instead, as 'build' does.
+    """
     _from_store(obj, "delta")
 
 

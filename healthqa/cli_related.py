@@ -65,13 +65,10 @@ def related_command(obj: Context, record_id: tuple[str, ...], question: str | No
     modes = sum(bool(m) for m in (record, question, every, stale_file, update_file))
     if modes != 1:
         raise click.UsageError("give exactly one of RECORD_ID, --question, --all, --stale or --update")
-    if (every or stale_file or update_file) and backend == "cluster":
-        raise click.UsageError("--all, --stale and --update read this data directory's Whoosh index: they do not "
-                               "work with the cluster backend (use --backend whoosh)")
     if every:
-        _precompute(obj, out, k, workers)
+        _precompute(obj, out, k, workers, backend)
     elif stale_file or update_file:
-        _freshness(obj, stale_file, update_file, workers)
+        _freshness(obj, stale_file, update_file, workers, backend)
     else:
         _related(obj, record, question, k, backend)
 
@@ -91,14 +88,15 @@ def _related(obj: Context, record: str | None, question: str | None, k: int, bac
     _print(found, obj.json)
 
 
-def _precompute(obj: Context, out: str | None, k: int, workers: int) -> None:
+def _precompute(obj: Context, out: str | None, k: int, workers: int, backend: str) -> None:
     from healthqa.search.related_batch import precompute
 
     if not out:
         raise click.UsageError("--all needs --out FILE")
     try:
         with Progress(obj.progress, "relating pages", "pages") as bar:
-            pages, seconds = precompute(obj.data_dir, out, k, workers, bar.advance, total=bar.start)
+            pages, seconds = precompute(obj.data_dir, out, k, workers, bar.advance, total=bar.start, backend=backend,
+                                        cluster_dir=obj.config.get("cluster_dir"))
     except KeyboardInterrupt:
         click.echo(f"\nstopped by Ctrl-C: {out} is as it was; run the command again.", err=True)
         sys.exit(INTERRUPTED)
@@ -109,12 +107,12 @@ def _precompute(obj: Context, out: str | None, k: int, workers: int) -> None:
     click.echo(f"{plural(pages, 'page')} written to {one_line(out)} in {seconds:.1f} s ({rate:.0f} pages/s)")
 
 
-def _freshness(obj: Context, stale_file: str | None, update_file: str | None, workers: int) -> None:
+def _freshness(obj: Context, stale_file: str | None, update_file: str | None, workers: int, backend: str) -> None:
     from healthqa.search.related_batch import stale, update
 
     if update_file:
         progress.stage(obj.progress, f"recomputing out-of-date pages of {one_line(update_file)}")
-        report = update(obj.data_dir, update_file, workers)
+        report = update(obj.data_dir, update_file, workers, backend, obj.config.get("cluster_dir"))
         if obj.json:
             click.echo(json_text(_staleness(report)))
             return

@@ -175,9 +175,6 @@ def search_command(obj: Context, query: str, roles: tuple[str, ...], topic: str 
     from healthqa.search.settings import SearchSettings
 
     filters = Filters(roles, topic, source)
-    if by_answer and backend == "cluster":
-        raise click.UsageError("--answers does not work with the cluster backend: it searches this data directory's "
-                               "Whoosh index (use --backend whoosh)")
     # Settings only when an option changes them: the defaults stay the Searcher's own.
     settings = SearchSettings(collapse_duplicates=False) if no_collapse else None
     with open_searcher(obj.data_dir, backend, obj.config.get("cluster_dir"), settings) as searcher:

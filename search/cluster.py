@@ -22,95 +22,49 @@ import math
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping
 
 import numpy as np
 
-from healthqa.index.answers import fold
 from healthqa.index.cluster import engine_config
 from healthqa.index.cluster.engine_config import Paths
-from healthqa.index.cluster.feed import engine_terms, role_id
 from healthqa.index.cluster.layout import NODES_FILE, Layout, read_layout
-from healthqa.index.cluster.sphinxql import connect, cursor, is_up, quoted
+from healthqa.index.cluster.sphinxql import cursor
 from healthqa.index.schema import TEXT_FIELDS, text_analyzer
 from healthqa.index.stored import StoredAnswer, StoredPage
 from healthqa.ingest.errors import ClusterError, QueryError
 from healthqa.ingest.record import QAPage
 from healthqa.ingest.store import Store
 from healthqa.search import answer_hits
+from healthqa.search.answer_results import AnswerResults
 from healthqa.search.candidates import Candidates, GivenScores, value_ids
+from healthqa.search.cluster_answers import AnswerMatcher, search_answers
+from healthqa.search.cluster_head import Candidate, EngineAnswer, Head
+from healthqa.search.cluster_spelling import SpellCounts, apply, corrections
 from healthqa.search.rank import Asked, Ranker
 from healthqa.search.results import Hit, Results
 from healthqa.search.searcher import Filters
 from healthqa.search.settings import SearchSettings
 from healthqa.search.snippets import make_snippet
+from healthqa.search.spelling import Speller
 from healthqa.search.understand import QuestionReader
 from healthqa.search.engine import WeightedTerm
-
-FACETS = (("source", "source"), ("topic", "topic_key"), ("role", "roles"))
-
 
 # Candidates reranked per query. The rank steps move pages a long way (a page on the question's
 # focus gains up to 3x): on the LiveQA dev half, 100 candidates held half of the Whoosh index's
 # top 10, 1,000 held 0.88 of it (bench/cluster.py).
 CANDIDATES = 1000
-COLUMNS = "rid, WEIGHT(), source, topic_name, qtype, answers, topic_terms, synonym_terms, qkey"
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One page the head returned, with what reranking and collapsing need."""
+class Found:
+    """A query's reranked candidates: ``text`` is what was searched (the corrections applied),
+    ``typed_found`` whether any word as typed is on a page."""
 
-    id: str
-    weight: float
-    source: str
-    topic: str
-    qtype: str
-    answers: int
-    topic_terms: str
-    synonym_terms: str
-    qkey: str
-
-
-@dataclass(frozen=True)
-class EngineAnswer:
-    """What the head returned for one query: candidates best first, totals, facets, missing shards."""
-
-    candidates: tuple[Candidate, ...]
-    total: int
-    facets: dict[str, dict[str, int]]
-    keyword_docs: dict[str, int]
-    missing: tuple[int, ...]
-
-
-def ranker_expression(settings: SearchSettings, weights: Mapping[str, float] | None = None,
-                      or_bonus: float | None = None) -> str:
-    """The engine's ranking: BM25F over the text fields with healthqa's field weights (the
-    engine takes whole numbers: weights and k1 are both scaled by 10, which leaves BM25F as
-    it was), times the same bonus for covering more of the query's words. The query asks for
-    plain, unnormalised idf (log N/n, as BM25's), which brought the top 10 nearer Whoosh's.
-
-    >>> ranker_expression(SearchSettings())[:60]
-    '1000000*bm25f(12.000,0.750,{question=20,detail=5,answer=10,r'
-    """
-    ranking = settings.ranking
-    weights = ranking.weights if weights is None else weights
-    or_bonus = ranking.or_bonus if or_bonus is None else or_bonus
-    fields = ",".join(f"{f}={max(1, round(10 * weights.get(f, 0)))}" for f in engine_config.FIELDS
-                      if weights.get(f, 0) > 0)
-    return (f"1000000*bm25f({10 * ranking.k1:.3f},{ranking.b:.3f},{{{fields}}})"
-            f"*(1+{or_bonus:.3f}*doc_word_count/query_word_count)")
-
-
-def _facet_rows(rows, names: dict[str, str] | None, limit: int) -> tuple[dict[str, int], int]:
-    """Facet rows ``(value, count)`` as ``{name: count}`` (the ``limit`` largest) and how many more."""
-    counts: dict[str, int] = {}
-    for value, count in rows:
-        name = str(value) if names is None else names.get(str(value))
-        if name:
-            counts[name] = counts.get(name, 0) + int(count)
-    shown = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return dict(shown), len(counts) - len(shown)
+    text: str
+    answer: EngineAnswer
+    ranked: list
+    corrections: tuple[tuple[str, str], ...]
+    typed_found: bool
 
 
 class ClusterSearcher:
@@ -118,8 +72,6 @@ class ClusterSearcher:
 
     def __init__(self, data_dir: str, cluster_dir: str, settings: SearchSettings | None = None,
                  candidates: int = CANDIDATES):
-        import threading
-
         self.data_dir = data_dir
         self.paths = Paths(cluster_dir)
         self.layout: Layout = read_layout(os.path.join(cluster_dir, NODES_FILE))
@@ -132,10 +84,12 @@ class ClusterSearcher:
             raise ClusterError(f"{cluster_dir}: the cluster was never built: run 'healthqa cluster build'") from None
         self._store = Store.open(data_dir, readonly=True)
         self._analyzer = text_analyzer()
-        self._lock = threading.Lock()
-        self._connection = None
+        self.head = Head(self.layout, self.vocabulary, self.settings)
         self._pages: dict[str, QAPage | None] = {}
         self._state_stamp = self._stamp()
+        self._speller = Speller(SpellCounts(self.vocabulary.get("spell", {})), rare=self.settings.spell_rare,
+                                ratio=self.settings.spell_ratio, min_length=self.settings.spell_min_length,
+                                real_words=self.settings.spell_real_words, cache_dir=self.paths.root)
 
     @property
     def generation(self) -> str:
@@ -154,8 +108,7 @@ class ClusterSearcher:
             return 0
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        self.head.close()
         self._store.close()
 
     def __enter__(self) -> "ClusterSearcher":
@@ -167,13 +120,16 @@ class ClusterSearcher:
     def _terms(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.text for t in self._analyzer(text)))
 
+    analyzer_terms = _terms
+
     @property
     def analyzer(self):
         return self._analyzer
 
     def understand(self, text: str):
-        """What ``text`` is understood to ask, read against the cluster's vocabulary (no spelling)."""
-        return self.question_reader.understand(text)
+        """What ``text`` is understood to ask, read against the cluster's vocabulary (spelling corrected)."""
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
+        return self.question_reader.understand(suggestion or text)
 
     def docnum(self, record_id: str) -> str | None:
         """What a page is found by here (its record id, as :meth:`Searcher.docnum` gives a
@@ -210,85 +166,14 @@ class ClusterSearcher:
                 "built_at": state.get("built_at", 0.0), "roles": len(self.vocabulary["roles"]),
                 "topics": len(self.vocabulary["topics"]), "sources": sources}
 
-    def _sql(self, text: str, filters: Filters, count: int, ranker: str | None = None) -> str:
-        words = " ".join(dict.fromkeys(engine_terms(text).split()))
-        where = [f"MATCH({quoted(chr(34) + words + chr(34) + '/1')})"]
-        if filters.source:
-            where.append(f"source = {quoted(filters.source)}")
-        if filters.topic:
-            where.append(f"topic_key = {quoted(fold(filters.topic))}")
-        if filters.roles:
-            where.append(f"roles IN ({', '.join(str(role_id(r)) for r in filters.roles)})")
-        # One round trip: the ranked query, its meta, then the facets of an unranked copy of it
-        # (a FACET clause on the ranked query would rank every match again for each facet).
-        head, condition = engine_config.HEAD_INDEX, " AND ".join(where)
-        facets = "".join(f" FACET {column} ORDER BY COUNT(*) DESC LIMIT 1000" for _, column in FACETS)
-        return "; ".join([
-            f"SELECT {COLUMNS} FROM {head} WHERE {condition} ORDER BY WEIGHT() DESC, id ASC LIMIT {count} "
-            f"OPTION ranker=expr('{ranker or ranker_expression(self.settings)}'), idf='plain,tfidf_unnormalized', "
-            f"max_matches={max(count, 1000)}", "SHOW META",
-            f"SELECT id FROM {head} WHERE {condition} LIMIT 1 OPTION ranker=none{facets}"])
-
-    def _execute(self, sql: str) -> tuple[list, dict[str, str]]:
-        import pymysql
-
-        with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self._connection is None:
-                        self._connection = connect(self.layout.head)
-                    cur = self._connection.cursor()
-                    cur.execute(sql)
-                    sets = [cur.fetchall()]
-                    while cur.nextset():
-                        sets.append(cur.fetchall())
-                    return [sets[0], *sets[3:]], {str(k): str(v) for k, v in sets[1]}
-                except pymysql.err.OperationalError:
-                    self._connection = None  # the head restarted or dropped us: once more on a new connection
-                    if attempt == 2:
-                        raise ClusterError(f"the cluster head at {self.layout.head.host}:{self.layout.head.sql} "
-                                           "does not answer") from None
-        raise AssertionError("unreachable")
-
     def missing_shards(self) -> tuple[int, ...]:
         """Shards none of whose replicas answers now."""
-        return tuple(s for s, replicas in enumerate(self.layout.shards) if not any(is_up(n, 0.5) for n in replicas))
+        return self.head.missing_shards()
 
     def engine(self, text: str, filters: Filters = Filters(), count: int | None = None,
-               extra: tuple[str, ...] = (), ranker: str | None = None) -> EngineAnswer:
-        """The head's answer for ``text`` (and the ``extra`` words): candidates, total, facets, and
-        the shards that had no live replica. ``ranker`` is another ranking expression."""
-        sql = self._sql(" ".join((text, *extra)), filters, count or self.candidates, ranker)
-        # The head picks a mirror per shard by ha_strategy and does not retry one that fails:
-        # until it has learnt that a mirror is dead, a query can lose that shard. Shards with no
-        # live replica are missing; while every shard has one, the query is asked again.
-        attempts = 8 * max(len(replicas) for replicas in self.layout.shards)  # each retry is one refused connect
-        for attempt in range(attempts):
-            answer, failed = self._engine_once(sql)
-            if not failed:
-                return answer
-            missing = self.missing_shards()
-            if missing:
-                return dataclasses.replace(answer, missing=missing)
-        # Agents kept failing while every shard answers probes: which shards are in is unknown.
-        return dataclasses.replace(answer, missing=tuple(range(len(self.layout.shards))))
-
-    def _engine_once(self, sql: str) -> tuple[EngineAnswer, bool]:
-        import pymysql
-
-        try:
-            sets, meta = self._execute(sql)
-        except pymysql.err.MySQLError as exc:
-            if "agent" not in str(exc):
-                raise QueryError(f"the cluster cannot run this query: {exc.args[-1]}") from None
-            return EngineAnswer((), 0, {}, {}, ()), True  # every agent failed
-        names = {"source": None, "topic": self.vocabulary["topics"], "role": self.vocabulary["roles"]}
-        limit = self.settings.facet_limit
-        facets = {name: _facet_rows(rows, names[name], limit) for (name, _), rows in zip(FACETS, sets[1:])}
-        docs = {meta[k]: int(meta["docs" + k[7:]]) for k in meta if k.startswith("keyword[")}
-        found = tuple(Candidate(str(r[0]), float(r[1]), *map(str, r[2:5]), int(r[5]), *map(str, r[6:])) for r in sets[0])
-        answer = EngineAnswer(found, int(meta.get("total_found", 0)), facets, docs, ())
-        return answer, "warning" in meta
+               extra: tuple[str, ...] = (), ranker: str | None = None, facets: bool = True) -> EngineAnswer:
+        """The head's answer for ``text`` and the ``extra`` words (:meth:`Head.ask`)."""
+        return self.head.ask(" ".join((text, *extra)), filters, count or self.candidates, ranker, facets)
 
     @cached_property
     def question_reader(self) -> QuestionReader:
@@ -334,8 +219,27 @@ class ClusterSearcher:
         terms = [WeightedTerm(field, term, weights[field], term) for term in self._terms(text)
                  for field in TEXT_FIELDS if weights.get(field)]
         scores, _ = ranker.scores(terms, text, asked)
+        if any(c.signals for c in found):  # expert signals: the best factor of each page's matching answers
+            matcher = self.answer_matcher(text, answer)
+            for n in (n for n, c in enumerate(found) if c.signals and self.page(c.id) is not None):
+                scores[n] *= matcher.page_factor(self.page(found[n].id))
         order = sorted(range(len(found)), key=lambda n: (-scores[n], n))
         return [(found[n], float(scores[n])) for n in order]
+
+    def answer_matcher(self, text: str, answer: EngineAnswer) -> AnswerMatcher:
+        """Matches and scores answers one by one for ``text``, its words' idf from the head's counts."""
+        return AnswerMatcher(frozenset(self._terms(text)), self._analyzer, self.idf(answer), self._average_answer,
+                             self.settings.answers)
+
+    def idf(self, answer: EngineAnswer):
+        """A word's idf from the head's count of its pages (BM25's, over the pages at the last sync)."""
+        total = self.page_count or 1
+
+        def idf(term: str) -> float:
+            df = answer.keyword_docs.get(term, 0)
+            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+        return idf
 
     def candidate_ranker(self, answer: EngineAnswer) -> Ranker:
         """A ranker over the engine's candidates, its first step their engine scores."""
@@ -365,30 +269,81 @@ class ClusterSearcher:
         """Just the ranking, as :meth:`Searcher.ranked_ids` gives it (for evaluation)."""
         if not self._terms(text):
             return []
+        found = self.found(text, Filters(), self.candidates, facets=False)
+        return [(c.id, score) for c, score, _ in self._collapsed(found.ranked, limit, collapse)]
+
+    def found(self, text: str, filters: Filters, count: int, facets: bool = True) -> Found:
+        """The head's answer for ``text`` reranked; a word on no page is also searched as its
+        did-you-mean correction (``corrections``), as the Whoosh searcher's fuzzy terms are.
+        The engine takes no per-word weights: the correction counts in full there."""
         asked, extra = self._understood(text)
-        ranked = self.rerank(text, self.engine(text, extra=extra), asked)
-        return [(found.id, score) for found, score, _ in self._collapsed(ranked, limit, collapse)]
+        answer = self.engine(text, filters, count, extra, facets=facets)
+        fixes = corrections(self._speller, text, self._terms, answer.keyword_docs) \
+            if self.settings.ranking.fuzzy_weight else ()
+        if not fixes:
+            return Found(text, answer, self.rerank(text, answer, asked), (), True)
+        typed_found = any(answer.keyword_docs.get(t, 0) for t in self._terms(text))
+        fixed = apply(text, fixes)
+        asked, extra = self._understood(fixed)
+        answer = self.engine(text, filters, count, (*extra, *(c for _, c in fixes)), facets=facets)
+        return Found(fixed, answer, self.rerank(fixed, answer, asked), fixes, typed_found)
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
-        """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were missing."""
+        """One page of results for ``text`` (as :meth:`Searcher.search`), with the shards that were
+        missing; falls back to the did-you-mean suggestion when the query as typed finds nothing."""
         if limit < 1 or page < 1:
             raise QueryError("limit and page must be 1 or more")
+        results = self._search(text, filters, limit, page)
+        if results.total == 0 and results.suggestion:
+            retry = self._search(results.suggestion, filters, limit, page)
+            if retry.total:
+                return dataclasses.replace(retry, query=text, corrected_from=text, suggestion=results.suggestion,
+                                           notes=results.notes + retry.notes)
+        return results
+
+    def _search(self, text: str, filters: Filters, limit: int, page: int) -> Results:
+        suggestion = self._speller.suggest(text) if self.settings.suggest else None
         if not self._terms(text):
-            return Results(text, text, 0, page, limit, (), {}, notes=("no words to search for (only common words "
-                                                                     "or symbols)",), missing_shards=())
-        asked, extra = self._understood(text)
-        answer = self.engine(text, filters, max(self.candidates, page * limit * self.settings.collapse_window), extra)
-        ranked = self._collapsed(self.rerank(text, answer, asked), page * limit, not filters.roles)[(page - 1) * limit:]
-        highlight = frozenset(self._terms(text))
-        shown = [(self._store.find(found.id), score, also) for found, score, also in ranked]
+            return Results(text, text, 0, page, limit, (), {}, suggestion, notes=(
+                "no words to search for (only common words or symbols)",), missing_shards=())
+        found = self.found(text, filters, max(self.candidates, page * limit * self.settings.collapse_window))
+        answer, searched, corrected_from, notes = found.answer, text, None, self.partial_note(found.answer.missing)
+        if found.corrections and not found.typed_found and answer.total:
+            searched, corrected_from, suggestion = found.text, text, found.text  # results for the correction
+        elif found.corrections:
+            notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in found.corrections))
+        ranked = self._collapsed(found.ranked, page * limit, not filters.roles)[(page - 1) * limit:]
+        highlight = frozenset(self._terms(found.text))
+        shown = [(self._store.find(c.id), score, also) for c, score, also in ranked]
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, record, highlight, answer, also)
                      for i, (record, score, also) in enumerate(r for r in shown if r[0] is not None))
-        notes = [f"partial results: shard {', '.join(map(str, answer.missing))} of {len(self.layout.shards)} "
-                 "has no live replica; its pages are missing"] if answer.missing else []
-        return Results(text, text, answer.total, page, limit, hits,
-                       {name: shown for name, (shown, _) in answer.facets.items()}, notes=tuple(notes),
-                       facets_more={name: more for name, (_, more) in answer.facets.items() if more},
+        return Results(text, searched, answer.total, page, limit, hits,
+                       {name: shown for name, (shown, _) in answer.facets.items()}, suggestion, corrected_from,
+                       tuple(notes), {name: more for name, (_, more) in answer.facets.items() if more},
                        missing_shards=answer.missing)
+
+    def partial_note(self, missing: tuple[int, ...]) -> list[str]:
+        return [f"partial results: shard {', '.join(map(str, missing))} of {len(self.layout.shards)} "
+                "has no live replica; its pages are missing"] if missing else []
+
+    def search_answers(self, text: str, filters: Filters = Filters(), limit: int = 10,
+                       page: int = 1) -> AnswerResults:
+        """Answers rather than pages (as :meth:`Searcher.search_answers`), from the pages the head
+        returns: :func:`healthqa.search.cluster_answers.search_answers`."""
+        return search_answers(self, text, filters, limit, page)
+
+    def record_ids(self) -> list[str]:
+        """The ids of the records the cluster was last synced with (the store must not be ahead of it)."""
+        if self._store.seq() != self.synced_seq:
+            raise ClusterError(f"{self.paths.root}: the cluster is behind the records: run 'healthqa cluster sync' first")
+        return self._store.ids()
+
+    @property
+    def synced_seq(self) -> int:
+        """The record-store sequence number the cluster was last built or synced at."""
+        from healthqa.index.cluster.build import read_state
+
+        return int(read_state(self.paths).get("delta_seq", 0))
 
     @property
     def page_count(self) -> int:
@@ -397,17 +352,11 @@ class ClusterSearcher:
 
     def _hit(self, rank: int, score: float, page: QAPage, terms: frozenset[str], answer: EngineAnswer,
              also_in: tuple) -> Hit:
-        total = self.page_count or 1
-
-        def idf(term: str) -> float:
-            df = answer.keyword_docs.get(term, 0)
-            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
-
         stored = StoredPage(page.id, page.question, page.topic, page.source, page.url, page.question_type,
                             tuple(StoredAnswer(a.text, a.role, a.author, a.votes, a.accepted) for a in page.answers),
                             page.related)
         width = self.settings.snippet_chars
-        shown = answer_hits.choose(stored.answers, terms, self._analyzer, idf, self._average_answer,
+        shown = answer_hits.choose(stored.answers, terms, self._analyzer, self.idf(answer), self._average_answer,
                                    self.settings.answers, self.settings.answers_per_hit, width)
         snippet = shown[0].snippet if shown else make_snippet(stored.question, terms, self._analyzer, width)
         return Hit(rank=rank, id=page.id, score=score, question=page.question, topic=page.topic, source=page.source,
@@ -422,6 +371,7 @@ class ClusterSearcher:
         except (OSError, ValueError):
             return []
 
-    # Answers' average length in terms, for ranking a hit's answers (a MedQuAD-like figure: the
-    # cluster has no corpus-wide field lengths at hand).
-    _average_answer = 200.0
+    @property
+    def _average_answer(self) -> float:
+        """Answers' average length in words at the last build (for scoring answers one by one)."""
+        return float(self.vocabulary.get("average_answer") or 200.0)

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from healthqa.search.candidates import value_ids
-from healthqa.search.cluster import ClusterSearcher, EngineAnswer, ranker_expression
+from healthqa.search.cluster import ClusterSearcher
+from healthqa.search.cluster_head import EngineAnswer, ranker_expression
 from healthqa.search.related import Brief, RelatedFinder
 
 # The head returns this many times the candidates the related settings consider: the focus
@@ -41,7 +42,7 @@ class ClusterRelatedFinder(RelatedFinder):
 
     def _engine(self, words: dict[str, float], count: int, weights) -> EngineAnswer:
         ranker = ranker_expression(self.searcher.settings, weights, or_bonus=0.0)
-        answer = self.searcher.engine(" ".join(words), count=count, ranker=ranker)
+        answer = self.searcher.engine(" ".join(words), count=count, ranker=ranker, facets=False)
         self.missing_shards = tuple(sorted(set(self.missing_shards) | set(answer.missing)))
         return answer
 

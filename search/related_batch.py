@@ -6,6 +6,10 @@ index was in step with. After a later ingest, ``stale`` says which pages' lines 
 out of date (the page changed or went, or one of its suggestions did), and
 ``update`` recomputes only those and the new pages. A page added later is suggested
 to older pages only when they are recomputed; ``precompute`` again to catch all.
+
+With ``backend="cluster"`` the pages are the records the search cluster was last synced
+with, each related through the cluster's head (:mod:`healthqa.search.cluster_related`);
+the file's sequence number is the cluster's, so ``stale`` and ``update`` work alike.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from healthqa.ingest.errors import HealthQAError
 from healthqa.ingest.files import replacing
 from healthqa.ingest.lock import worker_start
 from healthqa.ingest.store import Store
+from healthqa.search.backend import open_searcher, related_finder
 from healthqa.search.related import RelatedFinder
 from healthqa.search.safe_json import json_safe
 from healthqa.search.searcher import Searcher
@@ -53,10 +58,23 @@ def _line(finder: RelatedFinder, docnum: int, k: int) -> str:
                                 ensure_ascii=False))
 
 
-def _init(data_dir: str, generation: str, parent: int) -> None:
+def _open(data_dir: str, backend: str, where: str):
+    """A searcher of ``backend``: the Whoosh generation ``where``, or the cluster directory ``where``."""
+    if backend == "cluster":
+        from healthqa.search.cluster import ClusterSearcher
+
+        return ClusterSearcher(data_dir, where)
+    return Searcher(data_dir, generation=where)
+
+
+def _backend(searcher) -> str:
+    return "whoosh" if isinstance(searcher, Searcher) else "cluster"
+
+
+def _init(data_dir: str, backend: str, where: str, parent: int) -> None:
     global _worker
     worker_start(parent)  # ends with its parent, even a killed one
-    _worker = RelatedFinder(Searcher(data_dir, generation=generation))
+    _worker = related_finder(_open(data_dir, backend, where))
 
 
 def _chunk(job: tuple[list[int], int], finder: RelatedFinder | None = None) -> list[str]:
@@ -72,7 +90,7 @@ def _lines(searcher: Searcher, docnums: list[int], k: int, workers: int) -> Iter
     jobs = [(docnums[i:i + _CHUNK], k) for i in range(0, len(docnums), _CHUNK)]
     if workers > 1 and len(jobs) > 1:
         pool = multiprocessing.Pool(workers, initializer=_init,
-                                    initargs=(searcher.data_dir, searcher.generation, os.getpid()))
+                                    initargs=(searcher.data_dir, _backend(searcher), searcher.generation, os.getpid()))
         try:
             for lines in pool.imap(_chunk, jobs):
                 yield from lines
@@ -85,7 +103,7 @@ def _lines(searcher: Searcher, docnums: list[int], k: int, workers: int) -> Iter
         finally:
             pool.join()
     else:
-        finder = RelatedFinder(searcher)
+        finder = related_finder(searcher)
         for job in jobs:
             yield from _chunk(job, finder)
 
@@ -130,16 +148,24 @@ def _write_meta(path: str, store_seq: int, k: int, pages: int) -> None:
         json.dump({"store_seq": store_seq, "k": k, "pages": pages, "written_at": time.time()}, out)
 
 
+def _indexed(searcher) -> tuple[list, int]:
+    """What ``searcher`` finds pages by (document numbers, or a cluster's record ids) and the
+    record sequence it is in step with."""
+    if isinstance(searcher, Searcher):
+        return [int(d) for d in searcher.postings.live.nonzero()[0]], searcher.meta.store_seq
+    return searcher.record_ids(), searcher.synced_seq
+
+
 def precompute(data_dir: str, path: str, k: int = 5, workers: int = WORKERS,
                progress: Callable[[int], None] | None = None,
-               total: Callable[[int], None] | None = None) -> tuple[int, float]:
+               total: Callable[[int], None] | None = None, backend: str = "whoosh",
+               cluster_dir: str = "") -> tuple[int, float]:
     """Write related questions for every indexed page; returns ``(pages, seconds)``.
 
     ``total`` is told the number of pages before the work starts, ``progress`` of each page done.
     """
-    with Searcher(data_dir) as searcher:  # held to the end: its workers read the same generation
-        docnums = [int(d) for d in searcher.postings.live.nonzero()[0]]
-        seq = searcher.meta.store_seq
+    with open_searcher(data_dir, backend, cluster_dir) as searcher:  # held: its workers read the same generation
+        docnums, seq = _indexed(searcher)
         if total:
             total(len(docnums))
         started = time.perf_counter()
@@ -176,14 +202,16 @@ def stale(data_dir: str, path: str) -> Staleness:
                      tuple(sorted(changed - have)), meta["store_seq"], store_seq)
 
 
-def update(data_dir: str, path: str, workers: int = WORKERS) -> Staleness:
+def update(data_dir: str, path: str, workers: int = WORKERS, backend: str = "whoosh",
+           cluster_dir: str = "") -> Staleness:
     """Recompute the stale and new pages' lines and drop the gone ones, in place."""
     report = stale(data_dir, path)
     with open(meta_path(path), encoding="utf-8") as handle:
         k = json.load(handle).get("k", 5)
-    with Searcher(data_dir) as searcher:
-        if searcher.meta.store_seq != report.store_seq:
-            raise HealthQAError("the index is behind the records: run 'healthqa index' first")
+    with open_searcher(data_dir, backend, cluster_dir) as searcher:
+        if _indexed(searcher)[1] != report.store_seq:
+            raise HealthQAError("the index is behind the records: run 'healthqa index' first" if backend == "whoosh"
+                                else "the cluster is behind the records: run 'healthqa cluster sync' first")
         redo = set(report.stale) | set(report.new)
         docnums = [d for d in (searcher.docnum(i) for i in sorted(redo)) if d is not None]
         fresh = {json.loads(line)["id"]: line for line in _lines(searcher, docnums, k, workers)} if docnums else {}

@@ -6,15 +6,24 @@ beside the old, swapped in by SIGHUP with ``seamless_rotate``: queries never see
 index). ``sync`` rebuilds only the deltas: every record changed since main was built, with a
 kill-list that hides the older copies of those records (and deleted ones) in main. A replica
 whose ``searchd`` is down gets its files all the same and serves them when it starts.
+
+The delta and its kill-list only grow between builds (each sync sends every change since the
+build, and the engine keeps a killed id's old copy in main until main is rebuilt), so a sync
+whose delta would pass ``delta_limit`` (a share of the records in main, in the nodes file)
+rebuilds every shard's main instead: its delta and kill-list start empty again. Shards fill
+evenly (``crc32(id) % N``), so they reach the limit together; the whole rebuild costs what a
+``build`` does, once every ``delta_limit`` x records changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -37,6 +46,7 @@ class BuildReport:
     rotated: tuple[str, ...]
     offline: tuple[str, ...]
     seconds: float
+    reason: str = ""  # why a sync rebuilt the mains
 
 
 def read_state(paths: Paths) -> dict:
@@ -88,6 +98,7 @@ def build(layout: Layout, paths: Paths, store: Store) -> BuildReport:
     counts = write_feeds(store.pages(), layout, paths, "main", vocabulary=vocabulary)
     write_feeds([], layout, paths, "delta")
     _write_json(paths.vocabulary, vocabulary.to_dict())
+    _provide_word_lists(paths, store)
     state = {"main_seq": seq, "delta_seq": seq, "built_at": time.time(), "synced_at": time.time(),
              "shards": len(layout.shards), "per_shard": counts}
     rotated, offline = _index_everywhere(layout, paths, PARTS, state)
@@ -96,11 +107,18 @@ def build(layout: Layout, paths: Paths, store: Store) -> BuildReport:
 
 
 def sync(layout: Layout, paths: Paths, store: Store) -> BuildReport:
-    """Push every change since the last build to every replica, as the shards' deltas."""
+    """Push every change since the last build to every replica, as the shards' deltas; past the
+    nodes file's ``delta_limit``, rebuild the mains instead (see the module's docstring)."""
     started = time.monotonic()
     state = read_state(paths)
     if "main_seq" not in state or state.get("shards") != len(layout.shards):
         raise ClusterError(f"{paths.root}: the shards were not built for this nodes file: run 'healthqa cluster build'")
+    pending = delta_size(store, state["main_seq"])
+    in_main = sum(state.get("per_shard", ()))
+    if pending > layout.delta_limit * in_main:
+        report = build(layout, paths, store)
+        return dataclasses.replace(report, reason=f"the delta ({pending} records changed or deleted since the "
+                                   f"build) passed delta_limit = {layout.delta_limit:g} of main ({in_main} records)")
     seq = store.seq()
     changed: list[str] = []
     vocabulary = Vocabulary()
@@ -112,6 +130,24 @@ def sync(layout: Layout, paths: Paths, store: Store) -> BuildReport:
     rotated, offline = _index_everywhere(layout, paths, ("delta",), state)
     _write_json(paths.state, state)
     return BuildReport("delta", tuple(counts), len(changed), tuple(rotated), tuple(offline), time.monotonic() - started)
+
+
+def delta_size(store: Store, main_seq: int) -> int:
+    """Records a sync would put in the deltas and their kill-lists: changed plus deleted since main."""
+    return store.count(since=main_seq) + len(store.deleted_since(main_seq))
+
+
+def _provide_word_lists(paths: Paths, store: Store) -> None:
+    """The word lists did-you-mean reads (English, medical), linked from the data directory's
+    current index generation when it has them (else built, a few seconds)."""
+    from healthqa.index import vocabulary
+    from healthqa.index.store import current_generation
+
+    try:
+        source = current_generation(os.path.dirname(os.path.abspath(store.path)))
+    except Exception:  # no Whoosh index beside the store: the lists are built
+        source = None
+    vocabulary.provide(paths.root, [source])
 
 
 def _noting_ids(pages: Iterable[QAPage], ids: list[str]) -> Iterator[QAPage]:
@@ -136,4 +172,10 @@ def _merge_vocabulary(paths: Paths, added: Vocabulary) -> None:
     for kind in ("topics", "roles"):
         known[kind] = {**new[kind], **known[kind]}
     known["synonyms"] = sorted(set(known["synonyms"]) | set(new["synonyms"]))
+    # A changed page's words count again (and a deleted page's still count) until the next
+    # build: a word's page count can only be too high, so a sync never makes a word look rare.
+    spell = Counter(known.get("spell", {}))
+    spell.update(new["spell"])
+    known["spell"] = dict(sorted(spell.items()))
+    known.setdefault("average_answer", new["average_answer"])
     _write_json(paths.vocabulary, known)

@@ -18,9 +18,10 @@ from healthqa.index.cluster.layout import Layout, Node
 
 FIELDS = ("question", "detail", "answer", "role_text", "topic", "synonyms", "related")
 # What reranking needs of a candidate travels with it: its topic and synonyms as index terms,
-# its duplicate key, its answer count (a page with none is a stub).
+# its duplicate key, its answer count (a page with none is a stub), whether any answer has an
+# expert signal (accepted, votes: such pages are read from the store for their factor).
 STRING_ATTRS = ("rid", "source", "topic_name", "topic_key", "qtype", "topic_terms", "synonym_terms", "qkey")
-UINT_ATTRS = ("answers", "shard")
+UINT_ATTRS = ("answers", "shard", "signals")
 MULTI_ATTRS = ("roles",)
 HEAD_INDEX = "head"
 PARTS = ("main", "delta")

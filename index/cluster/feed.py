@@ -26,11 +26,12 @@ from xml.sax.saxutils import escape
 from healthqa.index.answers import fold
 from healthqa.index.cluster.engine_config import FIELDS, Paths
 from healthqa.index.cluster.layout import Layout
-from healthqa.index.schema import text_analyzer
+from healthqa.index.schema import spelling_analyzer, text_analyzer
 from healthqa.index.writer import document
 from healthqa.ingest.record import QAPage
 
 _ANALYZER = text_analyzer()
+_SPELLING = spelling_analyzer()
 _NOT_WORD = re.compile(r"\W+")
 _BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADER = '<?xml version="1.0" encoding="utf-8"?>\n<sphinx:docset>\n'
@@ -61,12 +62,13 @@ def _text(value: object) -> str:
     return escape(_BAD_XML.sub("", str(value)))
 
 
-def document_xml(page: QAPage, shard: int) -> str:
-    """One ``<sphinx:document>`` of a record."""
-    fields = document(page)
+def document_xml(page: QAPage, shard: int, fields: dict | None = None) -> str:
+    """One ``<sphinx:document>`` of a record (``fields``: its index document, if made already)."""
+    fields = fields or document(page)
     parts = [f"<{name}>{engine_terms(str(fields[name]))}</{name}>" for name in FIELDS]
     attrs = {"rid": page.id, "source": page.source, "topic_name": page.topic or "", "topic_key": fold(page.topic),
              "qtype": page.question_type or "", "answers": len(page.answers), "shard": shard,
+             "signals": int(any(a.accepted or a.votes for a in page.answers)),
              "roles": ",".join(str(role_id(r)) for r in page.roles), "topic_terms": index_terms(page.topic or ""),
              "synonym_terms": index_terms("\n".join(page.synonyms)), "qkey": page.question_key}
     parts += [f"<{name}>{_text(value)}</{name}>" for name, value in attrs.items()]
@@ -76,18 +78,26 @@ def document_xml(page: QAPage, shard: int) -> str:
 @dataclass
 class Vocabulary:
     """Names the engine's facets show and the words questions are read against: each folded
-    topic and role in its most common spelling, and every synonym."""
+    topic and role in its most common spelling, and every synonym; for did-you-mean, the
+    pages each word of the spelling field is on (as the Whoosh index's ``spell`` field: the
+    engine cannot list its dictionary); and the answers' average length in words."""
 
     topics: dict[str, Counter] = field(default_factory=dict)
     roles: dict[int, Counter] = field(default_factory=dict)
     synonyms: set[str] = field(default_factory=set)
+    spell: Counter = field(default_factory=Counter)
+    answers: int = 0
+    answer_words: int = 0
 
-    def add(self, page: QAPage) -> None:
+    def add(self, page: QAPage, spell_text: str = "") -> None:
         if page.topic:
             self.topics.setdefault(fold(page.topic), Counter())[page.topic] += 1
         for role in page.roles:
             self.roles.setdefault(role_id(role), Counter())[role] += 1
         self.synonyms.update(page.synonyms)
+        self.spell.update({t.text for t in _SPELLING(spell_text)})
+        self.answers += len(page.answers)
+        self.answer_words += sum(len((a.text or "").split()) for a in page.answers)
 
     def to_dict(self) -> dict:
         def named(spellings: Counter) -> str:
@@ -95,7 +105,8 @@ class Vocabulary:
 
         return {"topics": {k: named(v) for k, v in sorted(self.topics.items())},
                 "roles": {str(k): named(v) for k, v in sorted(self.roles.items())},
-                "synonyms": sorted(self.synonyms)}
+                "synonyms": sorted(self.synonyms), "spell": dict(sorted(self.spell.items())),
+                "average_answer": self.answer_words / self.answers if self.answers else 0.0}
 
 
 def write_feeds(pages: Iterable[QAPage], layout: Layout, paths: Paths, part: str,
@@ -109,11 +120,11 @@ def write_feeds(pages: Iterable[QAPage], layout: Layout, paths: Paths, part: str
         for feed in feeds:
             feed.write(_HEADER)
         for page in pages:
-            shard = layout.shard_of(page.id)
-            feeds[shard].write(document_xml(page, shard))
+            shard, fields = layout.shard_of(page.id), document(page)
+            feeds[shard].write(document_xml(page, shard, fields))
             counts[shard] += 1
             if vocabulary is not None:
-                vocabulary.add(page)
+                vocabulary.add(page, str(fields["spell"]))
         by_shard: list[list[str]] = [[] for _ in feeds]
         for record_id in killed:
             by_shard[layout.shard_of(record_id)].append(f"<id>{doc_id(record_id)}</id>")

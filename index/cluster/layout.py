@@ -6,13 +6,16 @@ A nodes file is TOML::
     ha_strategy = "nodeads"
     agent_connect_timeout_ms = 500
     agent_query_timeout_ms = 5000
+    delta_limit = 0.1
     shards = [
         [{ host = "127.0.0.1", api = 9312, sql = 9313 }, { host = "127.0.0.1", api = 9314, sql = 9315 }],
         [{ host = "127.0.0.1", api = 9316, sql = 9317 }, { host = "127.0.0.1", api = 9318, sql = 9319 }],
     ]
 
 Each shard is a list of its mirrored replicas; ``api`` is the port agents talk on (the
-engine's binary protocol), ``sql`` the SphinxQL (MySQL protocol) port.
+engine's binary protocol), ``sql`` the SphinxQL (MySQL protocol) port. ``delta_limit``: a
+``sync`` whose changes since the last build pass this share of the records rebuilds the
+shards' mains (:mod:`healthqa.index.cluster.build`).
 
 >>> layout = Layout.planned(2, 2, "127.0.0.1", 9400)
 >>> [n.name for n in layout.nodes()], layout.shard_of("medquad/0001")
@@ -56,6 +59,7 @@ class Layout:
     ha_strategy: str = "nodeads"
     agent_connect_timeout_ms: int = 500
     agent_query_timeout_ms: int = 5000
+    delta_limit: float = 0.1
 
     @classmethod
     def planned(cls, shards: int, replicas: int, host: str = "127.0.0.1", first_port: int = 9312) -> "Layout":
@@ -89,6 +93,7 @@ class Layout:
                 f'ha_strategy = "{self.ha_strategy}"\n'
                 f"agent_connect_timeout_ms = {self.agent_connect_timeout_ms}\n"
                 f"agent_query_timeout_ms = {self.agent_query_timeout_ms}\n"
+                f"delta_limit = {self.delta_limit:g}\n"
                 f"shards = [\n{rows}]\n")
 
 
@@ -121,7 +126,10 @@ def _layout(data: dict) -> Layout:
     if not shards or not all(shards):
         raise ValueError("'shards' must list at least one shard, each with at least one replica")
     layout = Layout(node(data["head"], "head", None), shards, str(data.get("ha_strategy", "nodeads")),
-                    int(data.get("agent_connect_timeout_ms", 500)), int(data.get("agent_query_timeout_ms", 5000)))
+                    int(data.get("agent_connect_timeout_ms", 500)), int(data.get("agent_query_timeout_ms", 5000)),
+                    float(data.get("delta_limit", 0.1)))
+    if not 0 <= layout.delta_limit <= 1:
+        raise ValueError(f"delta_limit {layout.delta_limit:g} must be between 0 and 1 (a share of the records)")
     if layout.ha_strategy not in HA_STRATEGIES:
         raise ValueError(f"ha_strategy {layout.ha_strategy!r} is not one of {', '.join(HA_STRATEGIES)}")
     addresses = [(n.host, p) for n in layout.nodes() for p in (n.api, n.sql)]

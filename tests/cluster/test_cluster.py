@@ -10,13 +10,14 @@ from click.testing import CliRunner
 
 from healthqa.cli import cli
 from healthqa.index.cluster import daemons
-from healthqa.index.cluster.build import build, sync
+from healthqa.index.cluster.build import build, delta_size, read_state, sync
 from healthqa.index.cluster.engine_config import index_name
 from healthqa.index.cluster.feed import engine_terms
 from healthqa.index.cluster.sphinxql import cursor
 from healthqa.index.cluster.status import live_docs
 from healthqa.ingest.store import Store
-from healthqa.search.cluster import ClusterSearcher, FACETS, _facet_rows
+from healthqa.search.cluster import ClusterSearcher
+from healthqa.search.cluster_head import FACETS, _facet_rows
 from healthqa.search.searcher import Filters, Searcher
 from tests.cluster.cluster_fixtures import cluster, corpus_dir  # noqa: F401  (fixtures; skips without searchd)
 
@@ -55,7 +56,7 @@ def test_totals_and_facets_through_the_head_equal_the_shards_combined(cluster):
             head = s.engine(query)
             totals, facets = 0, {name: {} for name, _ in FACETS}
             for replicas in cluster.layout.shards:
-                sql = s._sql(query, Filters(), 100).replace(" FROM head ", f" FROM {index_name(replicas[0].shard, 'main')}, "
+                sql = s.head.sql(query, Filters(), 100).replace(" FROM head ", f" FROM {index_name(replicas[0].shard, 'main')}, "
                                                                             f"{index_name(replicas[0].shard, 'delta')} ")
                 with cursor(replicas[0]) as cur:
                     cur.execute(sql)  # the ranked query, its SHOW META, an unranked copy, then one result set per facet
@@ -96,6 +97,23 @@ def test_an_update_reaches_every_replica(cluster):
             cur.execute(f"SELECT rid FROM {index_name(node.shard, 'main')}, {index_name(node.shard, 'delta')} "
                         f"WHERE MATCH('{engine_terms('zanzibarite')}')")
             assert [r[0] for r in cur.fetchall()] == ([changed] if node.shard == cluster.layout.shard_of(changed) else [])
+    with searcher(cluster) as s:
+        assert [h.id for h in s.search("zanzibarite").hits] == [changed]
+    # Past delta_limit a sync rebuilds the mains: the deltas and their kill-lists are empty again.
+    with Store.open(str(cluster.data_dir), readonly=True) as store:
+        assert delta_size(store, read_state(cluster.paths)["main_seq"]) == 2
+        assert sync(cluster.layout, cluster.paths, store).part == "delta"  # 2 of 834 is under 0.1
+        report = sync(dataclasses.replace(cluster.layout, delta_limit=0.001), cluster.paths, store)
+        assert report.part == "main" and "passed delta_limit" in report.reason and len(report.rotated) == 4
+        assert delta_size(store, read_state(cluster.paths)["main_seq"]) == 0
+    for node in [n for replicas in cluster.layout.shards for n in replicas]:
+        with open(cluster.paths.feed(node.shard, "delta"), encoding="utf-8") as feed:
+            assert "killlist" not in feed.read()
+        with cursor(node) as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {index_name(node.shard, 'delta')}")
+            assert cur.fetchall()[0][0] == 0
+        ids = shard_ids(node)
+        assert gone not in ids and ids.count(changed) == (1 if node.shard == cluster.layout.shard_of(changed) else 0)
     with searcher(cluster) as s:
         assert [h.id for h in s.search("zanzibarite").hits] == [changed]
 

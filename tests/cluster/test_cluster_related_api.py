@@ -65,19 +65,13 @@ def test_related_for_free_text_through_the_cluster_overlaps_the_whoosh_path(modu
     assert min(shared) >= 2 and sum(shared) / len(shared) >= 3, shared
 
 
-def test_related_command_takes_the_backend_and_refuses_what_needs_the_index(module_cluster):
+def test_related_command_takes_the_backend(module_cluster):
     data = module_cluster.data_dir
     record_id = sample_ids(data, 1)[0]
     shown = cli_json(data, "related", "--backend", "cluster", record_id)
     with open_searcher(str(data), "cluster") as cluster:
         assert shown == [s.to_dict() for s in related_finder(cluster).for_id(record_id, 5)]
     assert cli_json(data, "related", "--backend", "cluster", "--question", "is glaucoma hereditary")
-    runner = CliRunner()
-    for args in (["related", "--backend", "cluster", "--all", "--out", str(data / "all.jsonl")],
-                 ["search", "--backend", "cluster", "--answers", "heart attack"]):
-        refused = runner.invoke(cli, ["--data-dir", str(data), *args])
-        assert refused.exit_code == 2 and "cluster backend" in refused.output, refused.output
-    assert not (data / "all.jsonl").exists()
 
 
 def test_the_api_searches_and_relates_through_the_cluster_and_reports_its_nodes(module_cluster):

@@ -41,6 +41,9 @@ def test_a_bad_nodes_file_is_named_with_what_is_wrong(tmp_path: pathlib.Path) ->
     path.write_text('head = { host = "h", api = 1, sql = 2 }\nshards = []\n')
     with pytest.raises(ClusterError, match="at least one shard"):
         read_layout(str(path))
+    path.write_text(Layout.planned(1, 1).to_toml().replace("delta_limit = 0.1", "delta_limit = 2"))
+    with pytest.raises(ClusterError, match="delta_limit 2 must be between 0 and 1"):
+        read_layout(str(path))
     with pytest.raises(ClusterError, match="no nodes file: run 'healthqa cluster init'"):
         read_layout(str(tmp_path / "missing.toml"))
 
