@@ -134,16 +134,19 @@ class LayNames:
     def __init__(self, folder: str | None):
         self.path = os.path.join(folder, FILE_NAME) if folder else None
         self._db: sqlite3.Connection | None = None
+        self._keys: frozenset[str] = frozenset()
         self._pid = os.getpid()  # an SQLite connection must not cross a fork (related --all's workers)
 
     def others(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Loose key -> (name, other name, times paired), most often paired first."""
-        wanted = sorted({k for k in keys if k})
-        if not wanted or not self.path or not os.path.exists(self.path):
+        if not self.path or not os.path.exists(self.path):
             return {}
         if self._db is None or self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._open()
+        # Most of a question's phrases pair with nothing: only keys the file holds are asked for.
+        wanted = sorted({k for k in keys if k in self._keys})
+        if not wanted:
+            return {}
         marks = ",".join("?" * len(wanted))
         found: dict[str, list[tuple[str, str, int]]] = {}
         with contextlib.suppress(sqlite3.Error):
@@ -152,3 +155,11 @@ class LayNames:
                     wanted):
                 found.setdefault(key, []).append((phrase, other, count))
         return found
+
+    def _open(self) -> None:
+        """Connect, and read the keys the file holds (through the same connection: the same file)."""
+        self._pid = os.getpid()
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._keys = frozenset()
+        with contextlib.suppress(sqlite3.Error):
+            self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))
