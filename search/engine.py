@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -122,6 +121,7 @@ class Scorer:
         self.settings = settings
         self.size = postings.size
         self._contributions: dict[tuple[str, str, float], np.ndarray] = {}
+        self._dead: tuple[np.ndarray, np.ndarray] | None = None
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -175,13 +175,16 @@ class Scorer:
         if coordinate:
             # More of the query's words matched, higher the score (a coordination factor).
             scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
-        scores[self._deleted] = 0.0
+        scores[self._deleted()] = 0.0
         return scores
 
-    @cached_property
     def _deleted(self) -> np.ndarray:
-        """Deleted documents (their postings stay until segments merge)."""
-        return np.flatnonzero(~self.postings.live)
+        """Documents not live (deleted ones' postings stay until segments merge), listed once
+        for each live mask (the answer index narrows its mask once, to the answers seen)."""
+        live = self.postings.live
+        if self._dead is None or self._dead[0] is not live:
+            self._dead = (live, np.flatnonzero(~live))
+        return self._dead[1]
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
