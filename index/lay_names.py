@@ -50,6 +50,21 @@ def loose_key(text: str) -> str:
     return " ".join(sorted({_stem(w) for w in words if w not in STOP}))
 
 
+def words_key(words: list[str]) -> str:
+    """:func:`loose_key` of ``words`` joined by spaces, from each word's stems (remembered:
+    a question's phrases share their words).
+
+    >>> words_key(["my", "ears", "ring"]) == loose_key("my ears ring")
+    True
+    """
+    return " ".join(sorted(set().union(*(_word_stems(w) for w in words))))
+
+
+@lru_cache(maxsize=100_000)
+def _word_stems(word: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in re.findall(r"[^\W_]+", word.lower()) if w not in STOP)
+
+
 def pairs_in(text: str) -> Iterator[tuple[str, str]]:
     """Pairs of names ``text`` gives one thing by; the side before the bracket or the
     ``also called`` is its last one to four words that follow a stop word or start the clause."""
