@@ -221,7 +221,9 @@ def measure(args, paths: list[str], cache: int) -> None:
 def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
     print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} LiveQA questions; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    asyncio.run(load(port, paths, 10, 200, args.seconds))  # warm-up: every worker opens the index
+    # Warm-up: each of 10 connections (spread over the workers) sends every question once, so
+    # that no worker reads a question's postings for the first time while being measured.
+    asyncio.run(load(port, paths, 10, 10 * len(paths), args.seconds))
     print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.queries):.1f} ms "
           "CPU per question", flush=True)
     phases = args.phases.split(",")

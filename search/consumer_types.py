@@ -213,8 +213,41 @@ def _in_text(text: str) -> dict[re.Pattern[str], re.Match[str] | None]:
     matches the text too (a sentence is a piece of it, cut at a stop, a question mark or a line
     break, and the cues' other assertions look no further than that), end-anchored cues
     aside: most cues need not be tried sentence by sentence. Remembered: the type and the
-    asking words of one question read the same text."""
-    return {pattern: pattern.search(text) for _, patterns, _ in _compiled() for pattern in patterns}
+    asking words of one question read the same text.
+
+    A cue whose leading words an ASCII text lacks is not tried (in ASCII, lower-casing
+    matches as ``re.I`` does)."""
+    lowered = text.lower() if text.isascii() else None
+    return {pattern: None if lowered is not None and literal and literal not in lowered else pattern.search(text)
+            for pattern, literal in _leading_words().items()}
+
+
+@lru_cache(maxsize=1)
+def _leading_words() -> dict[re.Pattern[str], str | None]:
+    """Each cue pattern, and the lower-case letters every match of it starts with (None: no
+    such letters, as in a cue starting with a group or one of several alternatives)."""
+    return {pattern: _leading(pattern.pattern) for _, patterns, _ in _compiled() for pattern in patterns}
+
+
+def _leading(source: str) -> str | None:
+    r"""The letters every match of the cue ``source`` starts with, if there are three or more.
+
+    >>> _leading(r"\bside.?effects?\b"), _leading(r"\bsigns?\b"), _leading(r"\bcure|\bheal")
+    ('side', 'sign', None)
+    """
+    depth, at = 0, 0
+    while at < len(source):  # an alternative at the top level: no letters are common to every match
+        depth += {"(": 1, ")": -1}.get(source[at], 0)
+        if source[at] == "|" and depth == 0:
+            return None
+        at += 2 if source[at] == "\\" else 1
+    found = re.match(r"(?:\\b)?([a-z' ]+)", source)
+    if not found:
+        return None
+    letters = found.group(1)
+    if source[found.end():found.end() + 1] in ("?", "*", "{"):  # the last letter may be absent
+        letters = letters[:-1]
+    return letters.lower() if len(letters) >= 3 else None
 
 
 def _sentences(text: str) -> list[tuple[str, float]]:
