@@ -21,6 +21,7 @@ import sqlite3
 from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 from healthqa.index.schema import STOP
 
@@ -154,12 +155,13 @@ class LayNames:
 
     def others(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Loose key -> (name, other name, times paired), most often paired first."""
-        if not self.path or not os.path.exists(self.path):
+        asked = {k for k in keys if k}
+        if not asked or not self.path or not os.path.exists(self.path):
             return {}
         if self._db is None or self._pid != os.getpid():
             self._open()
         # Most of a question's phrases pair with nothing: only keys the file holds are asked for.
-        wanted = sorted({k for k in keys if k in self._keys})
+        wanted = sorted(asked & self._keys)
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
@@ -174,7 +176,9 @@ class LayNames:
     def _open(self) -> None:
         """Connect, and read the keys the file holds (through the same connection: the same file)."""
         self._pid = os.getpid()
-        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        # Quoted: a data directory named "data?mode=ro" or "data#1" is a path, not URI syntax.
+        self._db = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=ro", uri=True,
+                                   check_same_thread=False)
         self._keys = frozenset()
         with contextlib.suppress(sqlite3.Error):
             self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))
