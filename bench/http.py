@@ -10,7 +10,9 @@ The data directory is copied to a scratch folder first (the ingest phase changes
 and the server listens on 127.0.0.1 only. Queries: the LiveQA dev questions, paraphrase and
 subject+message forms. Each client is one keep-alive connection sending one request after
 another, for a bounded count of requests (and at most ``--seconds`` per phase). Prints
-requests/s, p50/p95/p99 latency in ms and errors (any status but 200, or a broken connection).
+requests/s, p50/p95/p99 latency in ms, errors (any status but 200, or a broken connection),
+the server's CPU ms per request (its workers' CPU time over the phase, from /proc: what 2
+cores can reach whatever else the machine runs) and the load average.
 
 Two servers are measured, each on its own copy: COLD with the result cache off
 (``HEALTHQA_SEARCH_CACHE=0``: every request runs a search, the figure that says how fast
@@ -111,7 +113,7 @@ def report(label: str, tally: Tally, seconds: float, cpu: float) -> None:
     per = cpu / done * 1000 if done else float("nan")
     print(f"{label:<26} {done:>6} requests {done / seconds:6.1f} req/s  p50 {percentile(ms, .5):6.1f} ms  "
           f"p95 {percentile(ms, .95):6.1f} ms  p99 {percentile(ms, .99):6.1f} ms  errors {tally.errors}  "
-          f"server CPU {per:.1f} ms/request"
+          f"server CPU {per:.1f} ms/request  load {os.getloadavg()[0]:.1f}"
           + (f"  statuses {tally.statuses}" if set(tally.statuses) - {200} else ""), flush=True)
 
 
@@ -184,6 +186,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120, help="longest a phase runs")
     parser.add_argument("--cache", type=int, default=1000, help="HEALTHQA_SEARCH_CACHE of the warm server")
     parser.add_argument("--modes", default="cold,warm", help="which servers to measure: cold, warm or both")
+    parser.add_argument("--phases", default="1,10,50,ingest",
+                        help="which phases to run: client counts, and 'ingest' (10 clients while an ingest runs)")
     parser.add_argument("--ingest", default=str(SHARED / "medquad" / "1_CancerGov_QA"),
                         help="folder ingested (from a scratch copy) while the server is under load")
     args = parser.parse_args()
@@ -217,14 +221,23 @@ def measure(args, paths: list[str], cache: int) -> None:
 def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
     print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} LiveQA questions; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    asyncio.run(load(port, paths, 10, 200, args.seconds))  # warm-up: every worker opens the index
+    # Warm-up: each of 10 connections (spread over the workers) sends every question once, so
+    # that no worker reads a question's postings for the first time while being measured.
+    asyncio.run(load(port, paths, 10, 10 * len(paths), args.seconds))
     print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.queries):.1f} ms "
           "CPU per question", flush=True)
-    for clients in (1, 10, 50):
+    phases = args.phases.split(",")
+    for clients in (int(p) for p in phases if p != "ingest"):
         total = args.requests // 10 if clients == 1 else args.requests
         cpu = cpu_seconds(server)
         tally, seconds = asyncio.run(load(port, paths, clients, total, args.seconds))
         report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu)
+    if "ingest" in phases:
+        ingest_phase(port, paths, args, data, scratch, server)
+
+
+def ingest_phase(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
+    """10 clients for as long as an ingest into the served data directory runs."""
     source = scratch / "incoming"
     shutil.copytree(args.ingest, source)  # another path: every record is updated, then the index synced
     ingest = subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(data), "ingest", str(source)],

@@ -21,6 +21,7 @@ import sqlite3
 from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 from healthqa.index.schema import STOP
 
@@ -48,6 +49,21 @@ def loose_key(text: str) -> str:
     """
     words = re.findall(r"[^\W_]+", text.lower())
     return " ".join(sorted({_stem(w) for w in words if w not in STOP}))
+
+
+def words_key(words: list[str]) -> str:
+    """:func:`loose_key` of ``words`` joined by spaces, from each word's stems (remembered:
+    a question's phrases share their words).
+
+    >>> words_key(["my", "ears", "ring"]) == loose_key("my ears ring")
+    True
+    """
+    return " ".join(sorted(set().union(*(_word_stems(w) for w in words))))
+
+
+@lru_cache(maxsize=100_000)
+def _word_stems(word: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in re.findall(r"[^\W_]+", word.lower()) if w not in STOP)
 
 
 def pairs_in(text: str) -> Iterator[tuple[str, str]]:
@@ -134,16 +150,20 @@ class LayNames:
     def __init__(self, folder: str | None):
         self.path = os.path.join(folder, FILE_NAME) if folder else None
         self._db: sqlite3.Connection | None = None
+        self._keys: frozenset[str] = frozenset()
         self._pid = os.getpid()  # an SQLite connection must not cross a fork (related --all's workers)
 
     def others(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Loose key -> (name, other name, times paired), most often paired first."""
-        wanted = sorted({k for k in keys if k})
-        if not wanted or not self.path or not os.path.exists(self.path):
+        asked = {k for k in keys if k}
+        if not asked or not self.path or not os.path.exists(self.path):
             return {}
         if self._db is None or self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._open()
+        # Most of a question's phrases pair with nothing: only keys the file holds are asked for.
+        wanted = sorted(asked & self._keys)
+        if not wanted:
+            return {}
         marks = ",".join("?" * len(wanted))
         found: dict[str, list[tuple[str, str, int]]] = {}
         with contextlib.suppress(sqlite3.Error):
@@ -152,3 +172,13 @@ class LayNames:
                     wanted):
                 found.setdefault(key, []).append((phrase, other, count))
         return found
+
+    def _open(self) -> None:
+        """Connect, and read the keys the file holds (through the same connection: the same file)."""
+        self._pid = os.getpid()
+        # Quoted: a data directory named "data?mode=ro" or "data#1" is a path, not URI syntax.
+        self._db = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=ro", uri=True,
+                                   check_same_thread=False)
+        self._keys = frozenset()
+        with contextlib.suppress(sqlite3.Error):
+            self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))

@@ -8,7 +8,6 @@ counts as matching when it holds a query word or its role does.
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Sequence
 
 import numpy as np
@@ -17,19 +16,16 @@ from healthqa.index.stored import StoredAnswer
 from healthqa.search.answers import signal_factor
 from healthqa.search.results import AnswerHit
 from healthqa.search.settings import AnswerSettings
-from healthqa.search.snippets import Snippet, make_snippet, stems
+from healthqa.search.snippets import Snippet, make_snippet, stems, term_words
 
 K1, B = 1.2, 0.75
 
 
 def word_counts(text: str, terms: frozenset[str], analyzer) -> dict[str, int]:
     """How often each query term occurs in ``text`` (words that analyse to it)."""
-    heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
-    if not text or not heads:
-        return {}
     found: dict[str, int] = {}
-    for match in re.finditer(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", text, re.I):
-        for term in terms.intersection(stems(analyzer, match.group())):
+    for word, _ in term_words(text, terms):
+        for term in terms.intersection(stems(analyzer, word)):
             found[term] = found.get(term, 0) + 1
     return found
 

@@ -200,6 +200,56 @@ def _compiled() -> list[tuple[str, list[re.Pattern[str]], float]]:
     return [(name, [re.compile(p, re.I) for p in cues], weight) for name, (_, cues, weight) in LEXICON.items()]
 
 
+@lru_cache(maxsize=1)
+def _end_anchored() -> frozenset[re.Pattern[str]]:
+    """Cues tied to the end of the text ("what is X for?" ending there): one may match at the
+    end of a sentence but nowhere in the whole text."""
+    return frozenset(p for _, patterns, _ in _compiled() for p in patterns if "$" in p.pattern)
+
+
+@lru_cache(maxsize=64)
+def _in_text(text: str) -> dict[re.Pattern[str], re.Match[str] | None]:
+    """Each cue's first match in the whole of ``text``. A cue that matches one of its sentences
+    matches the text too (a sentence is a piece of it, cut at a stop, a question mark or a line
+    break, and the cues' other assertions look no further than that), end-anchored cues
+    aside: most cues need not be tried sentence by sentence. Remembered: the type and the
+    asking words of one question read the same text.
+
+    A cue whose leading words an ASCII text lacks is not tried (in ASCII, lower-casing
+    matches as ``re.I`` does)."""
+    lowered = text.lower() if text.isascii() else None
+    return {pattern: None if lowered is not None and literal and literal not in lowered else pattern.search(text)
+            for pattern, literal in _leading_words().items()}
+
+
+@lru_cache(maxsize=1)
+def _leading_words() -> dict[re.Pattern[str], str | None]:
+    """Each cue pattern, and the lower-case letters every match of it starts with (None: no
+    such letters, as in a cue starting with a group or one of several alternatives)."""
+    return {pattern: _leading(pattern.pattern) for _, patterns, _ in _compiled() for pattern in patterns}
+
+
+def _leading(source: str) -> str | None:
+    r"""The letters every match of the cue ``source`` starts with, if there are three or more.
+
+    >>> _leading(r"\bside.?effects?\b"), _leading(r"\bsigns?\b"), _leading(r"\bcure|\bheal")
+    ('side', 'sign', None)
+    """
+    depth, at = 0, 0
+    while at < len(source):  # an alternative at the top level: no letters are common to every match
+        depth += {"(": 1, ")": -1}.get(source[at], 0)
+        if source[at] == "|" and depth == 0:
+            return None
+        at += 2 if source[at] == "\\" else 1
+    found = re.match(r"(?:\\b)?([a-z' ]+)", source)
+    if not found:
+        return None
+    letters = found.group(1)
+    if source[found.end():found.end() + 1] in ("?", "*", "{"):  # the last letter may be absent
+        letters = letters[:-1]
+    return letters.lower() if len(letters) >= 3 else None
+
+
 def _sentences(text: str) -> list[tuple[str, float]]:
     """The sentences of ``text`` with their share: asking ones (ending in "?") fully."""
     parts = [s.strip() for s in _SENTENCE.findall(text) if s.strip()] or [text]
@@ -215,8 +265,11 @@ def lexicon_scores(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     scores: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     sentences = _sentences(text)  # split once, not once a cue
+    in_text, anchored = _in_text(text), _end_anchored()
     for name, patterns, weight in _compiled():
         for pattern in patterns:
+            if in_text[pattern] is None and pattern not in anchored:
+                continue
             best = 0.0
             for sentence, share in sentences:
                 found = pattern.search(sentence)
@@ -232,13 +285,11 @@ def asking_words(text: str) -> set[str]:
     """The lower-case words of ``text`` that some type's cue is written with ("bad" in "bad
     for", "side" and "effects"): how the question asks, not what it asks about."""
     words: set[str] = set()
-    for _, patterns, _ in _compiled():
-        for pattern in patterns:
-            found = pattern.search(text)
-            if found:
-                literal = _literal_words(pattern.pattern)
-                words.update(w for w in _WORD.findall(found.group(0).lower())
-                             if any(w.startswith(stem) for stem in literal))
+    for pattern, found in _in_text(text).items():
+        if found:
+            literal = _literal_words(pattern.pattern)
+            words.update(w for w in _WORD.findall(found.group(0).lower())
+                         if any(w.startswith(stem) for stem in literal))
     return words
 
 

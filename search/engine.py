@@ -120,7 +120,8 @@ class Scorer:
         self.postings = postings
         self.settings = settings
         self.size = postings.size
-        self._denominators: dict[tuple[str, str], np.ndarray] = {}
+        self._contributions: dict[tuple[str, str, float], np.ndarray] = {}
+        self._dead: tuple[np.ndarray, np.ndarray] | None = None
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -131,22 +132,28 @@ class Scorer:
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _denominator(self, term: WeightedTerm, posting: Posting) -> np.ndarray:
-        """BM25's ``tf + k1 * (1 - b + b * length / average)`` over a term's postings: the same for
-        every query, so computed once per term (a question's words recur across questions)."""
-        key = (term.field, term.text)
-        found = self._denominators.get(key)
+        """BM25's ``tf + k1 * (1 - b + b * length / average)`` over a term's postings."""
+        k1, b = self.settings.k1, self.settings.field_b.get(term.field, self.settings.b)
+        lengths = self.postings.lengths(term.field)[posting.docs]
+        norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
+        return posting.freqs + norm
+
+    def _contribution(self, term: WeightedTerm, posting: Posting) -> np.ndarray:
+        """A term's BM25 over its postings at its weight: the same for every query that has
+        the term at that weight, so computed once (a question's words recur across questions;
+        a term's weight is its field's, or a share of it for expansions and corrections)."""
+        key = (term.field, term.text, term.weight)
+        found = self._contributions.get(key)
         if found is None:
-            k1, b = self.settings.k1, self.settings.field_b.get(term.field, self.settings.b)
-            lengths = self.postings.lengths(term.field)[posting.docs]
-            norm = k1 * ((1 - b) + b * lengths / self.postings.average_length(term.field))
-            if len(self._denominators) >= 20_000:
-                self._denominators.clear()
-            found = self._denominators[key] = posting.freqs + norm
+            k1 = self.settings.k1
+            if len(self._contributions) >= 20_000:
+                self._contributions.clear()
+            found = self._contributions[key] = term.weight * self.idf(term.field, term.text) * posting.freqs * \
+                (k1 + 1) / self._denominator(term, posting)
         return found
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25F scores of all documents (0 for documents matching no term)."""
-        k1 = self.settings.k1
         scores = np.zeros(self.size, dtype=np.float32)
         words = sorted({t.word for t in terms})
         matched = np.zeros(self.size, dtype=np.float32)
@@ -160,9 +167,7 @@ class Scorer:
                 posting = self.postings.get(term.field, term.text)
                 if not len(posting.docs):
                     continue
-                tf = posting.freqs
-                scores[posting.docs] += term.weight * self.idf(term.field, term.text) * tf * (k1 + 1) / \
-                    self._denominator(term, posting)
+                scores[posting.docs] += self._contribution(term, posting)
                 if seen is not None:
                     seen[posting.docs] = True
             if seen is not None:
@@ -170,8 +175,16 @@ class Scorer:
         if coordinate:
             # More of the query's words matched, higher the score (a coordination factor).
             scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
-        scores[~self.postings.live] = 0.0
+        scores[self._deleted()] = 0.0
         return scores
+
+    def _deleted(self) -> np.ndarray:
+        """Documents not live (deleted ones' postings stay until segments merge), listed once
+        for each live mask (the answer index narrows its mask once, to the answers seen)."""
+        live = self.postings.live
+        if self._dead is None or self._dead[0] is not live:
+            self._dead = (live, np.flatnonzero(~live))
+        return self._dead[1]
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -63,8 +63,14 @@ def features(text: str, focus: tuple[str, ...] = ()) -> list[str]:
     >>> features("What are the side effects of aspirin?", ("aspirin",))
     ['side', 'effect', 'side effect']
     """
+    return list(_features(text, tuple(focus)))
+
+
+@lru_cache(maxsize=64)
+def _features(text: str, focus: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`features`, remembered: reading one question asks for them four times."""
     words = [_stem(w) for w in tokens(text, focus) if w not in FUNCTION_WORDS and w != FOCUS_TOKEN and not w.isdigit()]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return tuple(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ class QuestionTypeClassifier:
         self.bias = np.asarray(model["bias"], dtype=np.float32)
 
     def probabilities(self, text: str, focus: tuple[str, ...] = ()) -> np.ndarray:
-        rows = sorted({self.index[f] for f in features(text, focus) if f in self.index})
+        rows = sorted({self.index[f] for f in _features(text, tuple(focus)) if f in self.index})
         logits = self.bias + (self.weights[rows].sum(axis=0) if rows else 0.0)
         logits = logits - logits.max()
         exp = np.exp(logits)
@@ -100,7 +106,7 @@ class QuestionTypeClassifier:
 
     def cues(self, text: str, focus: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The question's features the model knows (its evidence; none: only the prior)."""
-        return tuple(dict.fromkeys(f for f in features(text, focus) if f in self.index))
+        return tuple(dict.fromkeys(f for f in _features(text, tuple(focus)) if f in self.index))
 
     def predict(self, text: str, focus: tuple[str, ...] = (), alternatives: int = 2) -> Prediction:
         probs = self.probabilities(text, focus)

@@ -84,6 +84,17 @@ def _at(values: np.ndarray, docs: np.ndarray | None) -> np.ndarray:
     return values if docs is None else values[docs]
 
 
+def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The documents of ``held`` that are among ``docs`` (sorted; None: every document), and
+    their positions there."""
+    if docs is None:
+        return held, held
+    at = np.searchsorted(docs, held)
+    inside = at < len(docs)
+    inside[inside] = docs[at[inside]] == held[inside]
+    return held[inside], at[inside]
+
+
 def is_plain(node: wq.Query) -> bool:
     """True for an OR of single words in text fields (a positive score means a match)."""
     if isinstance(node, wq.Term):
@@ -209,29 +220,34 @@ class Ranker:
     def focus_match(self, focus: tuple[tuple[tuple[str, ...], ...], ...], docs: np.ndarray | None = None) -> np.ndarray:
         """Per page (of ``docs``, or every page), how well its topic (or, at a share, its
         synonyms) is one of the focus phrases: the share of the topic's words the phrase
-        covers, when it has all of them."""
-        best = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float32)
-        topic_lengths = _at(self.postings.lengths("topic"), docs)
+        covers, when it has all of them.
+
+        Only the few pages holding a phrase are visited; the values (and their type: float64
+        once a synonym share counts) are those of a pass over every page."""
+        share = self.settings.synonym_match_share
+        wide = share and any(stems for alternatives in focus for stems in alternatives)
+        best = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float64 if wide else np.float32)
+        lengths = self.postings.lengths("topic")
         for alternatives in focus:
             for stems in alternatives:
                 if not stems:
                     continue
-                in_topic = _at(self._has_all("topic", stems), docs)
-                share = np.divide(len(stems), topic_lengths, out=np.zeros_like(best), where=topic_lengths > 0)
-                best = np.maximum(best, np.where(in_topic, share.clip(0, 1), 0.0))
-                if self.settings.synonym_match_share:
-                    best = np.maximum(best, self.settings.synonym_match_share * _at(self._has_all("synonyms", stems), docs))
+                held, at = _positions(self._holding("topic", stems), docs)
+                covered = np.divide(len(stems), lengths[held], out=np.zeros(len(held), np.float32),
+                                    where=lengths[held] > 0).clip(0, 1)
+                best[at] = np.maximum(best[at], covered)
+                if share:
+                    at = _positions(self._holding("synonyms", stems), docs)[1]
+                    best[at] = np.maximum(best[at], share)
         return best
 
-    def _has_all(self, field: str, stems: tuple[str, ...]) -> np.ndarray:
-        """Which documents hold every one of ``stems`` in ``field``."""
+    def _holding(self, field: str, stems: tuple[str, ...]) -> np.ndarray:
+        """The documents that hold every one of ``stems`` in ``field``."""
         found = None
         for stem in set(stems):
             docs = self.postings.get(field, stem).docs
             found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
-        mask = np.zeros(self.postings.size, dtype=bool)
-        mask[found] = True
-        return mask
+        return found
 
     def topic_best(self, scores: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
         """For each page (of ``docs``, whose ``scores`` these are; default every page), the best

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
 # then any other control character.
@@ -81,19 +82,38 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` whose analysed form is a query term.
-
-    Running the analyzer over whole answers costs milliseconds each; a regular
-    expression finds the few words that start like a term first, and only those are
-    analysed, each distinct word once.
-    """
-    heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
-    if not heads:
-        return []
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
-    found = [(m.group(), m.span()) for m in pattern.finditer(text)]
+    """Character spans of the words of ``text`` whose analysed form is a query term."""
+    found = term_words(text, terms)
     wanted = {word for word in {word for word, _ in found} if not terms.isdisjoint(stems(analyzer, word))}
     return [span for word, span in found if word in wanted]
+
+
+def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The words of ``text`` that start like one of ``terms`` (their first three letters, in
+    any case), with their spans: the only words that may analyse to a term.
+
+    Running the analyzer over whole answers costs milliseconds each; a regular expression
+    finds these few words first, and only they are analysed, each distinct word once.
+
+    >>> term_words("Flat feet: FEEDING", frozenset({"feet"}))
+    [('feet', (5, 9)), ('FEEDING', (11, 18))]
+    """
+    patterns = _head_patterns(terms)
+    if patterns is None:
+        return []
+    if text.isascii():  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
+        return [(text[m.start():m.end()], m.span()) for m in patterns[0].finditer(text.lower())]
+    return [(m.group(), m.span()) for m in patterns[1].finditer(text)]
+
+
+@lru_cache(maxsize=256)
+def _head_patterns(terms: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """For ``terms``: the pattern of a word starting like one, for lower-case text and for any."""
+    heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
+    if not heads:
+        return None
+    source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
+    return re.compile(source), re.compile(source, re.I)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from healthqa.index.lay_names import LayNames, loose_key
+from healthqa.index.lay_names import LayNames, loose_key, words_key
 from healthqa.index.schema import STOP
 from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
 from healthqa.search.consumer_types import asking_words, consumer_type
@@ -136,7 +136,7 @@ class QuestionReader:
         two or more words no vocabulary holds (see :func:`lay_term`)."""
         if self._lay_names is None:
             return {}
-        loose = {keys[(i, n)]: loose_key(" ".join(words[i:i + n])) for i, n in keys
+        loose = {keys[(i, n)]: words_key(words[i:i + n]) for i, n in keys
                  if n > 1 and keys[(i, n)] and keys[(i, n)] not in terms}
         paired = self._lay_names.others(loose.values())
         found = {}

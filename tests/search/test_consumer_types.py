@@ -69,3 +69,18 @@ def test_every_type_has_a_definition_and_every_mapping_is_closed() -> None:
 def test_asking_words_are_the_cue_words_only() -> None:
     assert asking_words("water pill side effects") == {"side", "effects"}
     assert "coffee" not in asking_words("is coffee bad for your heart")
+
+
+def test_a_cue_tied_to_the_end_of_a_question_counts_when_a_story_follows() -> None:
+    # "What is X used for?" must end its sentence; it still counts when more text follows it.
+    before = consumer_type("What is metformin used for? My mother takes it every day.", ("metformin",))
+    after = consumer_type("My mother takes metformin every day. What is metformin used for?", ("metformin",))
+    assert before.name == after.name == "INDICATION"
+    assert "What is metformin used for?" in before.cues
+
+
+def test_a_question_with_accents_is_read_as_the_same_question_without() -> None:
+    plain = consumer_type("What are the side effects of cafe au lait?", ("cafe au lait",))
+    accented = consumer_type("What are the side effects of café au lait?", ("café au lait",))
+    assert plain.name == accented.name == "SIDE_EFFECT"
+    assert asking_words("side effects of café") == asking_words("side effects of cafe") == {"side", "effects"}

@@ -113,3 +113,12 @@ def test_pages_indexed_later_add_their_names(tmp_path: pathlib.Path) -> None:
     with Searcher(str(data_dir)) as later:
         assert [f.topic for f in later.understand("why do my ears ring").focus] == ["Tinnitus"]
         assert later.understand("water pill side effects").expansions == ("diuretics",)
+
+
+@pytest.mark.parametrize("name", ["data?mode=ro", "data#1"])
+def test_names_are_read_from_a_folder_whose_name_looks_like_uri_syntax(tmp_path: pathlib.Path, name: str) -> None:
+    folder = tmp_path / name
+    folder.mkdir()
+    lay_names.write(str(folder), pages())
+    found = lay_names.LayNames(str(folder)).others([lay_names.loose_key("water pills")])
+    assert ("water pills", "diuretics") in {(a, b.lower()) for a, b, _ in found[lay_names.loose_key("water pills")]}

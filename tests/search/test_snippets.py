@@ -91,3 +91,10 @@ def test_every_occurrence_of_a_matching_word_is_marked_in_any_case() -> None:
     s = snippet("Pain: the pain, PAIN and painful feet. Paint is not pain.", "pain")
     assert [text for text, matched in s.parts if matched] == ["Pain", "pain", "PAIN", "painful", "pain"]
     assert s.matches == 5
+
+
+def test_text_with_accents_marks_the_same_words_as_plain_text() -> None:
+    plain = snippet("Flat FEET and sore feet: feeding does not help.", "feet")
+    accented = snippet("Flat FEET and sore feet: feeding does not help, café.", "feet")
+    assert [t for t, m in plain.parts if m] == [t for t, m in accented.parts if m] == ["FEET", "feet"]
+    assert plain.matches == accented.matches == 2

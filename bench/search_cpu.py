@@ -1,0 +1,97 @@
+"""CPU time of one search, in all and per part: what a server pays per question before HTTP.
+
+Run by hand, not by CI, on an indexed data directory::
+
+    .venv/bin/python bench/search_cpu.py --data-dir DIR [--rounds 5]
+
+Searches every LiveQA dev question (paraphrase and subject+message, 102 in all) with a warm
+searcher, ``--rounds`` times, and prints per question form the CPU milliseconds
+(``time.process_time``: the machine's other load does not count, though a busy machine
+still slows each instruction a little) of the whole search, the median round, and of its
+parts: parsing, did-you-mean, understanding (focus, type), BM25 and the ranking signals,
+collapsing duplicates, the hits shown (answers chosen, snippets), facet counts, and the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
+    sys.path[0] = str(REPO)  # this folder's search.py must not hide the package
+
+from healthqa.search import facets  # noqa: E402
+from healthqa.search.evaluate import read_queries  # noqa: E402
+from healthqa.search.searcher import Searcher  # noqa: E402
+
+QUERIES = REPO.parent / "shared" / "data" / "liveqa-med-dev" / "queries.tsv"
+FORMS = ("paraphrase", "subject+message")
+
+
+def timed(spent: dict[str, float], part: str, function):
+    """``function`` adding its CPU time to ``spent[part]`` (outermost call only)."""
+    depth = [0]
+
+    def wrapper(*args, **kwargs):
+        depth[0] += 1
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            depth[0] -= 1
+            if not depth[0]:
+                spent[part] += time.process_time() - started
+    return wrapper
+
+
+def instrument(searcher: Searcher, spent: dict[str, float]) -> None:
+    """Time the parts of ``searcher.search`` (instance attributes and module functions it calls)."""
+    searcher.parse = timed(spent, "parse", searcher.parse)
+    searcher._speller.suggest = timed(spent, "did-you-mean", searcher._speller.suggest)
+    reader = searcher.question_reader
+    reader.understand = timed(spent, "understand", reader.understand)
+    ranker = searcher.ranker
+    ranker.scores = timed(spent, "rank (BM25, signals)", ranker.scores)
+    searcher._collapsed = timed(spent, "collapse", searcher._collapsed)
+    searcher._hit = timed(spent, "hits shown (snippets)", searcher._hit)
+    facets.counts = timed(spent, "facets", facets.counts)
+
+
+def measure(searcher: Searcher, texts: list[str], rounds: int) -> tuple[float, dict[str, float]]:
+    """Median CPU ms per question over ``rounds`` rounds, and the parts' ms per question (all rounds)."""
+    spent: dict[str, float] = defaultdict(float)
+    instrument(searcher, spent)
+    totals = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for text in texts:
+            searcher.search(text, limit=10)
+        totals.append((time.process_time() - started) / len(texts) * 1000)
+    parts = {part: seconds / (rounds * len(texts)) * 1000 for part, seconds in spent.items()}
+    parts["rest"] = statistics.mean(totals) - sum(parts.values())
+    return statistics.median(totals), parts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--queries", default=str(QUERIES))
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    for form in FORMS:
+        texts = [q.text for q in read_queries(args.queries, form)]
+        with Searcher(args.data_dir) as searcher:
+            for text in texts:  # warm: the index's tables are read on first use
+                searcher.search(text, limit=10)
+            total, parts = measure(searcher, texts, args.rounds)
+        print(f"{form:16} {len(texts)} questions: {total:5.2f} ms CPU per question (median of {args.rounds} rounds)")
+        print("  " + "  ".join(f"{part} {ms:.2f}" for part, ms in parts.items()))
+
+
+if __name__ == "__main__":
+    main()
