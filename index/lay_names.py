@@ -132,11 +132,16 @@ def write(folder: str, pages: Iterable[object], extend: bool = False) -> None:
         raise
 
 
+def _read_only(path: str) -> str:
+    """The read-only URI of a file; quoted: a folder named "data?mode=ro" or "data#1" is a path."""
+    return f"file:{quote(os.path.abspath(path))}?mode=ro"
+
+
 def _rows(path: str, sql: str, args: tuple = ()) -> list[tuple]:
     if not os.path.exists(path):
         return []
     with contextlib.suppress(sqlite3.Error):
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(_read_only(path), uri=True)
         try:
             return db.execute(sql, args).fetchall()
         finally:
@@ -176,9 +181,7 @@ class LayNames:
     def _open(self) -> None:
         """Connect, and read the keys the file holds (through the same connection: the same file)."""
         self._pid = os.getpid()
-        # Quoted: a data directory named "data?mode=ro" or "data#1" is a path, not URI syntax.
-        self._db = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=ro", uri=True,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(_read_only(self.path), uri=True, check_same_thread=False)
         self._keys = frozenset()
         with contextlib.suppress(sqlite3.Error):
             self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))
