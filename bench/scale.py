@@ -72,6 +72,38 @@ with Searcher(data_dir) as searcher:
 print(json.dumps({name: statistics.median(values) for name, values in figures.items()}))
 """
 
+# Several data directories searched in turn, a pass of every query on each before the next
+# pass: load on a shared machine falls on all of them alike. Also how many top-10 ids agree
+# with the first directory's (the same records in segments or in one should rank alike).
+_COMPARE_SCRIPT = r"""
+import json, statistics, sys, time
+from healthqa.search.evaluate import read_queries
+from healthqa.search.searcher import Searcher
+queries, runs, dirs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries, form)]
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+searchers = [Searcher(d) for d in dirs]
+tops = [[[h.id for h in s.search(text, limit=10).hits] for text in texts] for s in searchers]
+figures = [{"p50": [], "p95": [], "cpu_p50": [], "cpu_p95": []} for _ in dirs]
+for _ in range(runs):
+    for searcher, figure in zip(searchers, figures):
+        took, cpu = [], []
+        for text in texts:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            searcher.search(text, limit=10)
+            took.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        for name, values in (("p50", took), ("cpu_p50", cpu)):
+            figure[name].append(pct(values, 0.5))
+        for name, values in (("p95", took), ("cpu_p95", cpu)):
+            figure[name].append(pct(values, 0.95))
+for d, figure, top in zip(dirs, figures, tops):
+    same = sum(len(set(a) & set(b)) for a, b in zip(top, tops[0])) / max(1, sum(len(b) for b in tops[0]))
+    print(json.dumps({"dir": d, "same_top10": same, **{k: statistics.median(v) for k, v in figure.items()}}))
+"""
+
 
 def copy_text(text: str, k: int) -> str:
     """Copy ``k`` of one MedQuAD document: its URL and every question and answer marked with ``k``.
@@ -187,6 +219,18 @@ def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) 
     return json.loads(out)
 
 
+def compare(python: str, data_dirs: list[pathlib.Path], path: pathlib.Path, runs: int) -> None:
+    """Warm query p50/p95 (wall, CPU) of each data directory, passes alternated; with its segments."""
+    out = subprocess.run([python, "-c", _COMPARE_SCRIPT, str(path), str(runs), *map(str, data_dirs)], check=True,
+                         stdout=subprocess.PIPE, cwd=tempfile.gettempdir()).stdout
+    for line in out.decode().splitlines():
+        figure = json.loads(line)
+        print(f"{figure['dir']}: segments page/answers {sizes(pathlib.Path(figure['dir']))['segments']}, "
+              f"query p50/p95 {figure['p50']:.1f}/{figure['p95']:.1f} ms, "
+              f"CPU {figure['cpu_p50']:.1f}/{figure['cpu_p95']:.1f} ms, "
+              f"top-10 ids as the first {figure['same_top10']:.1%}", flush=True)
+
+
 HEADER = ("copies", "records", "ingest s", "build s", "build cpu s", "docs/s", "RSS MB", "tree MB",
           "page MB", "answers MB", "store MB", "segs p/a", "q p50 ms", "q p95 ms", "cpu p50/p95 ms", "idx B/rec")
 
@@ -214,7 +258,11 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="the interpreter whose healthqa is measured")
     parser.add_argument("--budgets", default="", help="also reindex the largest copy with these index_memory_mb")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare", type=pathlib.Path, nargs="+", metavar="DATA_DIR",
+                        help="only the warm query figures of these built data directories, pass by pass in turn")
     args = parser.parse_args()
+    if args.compare:
+        return compare(args.python, args.compare, args.queries, args.runs)
     counts = sorted(int(c) for c in args.copies.split(","))
     work = args.work or pathlib.Path(tempfile.mkdtemp(prefix="healthqa-scale-"))
     folders = make_copies(args.medquad, args.copies_dir or work / "medquad", max(counts))
