@@ -219,6 +219,17 @@ def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) 
     return json.loads(out)
 
 
+def update(python: str, data_dir: pathlib.Path, budget: str) -> None:
+    """The figures of one incremental ``healthqa index`` of what was ingested since the index."""
+    before = sizes(data_dir)["segments"]
+    build = run(python, ["--data-dir", str(data_dir), "--json", "index"], env={"HEALTHQA_INDEX_MEMORY_MB": budget})
+    out = build["out"]
+    print(f"index {data_dir} with index_memory_mb={budget}: {out.get('added_or_updated')} added or updated "
+          f"into {out.get('documents')} (rebuilt: {out.get('rebuilt')}), {build['seconds']:.1f} s "
+          f"({build['cpu']:.1f} s CPU), largest process {build['rss_mb']:.0f} MB, process tree {build['tree_mb']:.0f} MB, "
+          f"segments page/answers {before} -> {sizes(data_dir)['segments']}", flush=True)
+
+
 def compare(python: str, data_dirs: list[pathlib.Path], path: pathlib.Path, runs: int) -> None:
     """Warm query p50/p95 (wall, CPU) of each data directory, passes alternated; with its segments."""
     out = subprocess.run([python, "-c", _COMPARE_SCRIPT, str(path), str(runs), *map(str, data_dirs)], check=True,
@@ -260,7 +271,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare", type=pathlib.Path, nargs="+", metavar="DATA_DIR",
                         help="only the warm query figures of these built data directories, pass by pass in turn")
+    parser.add_argument("--update", type=pathlib.Path, metavar="DATA_DIR",
+                        help="only 'healthqa index' of DATA_DIR (records ingested with --no-index), under --budgets")
     args = parser.parse_args()
+    if args.update:
+        return update(args.python, args.update, args.budgets.split(",")[0] or "512")
     if args.compare:
         return compare(args.python, args.compare, args.queries, args.runs)
     counts = sorted(int(c) for c in args.copies.split(","))
