@@ -6,6 +6,8 @@ Run by hand, not by CI::
     .venv/bin/python bench/scale.py --copies 1,10,30 --work /big/disk/scale
     .venv/bin/python bench/scale.py --copies 10 --budgets 512,128   # also reindex under these budgets
     .venv/bin/python bench/scale.py --python OTHER/.venv/bin/python # measure another checkout
+    .venv/bin/python bench/scale.py --compare DIR_A DIR_B          # warm queries of built data dirs, in turn
+    .venv/bin/python bench/scale.py --update DIR --budgets 512      # one incremental 'healthqa index' of DIR
 
 Copy ``k`` of each MedQuAD file is written as ``<stem>c<k>.xml`` (record ids follow the file
 name), its URL gets ``?copy=k`` and its questions and answers end with ``(copy k)``, so that
