@@ -47,36 +47,9 @@ MB = 1_048_576
 _URL = re.compile(r'(<Document\b[^>]*\burl=")([^"]*)(")')
 _TEXT = re.compile(r"(<(Question|Answer)\b[^>]*>)(.*?)(</\2>)", re.S)
 
-_QUERY_SCRIPT = r"""
-import json, statistics, sys, time
-from healthqa.search.evaluate import read_queries
-from healthqa.search.searcher import Searcher
-data_dir, queries, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries, form)]
-def pct(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-with Searcher(data_dir) as searcher:
-    for text in texts:
-        searcher.search(text, limit=10)
-    figures = {"p50": [], "p95": [], "cpu_p50": [], "cpu_p95": []}
-    for _ in range(runs):
-        took, cpu = [], []
-        for text in texts:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            searcher.search(text, limit=10)
-            took.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        for name, values in (("p50", took), ("cpu_p50", cpu)):
-            figures[name].append(pct(values, 0.5))
-        for name, values in (("p95", took), ("cpu_p95", cpu)):
-            figures[name].append(pct(values, 0.95))
-print(json.dumps({name: statistics.median(values) for name, values in figures.items()}))
-"""
-
-# Several data directories searched in turn, a pass of every query on each before the next
-# pass: load on a shared machine falls on all of them alike. Also how many top-10 ids agree
-# with the first directory's (the same records in segments or in one should rank alike).
+# The warm query figures of one or several data directories, searched in turn (a pass of every
+# query on each before the next pass: load on a shared machine falls on all of them alike),
+# after one warming pass that also says how many top-10 ids agree with the first directory's.
 _COMPARE_SCRIPT = r"""
 import json, statistics, sys, time
 from healthqa.search.evaluate import read_queries
@@ -216,7 +189,7 @@ def sizes(data_dir: pathlib.Path) -> dict[str, float]:
 
 
 def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) -> dict[str, float]:
-    out = subprocess.run([python, "-c", _QUERY_SCRIPT, str(data_dir), str(path), str(runs)], check=True,
+    out = subprocess.run([python, "-c", _COMPARE_SCRIPT, str(path), str(runs), str(data_dir)], check=True,
                          stdout=subprocess.PIPE, cwd=tempfile.gettempdir()).stdout
     return json.loads(out)
 
