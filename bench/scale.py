@@ -182,10 +182,14 @@ def sizes(data_dir: pathlib.Path) -> dict[str, float]:
     page = sum(f.stat().st_size for f in generation.iterdir() if f.is_file())
     answers = sum(f.stat().st_size for f in (generation / "answers").rglob("*") if f.is_file())
     store = sum(f.stat().st_size for f in data_dir.glob("records.sqlite*"))
-    segments = len([f for f in generation.iterdir() if f.name.endswith(".trm")])
-    answer_segments = len([f for f in (generation / "answers").iterdir() if f.name.endswith(".trm")])
+    segments, answer_segments = _segments(generation), _segments(generation / "answers")
     return {"page_mb": page / MB, "answers_mb": answers / MB, "store_mb": store / MB, "index_bytes": page + answers,
             "segments": f"{segments}/{answer_segments}"}
+
+
+def _segments(folder: pathlib.Path) -> int:
+    """Whoosh segments in ``folder``: separate files (a rebuild's) or one compound file (a sync's)."""
+    return len([f for f in folder.iterdir() if f.suffix in (".trm", ".seg")])
 
 
 def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) -> dict[str, float]:
