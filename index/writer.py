@@ -139,13 +139,16 @@ def _write(ix: whoosh_index.Index, pages: Callable[[], Iterable[QAPage]], delete
 
 
 # Whoosh merges a posting at a time: 1.8 ms of CPU a MedQuAD page, 0.8 ms an answer (x1,
-# 85 s and 40 s); a commit merges at most this many documents of older segments, ~20 s.
+# 85 s and 40 s); a commit merges at most this many documents of older segments, ~20 s,
+# once there are MERGE_SEGMENTS segments smaller than that (Whoosh's own policy waits for 5).
 MERGE_DOCS = 10_000
+MERGE_SEGMENTS = 5
 
 
 def merge_small(writer, segments: list) -> list:
-    """The merge policy of a commit: the smallest segments join the new one while they hold
-    at most ``MERGE_DOCS`` documents together; the segments it keeps as they are.
+    """The merge policy of a commit: once ``MERGE_SEGMENTS`` segments hold under ``MERGE_DOCS``
+    documents each, the smallest join the new one while they hold at most ``MERGE_DOCS``
+    together. Returns the segments it keeps as they are.
 
     Whoosh's own policy (``MERGE_SMALL``) merges once there are enough segments for its
     Fibonacci bound, whatever their size: after a rebuild within a budget (26 segments for
@@ -154,6 +157,8 @@ def merge_small(writer, segments: list) -> list:
     ``MERGE_DOCS`` documents, and a rebuild's segments stay as they are.
     """
     by_size = sorted(segments, key=lambda segment: segment.doc_count_all())
+    if sum(segment.doc_count_all() < MERGE_DOCS for segment in by_size) < MERGE_SEGMENTS:
+        return segments
     total, taken = writer.docnum, 0  # the new segment's documents count too
     for segment in by_size:
         total += segment.doc_count_all()
