@@ -6,6 +6,8 @@ Run by hand, not by CI::
     .venv/bin/python bench/scale.py --copies 1,10,30 --work /big/disk/scale
     .venv/bin/python bench/scale.py --copies 10 --budgets 512,128   # also reindex under these budgets
     .venv/bin/python bench/scale.py --python OTHER/.venv/bin/python # measure another checkout
+    .venv/bin/python bench/scale.py --compare DIR_A DIR_B          # warm queries of built data dirs, in turn
+    .venv/bin/python bench/scale.py --update DIR --budgets 512      # one incremental 'healthqa index' of DIR
 
 Copy ``k`` of each MedQuAD file is written as ``<stem>c<k>.xml`` (record ids follow the file
 name), its URL gets ``?copy=k`` and its questions and answers end with ``(copy k)``, so that
@@ -45,20 +47,23 @@ MB = 1_048_576
 _URL = re.compile(r'(<Document\b[^>]*\burl=")([^"]*)(")')
 _TEXT = re.compile(r"(<(Question|Answer)\b[^>]*>)(.*?)(</\2>)", re.S)
 
-_QUERY_SCRIPT = r"""
+# The warm query figures of one or several data directories, searched in turn (a pass of every
+# query on each before the next pass: load on a shared machine falls on all of them alike),
+# after one warming pass that also says how many top-10 ids agree with the first directory's.
+_COMPARE_SCRIPT = r"""
 import json, statistics, sys, time
 from healthqa.search.evaluate import read_queries
 from healthqa.search.searcher import Searcher
-data_dir, queries, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+queries, runs, dirs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries, form)]
 def pct(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-with Searcher(data_dir) as searcher:
-    for text in texts:
-        searcher.search(text, limit=10)
-    figures = {"p50": [], "p95": [], "cpu_p50": [], "cpu_p95": []}
-    for _ in range(runs):
+searchers = [Searcher(d) for d in dirs]
+tops = [[[h.id for h in s.search(text, limit=10).hits] for text in texts] for s in searchers]
+figures = [{"p50": [], "p95": [], "cpu_p50": [], "cpu_p95": []} for _ in dirs]
+for _ in range(runs):
+    for searcher, figure in zip(searchers, figures):
         took, cpu = [], []
         for text in texts:
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -66,10 +71,12 @@ with Searcher(data_dir) as searcher:
             took.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
         for name, values in (("p50", took), ("cpu_p50", cpu)):
-            figures[name].append(pct(values, 0.5))
+            figure[name].append(pct(values, 0.5))
         for name, values in (("p95", took), ("cpu_p95", cpu)):
-            figures[name].append(pct(values, 0.95))
-print(json.dumps({name: statistics.median(values) for name, values in figures.items()}))
+            figure[name].append(pct(values, 0.95))
+for d, figure, top in zip(dirs, figures, tops):
+    same = sum(len(set(a) & set(b)) for a, b in zip(top, tops[0])) / max(1, sum(len(b) for b in tops[0]))
+    print(json.dumps({"dir": d, "same_top10": same, **{k: statistics.median(v) for k, v in figure.items()}}))
 """
 
 
@@ -175,16 +182,43 @@ def sizes(data_dir: pathlib.Path) -> dict[str, float]:
     page = sum(f.stat().st_size for f in generation.iterdir() if f.is_file())
     answers = sum(f.stat().st_size for f in (generation / "answers").rglob("*") if f.is_file())
     store = sum(f.stat().st_size for f in data_dir.glob("records.sqlite*"))
-    segments = len([f for f in generation.iterdir() if f.name.endswith(".trm")])
-    answer_segments = len([f for f in (generation / "answers").iterdir() if f.name.endswith(".trm")])
+    segments, answer_segments = _segments(generation), _segments(generation / "answers")
     return {"page_mb": page / MB, "answers_mb": answers / MB, "store_mb": store / MB, "index_bytes": page + answers,
             "segments": f"{segments}/{answer_segments}"}
 
 
+def _segments(folder: pathlib.Path) -> int:
+    """Whoosh segments in ``folder``: separate files (a rebuild's) or one compound file (a sync's)."""
+    return len([f for f in folder.iterdir() if f.suffix in (".trm", ".seg")])
+
+
 def queries(python: str, data_dir: pathlib.Path, path: pathlib.Path, runs: int) -> dict[str, float]:
-    out = subprocess.run([python, "-c", _QUERY_SCRIPT, str(data_dir), str(path), str(runs)], check=True,
+    out = subprocess.run([python, "-c", _COMPARE_SCRIPT, str(path), str(runs), str(data_dir)], check=True,
                          stdout=subprocess.PIPE, cwd=tempfile.gettempdir()).stdout
     return json.loads(out)
+
+
+def update(python: str, data_dir: pathlib.Path, budget: str) -> None:
+    """The figures of one incremental ``healthqa index`` of what was ingested since the index."""
+    before = sizes(data_dir)["segments"]
+    build = run(python, ["--data-dir", str(data_dir), "--json", "index"], env={"HEALTHQA_INDEX_MEMORY_MB": budget})
+    out = build["out"]
+    print(f"index {data_dir} with index_memory_mb={budget}: {out.get('added_or_updated')} added or updated "
+          f"into {out.get('documents')} (rebuilt: {out.get('rebuilt')}), {build['seconds']:.1f} s "
+          f"({build['cpu']:.1f} s CPU), largest process {build['rss_mb']:.0f} MB, process tree {build['tree_mb']:.0f} MB, "
+          f"segments page/answers {before} -> {sizes(data_dir)['segments']}", flush=True)
+
+
+def compare(python: str, data_dirs: list[pathlib.Path], path: pathlib.Path, runs: int) -> None:
+    """Warm query p50/p95 (wall, CPU) of each data directory, passes alternated; with its segments."""
+    out = subprocess.run([python, "-c", _COMPARE_SCRIPT, str(path), str(runs), *map(str, data_dirs)], check=True,
+                         stdout=subprocess.PIPE, cwd=tempfile.gettempdir()).stdout
+    for line in out.decode().splitlines():
+        figure = json.loads(line)
+        print(f"{figure['dir']}: segments page/answers {sizes(pathlib.Path(figure['dir']))['segments']}, "
+              f"query p50/p95 {figure['p50']:.1f}/{figure['p95']:.1f} ms, "
+              f"CPU {figure['cpu_p50']:.1f}/{figure['cpu_p95']:.1f} ms, "
+              f"top-10 ids as the first {figure['same_top10']:.1%}", flush=True)
 
 
 HEADER = ("copies", "records", "ingest s", "build s", "build cpu s", "docs/s", "RSS MB", "tree MB",
@@ -214,7 +248,15 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="the interpreter whose healthqa is measured")
     parser.add_argument("--budgets", default="", help="also reindex the largest copy with these index_memory_mb")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare", type=pathlib.Path, nargs="+", metavar="DATA_DIR",
+                        help="only the warm query figures of these built data directories, pass by pass in turn")
+    parser.add_argument("--update", type=pathlib.Path, metavar="DATA_DIR",
+                        help="only 'healthqa index' of DATA_DIR (records ingested with --no-index), under --budgets")
     args = parser.parse_args()
+    if args.update:
+        return update(args.python, args.update, args.budgets.split(",")[0] or "512")
+    if args.compare:
+        return compare(args.python, args.compare, args.queries, args.runs)
     counts = sorted(int(c) for c in args.copies.split(","))
     work = args.work or pathlib.Path(tempfile.mkdtemp(prefix="healthqa-scale-"))
     folders = make_copies(args.medquad, args.copies_dir or work / "medquad", max(counts))

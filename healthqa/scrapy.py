@@ -7,6 +7,7 @@ In the Scrapy project's ``settings.py``::
     # HEALTHQA_URL = "http://127.0.0.1:8000"  # post to a running 'healthqa serve'
     # HEALTHQA_API_KEY = "..."                # (or the HEALTHQA_API_KEY environment variable)
     HEALTHQA_BATCH = 100                   # pages per commit (or per request)
+    # HEALTHQA_INDEX_MEMORY_MB = 512        # peak memory of indexing at the end (default: as the commands)
 
 and in the spider, ``yield page_item(response)`` (or ``{"response": response}``, or any item
 with ``url`` and ``body``, and optionally ``charset``). Pages are parsed as ``healthqa ingest`` parses files, keyed
@@ -63,6 +64,16 @@ def fetched_from(item: Any) -> Fetched:
     return Fetched(url, body, url, charset if isinstance(charset, str) else None)
 
 
+def index_memory_mb(value: Any, data_dir: str) -> float:
+    """The Scrapy setting ``HEALTHQA_INDEX_MEMORY_MB`` if given, else ``index_memory_mb`` as every
+    command reads it (``$HEALTHQA_INDEX_MEMORY_MB``, ``healthqa.toml``, the default); raises
+    :class:`~healthqa.config.ConfigError` naming the value when it is not a number of 200 or more."""
+    env = dict(os.environ)
+    if value not in (None, ""):
+        env[f"{config.ENV_PREFIX}_INDEX_MEMORY_MB"] = str(value)
+    return config.load({"data_dir": data_dir}, env).get("index_memory_mb")
+
+
 def _is_response(value: Any) -> bool:
     return all(hasattr(value, name) for name in ("url", "body", "headers", "status"))
 
@@ -78,6 +89,7 @@ class IngestPipeline:
         self.data_dir = config.data_dir(settings.get("HEALTHQA_DATA"))
         self.update_index = settings.getbool("HEALTHQA_INDEX", True)
         self.wait = settings.getfloat("HEALTHQA_WAIT", config.DEFAULT_WAIT)
+        self.memory_mb = index_memory_mb(settings.get("HEALTHQA_INDEX_MEMORY_MB"), self.data_dir)
         self.sink: _Local | _Remote | None = None
         self.pending: list[Fetched] = []
 
@@ -89,7 +101,7 @@ class IngestPipeline:
         if self.url:
             self.sink = _Remote(self.url, self.api_key)
         else:
-            self.sink = _Local(self.data_dir, self.wait)
+            self.sink = _Local(self.data_dir, self.wait, self.memory_mb)
         logger.info("healthqa: pages go to %s", self.url or os.path.abspath(self.data_dir))
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
@@ -132,12 +144,13 @@ class IngestPipeline:
 class _Local:
     """Pages into a data directory, holding its ingest lock for the whole crawl (as an ingest does)."""
 
-    def __init__(self, data_dir: str, wait: float):
+    def __init__(self, data_dir: str, wait: float, memory_mb: float = config.INDEX_MEMORY_MB):
         from healthqa.ingest.lock import exclusive
         from healthqa.ingest.store import Store
 
         self.data_dir = data_dir
         self.wait = wait
+        self.memory_mb = memory_mb
         self.stack = ExitStack()
         self.stack.enter_context(exclusive(os.path.join(data_dir, "ingest.lock"), wait, "ingest"))
         self.store = self.stack.enter_context(Store.open(data_dir, timeout=wait))
@@ -157,7 +170,7 @@ class _Local:
             from healthqa.ingest.store import Store
 
             with Store.open(self.data_dir, timeout=self.wait) as store:
-                report = sync(self.data_dir, store, self.wait)
+                report = sync(self.data_dir, store, self.wait, memory_mb=self.memory_mb)
             logger.info("healthqa: index brought up to date: %s", report)
 
 

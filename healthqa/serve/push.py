@@ -97,7 +97,7 @@ def push(settings: ServeSettings, pages: list[PushedPage]) -> dict[str, Any]:
     stored = len(summary.changes)
     try:
         with Store.open(data_dir, timeout=wait) as store:
-            report = sync(data_dir, store, wait)
+            report = sync(data_dir, store, wait, memory_mb=settings.index_memory_mb)
     except IndexBusyError as exc:
         raise IndexBusyError(f"{stored} records were stored but not indexed yet ({exc}); the next ingest or "
                              "'healthqa index' indexes them") from None

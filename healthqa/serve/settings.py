@@ -31,12 +31,14 @@ class ServeSettings:
     search_cache: int = 1000       # distinct searches whose results a worker keeps per index generation (0: none)
     backend: str = "whoosh"        # what is searched: the data directory's index, or its search cluster
     cluster_dir: str = ""          # the cluster's directory (empty: <data dir>/cluster)
+    index_memory_mb: float = config.INDEX_MEMORY_MB  # the peak memory of indexing a push (index_memory_mb)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ServeSettings":
         """Settings from ``HEALTHQA_DATA``, ``HEALTHQA_API_KEY``, ``HEALTHQA_READ_KEY``,
-        ``HEALTHQA_MAX_BODY_MB`` and ``HEALTHQA_SEARCH_CACHE``, over the defaults; ``backend`` and
-        ``cluster_dir`` as every command reads them (``healthqa.toml``, ``HEALTHQA_BACKEND``, ...)."""
+        ``HEALTHQA_MAX_BODY_MB`` and ``HEALTHQA_SEARCH_CACHE``, over the defaults; ``backend``,
+        ``cluster_dir`` and ``index_memory_mb`` as every command reads them (``healthqa.toml``,
+        ``HEALTHQA_BACKEND``, ``HEALTHQA_INDEX_MEMORY_MB``, ...)."""
         env = os.environ if environ is None else environ
         prefix = config.ENV_PREFIX
         max_mb = env.get(f"{prefix}_MAX_BODY_MB")
@@ -55,6 +57,7 @@ class ServeSettings:
             raise ValueError(str(exc)) from None
         return cls(
             data_dir=data_dir, backend=search.get("backend"), cluster_dir=search.get("cluster_dir"),
+            index_memory_mb=search.get("index_memory_mb"),
             api_key=env.get(f"{prefix}_API_KEY") or None,
             read_key=env.get(f"{prefix}_READ_KEY") or None,
             **({"max_body_bytes": int(float(max_mb) * 1_048_576)} if max_mb else {}),

@@ -49,6 +49,28 @@ def test_items_without_url_or_body_are_counted_and_passed_on(tmp_path, caplog):
     assert "item for https://example.org/q has no 'body' of bytes or text" in caplog.text
 
 
+def test_the_index_is_brought_up_to_date_within_the_configured_memory_budget(tmp_path, monkeypatch):
+    """The Scrapy setting, else ``index_memory_mb`` as the commands read it (environment, file, default)."""
+    from healthqa.config import ConfigError
+
+    data = tmp_path / "data"
+
+    def budget(**settings: object) -> float:
+        made, _ = pipeline(HEALTHQA_DATA=str(data), **settings)
+        made.close_spider()
+        return made.sink.memory_mb
+
+    monkeypatch.delenv("HEALTHQA_INDEX_MEMORY_MB", raising=False)
+    assert budget() == 512
+    data.joinpath("healthqa.toml").write_text("index_memory_mb = 300\n")
+    assert budget() == 300
+    monkeypatch.setenv("HEALTHQA_INDEX_MEMORY_MB", "250")
+    assert budget() == 250
+    assert budget(HEALTHQA_INDEX_MEMORY_MB=1024) == 1024
+    with pytest.raises(ConfigError, match=r"HEALTHQA_INDEX_MEMORY_MB: index_memory_mb = '50' is not valid"):
+        budget(HEALTHQA_INDEX_MEMORY_MB=50)
+
+
 def test_a_page_unchanged_since_the_last_crawl_is_not_parsed_again(tmp_path, monkeypatch):
     for n in range(2):
         made, stats = pipeline(HEALTHQA_DATA=str(tmp_path / "data"))

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import pytest
 
-from healthqa.index import answers as answer_index, bulk
+from healthqa.index import answers as answer_index, bulk, writer
 from healthqa.index.schema import build_schema
 from healthqa.index.store import current_generation, open_index
 from healthqa.index.writer import document, rebuild, sync
@@ -109,6 +109,38 @@ def test_a_sync_after_a_segmented_rebuild_updates_and_deletes_in_any_segment(rea
         assert searcher.docnum(first.id) is None
         assert [hit.id for hit in searcher.search("zyxwvut").hits] == [last.id]
         assert [hit.id for hit in searcher.search_answers("zyxwvut").answers] == [last.id]
+
+
+def _segment_sizes(data_dir: pathlib.Path) -> dict[str, int]:
+    """The page index's segments: id -> documents (deleted ones included)."""
+    ix, _ = open_index(str(data_dir))
+    with ix.reader() as reader:
+        return {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _ in reader.leaf_readers()}
+
+
+def test_an_incremental_index_after_a_segmented_rebuild_rewrites_only_small_segments(
+        real_store: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh's own merge policy would rewrite most of a rebuild's segments, a posting at a time,
+    once there are enough of them; a sync merges only the smallest, up to ``MERGE_DOCS`` documents."""
+    data_dir = _data_dir(real_store, tmp_path / "data")
+    budget = _small_budget(real_store, 16)
+    with Store.open(str(data_dir)) as store:
+        rebuild(str(data_dir), store, memory_mb=budget)
+        before = _segment_sizes(data_dir)
+        smallest = sorted(before.values())[:2]
+        monkeypatch.setattr(writer, "MERGE_DOCS", 1 + sum(smallest))  # the changed page and two segments
+        page = next(iter(store.pages()))
+        with store.transaction():
+            store.put(replace(page, answers=(Answer("Try zyxwvut drops."),), content_hash=""))
+        report = sync(str(data_dir), store, memory_mb=budget)
+    after = _segment_sizes(data_dir)
+    assert len(before) >= 12 and report.added_or_updated == 1 and not report.rebuilt
+    rewritten = set(before) - set(after)
+    assert sorted(before[segment] for segment in rewritten) == smallest
+    assert len(after) == len(before) - 1
+    with Searcher(str(data_dir)) as searcher:
+        assert [hit.id for hit in searcher.search("zyxwvut").hits] == [page.id]
+        assert searcher.search("zyxwvut").total == 1
 
 
 _KILL_SCRIPT = """

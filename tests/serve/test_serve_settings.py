@@ -32,3 +32,14 @@ def test_a_bad_body_limit_is_refused_before_the_server_starts(value, tmp_path):
 def test_a_bad_search_cache_size_is_refused(value):
     with pytest.raises(ValueError, match="HEALTHQA_SEARCH_CACHE=.* is not a whole number of searches"):
         ServeSettings.from_env({"HEALTHQA_SEARCH_CACHE": value})
+
+
+def test_pushes_are_indexed_within_the_configured_memory_budget(tmp_path):
+    """``POST /v1/pages`` indexes with ``index_memory_mb`` as the commands read it, not a default."""
+    assert ServeSettings.from_env({"HEALTHQA_DATA": str(tmp_path)}).index_memory_mb == 512
+    (tmp_path / "healthqa.toml").write_text("index_memory_mb = 300\n")
+    assert ServeSettings.from_env({"HEALTHQA_DATA": str(tmp_path)}).index_memory_mb == 300
+    env = {"HEALTHQA_DATA": str(tmp_path), "HEALTHQA_INDEX_MEMORY_MB": "250"}
+    assert ServeSettings.from_env(env).index_memory_mb == 250
+    with pytest.raises(ValueError, match=r"\$HEALTHQA_INDEX_MEMORY_MB: index_memory_mb = '50' is not valid"):
+        ServeSettings.from_env({**env, "HEALTHQA_INDEX_MEMORY_MB": "50"})
