@@ -93,51 +93,82 @@ EMPTY = Stats()
 
 
 def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
-    """Text, link text and cues of every element, in one bottom-up pass."""
+    """Text, link text and cues of every element, in one bottom-up pass.
+
+    The loop runs over every element of every page read by the detector: counts are kept
+    in local names and each element's :class:`Stats` is made once, at its end.
+    """
+    tags = _tags_under(root, weights.max_elements)
+    if tags is None:
+        return None
+    stats: dict[int, Stats] = {}
+    get, max_date, date_search = stats.get, weights.max_date_chars, DATE_TEXT.search
+    for tag in reversed(tags):
+        name = tag.name
+        if name in SKIPPED:
+            stats[id(tag)] = Stats()
+            continue
+        text = links = authors = named = dates = dated = prose = 0
+        for child in tag.contents:
+            kind = _KINDS.get(child.__class__) or _kind(child.__class__)
+            if kind is _TAG:
+                sub = get(id(child))
+                if sub is not None:
+                    text += sub.text
+                    links += sub.links
+                    authors += sub.authors
+                    named += sub.named
+                    dates += sub.dates
+                    dated += sub.dated
+                    if sub.prose > prose:
+                        prose = sub.prose
+            elif kind is _TEXT:
+                length = len(child.strip())
+                text += length
+                if 6 <= length <= max_date and date_search(child):
+                    dated += 1
+                if length > prose:
+                    prose = length
+        if name == "a":
+            links, prose = text, 0
+        author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
+        if name == "blockquote" or (quote_class and name in QUOTE_TAGS) or edit_note:
+            # a quote names another post's author and date; an edit note, the editor's and the edit's
+            authors = named = dates = dated = 0
+        else:
+            if name == "a" or "itemprop" in tag.attrs:
+                authors += is_author_cue(tag, text > 0)
+            named += author_class
+            dates += date_class or name == "time"
+        stats[id(tag)] = Stats(text, links, authors, named, dates, prose, dated)
+    return stats
+
+
+def _tags_under(root: Tag, limit: int) -> list[Tag] | None:
+    """``root`` and every element below it in page order, or ``None`` past ``limit`` elements."""
     tags: list[Tag] = [root]
     for node in root.descendants:
-        if isinstance(node, Tag):
+        if node.__class__ is Tag or isinstance(node, Tag):
             tags.append(node)
-            if len(tags) > weights.max_elements:
+            if len(tags) > limit:
                 return None
-    stats: dict[int, Stats] = {}
-    for tag in reversed(tags):
-        own = Stats()
-        if tag.name in SKIPPED:
-            stats[id(tag)] = own
-            continue
-        for child in tag.contents:
-            if isinstance(child, Tag):
-                sub = stats.get(id(child))
-                if sub is not None:
-                    own.text += sub.text
-                    own.links += sub.links
-                    own.authors += sub.authors
-                    own.named += sub.named
-                    own.dates += sub.dates
-                    own.dated += sub.dated
-                    if sub.prose > own.prose:
-                        own.prose = sub.prose
-            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-                length = len(child.strip())
-                own.text += length
-                if 6 <= length <= weights.max_date_chars and DATE_TEXT.search(child):
-                    own.dated += 1
-                if length > own.prose:
-                    own.prose = length
-        if tag.name == "a":
-            own.links, own.prose = own.text, 0
-        author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
-        if tag.name == "blockquote" or (quote_class and tag.name in QUOTE_TAGS) or edit_note:
-            # a quote names another post's author and date; an edit note, the editor's and the edit's
-            own.authors = own.named = own.dates = own.dated = 0
-        else:
-            if tag.name == "a" or "itemprop" in tag.attrs:
-                own.authors += is_author_cue(tag, own.text > 0)
-            own.named += author_class
-            own.dates += date_class or tag.name == "time"
-        stats[id(tag)] = own
-    return stats
+    return tags
+
+
+_TAG, _TEXT, _OTHER = "tag", "text", "other"
+_KINDS: dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    """A node class as :func:`measure` reads it: an element, text a reader sees, or other markup (a comment)."""
+    if issubclass(cls, Tag):
+        kind = _TAG
+    elif issubclass(cls, NavigableString) and not issubclass(cls, PreformattedString):
+        kind = _TEXT
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
 
 
 @lru_cache(maxsize=4096)
