@@ -24,6 +24,7 @@ Every feature and weight is named in :mod:`healthqa.ingest.html_features`
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Iterator
 
@@ -152,12 +153,34 @@ def _elements(root: Tag) -> Iterator[Tag]:
 
 
 def _best_group(root: Tag, stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
-    best, best_score = None, 0.0
-    for members in _groups(root, stats, weights):
-        score = _group_score(members, stats, weights)
-        if score > best_score:
-            best, best_score = members, score
-    return best
+    scored = [(score, order, members) for order, members in enumerate(_groups(root, stats, weights))
+              if (score := _group_score(members, stats, weights)) > 0]
+    # Highest score first, the earlier group on a tie; the structure is compared last, as it walks every member.
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return next((members for _, _, members in scored
+                 if _shared_structure(members) >= weights.min_shared_structure), None)
+
+
+_STRUCTURE_MEMBERS = 8
+_STRUCTURE_NODES = 600
+
+
+def _shared_structure(members: list[Tag]) -> float:
+    """How far the members are copies of one template: for each member, the largest share of
+    element kinds (tag and class) it has in common with another member; the median of these.
+
+    Posts printed by a forum repeat one template (author box, date, body, toolbar), so each
+    has a near twin (0.7-1.0 on forum pages). An article's body beside its author's bio box,
+    two plain blocks that happen to sit side by side, share almost nothing (0.03). The first
+    members, and the start of each, tell (a long thread would cost a walk of the whole page).
+    """
+    kinds = [{_signature(node) for node in itertools.islice(member.descendants, _STRUCTURE_NODES) if isinstance(node, Tag)}
+             for member in members[:_STRUCTURE_MEMBERS]]
+    best = []
+    for i, mine in enumerate(kinds):
+        best.append(max((len(mine & theirs) / len(mine | theirs) if mine | theirs else 1.0)
+                        for j, theirs in enumerate(kinds) if j != i))
+    return sorted(best)[len(best) // 2]
 
 
 def _group_score(members: list[Tag], stats: dict[int, Stats], weights: DetectorWeights) -> float:

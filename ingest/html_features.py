@@ -26,6 +26,7 @@ class DetectorWeights:
     min_prose_chars: int = 30         # median longest text run per post, below it a listing
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
     min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
+    min_shared_structure: float = 0.3  # median share of element kinds a post has in common with another post
     min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
     max_authors_per_post: int = 8     # author cues in one post (name, avatar, rank...); more is a list
     max_date_chars: int = 40          # a longer text is a sentence that mentions a date, not a date

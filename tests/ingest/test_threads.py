@@ -94,6 +94,12 @@ def test_real_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
         parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
 
 
+def test_real_article_with_an_author_box_is_no_thread() -> None:
+    """A news article beside its author's bio box: two sibling blocks with a name each, no template in common."""
+    with pytest.raises(NotQAPage, match="article"):
+        parse_html((DATA / "not-threads" / "real-article-author-box.html").read_text(), "article.html")
+
+
 def test_real_article_is_still_rejected_as_an_article() -> None:
     with pytest.raises(NotQAPage, match="article"):
         parse_html((DATA / "html" / "healthline_how-to-overcome-binge-eating.html").read_text(), "a.html")
