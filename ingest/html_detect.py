@@ -30,7 +30,9 @@ from typing import Iterator
 
 from bs4 import Tag
 
-from healthqa.ingest.html_features import DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure
+from healthqa.ingest.html_features import (
+    DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure, tags_under,
+)
 from healthqa.ingest.html_post import DetectedPost, read_post
 from healthqa.ingest.html_tree import Thread, classes_of
 from healthqa.ingest.record import Answer
@@ -66,10 +68,11 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
 
 def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[DetectedPost]:
     """The posts of the thread in page order (first post first), or ``[]``."""
-    stats = measure(root, weights)
+    tags = tags_under(root, weights.max_elements)
+    stats = measure(root, weights, tags) if tags is not None else None
     if stats is None:
         return []
-    group = _best_group(root, stats, weights)
+    group = _best_group(tags, stats, weights)
     if group is None:
         return []
     parts = _post_parts(group, stats, weights)
@@ -102,14 +105,17 @@ def _post_parts(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
 
 def _signature(tag: Tag) -> tuple[str, str]:
     names = classes_of(tag)
-    return tag.name, DIGITS.sub("", names[0]) if names else ""
+    if not names:
+        return tag.name, ""
+    first = names[0]
+    return tag.name, first if first.isalpha() else DIGITS.sub("", first)
 
 
-def _groups(root: Tag, stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
-    """Runs of siblings that share a signature and hold text, under every element."""
+def _groups(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
+    """Runs of siblings that share a signature and hold text, under every element of ``tags``."""
     # An element with less text than the smallest thread passes (most of them) holds no group worth scoring.
     least = weights.min_posts * weights.min_mean_chars
-    for parent in _elements(root):
+    for parent in tags:
         s = stats.get(id(parent), EMPTY)
         if s.text - s.links < least or len(parent.contents) < 2:
             continue
@@ -147,13 +153,8 @@ def _interleaved(first: list[Tag], second: list[Tag]) -> list[Tag] | None:
     return merged if turns >= 0.8 * (len(merged) - 1) else None
 
 
-def _elements(root: Tag) -> Iterator[Tag]:
-    yield root
-    yield from (node for node in root.descendants if isinstance(node, Tag))
-
-
-def _best_group(root: Tag, stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
-    scored = [(score, order, members) for order, members in enumerate(_groups(root, stats, weights))
+def _best_group(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
+    scored = [(score, order, members) for order, members in enumerate(_groups(tags, stats, weights))
               if (score := _group_score(members, stats, weights)) > 0]
     # Highest score first, the earlier group on a tie; the structure is compared last, as it walks every member.
     scored.sort(key=lambda item: (-item[0], item[1]))

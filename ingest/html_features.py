@@ -93,13 +93,14 @@ EMPTY = Stats()
 
 
 
-def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
-    """Text, link text and cues of every element, in one bottom-up pass.
+def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) -> dict[int, Stats] | None:
+    """Text, link text and cues of every element, in one bottom-up pass (``tags``: those of
+    :func:`tags_under`, when the caller has them already).
 
     The loop runs over every element of every page read by the detector: counts are kept
     in local names and each element's :class:`Stats` is made once, at its end.
     """
-    tags = _tags_under(root, weights.max_elements)
+    tags = tags if tags is not None else tags_under(root, weights.max_elements)
     if tags is None:
         return None
     stats: dict[int, Stats] = {}
@@ -145,7 +146,7 @@ def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
     return stats
 
 
-def _tags_under(root: Tag, limit: int) -> list[Tag] | None:
+def tags_under(root: Tag, limit: int) -> list[Tag] | None:
     """``root`` and every element below it in page order, or ``None`` past ``limit`` elements."""
     tags: list[Tag] = [root]
     for node in root.descendants:
