@@ -86,18 +86,15 @@ class _Copier:
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail.
 
-        The loop runs once for every element and text of every page: bs4's objects are
-        made and linked here inline, with local names (a method call per node was a
-        third of the copy's time).
+        This loop runs for every node of every page: nodes are linked inline, with local names.
         """
         stack: list[tuple] = [(parent, node, container, keep)]
         pop, push = stack.pop, stack.append
-        containers, keep_space, templates, attrs_class = self.containers, self.keep_space, self.templates, self.attrs_class
-        new_tag, new_string = Tag.__new__, str.__new__
+        containers, keep_space, new_string = self.containers, self.keep_space, str.__new__
         last = self.last
         while stack:
             parent, node, container, keep = pop()
-            if node.__class__ is str:  # the text after an element: it follows in the element's parent
+            if node.__class__ is str:  # text: an element's own (first in it) or the text after it
                 element = new_string(container, node if keep or node.strip(_ASCII_SPACES) else
                                      "\n" if "\n" in node else " ")
                 element.hidden = False
@@ -108,16 +105,7 @@ class _Copier:
                     self._special(parent, node, container, keep)
                     last = self.last
                     continue
-                template = templates.get(tag)
-                if template is None or tag == "meta":
-                    self.last = last
-                    element = self._tag(tag, node)
-                else:
-                    element = new_tag(Tag)
-                    state = element.__dict__
-                    state.update(template)
-                    state["attrs"] = attrs_class(node.attrib)
-                    state["contents"] = []
+                element = self._tag(tag, node)
                 inner = containers.get(tag, container)
                 inner_keep = keep or tag in keep_space
                 tail = node.tail

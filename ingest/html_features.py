@@ -133,17 +133,23 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
                     prose = length
         if name == "a":
             links, prose = text, 0
-        author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
-        if name == "blockquote" or (quote_class and name in QUOTE_TAGS) or edit_note:
-            # a quote names another post's author and date; an edit note, the editor's and the edit's
-            authors = named = dates = dated = 0
-        else:
-            if name == "a" or "itemprop" in tag.attrs:
-                authors += is_author_cue(tag, text > 0)
-            named += author_class
-            dates += date_class or name == "time"
-        stats[id(tag)] = Stats(text, links, authors, named, dates, prose, dated)
+        stats[id(tag)] = _with_own_cues(tag, Stats(text, links, authors, named, dates, prose, dated))
     return stats
+
+
+def _with_own_cues(tag: Tag, own: Stats) -> Stats:
+    """``own`` (the element's content) with the element's own author and date cues."""
+    name = tag.name
+    author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
+    if name == "blockquote" or (quote_class and name in QUOTE_TAGS) or edit_note:
+        # a quote names another post's author and date; an edit note, the editor's and the edit's
+        own.authors = own.named = own.dates = own.dated = 0
+    else:
+        if name == "a" or "itemprop" in tag.attrs:
+            own.authors += is_author_cue(tag, own.text > 0)
+        own.named += author_class
+        own.dates += date_class or name == "time"
+    return own
 
 
 def tags_under(root: Tag, limit: int) -> list[Tag] | None:
