@@ -40,6 +40,7 @@ from healthqa.ingest.html import parse_html  # noqa: E402
 
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 _DEFAULT = [_SHARED / "forums-dev", _SHARED / "realpages-dev"]
+_TEST_PAGES = Path(__file__).resolve().parents[1] / "tests" / "ingest" / "data"
 _ENGINES = ["xenforo", "phpbb", "vbulletin", "vanilla", "invision", "discourse", "insided", "smf", "simple machines",
             "fluxbb", "woltlab", "burning board", "mybb", "phorum", "bbpress", "kentico", "punbb", "wordpress",
             "next.js", "drupal"]
@@ -213,12 +214,59 @@ def report(totals: dict[str, Counter]) -> None:
           " names (first posts and numeric profile links can never match)")
 
 
+def every_page(folders: list[Path]) -> list[tuple[str, str]]:
+    """Every page of the folders (a gold JSON's ``html`` or a loose ``.html``) and of the tests' page folders."""
+    pages = []
+    for folder in [*folders, *sorted(p for p in _TEST_PAGES.iterdir() if p.is_dir())]:
+        for path in sorted(folder.glob("*.json")):
+            html = json.loads(path.read_text()).get("html")
+            if isinstance(html, str):
+                pages.append((f"{folder.name}/{path.name}", html))
+        for path in sorted(folder.glob("*.html")):
+            pages.append((f"{folder.name}/{path.name}", path.read_text(errors="replace")))
+    return pages
+
+
+def records_of(pages: list[tuple[str, str]]) -> dict[str, object]:
+    """Each page's record as plain data, or the reason it was rejected."""
+    out: dict[str, object] = {}
+    for name, html in pages:
+        try:
+            out[name] = parse_html(html, name)[0].to_dict()
+        except RejectedInput as exc:
+            out[name] = f"{type(exc).__name__}: {exc.reason}"
+    return out
+
+
+def check_records(pages: list[tuple[str, str]], path: Path, save: bool) -> int:
+    """Save every page's record to ``path``, or compare them with those saved there (0 when identical)."""
+    records = records_of(pages)
+    if save:
+        path.write_text(json.dumps(records, indent=1, sort_keys=True, ensure_ascii=False))
+        print(f"saved the records of {len(records)} pages to {path}")
+        return 0
+    saved = json.loads(path.read_text())
+    differ = sorted(name for name in saved.keys() | records.keys()
+                    if json.dumps(saved.get(name), sort_keys=True) != json.dumps(records.get(name), sort_keys=True))
+    for name in differ:
+        print(f"differs: {name}")
+    print(f"{len(records) - len(differ)} of {len(records)} pages give the saved records ({len(differ)} differ)")
+    return 1 if differ else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="*", type=Path, default=_DEFAULT)
     parser.add_argument("-v", action="store_true", help="one line per page")
     parser.add_argument("--repeat", type=int, default=3, help="parses of every page for the rate")
+    parser.add_argument("--save-records", type=Path, metavar="FILE",
+                        help="save every page's record (or rejection) as JSON, then stop")
+    parser.add_argument("--check-records", type=Path, metavar="FILE",
+                        help="compare every page's record with those saved by --save-records, then stop")
     args = parser.parse_args(argv)
+    if args.save_records or args.check_records:
+        return check_records(every_page(args.folders), args.save_records or args.check_records,
+                             save=bool(args.save_records))
     totals: dict[str, Counter] = defaultdict(Counter)
     pages = [page for folder in args.folders for page in load(folder)]
     for name, html, gold, url in pages:

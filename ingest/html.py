@@ -36,7 +36,7 @@ from healthqa.ingest.html_profile import Profile, profile_for, profile_thread
 from healthqa.ingest.html_prune import prune
 from healthqa.ingest.html_schema import find_thread, load_jsonld, microdata_items, types_of
 from healthqa.ingest.html_tree import PageIndex, Thread, block_text
-from healthqa.ingest.normalise import clean_optional, clean_unique, clean_url
+from healthqa.ingest.normalise import clean_line, clean_optional, clean_unique, clean_url
 from healthqa.ingest.record import Answer, QAPage, derive_id
 
 # Browsers stop nesting elements at this depth (Blink); deeper markup is junk or an attack.
@@ -54,6 +54,13 @@ _SAME_START = 100
 _SEED_HINT = re.compile(r"\banswered\b|\banswers?\s*\(", re.I)
 _SEED_SHAPE = re.compile(r"^(?:[A-Z] )?Answers? \(\d+\)$|^• .*\banswered\b", re.M | re.I)
 _BREADCRUMB_CLASSES = ("breadcrumb", "breadcrumbs", "Breadcrumbs", "breadcrumblinks", "breadcrumb-list")
+# A login form; an HTTP error's status or reason phrase (RFC 9110) in a page's heading.
+_PASSWORD_FIELD = re.compile(r"<input\b[^<>]{0,500}?\btype\s*=\s*[\"']?password\b", re.I)
+_ERROR_HEADING = re.compile(r"^\W*[45]\d\d\b|\b(?:error|status|http)\W{0,3}[45]\d\d\b|\b(?:not found|forbidden|"
+                            r"internal server error|service unavailable|bad gateway|gateway time-?out|bad request|"
+                            r"unauthori[sz]ed|method not allowed)\b", re.I)
+_MAX_HEADING = 120
+_LOGIN_PAGE_CHARS = 3000
 # Breadcrumb roots name the whole site, not the question's forum.
 _SITE_ROOTS = frozenset({"home", "communities", "community", "forums", "forum", "discussions", "all communities"})
 
@@ -269,7 +276,21 @@ def _text_fallback(index: PageIndex, text: str, nodes: list[dict], url: str | No
             return _from_text(reduced, url, origin)
     if _is_article(index, nodes):
         raise NotQAPage("not a Q&A page: article with no question/answer markup", origin)
-    raise ParseError("no question found", origin)
+    shown = _what_page(index, text)
+    raise ParseError(f"no question found: {shown}" if shown else "no question found", origin)
+
+
+def _what_page(index: PageIndex, text: str) -> str | None:
+    """What a page with no thread shows instead, when it says so plainly: a login form, an HTTP error."""
+    # (The raw text: inputs are pruned before the tree is built. A long page with a password
+    # field is a thread page with a login box that the detector missed, not a login page.)
+    if _PASSWORD_FIELD.search(text) and len((index.soup.body or index.soup).get_text()) <= _LOGIN_PAGE_CHARS:
+        return "a login page (a password field, no posts)"
+    for tag in (*index.by_name.get("title", ()), *index.by_name.get("h1", ()), *index.by_name.get("h2", ())):
+        heading = clean_line(tag.get_text(" "))
+        if len(heading) <= _MAX_HEADING and _ERROR_HEADING.search(heading):
+            return f"an error page ({heading!r})"
+    return None
 
 
 def _from_text(reduced: str, url: str | None, origin: str) -> QAPage:

@@ -84,29 +84,54 @@ class _Copier:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
-        """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail."""
+        """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail.
+
+        This loop runs for every node of every page: nodes are linked inline, with local names.
+        """
         stack: list[tuple] = [(parent, node, container, keep)]
         pop, push = stack.pop, stack.append
-        containers, keep_space, text_of = self.containers, self.keep_space, self._text
+        containers, keep_space, new_string = self.containers, self.keep_space, str.__new__
+        last = self.last
         while stack:
-            item = pop()
-            parent = item[0]
-            if parent is None:  # the end of an element: the text after it follows in its parent
-                text_of(item[1], item[2], item[3], item[4])
-                continue
-            node = item[1]
-            tag = node.tag
-            if tag.__class__ is not str:
-                self._special(parent, node, item[2], item[3])
-                continue
-            element = self._tag(tag, node)
-            self._link(parent, element)
-            inner = containers.get(tag, item[2])
-            inner_keep = item[3] or tag in keep_space
-            push((None, parent, node.tail, item[2], item[3]))
-            for child in reversed(node):
-                push((element, child, inner, inner_keep))
-            text_of(element, node.text, inner, inner_keep)
+            parent, node, container, keep = pop()
+            if node.__class__ is str:  # text: an element's own (first in it) or the text after it
+                element = new_string(container, node if keep or node.strip(_ASCII_SPACES) else
+                                     "\n" if "\n" in node else " ")
+                element.hidden = False
+            else:
+                tag = node.tag
+                if tag.__class__ is not str:
+                    self.last = last
+                    self._special(parent, node, container, keep)
+                    last = self.last
+                    continue
+                element = self._tag(tag, node)
+                inner = containers.get(tag, container)
+                inner_keep = keep or tag in keep_space
+                tail = node.tail
+                if tail:
+                    push((parent, tail, container, keep))
+                for child in reversed(node):
+                    push((element, child, inner, inner_keep))
+            # Append ``element`` to ``parent``: parent, siblings and the page-order chain (as _link does).
+            contents = parent.contents
+            previous_sibling = contents[-1] if contents else None
+            element.parent = parent
+            element.previous_sibling = previous_sibling
+            element.next_sibling = None
+            if previous_sibling is not None:
+                previous_sibling.next_sibling = element
+            element.previous_element = last
+            element.next_element = None
+            if last is not None:
+                last.next_element = element
+            last = element
+            contents.append(element)
+            if node.__class__ is not str:
+                text = node.text
+                if text:
+                    push((element, text, inner, inner_keep))
+        self.last = last
 
     def _special(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """A comment or processing instruction, then the text after it."""

@@ -24,12 +24,15 @@ Every feature and weight is named in :mod:`healthqa.ingest.html_features`
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Iterator
 
 from bs4 import Tag
 
-from healthqa.ingest.html_features import DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure
+from healthqa.ingest.html_features import (
+    DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure, tags_under,
+)
 from healthqa.ingest.html_post import DetectedPost, read_post
 from healthqa.ingest.html_tree import Thread, classes_of
 from healthqa.ingest.record import Answer
@@ -65,10 +68,11 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
 
 def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[DetectedPost]:
     """The posts of the thread in page order (first post first), or ``[]``."""
-    stats = measure(root, weights)
+    tags = tags_under(root, weights.max_elements)
+    stats = measure(root, weights, tags) if tags is not None else None
     if stats is None:
         return []
-    group = _best_group(root, stats, weights)
+    group = _best_group(tags, stats, weights)
     if group is None:
         return []
     parts = _post_parts(group, stats, weights)
@@ -101,14 +105,17 @@ def _post_parts(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
 
 def _signature(tag: Tag) -> tuple[str, str]:
     names = classes_of(tag)
-    return tag.name, DIGITS.sub("", names[0]) if names else ""
+    if not names:
+        return tag.name, ""
+    first = names[0]
+    return tag.name, first if first.isalpha() else DIGITS.sub("", first)
 
 
-def _groups(root: Tag, stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
-    """Runs of siblings that share a signature and hold text, under every element."""
+def _groups(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
+    """Runs of siblings that share a signature and hold text, under every element of ``tags``."""
     # An element with less text than the smallest thread passes (most of them) holds no group worth scoring.
     least = weights.min_posts * weights.min_mean_chars
-    for parent in _elements(root):
+    for parent in tags:
         s = stats.get(id(parent), EMPTY)
         if s.text - s.links < least or len(parent.contents) < 2:
             continue
@@ -146,18 +153,35 @@ def _interleaved(first: list[Tag], second: list[Tag]) -> list[Tag] | None:
     return merged if turns >= 0.8 * (len(merged) - 1) else None
 
 
-def _elements(root: Tag) -> Iterator[Tag]:
-    yield root
-    yield from (node for node in root.descendants if isinstance(node, Tag))
+def _best_group(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
+    scored = [(score, order, members) for order, members in enumerate(_groups(tags, stats, weights))
+              if (score := _group_score(members, stats, weights)) > 0]
+    # Highest score first, the earlier group on a tie; the structure is compared last, as it walks every member.
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return next((members for _, _, members in scored
+                 if _shared_structure(members) >= weights.min_shared_structure), None)
 
 
-def _best_group(root: Tag, stats: dict[int, Stats], weights: DetectorWeights) -> list[Tag] | None:
-    best, best_score = None, 0.0
-    for members in _groups(root, stats, weights):
-        score = _group_score(members, stats, weights)
-        if score > best_score:
-            best, best_score = members, score
-    return best
+_STRUCTURE_MEMBERS = 8
+_STRUCTURE_NODES = 600
+
+
+def _shared_structure(members: list[Tag]) -> float:
+    """How far the members are copies of one template: for each member, the largest share of
+    element kinds (tag and class) it has in common with another member; the median of these.
+
+    Posts printed by a forum repeat one template (author box, date, body, toolbar), so each
+    has a near twin (0.7-1.0 on forum pages). An article's body beside its author's bio box,
+    two plain blocks that happen to sit side by side, share almost nothing (0.03). The first
+    members, and the start of each, tell (a long thread would cost a walk of the whole page).
+    """
+    kinds = [{_signature(node) for node in itertools.islice(member.descendants, _STRUCTURE_NODES) if isinstance(node, Tag)}
+             for member in members[:_STRUCTURE_MEMBERS]]
+    best = []
+    for i, mine in enumerate(kinds):
+        best.append(max((len(mine & theirs) / len(mine | theirs) if mine | theirs else 1.0)
+                        for j, theirs in enumerate(kinds) if j != i))
+    return sorted(best)[len(best) // 2]
 
 
 def _group_score(members: list[Tag], stats: dict[int, Stats], weights: DetectorWeights) -> float:

@@ -26,6 +26,7 @@ class DetectorWeights:
     min_prose_chars: int = 30         # median longest text run per post, below it a listing
     max_link_density: float = 0.5     # share of a group's text inside links, above it a listing
     min_cue_share: float = 0.5        # share of posts with an author or date cue of their own
+    min_shared_structure: float = 0.3  # median share of element kinds a post has in common with another post
     min_alternation: float = 0.6      # share of cued members followed by a cue-less one: posts span two rows
     max_authors_per_post: int = 8     # author cues in one post (name, avatar, rank...); more is a list
     max_date_chars: int = 40          # a longer text is a sentence that mentions a date, not a date
@@ -92,52 +93,90 @@ EMPTY = Stats()
 
 
 
-def measure(root: Tag, weights: DetectorWeights) -> dict[int, Stats] | None:
-    """Text, link text and cues of every element, in one bottom-up pass."""
+def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) -> dict[int, Stats] | None:
+    """Text, link text and cues of every element, in one bottom-up pass (``tags``: those of
+    :func:`tags_under`, when the caller has them already).
+
+    The loop runs over every element of every page read by the detector: counts are kept
+    in local names and each element's :class:`Stats` is made once, at its end.
+    """
+    tags = tags if tags is not None else tags_under(root, weights.max_elements)
+    if tags is None:
+        return None
+    stats: dict[int, Stats] = {}
+    get, max_date, date_search = stats.get, weights.max_date_chars, DATE_TEXT.search
+    for tag in reversed(tags):
+        name = tag.name
+        if name in SKIPPED:
+            stats[id(tag)] = Stats()
+            continue
+        text = links = authors = named = dates = dated = prose = 0
+        for child in tag.contents:
+            kind = _KINDS.get(child.__class__) or _kind(child.__class__)
+            if kind is _TAG:
+                sub = get(id(child))
+                if sub is not None:
+                    text += sub.text
+                    links += sub.links
+                    authors += sub.authors
+                    named += sub.named
+                    dates += sub.dates
+                    dated += sub.dated
+                    if sub.prose > prose:
+                        prose = sub.prose
+            elif kind is _TEXT:
+                length = len(child.strip())
+                text += length
+                if 6 <= length <= max_date and date_search(child):
+                    dated += 1
+                if length > prose:
+                    prose = length
+        if name == "a":
+            links, prose = text, 0
+        stats[id(tag)] = _with_own_cues(tag, Stats(text, links, authors, named, dates, prose, dated))
+    return stats
+
+
+def _with_own_cues(tag: Tag, own: Stats) -> Stats:
+    """``own`` (the element's content) with the element's own author and date cues."""
+    name = tag.name
+    author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
+    if name == "blockquote" or (quote_class and name in QUOTE_TAGS) or edit_note:
+        # a quote names another post's author and date; an edit note, the editor's and the edit's
+        own.authors = own.named = own.dates = own.dated = 0
+    else:
+        if name == "a" or "itemprop" in tag.attrs:
+            own.authors += is_author_cue(tag, own.text > 0)
+        own.named += author_class
+        own.dates += date_class or name == "time"
+    return own
+
+
+def tags_under(root: Tag, limit: int) -> list[Tag] | None:
+    """``root`` and every element below it in page order, or ``None`` past ``limit`` elements."""
     tags: list[Tag] = [root]
     for node in root.descendants:
-        if isinstance(node, Tag):
+        if node.__class__ is Tag or isinstance(node, Tag):
             tags.append(node)
-            if len(tags) > weights.max_elements:
+            if len(tags) > limit:
                 return None
-    stats: dict[int, Stats] = {}
-    for tag in reversed(tags):
-        own = Stats()
-        if tag.name in SKIPPED:
-            stats[id(tag)] = own
-            continue
-        for child in tag.contents:
-            if isinstance(child, Tag):
-                sub = stats.get(id(child))
-                if sub is not None:
-                    own.text += sub.text
-                    own.links += sub.links
-                    own.authors += sub.authors
-                    own.named += sub.named
-                    own.dates += sub.dates
-                    own.dated += sub.dated
-                    if sub.prose > own.prose:
-                        own.prose = sub.prose
-            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-                length = len(child.strip())
-                own.text += length
-                if 6 <= length <= weights.max_date_chars and DATE_TEXT.search(child):
-                    own.dated += 1
-                if length > own.prose:
-                    own.prose = length
-        if tag.name == "a":
-            own.links, own.prose = own.text, 0
-        author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
-        if tag.name == "blockquote" or (quote_class and tag.name in QUOTE_TAGS) or edit_note:
-            # a quote names another post's author and date; an edit note, the editor's and the edit's
-            own.authors = own.named = own.dates = own.dated = 0
-        else:
-            if tag.name == "a" or "itemprop" in tag.attrs:
-                own.authors += is_author_cue(tag, own.text > 0)
-            own.named += author_class
-            own.dates += date_class or tag.name == "time"
-        stats[id(tag)] = own
-    return stats
+    return tags
+
+
+_TAG, _TEXT, _OTHER = "tag", "text", "other"
+_KINDS: dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    """A node class as :func:`measure` reads it: an element, text a reader sees, or other markup (a comment)."""
+    if issubclass(cls, Tag):
+        kind = _TAG
+    elif issubclass(cls, NavigableString) and not issubclass(cls, PreformattedString):
+        kind = _TEXT
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
 
 
 @lru_cache(maxsize=4096)

@@ -34,8 +34,9 @@ _COMMENT_END = "-->"
 # A <noscript> this large (or holding microdata) is the page served to crawlers: its
 # content is the page, not a "please enable JavaScript" notice.
 _CRAWLER_VIEW_CHARS = 2000
-# Group 1: a kept (JSON) script opening; 2, 3: a <nav> or <aside> tag, opening or closing.
-_SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside)\b" + _ATTRIBUTES + r">)", re.I)
+# Group 1: a kept (JSON) script opening; 2, 3: a <nav>, <aside> or <select> tag, opening or closing
+# (a select is a menu: a "jump to forum" list is a twentieth of a forum page's elements).
+_SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside|select)\b" + _ATTRIBUTES + r">)", re.I)
 _WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
 
 
@@ -44,7 +45,7 @@ def prune(text: str) -> str:
 
     Kept: JSON scripts (JSON-LD, ``__NEXT_DATA__``), the content of a ``<noscript>`` that
     holds a crawler view (microdata, or much markup), anything carrying microdata, the
-    canonical link, Open Graph metadata, and ``<nav>`` / ``<aside>`` blocks that
+    canonical link, Open Graph metadata, and ``<nav>`` / ``<aside>`` / ``<select>`` blocks that
     mention microdata, a breadcrumb, an author or a quote (some themes print quotes as asides).
 
     >>> prune('<p>Hi<!-- note --></p><script>var a;</script><nav><a href="/">Home</a></nav>')
@@ -104,7 +105,7 @@ def _kept(match: re.Match[str], text: str, end: int) -> bool:
 
 
 def _drop_sections(text: str) -> str:
-    """Remove balanced ``<nav>`` / ``<aside>`` blocks that hold nothing an extractor reads.
+    """Remove balanced ``<nav>`` / ``<aside>`` / ``<select>`` blocks that hold nothing an extractor reads.
 
     Kept scripts are stepped over whole, so that markup quoted inside JSON is never
     taken for a tag; an unclosed block or script ends the pruning.

@@ -31,11 +31,15 @@ _CONTROLS.update({0x200B: None, 0xFEFF: None, 0xFFFE: None, 0x0D: "\n"})
 # Lone surrogates are no text (JSON's "\ud800" makes one); they cannot even be written as UTF-8.
 _CONTROLS.update({code: None for code in range(0xD800, 0xE000)})
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
+# What the two tables change: most text has none of it, and a regex search in C is
+# cheaper than ``str.translate`` with a dict, which looks up every character in Python.
+_TO_REPAIR = re.compile("[\x80-\x9f]")
+_TO_STRIP = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\ufffe\ud800-\udfff]")
 
 
 def repair_cp1252(text: str) -> str:
     """Turn C1 controls (cp1252 bytes read as Latin-1) back into their characters."""
-    return text.translate(_REPAIR)
+    return text.translate(_REPAIR) if _TO_REPAIR.search(text) else text
 
 
 def unescape_entities(text: str) -> str:
@@ -53,7 +57,7 @@ def unescape_entities(text: str) -> str:
 
 def strip_controls(text: str) -> str:
     """Drop control characters and lone surrogates (tabs and newlines stay; CR becomes LF)."""
-    return text.replace("\r\n", "\n").translate(_CONTROLS)
+    return text.replace("\r\n", "\n").translate(_CONTROLS) if _TO_STRIP.search(text) else text
 
 
 def nfc(text: str) -> str:

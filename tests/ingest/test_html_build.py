@@ -55,3 +55,10 @@ def test_odd_documents_build_as_bs4_builds_them(markup: str) -> None:
     assert _shape(built) == _shape(expected)
     assert built.get_text() == expected.get_text()
     assert [type(s) for s in built.find_all(string=True)] == [type(s) for s in expected.find_all(string=True)]
+
+
+def test_prune_drops_select_menus_but_not_what_an_extractor_reads() -> None:
+    menu = '<select name="f"><option value="1">Jump to: General health</option><option>Diet</option></select>'
+    assert "Jump to" not in prune(f"<p>Post</p>{menu}<p>Reply</p>")
+    marked = '<select itemprop="category"><option>Diet</option></select>'
+    assert marked in prune(f"<p>Post</p>{marked}")

@@ -87,11 +87,49 @@ def test_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
         parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
 
 
-@pytest.mark.parametrize("name", ["real-server-status", "real-landing"])
+@pytest.mark.parametrize("name", ["real-server-status", "real-landing", "real-listing-python-http-server",
+                                  "real-default-nginx-welcome"])
 def test_real_page_with_no_thread_is_rejected_with_a_reason(name: str) -> None:
-    """Real pages shipped as test pages by another extractor (their source in their first line)."""
-    with pytest.raises(ParseError, match="no question found"):
+    """Real pages (their source in their first line): a status table, a landing page, a listing, a placeholder.
+    None is given a kind it is not (login, error)."""
+    with pytest.raises(ParseError, match="no question found$"):
         parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("real-login-django-admin-en", "a login page"),
+    ("real-login-django-admin-de", "a login page"),
+    ("real-error-django-404", r"an error page \('Not Found'\)"),
+    ("real-error-werkzeug-404", r"an error page \('404 Not Found'\)"),
+    ("real-error-werkzeug-500", r"an error page \('500 Internal Server Error'\)"),
+    ("real-error-apache-404-en", r"an error page \('Object not found!'\)"),
+    ("real-error-apache-404-de", r"an error page \('Error 404'\)"),
+    ("real-error-apache-404-fr", r"an error page \('Error 404'\)"),
+    ("real-error-apache-500-en", r"an error page \('Error 500'\)"),
+    ("login", "a login page"),
+])
+def test_real_login_and_error_pages_are_rejected_saying_what_they_are(name: str, reason: str) -> None:
+    """Pages that real software renders (sources and licences in data/not-threads/README.md)."""
+    with pytest.raises(ParseError, match="no question found: " + reason) as caught:
+        parse_html((DATA / "not-threads" / f"{name}.html").read_text(), f"{name}.html")
+    assert not isinstance(caught.value, NotQAPage)
+
+
+def test_thread_page_with_a_login_box_is_still_a_thread() -> None:
+    post = ('<div class="post"><a href="/members/{0}">{0}</a><time>{1}</time>'
+            '<div class="body">{2}</div></div>')
+    login = '<form class="login" method="post"><input name="user"><input type="password" name="pw"></form>'
+    html = ("<h1>Sore knee?</h1>" + login
+            + post.format("ann", "1 May 2020", "My knee is sore after long walks, what can I do about it?")
+            + post.format("bob", "2 May 2020", "Try resting it for a few days and ice it after every walk."))
+    page = parse_html(html, "t.html")[0]
+    assert [a.author for a in page.answers] == ["bob"]
+
+
+def test_real_article_with_an_author_box_is_no_thread() -> None:
+    """A news article beside its author's bio box: two sibling blocks with a name each, no template in common."""
+    with pytest.raises(NotQAPage, match="article"):
+        parse_html((DATA / "not-threads" / "real-article-author-box.html").read_text(), "article.html")
 
 
 def test_real_article_is_still_rejected_as_an_article() -> None:
