@@ -21,9 +21,9 @@ import sqlite3
 from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Iterator
-from urllib.parse import quote
 
 from healthqa.index.schema import STOP
+from healthqa.ingest.datadir import sqlite_uri
 
 FILE_NAME = "lay-names.sqlite"
 MAX_WORDS = 4
@@ -132,16 +132,11 @@ def write(folder: str, pages: Iterable[object], extend: bool = False) -> None:
         raise
 
 
-def _read_only(path: str) -> str:
-    """The read-only URI of a file; quoted: a folder named "data?mode=ro" or "data#1" is a path."""
-    return f"file:{quote(os.path.abspath(path))}?mode=ro"
-
-
 def _rows(path: str, sql: str, args: tuple = ()) -> list[tuple]:
     if not os.path.exists(path):
         return []
     with contextlib.suppress(sqlite3.Error):
-        db = sqlite3.connect(_read_only(path), uri=True)
+        db = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             return db.execute(sql, args).fetchall()
         finally:
@@ -181,7 +176,7 @@ class LayNames:
     def _open(self) -> None:
         """Connect, and read the keys the file holds (through the same connection: the same file)."""
         self._pid = os.getpid()
-        self._db = sqlite3.connect(_read_only(self.path), uri=True, check_same_thread=False)
+        self._db = sqlite3.connect(sqlite_uri(self.path), uri=True, check_same_thread=False)
         self._keys = frozenset()
         with contextlib.suppress(sqlite3.Error):
             self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))

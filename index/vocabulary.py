@@ -29,7 +29,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
-from urllib.parse import quote
+
+from healthqa.ingest.datadir import sqlite_uri
 
 FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
 FOREIGN_WORDS = 20_000  # the most common words of each other language are enough to tell it
@@ -193,8 +194,7 @@ def _sort_words(variant: str, canonical: str, real: set[str], misspelt: set[str]
 
 def _open_cache(path: str) -> sqlite3.Connection | None:
     with contextlib.suppress(sqlite3.Error, OSError):
-        # Quoted: a folder named "data#1" or "a?b" must not end the file name early.
-        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, check_same_thread=False)
+        db = sqlite3.connect(sqlite_uri(path), uri=True, check_same_thread=False)
         row = db.execute("SELECT key FROM meta").fetchone()
         if row and row[0] == cache_key():
             return db

@@ -208,6 +208,12 @@ def _is_lock(path: str) -> bool:
         return re.fullmatch(rb"[0-9]*\n?", handle.read()) is not None
 
 
+def sqlite_uri(path: str, readonly: bool = True) -> str:
+    """The SQLite URI of a file, quoted: a '?' or '#' in a folder's name ("data?mode=ro",
+    "data#1") would otherwise end the file name early, and another file would be opened."""
+    return "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")
+
+
 def _is_store(path: str) -> bool:
     if not _is_file(path):
         return False
@@ -215,7 +221,7 @@ def _is_store(path: str) -> bool:
         if handle.read(16) != b"SQLite format 3\x00":
             return False
     try:
-        db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+        db = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             return db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() is not None
         finally:

@@ -16,7 +16,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
-from urllib.parse import quote
 
 from healthqa.ingest import datadir
 from healthqa.ingest.defaults import WAIT_SECONDS
@@ -109,9 +108,7 @@ class Store:
         try:
             if not readonly:
                 datadir.create_file(path)  # owner-only; SQLite gives its -wal and -shm files the same mode
-            # Quoted: a '?' or '#' in the folder's name would otherwise end the file name, and the
-            # store would be written beside the data directory instead of inside it.
-            uri = "file:" + quote(os.path.abspath(path)) + ("?mode=ro" if readonly else "")
+            uri = datadir.sqlite_uri(path, readonly)
             db = _connect(uri, timeout, readonly)
             db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
             if not readonly:
