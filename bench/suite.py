@@ -41,7 +41,7 @@ def _cpu() -> float:
 # and sends them with the test's reports; the process that prints gathers them here.
 _STARTED = pytest.StashKey[float]()
 TIMES: dict[str, tuple[float, float]] = {}  # test id -> (CPU s, wall s), setup to teardown
-WORKERS: dict[str, float] = {}  # worker id -> CPU seconds it reported at its end
+WORKERS: dict[str, float] = {}  # worker id -> CPU seconds of the tests it ran
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -60,6 +60,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     cpu = dict(report.user_properties).get("cpu_seconds", 0.0)
     wall = TIMES.get(report.nodeid, (0.0, 0.0))[1] + report.duration
     TIMES[report.nodeid] = (cpu, wall)  # the last phase's CPU covers the earlier ones
+    if report.when == "teardown":
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        WORKERS[worker.id if worker else "main"] = WORKERS.get(worker.id if worker else "main", 0.0) + cpu
 
 
 def by_module(times: dict[str, tuple[float, float]]) -> list[tuple[str, float, float, int]]:
@@ -88,6 +91,8 @@ def main() -> int:
     print(f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min)")
     print(f"{len(times)} tests: wall {wall:.1f} s, CPU {cpu:.1f} s (pytest exit {int(code)}); "
           f"the tests' own CPU {sum(c for c, _ in times.values()):.1f} s")
+    workers = sys.modules["bench.suite"].WORKERS
+    print("the tests' CPU seconds by process: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(workers.items())))
     print(f"{'CPU s':>7s} {'wall s':>7s}  test")
     for nodeid, (test_cpu, test_wall) in sorted(times.items(), key=lambda kv: -kv[1][0])[:args.top]:
         print(f"{test_cpu:7.2f} {test_wall:7.2f}  {nodeid}")
