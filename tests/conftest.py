@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
+from tests import parallel
 from tests.index.real_corpus import real_documents
 from tests.search.corpus_index import build_index, corpus_pages
 from tests.testenv import VOCABULARY_DIR
@@ -28,6 +29,17 @@ settings.register_profile("suite", derandomize=True, database=None, deadline=Non
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("explore", database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Two worker processes unless ``-n`` says otherwise (see :mod:`tests.parallel`)."""
+    parallel.default_workers(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    return parallel.make_scheduler(config, log)
 
 
 @pytest.fixture
@@ -97,7 +109,7 @@ def searcher(corpus_dir: pathlib.Path) -> Iterator[Searcher]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _shared_vocabulary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One copy of the word lists and vocabularies for the whole run (built once, a few
     seconds), not one per data directory; child processes inherit it. Under pytest-xdist the
     workers share one folder beside their own (the copy is written whole, then renamed in)."""
@@ -106,6 +118,8 @@ def _shared_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = tmp_path_factory.getbasetemp().parent / "vocabulary"
         shared.mkdir(exist_ok=True)
+        if len(request.session.items) >= parallel.EAGER_VOCABULARY:
+            parallel.build_once(shared)
         folder = str(shared)
     else:
         folder = str(tmp_path_factory.mktemp("vocabulary"))
