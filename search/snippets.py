@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
 # then any other control character.
@@ -32,6 +32,11 @@ def terminal_safe(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _UNSAFE_FOR_TERMINAL.sub("", text))
 
 
+# Where matches start and end while a snippet is escaped: private-use characters, which
+# html.escape leaves alone (a text that holds them is escaped part by part instead).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
 @dataclass(frozen=True)
 class Snippet:
     """Text with the query's matches marked."""
@@ -43,7 +48,16 @@ class Snippet:
         return "".join(text for text, _ in self.parts)
 
     def html(self) -> str:
-        return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
+        """The text escaped, matches in ``<em>`` (remembered: a hit shows its first answer's twice)."""
+        return self._html
+
+    @cached_property
+    def _html(self) -> str:
+        marked = "".join(f"{_OPEN}{t}{_CLOSE}" if m else t for t, m in self.parts)
+        if marked.count(_OPEN) != sum(1 for _, m in self.parts if m) or _CLOSE in self.plain():  # the text has them
+            return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
+        # Escaping is character by character: the whole text at once, then the marks as tags.
+        return html.escape(marked).replace(_OPEN, "<em>").replace(_CLOSE, "</em>")
 
     def ansi(self, color: bool = True) -> str:
         safe = terminal_safe
@@ -78,7 +92,11 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
         cursor = b
     parts.append((text[cursor:end] + (" …" if end < len(text) else ""), False))
     # A snippet is one line: paragraph breaks inside it become spaces.
-    return Snippet(tuple((" ".join(t.split(" \n")).replace("\n", " "), m) for t, m in parts if t), len(spans))
+    return Snippet(tuple((_one_line(t) if "\n" in t else t, m) for t, m in parts if t), len(spans))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split(" \n")).replace("\n", " ")
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
