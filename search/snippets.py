@@ -32,11 +32,6 @@ def terminal_safe(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _UNSAFE_FOR_TERMINAL.sub("", text))
 
 
-# Where matches start and end while a snippet is escaped: private-use characters, which
-# html.escape leaves alone (a text that holds them is escaped part by part instead).
-_OPEN, _CLOSE = "\ue000", "\ue001"
-
-
 @dataclass(frozen=True)
 class Snippet:
     """Text with the query's matches marked."""
@@ -53,11 +48,7 @@ class Snippet:
 
     @cached_property
     def _html(self) -> str:
-        marked = "".join(f"{_OPEN}{t}{_CLOSE}" if m else t for t, m in self.parts)
-        if marked.count(_OPEN) != sum(1 for _, m in self.parts if m) or _CLOSE in self.plain():  # the text has them
-            return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
-        # Escaping is character by character: the whole text at once, then the marks as tags.
-        return html.escape(marked).replace(_OPEN, "<em>").replace(_CLOSE, "</em>")
+        return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
 
     def ansi(self, color: bool = True) -> str:
         safe = terminal_safe
