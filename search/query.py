@@ -181,16 +181,9 @@ def _exact_case(node: wq.Query, reader) -> wq.Query:
 
 
 def highlight_terms(parsed: wq.Query) -> frozenset[str]:
-    """The analysed words of text fields in a query, for marking matches in snippets.
-
-    >>> sorted(highlight_terms(wq.Or([wq.Term("question", "feet"), wq.Term("source", "CDC"), wq.Term("answer", "pain")])))
-    ['feet', 'pain']
-    """
-    children = getattr(parsed, "subqueries", None)
-    if children is not None and all(type(child) is wq.Term for child in children):
-        # Plain words (an OR of terms): Whoosh's generic walk costs a generator per term.
-        pairs = [(child.fieldname, child.text) for child in children]
-    else:
-        pairs = parsed.iter_all_terms()
-    return frozenset(text.decode("utf-8") if isinstance(text, bytes) else text
-                     for fieldname, text in pairs if fieldname in TEXT_FIELDS)
+    """The analysed words of text fields in a query, for marking matches in snippets."""
+    terms = set()
+    for fieldname, text in parsed.iter_all_terms():
+        if fieldname in TEXT_FIELDS:
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(terms)
