@@ -91,10 +91,22 @@ def _one_line(text: str) -> str:
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` whose analysed form is a query term."""
-    found = term_words(text, terms)
-    wanted = {word for word in {word for word, _ in found} if not terms.isdisjoint(stems(analyzer, word))}
-    return [span for word, span in found if word in wanted]
+    """Character spans of the words of ``text`` whose analysed form is a query term: the
+    matches of :func:`term_words`' scan, each distinct word analysed once, in one pass."""
+    patterns = _head_patterns(terms)
+    if patterns is None:
+        return []
+    # ASCII: the lower-case text's words, which analyse as the words themselves (lower case first).
+    found = patterns[0].finditer(text.lower()) if text.isascii() else patterns[1].finditer(text)
+    spans, wanted = [], {}
+    for m in found:
+        word = m.group()
+        keep = wanted.get(word)
+        if keep is None:
+            keep = wanted[word] = not terms.isdisjoint(stems(analyzer, word))
+        if keep:
+            spans.append(m.span())
+    return spans
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:

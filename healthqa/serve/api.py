@@ -120,7 +120,8 @@ def search_response(request: Request, q: str, roles: list[str], topic: str | Non
                     limit: int, page: int) -> Response:
     """What ``GET /v1/search`` answers once its parameters are read (by the route or :class:`PlainSearch`)."""
     filters = Filters(tuple(roles), topic or None, source or None)
-    body = run(request, lambda opened: opened.search_body(q, filters, limit, page, lambda results: json_body(results.to_dict())))
+    body = run(request, lambda opened: opened.search_body(q, filters, limit, page,
+                                                          lambda results: json_body(results.to_dict())))
     return Response(body, media_type=SafeJSONResponse.media_type)
 
 
