@@ -37,13 +37,15 @@ class Values:
         """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
         return self.top_counts(matched, limit)[0]
 
-    def top_counts(self, matched: np.ndarray, limit: int) -> tuple[dict[str, int], int]:
+    def top_counts(self, matched: np.ndarray, limit: int, docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
         """The ``limit`` most common values among ``matched`` documents with their counts,
-        and how many other values the matched documents have."""
+        and how many other values the matched documents have. ``docs``, when given, are the
+        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field)."""
         if self.multi is not None:
-            totals = np.array([int(matched[docs].sum()) for docs in self.multi], dtype=np.int64)
+            totals = np.array([int(np.count_nonzero(matched[docs])) for docs in self.multi], dtype=np.int64)
         else:
-            chosen = self.ids[matched]
+            # Picking by document numbers: a boolean mask scattered over the index is slower.
+            chosen = self.ids[np.flatnonzero(matched) if docs is None else docs]
             totals = np.bincount(chosen[chosen >= 0], minlength=len(self.names))
         present = np.flatnonzero(totals)
         top = present

@@ -213,9 +213,7 @@ class Scorer:
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The ``k`` best (docnum, score) pairs with a positive score, best first."""
-    if mask is not None:
-        scores = np.where(mask, scores, 0.0)
-    positive = np.flatnonzero(scores > 0)
+    positive = np.flatnonzero(scores > 0 if mask is None else mask & (scores > 0))
     if len(positive) > k:
         part = np.argpartition(-scores[positive], k - 1)[:k]
         positive = positive[part]

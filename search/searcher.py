@@ -410,9 +410,10 @@ class Searcher:
         terms = highlight_terms(parsed.query)
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc),
                                also_in) for i, (doc, score, also_in) in enumerate(ranked))
-        counted = {name: facets.counts(values, matched, self.settings.facet_limit)
+        docs = np.flatnonzero(matched)
+        counted = {name: facets.counts(values, matched, self.settings.facet_limit, docs)
                    for name, values in self.values.items()}
-        return Results(text, searched, int(matched.sum()), page, limit, hits,
+        return Results(text, searched, len(docs), page, limit, hits,
                        {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
                        tuple(notes), {name: more for name, (_, more) in counted.items() if more})
 
