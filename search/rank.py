@@ -151,7 +151,7 @@ class Ranker:
         scores = everyone[docs]
         settings = self.settings
         if settings.focus_weight:
-            scores *= 1.0 + settings.focus_weight * self.focus(terms, asked.asking if asked else frozenset())[docs]
+            scores *= 1.0 + settings.focus_weight * self.focus(terms, asked.asking if asked else frozenset(), docs)
         if asked is not None:
             scores = self.understood(scores, asked, docs)
         if settings.topic_spread and self.doc_topics is not None:
@@ -201,21 +201,31 @@ class Ranker:
         yields to an answer on its focus, and stays where it is when nothing else answers.
         ``scores`` are those of ``docs`` (default: every document)."""
         stubs = _at(self._stubs, docs)
-        scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
+        if self.settings.unanswered_factor != 1.0:
+            scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
         if not self.settings.stubs_below_answers or self.doc_topics is None or not len(self.doc_topics):
-            return scores
+            return np.array(scores, copy=True)
+        capped = np.flatnonzero(stubs & (scores > 0))
+        if not len(capped):
+            return scores.astype(np.float32)
         topics = _at(self.doc_topics, docs)
-        answered = (topics >= 0) & (scores > 0) & ~stubs
+        # Only the topics of the stubs to cap need their lowest answered page.
+        wanted = np.zeros(self._topic_count + 1, dtype=bool)
+        wanted[topics[capped]] = True
+        wanted[-1] = False  # no topic (-1): nothing to yield to
+        answered = wanted[topics] & (scores > 0) & ~stubs
         lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
         # In float32, as ``lowest`` holds them: the same values (rounding keeps order), and
         # ``ufunc.at`` on mixed types is some 40 times slower.
         np.minimum.at(lowest, topics[answered], scores[answered].astype(np.float32))
-        cap = np.where(topics >= 0, lowest[topics], np.inf)
-        return np.where(stubs & (scores > 0), np.minimum(scores, cap * 0.999), scores).astype(np.float32)
+        out = scores.astype(np.float32)
+        # Topic -1 reads ``lowest[-1]``, never lowered: no cap.
+        out[capped] = np.minimum(scores[capped], lowest[topics[capped]] * 0.999)
+        return out
 
     @cached_property
     def _topic_count(self) -> int:
-        return int(self.doc_topics.max()) + 1
+        return int(self.doc_topics.max()) + 1 if len(self.doc_topics) else 0
 
     def focus_match(self, focus: tuple[tuple[tuple[str, ...], ...], ...], docs: np.ndarray | None = None) -> np.ndarray:
         """Per page (of ``docs``, or every page), how well its topic (or, at a share, its
@@ -252,20 +262,25 @@ class Ranker:
     def topic_best(self, scores: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
         """For each page (of ``docs``, whose ``scores`` these are; default every page), the best
         score of any page on its topic among them (0 for pages with none)."""
-        topics = _at(self.doc_topics, docs)
-        has = topics >= 0
-        best = np.zeros(int(topics.max()) + 1 if has.any() else 0, dtype=np.float32)
-        np.maximum.at(best, topics[has], scores[has].astype(np.float32))  # as above: the same values, faster
-        out = np.zeros_like(scores)
-        out[has] = best[topics[has]]
-        return out
+        topics = _at(self._topics_or_none, docs)
+        best = np.zeros(self._topic_count + 1, dtype=np.float32)
+        np.maximum.at(best, topics, scores.astype(np.float32))  # as above: the same values, faster
+        best[-1] = 0.0  # pages with no topic
+        return best[topics].astype(scores.dtype, copy=False)
 
-    def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset()) -> np.ndarray:
-        """Share of each page's topic words that the query names (0 to 1); the words it
-        asks with ("bad" in "bad for", "side effects") name no topic (Bad Breath)."""
-        covered = np.zeros(self.postings.size, dtype=np.float32)
-        for word in {t.word for t in terms} - asking:
-            posting = self.postings.get("topic", word)
-            covered[posting.docs] += 1.0
+    @cached_property
+    def _topics_or_none(self) -> np.ndarray:
+        """Each page's topic, or the topic count for pages with none (an index past every topic)."""
+        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.intp)
+
+    def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
+              docs: np.ndarray | None = None) -> np.ndarray:
+        """Share of each page's topic words (of ``docs``, or of every page) that the query names
+        (0 to 1); the words it asks with ("bad" in "bad for", "side effects") name no topic (Bad Breath)."""
+        held = [self.postings.get("topic", word).docs for word in {t.word for t in terms} - asking]
+        held = np.concatenate(held) if held else np.empty(0, np.intp)
+        covered = np.bincount(held, minlength=self.postings.size).astype(np.float32)
         lengths = self.postings.lengths("topic")
+        if docs is not None:
+            covered, lengths = covered[docs], lengths[docs]
         return np.divide(covered, lengths, out=np.zeros_like(covered), where=lengths > 0).clip(0, 1)
