@@ -75,8 +75,14 @@ def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
     if isinstance(node, wq.Phrase):
         return [WeightedTerm(node.fieldname, w, boost * node.boost, w) for w in node.words]
     terms = []
+    boost *= getattr(node, "boost", 1.0)
     for child in node.children():
-        terms.extend(weighted_terms(child, boost * getattr(node, "boost", 1.0)))
+        if type(child) is wq.Term:  # the common leaf (a plain query is an OR of them), without a call
+            if child.fieldname in TEXT_FIELDS:
+                text = child.text.decode("utf-8") if isinstance(child.text, bytes) else child.text
+                terms.append(WeightedTerm(child.fieldname, text, boost * child.boost, text))
+        else:
+            terms.extend(weighted_terms(child, boost))
     return terms
 
 

@@ -314,7 +314,10 @@ class Searcher:
     def _corrections(self, text: str, terms: list[WeightedTerm]) -> tuple[list[WeightedTerm], list[tuple[str, str]]]:
         """Terms for the nearest indexed spelling of words that no document has,
         and the ``(word, correction)`` pairs they came from."""
-        known = {t.word for t in terms if len(self.postings.get(t.field, t.text).docs)}
+        known: set[str] = set()
+        for t in terms:  # a word found in one field needs no look-up in the others
+            if t.word not in known and len(self.postings.get(t.field, t.text).docs):
+                known.add(t.word)
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
         pairs: list[tuple[str, str]] = []
