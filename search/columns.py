@@ -59,7 +59,7 @@ class Values:
     @cached_property
     def _ids_from_one(self) -> np.ndarray:
         """``ids`` plus one (0: no value), so counts need no filtering out of -1."""
-        return (self.ids + 1).astype(np.intp)
+        return (self.ids + 1).astype(np.int32)
 
     @cached_property
     def _name_order(self) -> np.ndarray:

@@ -119,19 +119,19 @@ class _WordPostings:
 
     docs: np.ndarray    # each term's postings one after another (intp, for ``np.add.at``)
     scores: np.ndarray  # each posting's BM25 contribution at its term's weight (float32)
-    held: np.ndarray    # the documents holding any of the terms, once each (intp)
+    held: np.ndarray    # the documents holding any of the terms, once each (int32: counted, not indexed)
 
 
 class Scorer:
     """Scores a bag of weighted terms over every document at once."""
 
-    def __init__(self, postings: Postings, settings: RankingSettings, cache_postings: int = 2_000_000):
+    def __init__(self, postings: Postings, settings: RankingSettings, cache_postings: int = 1_500_000):
         self.postings = postings
         self.settings = settings
         self.size = postings.size
         # A word's terms at their weights give the same arrays in every query that has them:
-        # kept (the most recently used, up to ``cache_postings`` postings in all) for the live
-        # mask they were read with.
+        # kept (the most recently used, up to ``cache_postings`` postings in all, 16 bytes each
+        # at most) for the live mask they were read with.
         self._words: OrderedDict[tuple, _WordPostings] = OrderedDict()
         self._words_postings = 0
         self._cache_postings = cache_postings
@@ -173,11 +173,12 @@ class Scorer:
         postings = [(t, p) for t, p in postings if len(p.docs)]
         if not postings:
             empty = np.empty(0, np.intp)
-            found = _WordPostings(empty, np.empty(0, np.float32), empty)
+            found = _WordPostings(empty, np.empty(0, np.float32), np.empty(0, np.int32))
         else:
             docs = np.concatenate([p.docs for _, p in postings]).astype(np.intp)
             scores = np.concatenate([self._contribution(t, p) for t, p in postings]).astype(np.float32, copy=False)
-            found = _WordPostings(docs, scores, np.unique(docs) if len(postings) > 1 else docs)
+            held = np.unique(np.concatenate([p.docs for _, p in postings])) if len(postings) > 1 else postings[0][1].docs
+            found = _WordPostings(docs, scores, held)
         self._words[key] = found
         self._words_postings += len(found.docs)
         while self._words_postings > self._cache_postings and len(self._words) > 1:
