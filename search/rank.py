@@ -105,7 +105,8 @@ def is_plain(node: wq.Query) -> bool:
     """True for an OR of single words in text fields (a positive score means a match)."""
     if isinstance(node, wq.Term):
         return node.fieldname in TEXT_FIELDS
-    return isinstance(node, wq.Or) and all(is_plain(c) for c in node.children())
+    return isinstance(node, wq.Or) and all(c.fieldname in TEXT_FIELDS if type(c) is wq.Term else is_plain(c)
+                                           for c in node.children())
 
 
 @dataclass(frozen=True)
