@@ -194,8 +194,8 @@ class Scorer:
         # sum is added up in that order (``np.add.at`` adds one posting at a time, in order).
         words = [self._word(by_word[word]) for word in sorted(by_word)]
         scores = np.zeros(self.size, dtype=np.float32)
-        if words:
-            np.add.at(scores, np.concatenate([w.docs for w in words]), np.concatenate([w.scores for w in words]))
+        for word in words:
+            np.add.at(scores, word.docs, word.scores)
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor).
             matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size).astype(np.float32)
