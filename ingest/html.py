@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
-from healthqa.ingest.html_build import build_soup
+from healthqa.ingest.html_build import build_tree
 from healthqa.ingest.html_dates import iso_date
 from healthqa.ingest.html_detect import detect_thread
 from healthqa.ingest.html_forum import layout_thread, next_data_thread
@@ -88,9 +88,9 @@ def parse_html(text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> li
 
 
 def _read_page(text: str, origin: str, profiles: tuple[Profile, ...]) -> QAPage:
-    soup = _soup(text, origin)
+    soup, tags = _soup(text, origin)
     try:
-        return _parse(soup, text, origin, profiles)
+        return _parse(soup, text, origin, profiles, tags)
     except RejectedInput:
         raise
     except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
@@ -117,7 +117,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _soup(text: str, origin: str) -> BeautifulSoup:
+def _soup(text: str, origin: str) -> tuple[BeautifulSoup, list[Tag] | None]:
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty page", origin)
     try:
@@ -129,7 +129,7 @@ def _soup(text: str, origin: str) -> BeautifulSoup:
                 warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
                 # Class lists stay strings (splitting them is a fifth of bs4's time); the tree is
                 # copied from lxml's, half the time of bs4's own builder.
-                return build_soup(markup)
+                return build_tree(markup)
     except Exception as exc:  # why: lxml and bs4 raise assorted errors on hostile bytes
         raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
     raise ParseError(f"more than {_MAX_ELEMENTS:,} elements: too many to read", origin)
@@ -151,8 +151,9 @@ def _parsable(text: str) -> str:
     return text
 
 
-def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> QAPage:
-    index = PageIndex(soup)
+def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = (),
+           tags: list[Tag] | None = None) -> QAPage:
+    index = PageIndex(soup, tags)
     if index.depth > _MAX_DEPTH:
         raise ParseError(f"markup nested deeper than {_MAX_DEPTH} levels", origin)
     nodes, invalid = load_jsonld(index)
@@ -176,9 +177,14 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
         or next_data_thread(index)
     )
     if thread is None:
-        return layout_thread(index) or detect_thread(index.soup.body or index.soup)
+        return layout_thread(index) or _detected(index)
     # Markup may describe only part of the thread: the page's own posts complete it.
-    return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
+    return thread.filled_from(layout_thread(index) or _detected(index))
+
+
+def _detected(index: PageIndex) -> Thread | None:
+    root = index.first("body") or index.soup
+    return detect_thread(root, tags=index.subtree(root))
 
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,

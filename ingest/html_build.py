@@ -40,15 +40,27 @@ def build_soup(markup: str) -> BeautifulSoup:
     >>> soup.p["class"], soup.p.get_text(), soup.b.previous_element
     ('a b', 'Hi there', 'Hi ')
     """
+    return build_tree(markup)[0]
+
+
+def build_tree(markup: str) -> tuple[BeautifulSoup, list[Tag] | None]:
+    """The page as :func:`build_soup` builds it, and its elements in page order (``None`` when
+    bs4's own builder made the tree): a list made while copying saves later walks over the tree.
+
+    >>> soup, tags = build_tree('<p class="a b">Hi <b>there</b></p>')
+    >>> [tag.name for tag in tags]
+    ['html', 'body', 'p', 'b']
+    """
     soup = BeautifulSoup("", "lxml", multi_valued_attributes=None)
     try:
         root = etree.fromstring(markup, _PARSER) if markup.strip() else None
     except (etree.ParserError, ValueError):
         root = None
     if root is None:
-        return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
-    _Copier(soup).document(root, markup)
-    return soup
+        return BeautifulSoup(markup, "lxml", multi_valued_attributes=None), None
+    copier = _Copier(soup)
+    copier.document(root, markup)
+    return soup, copier.tags
 
 
 # What bs4 sets on every tag of a name (its builder's settings: whitespace, string classes, ...),
@@ -75,6 +87,7 @@ class _Copier:
         self.keep_space = self.builder.preserve_whitespace_tags
         self.attrs_class = self.builder.attribute_dict_class
         self.last: PageElement | None = None
+        self.tags: list[Tag] = []  # every element made, in page order
 
     def document(self, root: etree._Element, markup: str) -> None:
         info = root.getroottree().docinfo
@@ -104,7 +117,7 @@ class _Copier:
         stack: list[tuple] = [(parent, node, container, keep)]
         pop, push = stack.pop, stack.append
         containers, keep_space, new_string = self.containers, self.keep_space, str.__new__
-        last = self.last
+        last, made = self.last, self.tags.append
         while stack:
             parent, node, container, keep = pop()
             if node.__class__ is str:  # text: an element's own (first in it) or the text after it
@@ -119,6 +132,7 @@ class _Copier:
                     last = self.last
                     continue
                 element = self._tag(tag, node)
+                made(element)
                 inner = containers.get(tag, container)
                 inner_keep = keep or tag in keep_space
                 tail = node.tail

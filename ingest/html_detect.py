@@ -38,7 +38,7 @@ from healthqa.ingest.html_tree import Thread, classes_of
 from healthqa.ingest.record import Answer
 
 
-def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | None:
+def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS, tags: list[Tag] | None = None) -> Thread | None:
     """The thread the page shows, found from its structure, or ``None`` when it shows none.
 
     >>> from bs4 import BeautifulSoup
@@ -49,7 +49,7 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
     >>> thread.asked_by, thread.answers[0].author, thread.answers[0].date
     ('ann', 'bob', '3 May 2020')
     """
-    posts = detect_posts(root, weights)
+    posts = detect_posts(root, weights, tags)
     if not posts:
         return None
     first, rest = posts[0], posts[1:]
@@ -66,9 +66,13 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
     )
 
 
-def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[DetectedPost]:
-    """The posts of the thread in page order (first post first), or ``[]``."""
-    tags = tags_under(root, weights.max_elements)
+def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS, tags: list[Tag] | None = None) -> list[DetectedPost]:
+    """The posts of the thread in page order (first post first), or ``[]``. ``tags``: ``root`` and
+    every element below it in page order, when the caller has them."""
+    if tags is None:
+        tags = tags_under(root, weights.max_elements)
+    elif len(tags) > weights.max_elements:
+        tags = None
     stats = measure(root, weights, tags) if tags is not None else None
     if stats is None:
         return []
