@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 from typing import Iterator
 
 from bs4 import Tag
@@ -34,7 +35,7 @@ from healthqa.ingest.html_features import (
     DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure, tags_under,
 )
 from healthqa.ingest.html_post import DetectedPost, read_post
-from healthqa.ingest.html_tree import Thread, classes_of
+from healthqa.ingest.html_tree import Thread
 from healthqa.ingest.record import Answer
 
 
@@ -108,11 +109,18 @@ def _post_parts(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
 
 
 def _signature(tag: Tag) -> tuple[str, str]:
-    names = classes_of(tag)
+    value = tag.attrs.get("class")
+    # Memoised on the class text: themes repeat their classes. (A tree may keep classes as lists.)
+    return _signature_of(tag.name, value if value is None or isinstance(value, str) else " ".join(value))
+
+
+@lru_cache(maxsize=4096)
+def _signature_of(name: str, value: str | None) -> tuple[str, str]:
+    names = value.split() if value else ()
     if not names:
-        return tag.name, ""
+        return name, ""
     first = names[0]
-    return tag.name, first if first.isalpha() else DIGITS.sub("", first)
+    return name, first if first.isalpha() else DIGITS.sub("", first)
 
 
 def _groups(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:
