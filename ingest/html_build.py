@@ -121,9 +121,9 @@ class _Copier:
         while stack:
             parent, node, container, keep = pop()
             if node.__class__ is str:  # text: an element's own (first in it) or the text after it
+                # (Not ``hidden = False`` as bs4 sets it: the class says so, and five entries keep the dict small.)
                 element = new_string(container, node if keep or node.strip(_ASCII_SPACES) else
                                      "\n" if "\n" in node else " ")
-                element.hidden = False
             else:
                 tag = node.tag
                 if tag.__class__ is not str:
@@ -187,7 +187,6 @@ class _Copier:
         if not keep and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
         string = str.__new__(container, text)  # what NavigableString() does, less the links _link sets
-        string.hidden = False
         self._link(parent, string)
 
     def _link(self, parent: Tag, element: PageElement) -> None:
