@@ -78,7 +78,7 @@ WHITESPACE = re.compile(r"\s+")
 
 
 
-@dataclass
+@dataclass(slots=True)
 class Stats:
     text: int = 0       # characters of text (whitespace collapsed)
     links: int = 0      # of which inside <a>
