@@ -34,7 +34,7 @@ from bs4 import Tag
 from healthqa.ingest.html_features import (
     DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure, tags_under,
 )
-from healthqa.ingest.html_post import DetectedPost, read_post
+from healthqa.ingest.html_post import DetectedPost, holding, read_post
 from healthqa.ingest.html_tree import Thread
 from healthqa.ingest.record import Answer
 
@@ -84,7 +84,8 @@ def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS, tags: list[Tag] 
     first = _first_post(group, stats, weights)
     if first is not None:
         parts.insert(0, [first])
-    posts = [post for post in (read_post(post_parts, stats) for post_parts in parts) if post is not None]
+    timed = holding(tags, "time")
+    posts = [post for post in (read_post(post_parts, stats, timed) for post_parts in parts) if post is not None]
     return posts if len(posts) >= weights.min_posts else []
 
 
