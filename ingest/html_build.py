@@ -69,6 +69,7 @@ def build_tree(markup: str) -> tuple[BeautifulSoup, list[Tag] | None]:
 _PER_TAG = frozenset({"attrs", "contents", "parent", "previous_sibling", "next_sibling", "previous_element",
                       "next_element"})
 _TAG_KINDS: dict[str, type] = {}
+_EVENTS = ("start", "end", "comment", "pi")
 
 
 def _tag_kind(made: Tag) -> type:
@@ -110,55 +111,59 @@ class _Copier:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
-        """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail.
+        """Copy ``node`` (and its subtree) under ``parent``, then its tail.
 
-        This loop runs for every node of every page: nodes are linked inline, with local names.
+        lxml walks the subtree in C (``iterwalk``: no list of children made per element). This
+        loop runs for every node of every page: nodes are linked inline, with local names.
         """
-        stack: list[tuple] = [(parent, node, container, keep)]
-        pop, push = stack.pop, stack.append
-        containers, keep_space, new_string = self.containers, self.keep_space, str.__new__
+        if node.tag.__class__ is not str:
+            self._special(parent, node, container, keep)
+            return
+        containers, keep_space, new_string, copy_tag = self.containers, self.keep_space, str.__new__, self._tag
         last, made = self.last, self.tags.append
-        while stack:
-            parent, node, container, keep = pop()
-            if node.__class__ is str:  # text: an element's own (first in it) or the text after it
-                # (Not ``hidden = False`` as bs4 sets it: the class says so, and five entries keep the dict small.)
-                element = new_string(container, node if keep or node.strip(_ASCII_SPACES) else
-                                     "\n" if "\n" in node else " ")
-            else:
-                tag = node.tag
-                if tag.__class__ is not str:
-                    self.last = last
-                    self._special(parent, node, container, keep)
-                    last = self.last
-                    continue
-                element = self._tag(tag, node)
+        outer: list[tuple] = []  # (parent, container, keep) of each element being copied
+        for event, source in etree.iterwalk(node, events=_EVENTS):
+            if event == "start":
+                tag = source.tag
+                element = copy_tag(tag, source)
                 made(element)
-                inner = containers.get(tag, container)
-                inner_keep = keep or tag in keep_space
-                tail = node.tail
-                if tail:
-                    push((parent, tail, container, keep))
-                for child in reversed(node):
-                    push((element, child, inner, inner_keep))
-            # Append ``element`` to ``parent``: parent, siblings and the page-order chain (as _link does).
-            contents = parent.contents
-            previous_sibling = contents[-1] if contents else None
-            element.parent = parent
-            element.previous_sibling = previous_sibling
-            element.next_sibling = None
-            if previous_sibling is not None:
-                previous_sibling.next_sibling = element
-            element.previous_element = last
-            element.next_element = None
-            if last is not None:
-                last.next_element = element
-            last = element
-            contents.append(element)
-            if node.__class__ is not str:
-                text = node.text
-                if text:
-                    push((element, text, inner, inner_keep))
+                outer.append((parent, container, keep))
+                text, into = source.text, element
+            elif event == "end":
+                parent, container, keep = outer.pop()
+                text, into, element = source.tail, parent, None
+            else:
+                self.last = last
+                self._special(parent, source, container, keep)
+                last = self.last
+                continue
+            if element is not None:
+                self._append(parent, element, last)
+                last, parent = element, element
+                container, keep = containers.get(tag, container), keep or tag in keep_space
+            if text:
+                # (Not ``hidden = False`` as bs4 sets it: the class says so.)
+                string = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
+                                    "\n" if "\n" in text else " ")
+                self._append(into, string, last)
+                last = string
         self.last = last
+
+    @staticmethod
+    def _append(parent: Tag, element: PageElement, last: PageElement | None) -> None:
+        """Append ``element`` to ``parent`` after ``last`` in page order (as _link does)."""
+        contents = parent.contents
+        previous_sibling = contents[-1] if contents else None
+        element.parent = parent
+        element.previous_sibling = previous_sibling
+        element.next_sibling = None
+        if previous_sibling is not None:
+            previous_sibling.next_sibling = element
+        element.previous_element = last
+        element.next_element = None
+        if last is not None:
+            last.next_element = element
+        contents.append(element)
 
     def _special(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """A comment or processing instruction, then the text after it."""
