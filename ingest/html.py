@@ -95,6 +95,20 @@ def _read_page(text: str, origin: str, profiles: tuple[Profile, ...]) -> QAPage:
         raise
     except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
         raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+    finally:
+        _let_go(soup, tags)
+
+
+def _let_go(soup: BeautifulSoup, tags: list[Tag] | None) -> None:
+    """Cut the tree's links back up and back (parent, previous sibling, previous element) and
+    the document's hold on it once the page is read: what is left points one way only, so the
+    tree is freed as soon as nothing holds it, without the cycle collector's search through it."""
+    if tags is None:
+        return
+    for tag in (soup, *tags):
+        for node in tag.contents:
+            node.parent = node.previous_sibling = node.previous_element = None
+    soup.contents, soup.next_element = [], None
 
 
 @contextmanager
