@@ -117,9 +117,9 @@ def _collector_paused() -> Iterator[None]:
 
     A page's tree is thousands of new objects, all alive until the page is read: the
     collector would scan them again and again as they are made (a quarter of the time of
-    reading a forum page) and free none. Once the page is read (and nothing, not even a
-    rejection's traceback, holds them) they are garbage together, and the next collection
-    frees them in one pass.
+    reading a forum page) and free none. Once the page is read, :func:`_let_go` cuts the
+    tree's cycles so that it is freed at once; what else the page made (and nothing, not even
+    a rejection's traceback, holds) goes at the next collection.
     """
     paused = gc.isenabled()
     if paused:
