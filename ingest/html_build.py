@@ -196,16 +196,5 @@ class _Copier:
 
     def _link(self, parent: Tag, element: PageElement) -> None:
         """Append ``element`` to ``parent``: parent, siblings and the page-order chain."""
-        contents = parent.contents
-        previous_sibling = contents[-1] if contents else None
-        element.parent = parent
-        element.previous_sibling = previous_sibling
-        element.next_sibling = None
-        if previous_sibling is not None:
-            previous_sibling.next_sibling = element
-        element.previous_element = self.last
-        element.next_element = None
-        if self.last is not None:
-            self.last.next_element = element
+        self._append(parent, element, self.last)
         self.last = element
-        contents.append(element)
