@@ -15,7 +15,6 @@ Tags that do not fit these patterns are simply kept: pruning is only ever a savi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # Attribute text up to the tag's end; quoted values may hold anything but < and >.
 # Written "unrolled" (no alternation inside a repeat) so that it never backtracks.
@@ -31,7 +30,6 @@ _UNREAD = re.compile(
     re.I,
 )
 _CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.I) for name in _RAW_TEXT}
-_CLOSING_LOWER = {name: re.compile(pattern.pattern) for name, pattern in _CLOSING.items()}
 _COMMENT_END = "-->"
 # A <noscript> this large (or holding microdata) is the page served to crawlers: its
 # content is the page, not a "please enable JavaScript" notice.
@@ -40,32 +38,6 @@ _CRAWLER_VIEW_CHARS = 2000
 # (a select is a menu: a "jump to forum" list is a twentieth of a forum page's elements).
 _SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside|select)\b" + _ATTRIBUTES + r">)", re.I)
 _WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
-
-
-
-@dataclass(frozen=True)
-class _Scan:
-    """What a pass searches: the page's text, or the same text lowercased with patterns that need
-    no IGNORECASE (a third quicker) where that finds the very same markup."""
-
-    hay: str
-    unread: re.Pattern[str]
-    closing: dict[str, re.Pattern[str]]
-    section: re.Pattern[str]
-    worth: re.Pattern[str]
-
-
-_LOWER = (re.compile(_UNREAD.pattern), _CLOSING_LOWER, re.compile(_SECTION.pattern), re.compile(_WORTH_KEEPING.pattern))
-# Letters that IGNORECASE matches to an ASCII letter but lower() leaves alone (dotless i, long s).
-_FOLDED_ONLY = ("\u0131", "\u017f")
-
-
-def _scan(text: str) -> _Scan:
-    lowered = text.lower()
-    # lower() keeps every character in place unless it lengthens one (a dotted capital I).
-    if len(lowered) == len(text) and not any(letter in text for letter in _FOLDED_ONLY):
-        return _Scan(lowered, *_LOWER)
-    return _Scan(text, _UNREAD, _CLOSING, _SECTION, _WORTH_KEEPING)
 
 
 def prune(text: str) -> str:
@@ -79,41 +51,40 @@ def prune(text: str) -> str:
     >>> prune('<p>Hi<!-- note --></p><script>var a;</script><nav><a href="/">Home</a></nav>')
     '<p>Hi </p>  '
     """
-    unread = _drop_unread(text, _scan(text))
-    return _drop_sections(unread, _scan(unread))
+    return _drop_sections(_drop_unread(text))
 
 
-def _drop_unread(text: str, scan: _Scan) -> str:
+def _drop_unread(text: str) -> str:
     out: list[str] = []
     done = 0
     for_search = 0
-    while (match := scan.unread.search(scan.hay, for_search)) is not None:
-        end = _end_of(scan, match)
+    while (match := _UNREAD.search(text, for_search)) is not None:
+        end = _end_of(text, match)
         if end < 0:  # unclosed comment or script: the tokenizer reads on to the end
             break
-        out += [text[done:match.start()], _replacement(match, text, scan, end)]
+        out += [text[done:match.start()], _replacement(match, text, end)]
         done = for_search = end
     out.append(text[done:])
     return "".join(out)
 
 
-def _end_of(scan: _Scan, match: re.Match[str]) -> int:
+def _end_of(text: str, match: re.Match[str]) -> int:
     """Where the matched markup ends, or -1 when it never closes."""
     if match.group(1):
-        end = scan.hay.find(_COMMENT_END, match.end())
+        end = text.find(_COMMENT_END, match.end())
         return end + len(_COMMENT_END) if end >= 0 else -1
     if match.group(2):
-        closing = scan.closing[match.group(2).lower()].search(scan.hay, match.end())
+        closing = _CLOSING[match.group(2).lower()].search(text, match.end())
         return closing.end() if closing else -1
     return match.end()
 
 
-def _replacement(match: re.Match[str], text: str, scan: _Scan, end: int) -> str:
+def _replacement(match: re.Match[str], text: str, end: int) -> str:
     """What the matched markup becomes: itself when kept, its content when it is a crawler view, else a space."""
     if _kept(match, text, end):
         return text[match.start():end]
     if match.group(2) and match.group(2).lower() == "noscript":
-        inner = text[match.end():scan.closing["noscript"].search(scan.hay, match.end()).start()]
+        inner = text[match.end():_CLOSING["noscript"].search(text, match.end()).start()]
         if len(inner) > _CRAWLER_VIEW_CHARS or "itemscope" in inner:
             return inner
     return " "
@@ -124,7 +95,7 @@ def _kept(match: re.Match[str], text: str, end: int) -> bool:
     if match.group(1):
         return False
     if match.group(2):
-        return match.group(2).lower() == "script" and "json" in text[match.start(3):match.end(3)].lower()
+        return match.group(2).lower() == "script" and "json" in match.group(3).lower()
     head = text[match.start():min(end, match.start() + 600)].lower()
     if "itemprop" in head or "itemscope" in head:
         return True
@@ -133,7 +104,7 @@ def _kept(match: re.Match[str], text: str, end: int) -> bool:
     return head.startswith("<meta") and "og:" in head
 
 
-def _drop_sections(text: str, scan: _Scan) -> str:
+def _drop_sections(text: str) -> str:
     """Remove balanced ``<nav>`` / ``<aside>`` / ``<select>`` blocks that hold nothing an extractor reads.
 
     Kept scripts are stepped over whole, so that markup quoted inside JSON is never
@@ -142,10 +113,10 @@ def _drop_sections(text: str, scan: _Scan) -> str:
     out: list[str] = []
     done = for_search = 0
     start, name, depth = -1, "", 0
-    while (match := scan.section.search(scan.hay, for_search)) is not None:
+    while (match := _SECTION.search(text, for_search)) is not None:
         for_search = match.end()
         if match.group(1):
-            closing = scan.closing["script"].search(scan.hay, match.end())
+            closing = _CLOSING["script"].search(text, match.end())
             if closing is None:
                 break
             for_search = closing.end()
@@ -157,7 +128,7 @@ def _drop_sections(text: str, scan: _Scan) -> str:
         elif tag == name:
             depth += -1 if is_closing else 1
             if depth == 0:
-                if not scan.worth.search(scan.hay, start, match.end()):
+                if not _WORTH_KEEPING.search(text, start, match.end()):
                     out += [text[done:start], " "]
                     done = match.end()
                 start = -1
