@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from healthqa.ingest.html_build import build_soup
+from healthqa.ingest.html_build import build_soup, build_tree
 from healthqa.ingest.html_prune import prune
+from healthqa.ingest.html_tree import PageIndex
 
 DATA = Path(__file__).parent / "data"
 PAGES = sorted(p for folder in ("html", "threads", "not-threads") for p in (DATA / folder).glob("*.html"))
@@ -44,6 +45,16 @@ def test_copied_tree_is_bs4s_tree(path: Path) -> None:
         # (a stray doctype inside the page splits bs4's whitespace in two; lxml keeps one)
         assert built.get_text().split() == expected.get_text().split()
         assert _chain_is_consistent(built)
+
+
+@pytest.mark.parametrize("path", PAGES[::4], ids=[p.name for p in PAGES[::4]])
+def test_listed_elements_are_the_trees_in_page_order(path: Path) -> None:
+    """The elements listed while copying, and a subtree cut from them, are those a walk finds."""
+    soup, tags = build_tree(prune(path.read_text(errors="replace")))
+    assert [id(t) for t in tags] == [id(t) for t in soup.find_all(True)]
+    index = PageIndex(soup, tags)
+    for root in (soup, soup.body, *soup.find_all("div")[:20]):
+        assert [id(t) for t in index.subtree(root)] == [id(root)] + [id(t) for t in root.find_all(True)]
 
 
 @pytest.mark.filterwarnings("ignore::bs4.XMLParsedAsHTMLWarning")
