@@ -73,3 +73,14 @@ def test_prune_drops_select_menus_but_not_what_an_extractor_reads() -> None:
     assert "Jump to" not in prune(f"<p>Post</p>{menu}<p>Reply</p>")
     marked = '<select itemprop="category"><option>Diet</option></select>'
     assert marked in prune(f"<p>Post</p>{marked}")
+
+
+def test_a_look_alike_tag_name_is_text_not_a_script() -> None:
+    """HTML tag names are ASCII-case-insensitive: "<ſcript>" (a long s) is no script, and the page is read."""
+    from healthqa.ingest.html import parse_html
+    question = ('<div itemscope itemtype="https://schema.org/Question"><h1 itemprop="name">Why &lt;ſcript&gt;?</h1>'
+                '<div itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer">'
+                '<span itemprop="text">Because <ſcript>long s</ſcript> is a letter.</span></div></div>')
+    page = parse_html(question, "long-s.html")[0]
+    assert "long s" in page.answers[0].text
+    assert "<ſcript>" in prune("<p>a</p><ſcript>x</ſcript>")
