@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from healthqa.ingest.errors import NotQAPage, ParseError, RejectedInput
-from healthqa.ingest.html_build import build_soup
+from healthqa.ingest.html_build import build_tree
 from healthqa.ingest.html_dates import iso_date
 from healthqa.ingest.html_detect import detect_thread
 from healthqa.ingest.html_forum import layout_thread, next_data_thread
@@ -88,13 +88,27 @@ def parse_html(text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> li
 
 
 def _read_page(text: str, origin: str, profiles: tuple[Profile, ...]) -> QAPage:
-    soup = _soup(text, origin)
+    soup, tags = _soup(text, origin)
     try:
-        return _parse(soup, text, origin, profiles)
+        return _parse(soup, text, origin, profiles, tags)
     except RejectedInput:
         raise
     except Exception as exc:  # why: broken markup builds odd trees; one page must never stop a batch
         raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
+    finally:
+        _let_go(soup, tags)
+
+
+def _let_go(soup: BeautifulSoup, tags: list[Tag] | None) -> None:
+    """Cut the tree's links back up and back (parent, previous sibling, previous element) and
+    the document's hold on it once the page is read: what is left points one way only, so the
+    tree is freed as soon as nothing holds it, without the cycle collector's search through it."""
+    if tags is None:
+        return
+    for tag in (soup, *tags):
+        for node in tag.contents:
+            node.parent = node.previous_sibling = node.previous_element = None
+    soup.contents, soup.next_element = [], None
 
 
 @contextmanager
@@ -103,9 +117,9 @@ def _collector_paused() -> Iterator[None]:
 
     A page's tree is thousands of new objects, all alive until the page is read: the
     collector would scan them again and again as they are made (a quarter of the time of
-    reading a forum page) and free none. Once the page is read (and nothing, not even a
-    rejection's traceback, holds them) they are garbage together, and the next collection
-    frees them in one pass.
+    reading a forum page) and free none. Once the page is read, :func:`_let_go` cuts the
+    tree's cycles so that it is freed at once; what else the page made (and nothing, not even
+    a rejection's traceback, holds) goes at the next collection.
     """
     paused = gc.isenabled()
     if paused:
@@ -117,7 +131,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _soup(text: str, origin: str) -> BeautifulSoup:
+def _soup(text: str, origin: str) -> tuple[BeautifulSoup, list[Tag] | None]:
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty page", origin)
     try:
@@ -129,7 +143,7 @@ def _soup(text: str, origin: str) -> BeautifulSoup:
                 warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
                 # Class lists stay strings (splitting them is a fifth of bs4's time); the tree is
                 # copied from lxml's, half the time of bs4's own builder.
-                return build_soup(markup)
+                return build_tree(markup)
     except Exception as exc:  # why: lxml and bs4 raise assorted errors on hostile bytes
         raise ParseError(f"unreadable HTML ({type(exc).__name__})", origin) from exc
     raise ParseError(f"more than {_MAX_ELEMENTS:,} elements: too many to read", origin)
@@ -151,8 +165,9 @@ def _parsable(text: str) -> str:
     return text
 
 
-def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = ()) -> QAPage:
-    index = PageIndex(soup)
+def _parse(soup: BeautifulSoup, text: str, origin: str, profiles: tuple[Profile, ...] = (),
+           tags: list[Tag] | None = None) -> QAPage:
+    index = PageIndex(soup, tags)
     if index.depth > _MAX_DEPTH:
         raise ParseError(f"markup nested deeper than {_MAX_DEPTH} levels", origin)
     nodes, invalid = load_jsonld(index)
@@ -176,9 +191,14 @@ def _find_thread(index: PageIndex, nodes: list[dict]) -> Thread | None:
         or next_data_thread(index)
     )
     if thread is None:
-        return layout_thread(index) or detect_thread(index.soup.body or index.soup)
+        return layout_thread(index) or _detected(index)
     # Markup may describe only part of the thread: the page's own posts complete it.
-    return thread.filled_from(layout_thread(index) or detect_thread(index.soup.body or index.soup))
+    return thread.filled_from(layout_thread(index) or _detected(index))
+
+
+def _detected(index: PageIndex) -> Thread | None:
+    root = index.first("body") or index.soup
+    return detect_thread(root, tags=index.subtree(root))
 
 
 def _record(thread: Thread, index: PageIndex, nodes: list[dict], url: str | None, origin: str,

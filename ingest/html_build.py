@@ -40,15 +40,42 @@ def build_soup(markup: str) -> BeautifulSoup:
     >>> soup.p["class"], soup.p.get_text(), soup.b.previous_element
     ('a b', 'Hi there', 'Hi ')
     """
+    return build_tree(markup)[0]
+
+
+def build_tree(markup: str) -> tuple[BeautifulSoup, list[Tag] | None]:
+    """The page as :func:`build_soup` builds it, and its elements in page order (``None`` when
+    bs4's own builder made the tree): a list made while copying saves later walks over the tree.
+
+    >>> soup, tags = build_tree('<p class="a b">Hi <b>there</b></p>')
+    >>> [tag.name for tag in tags]
+    ['html', 'body', 'p', 'b']
+    """
     soup = BeautifulSoup("", "lxml", multi_valued_attributes=None)
     try:
         root = etree.fromstring(markup, _PARSER) if markup.strip() else None
     except (etree.ParserError, ValueError):
         root = None
     if root is None:
-        return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
-    _Copier(soup).document(root, markup)
-    return soup
+        return BeautifulSoup(markup, "lxml", multi_valued_attributes=None), None
+    copier = _Copier(soup)
+    copier.document(root, markup)
+    return soup, copier.tags
+
+
+# What bs4 sets on every tag of a name (its builder's settings: whitespace, string classes, ...),
+# held once by a subclass of Tag per name instead of in each tag's own dict: a tag then carries
+# only its attributes and links, which makes it quicker to build and to free.
+_PER_TAG = frozenset({"attrs", "contents", "parent", "previous_sibling", "next_sibling", "previous_element",
+                      "next_element"})
+_TAG_KINDS: dict[str, type] = {}
+_EVENTS = ("start", "end", "comment", "pi")
+
+
+def _tag_kind(made: Tag) -> type:
+    """A subclass of Tag whose class attributes are the settings bs4 gave ``made`` (a tag it built)."""
+    shared = {key: value for key, value in made.__dict__.items() if key not in _PER_TAG}
+    return type("Tag", (Tag,), {"__module__": Tag.__module__, **shared})
 
 
 class _Copier:
@@ -60,8 +87,8 @@ class _Copier:
         self.containers = self.builder.string_containers
         self.keep_space = self.builder.preserve_whitespace_tags
         self.attrs_class = self.builder.attribute_dict_class
-        self.templates: dict[str, dict] = {}
         self.last: PageElement | None = None
+        self.tags: list[Tag] = []  # every element made, in page order
 
     def document(self, root: etree._Element, markup: str) -> None:
         info = root.getroottree().docinfo
@@ -84,54 +111,59 @@ class _Copier:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
-        """Copy ``node`` (and its subtree, iteratively: pages nest deep) under ``parent``, then its tail.
+        """Copy ``node`` (and its subtree) under ``parent``, then its tail.
 
-        This loop runs for every node of every page: nodes are linked inline, with local names.
+        lxml walks the subtree in C (``iterwalk``: no list of children made per element). This
+        loop runs for every node of every page: nodes are linked inline, with local names.
         """
-        stack: list[tuple] = [(parent, node, container, keep)]
-        pop, push = stack.pop, stack.append
-        containers, keep_space, new_string = self.containers, self.keep_space, str.__new__
-        last = self.last
-        while stack:
-            parent, node, container, keep = pop()
-            if node.__class__ is str:  # text: an element's own (first in it) or the text after it
-                element = new_string(container, node if keep or node.strip(_ASCII_SPACES) else
-                                     "\n" if "\n" in node else " ")
-                element.hidden = False
+        if node.tag.__class__ is not str:
+            self._special(parent, node, container, keep)
+            return
+        containers, keep_space, new_string, copy_tag = self.containers, self.keep_space, str.__new__, self._tag
+        last, made = self.last, self.tags.append
+        outer: list[tuple] = []  # (parent, container, keep) of each element being copied
+        for event, source in etree.iterwalk(node, events=_EVENTS):
+            if event == "start":
+                tag = source.tag
+                element = copy_tag(tag, source)
+                made(element)
+                outer.append((parent, container, keep))
+                text, into = source.text, element
+            elif event == "end":
+                parent, container, keep = outer.pop()
+                text, into, element = source.tail, parent, None
             else:
-                tag = node.tag
-                if tag.__class__ is not str:
-                    self.last = last
-                    self._special(parent, node, container, keep)
-                    last = self.last
-                    continue
-                element = self._tag(tag, node)
-                inner = containers.get(tag, container)
-                inner_keep = keep or tag in keep_space
-                tail = node.tail
-                if tail:
-                    push((parent, tail, container, keep))
-                for child in reversed(node):
-                    push((element, child, inner, inner_keep))
-            # Append ``element`` to ``parent``: parent, siblings and the page-order chain (as _link does).
-            contents = parent.contents
-            previous_sibling = contents[-1] if contents else None
-            element.parent = parent
-            element.previous_sibling = previous_sibling
-            element.next_sibling = None
-            if previous_sibling is not None:
-                previous_sibling.next_sibling = element
-            element.previous_element = last
-            element.next_element = None
-            if last is not None:
-                last.next_element = element
-            last = element
-            contents.append(element)
-            if node.__class__ is not str:
-                text = node.text
-                if text:
-                    push((element, text, inner, inner_keep))
+                self.last = last
+                self._special(parent, source, container, keep)
+                last = self.last
+                continue
+            if element is not None:
+                self._append(parent, element, last)
+                last, parent = element, element
+                container, keep = containers.get(tag, container), keep or tag in keep_space
+            if text:
+                # (Not ``hidden = False`` as bs4 sets it: the class says so.)
+                string = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
+                                    "\n" if "\n" in text else " ")
+                self._append(into, string, last)
+                last = string
         self.last = last
+
+    @staticmethod
+    def _append(parent: Tag, element: PageElement, last: PageElement | None) -> None:
+        """Append ``element`` to ``parent`` after ``last`` in page order (as _link does)."""
+        contents = parent.contents
+        previous_sibling = contents[-1] if contents else None
+        element.parent = parent
+        element.previous_sibling = previous_sibling
+        element.next_sibling = None
+        if previous_sibling is not None:
+            previous_sibling.next_sibling = element
+        element.previous_element = last
+        element.next_element = None
+        if last is not None:
+            last.next_element = element
+        contents.append(element)
 
     def _special(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
         """A comment or processing instruction, then the text after it."""
@@ -142,17 +174,16 @@ class _Copier:
         self._text(parent, node.tail, container, keep)
 
     def _tag(self, name: str, node: etree._Element) -> Tag:
-        template = self.templates.get(name)
-        if template is None or name == "meta":
+        kind = _TAG_KINDS.get(name)
+        if kind is None or name == "meta":
             # bs4 makes this tag itself: its settings for the name (and a meta tag's charset handling).
             made = Tag(self.soup, self.builder, name, attrs=self.attrs_class(node.attrib))
-            self.templates[name] = made.__dict__.copy()
+            if name != "meta":
+                _TAG_KINDS[name] = _tag_kind(made)
             return made
-        tag = Tag.__new__(Tag)
-        state = tag.__dict__
-        state.update(template)
-        state["attrs"] = self.attrs_class(node.attrib)
-        state["contents"] = []
+        tag = kind.__new__(kind)
+        tag.attrs = self.attrs_class(node.attrib)
+        tag.contents = []
         return tag
 
     def _text(self, parent: Tag, text: str | None, container: type, keep: bool) -> None:
@@ -161,21 +192,9 @@ class _Copier:
         if not keep and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
         string = str.__new__(container, text)  # what NavigableString() does, less the links _link sets
-        string.hidden = False
         self._link(parent, string)
 
     def _link(self, parent: Tag, element: PageElement) -> None:
         """Append ``element`` to ``parent``: parent, siblings and the page-order chain."""
-        contents = parent.contents
-        previous_sibling = contents[-1] if contents else None
-        element.parent = parent
-        element.previous_sibling = previous_sibling
-        element.next_sibling = None
-        if previous_sibling is not None:
-            previous_sibling.next_sibling = element
-        element.previous_element = self.last
-        element.next_element = None
-        if self.last is not None:
-            self.last.next_element = element
+        self._append(parent, element, self.last)
         self.last = element
-        contents.append(element)

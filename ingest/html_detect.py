@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 from typing import Iterator
 
 from bs4 import Tag
@@ -33,12 +34,12 @@ from bs4 import Tag
 from healthqa.ingest.html_features import (
     DIGITS, EMPTY, SKIPPED, WEIGHTS, DetectorWeights, Stats, has_cue, measure, tags_under,
 )
-from healthqa.ingest.html_post import DetectedPost, read_post
-from healthqa.ingest.html_tree import Thread, classes_of
+from healthqa.ingest.html_post import DetectedPost, holding, read_post
+from healthqa.ingest.html_tree import Thread
 from healthqa.ingest.record import Answer
 
 
-def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | None:
+def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS, tags: list[Tag] | None = None) -> Thread | None:
     """The thread the page shows, found from its structure, or ``None`` when it shows none.
 
     >>> from bs4 import BeautifulSoup
@@ -49,7 +50,7 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
     >>> thread.asked_by, thread.answers[0].author, thread.answers[0].date
     ('ann', 'bob', '3 May 2020')
     """
-    posts = detect_posts(root, weights)
+    posts = detect_posts(root, weights, tags)
     if not posts:
         return None
     first, rest = posts[0], posts[1:]
@@ -66,9 +67,13 @@ def detect_thread(root: Tag, weights: DetectorWeights = WEIGHTS) -> Thread | Non
     )
 
 
-def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[DetectedPost]:
-    """The posts of the thread in page order (first post first), or ``[]``."""
-    tags = tags_under(root, weights.max_elements)
+def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS, tags: list[Tag] | None = None) -> list[DetectedPost]:
+    """The posts of the thread in page order (first post first), or ``[]``. ``tags``: ``root`` and
+    every element below it in page order, when the caller has them."""
+    if tags is None:
+        tags = tags_under(root, weights.max_elements)
+    elif len(tags) > weights.max_elements:
+        tags = None
     stats = measure(root, weights, tags) if tags is not None else None
     if stats is None:
         return []
@@ -79,7 +84,8 @@ def detect_posts(root: Tag, weights: DetectorWeights = WEIGHTS) -> list[Detected
     first = _first_post(group, stats, weights)
     if first is not None:
         parts.insert(0, [first])
-    posts = [post for post in (read_post(post_parts, stats) for post_parts in parts) if post is not None]
+    timed = holding(tags, "time")
+    posts = [post for post in (read_post(post_parts, stats, timed) for post_parts in parts) if post is not None]
     return posts if len(posts) >= weights.min_posts else []
 
 
@@ -104,11 +110,18 @@ def _post_parts(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
 
 
 def _signature(tag: Tag) -> tuple[str, str]:
-    names = classes_of(tag)
+    value = tag.attrs.get("class")
+    # Memoised on the class text: themes repeat their classes. (A tree may keep classes as lists.)
+    return _signature_of(tag.name, value if value is None or isinstance(value, str) else " ".join(value))
+
+
+@lru_cache(maxsize=4096)
+def _signature_of(name: str, value: str | None) -> tuple[str, str]:
+    names = value.split() if value else ()
     if not names:
-        return tag.name, ""
+        return name, ""
     first = names[0]
-    return tag.name, first if first.isalpha() else DIGITS.sub("", first)
+    return name, first if first.isalpha() else DIGITS.sub("", first)
 
 
 def _groups(tags: list[Tag], stats: dict[int, Stats], weights: DetectorWeights = WEIGHTS) -> Iterator[list[Tag]]:

@@ -78,7 +78,7 @@ WHITESPACE = re.compile(r"\s+")
 
 
 
-@dataclass
+@dataclass(slots=True)
 class Stats:
     text: int = 0       # characters of text (whitespace collapsed)
     links: int = 0      # of which inside <a>
@@ -133,8 +133,14 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
                     prose = length
         if name == "a":
             links, prose = text, 0
-        stats[id(tag)] = _with_own_cues(tag, Stats(text, links, authors, named, dates, prose, dated))
+        own = Stats(text, links, authors, named, dates, prose, dated)
+        # (An element with no attributes is a cue only by its name: most elements are neither.)
+        stats[id(tag)] = _with_own_cues(tag, own) if tag.attrs or name in _CUE_NAMES else own
     return stats
+
+
+# The elements that are cues with no attributes: a quote, a time.
+_CUE_NAMES = frozenset({"blockquote", "time"})
 
 
 def _with_own_cues(tag: Tag, own: Stats) -> Stats:

@@ -33,7 +33,9 @@ class DetectedPost:
 
 
 
-def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
+def read_post(parts: list[Tag], stats: dict[int, Stats], timed: set[int] | None = None) -> DetectedPost | None:
+    """The post printed by ``parts`` (one element, or a header row and a text row), or ``None``
+    when it holds no text. ``timed``: the ids of the elements that hold a ``<time>``, when known."""
     author_tag = next((a for a in (_author_of(part, stats) for part in parts) if a is not None), None)
     author = _name_of(author_tag) if author_tag is not None else None
     body: Tag | None = _body_of(parts, author_tag, stats)
@@ -49,11 +51,24 @@ def read_post(parts: list[Tag], stats: dict[int, Stats]) -> DetectedPost | None:
         text = clean_text(_post_text(body, stats))
     if not text:
         return None
-    date = next((d for d in (_date_of(part, body) for part in parts) if d), None)
+    date = next((d for d in (_date_of(part, body, timed) for part in parts) if d), None)
     role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
     if author is None:
         author = next((n for n in (_name_above_rank(part, body) for part in parts) if n), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
+
+
+def holding(tags: list[Tag], name: str) -> set[int]:
+    """The ids of the elements of ``tags`` (a page's, in page order) that hold a ``name`` element:
+    a post's walk for one is skipped when it holds none."""
+    held: set[int] = set()
+    for tag in tags:
+        if tag.name == name:
+            parent = tag.parent
+            while parent is not None and id(parent) not in held:
+                held.add(id(parent))
+                parent = parent.parent
+    return held
 
 
 def _loose_text(body: Tag, stats: dict[int, Stats]) -> int:
@@ -223,8 +238,8 @@ def _is_quote(tag: Tag, stats: dict[int, Stats], whole: int) -> bool:
 def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset()) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
-            if child.name in SKIPPED or id(child) in skip or (
-                    has_class_match(child, DROP_CLASS) and not has_class_match(child, QUOTE_CLASS)):
+            if child.name in SKIPPED or (skip and id(child) in skip) or (child.attrs.get("class") and (
+                    has_class_match(child, DROP_CLASS) and not has_class_match(child, QUOTE_CLASS))):
                 continue
             if child.name == "br":
                 out.append("\n")
@@ -241,12 +256,13 @@ def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset
             else:
                 _write(child, out, is_quote, skip)
         elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-            out.append(WHITESPACE.sub(" ", str(child)))
+            out.append(WHITESPACE.sub(" ", child))
 
 
-def _date_of(member: Tag, body: Tag | None) -> str | None:
+def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
-    time = next((node for node in member.descendants if node.name == "time"), None)
+    time = next((node for node in member.descendants if node.name == "time"), None) \
+        if timed is None or id(member) in timed else None
     if time is not None:
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")

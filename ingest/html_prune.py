@@ -27,16 +27,16 @@ _UNREAD = re.compile(
     r"|(" + "|".join(_RAW_TEXT) + r")\b(" + _ATTRIBUTES + r")>"
     r"|((?:input|img|source|link|meta|wbr)\b" + _ATTRIBUTES + r">)"
     r"|((i|span|a|b|em|strong|label)\b" + _ATTRIBUTES + r">\s*</\6\s*>))",
-    re.I,
+    re.I | re.ASCII,  # HTML names are ASCII-case-insensitive: "ſ" (long s) is not an "s"
 )
-_CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.I) for name in _RAW_TEXT}
+_CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.I | re.ASCII) for name in _RAW_TEXT}
 _COMMENT_END = "-->"
 # A <noscript> this large (or holding microdata) is the page served to crawlers: its
 # content is the page, not a "please enable JavaScript" notice.
 _CRAWLER_VIEW_CHARS = 2000
 # Group 1: a kept (JSON) script opening; 2, 3: a <nav>, <aside> or <select> tag, opening or closing
 # (a select is a menu: a "jump to forum" list is a twentieth of a forum page's elements).
-_SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside|select)\b" + _ATTRIBUTES + r">)", re.I)
+_SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside|select)\b" + _ATTRIBUTES + r">)", re.I | re.ASCII)
 _WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
 
 

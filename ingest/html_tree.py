@@ -134,27 +134,37 @@ def _is_excerpt(short: str | None, full: str | None) -> bool:
 class PageIndex:
     """Every element of a parsed page, filed by tag name, class, ``itemprop`` and ``itemscope``."""
 
-    def __init__(self, soup: BeautifulSoup):
+    def __init__(self, soup: BeautifulSoup, tags: list[Tag] | None = None):
+        """``tags``: every element of ``soup`` in page order, when the tree's builder listed them
+        (:func:`healthqa.ingest.html_build.build_tree`); else the tree is walked for them."""
         self.soup = soup
+        self.tags = tags if tags is not None else [node for node in soup.descendants if isinstance(node, Tag)]
         self.by_name: dict[str, list[Tag]] = defaultdict(list)
         self.by_class: dict[str, list[Tag]] = defaultdict(list)
         self.itemscopes: list[Tag] = []
         self.itemprops: list[Tag] = []
         self._order: dict[int, int] = {}
-        self.depth = 0
-        depths = {id(soup): 0}
-        # One tight loop with local names: this walk runs over every element of every page.
+        self._depths = depths = {id(soup): 0}
+        # One tight loop with local names: this runs over every element of every page.
         order, by_name = self._order, self.by_name
-        for node in soup.descendants:
-            if isinstance(node, Tag):
-                key = id(node)
-                order[key] = len(order)
-                depth = depths[key] = depths[id(node.parent)] + 1
-                if depth > self.depth:
-                    self.depth = depth
-                by_name[node.name].append(node)
-                if node.attrs:
-                    self._file_attributes(node)
+        for node in self.tags:
+            key = id(node)
+            order[key] = len(order)
+            depths[key] = depths[id(node.parent)] + 1
+            by_name[node.name].append(node)
+            if node.attrs:
+                self._file_attributes(node)
+        self.depth = max(depths.values())
+
+    def subtree(self, root: Tag) -> list[Tag]:
+        """``root`` and every element below it, in page order."""
+        if root is self.soup:
+            return [root, *self.tags]
+        start, depth, depths, tags = self._order[id(root)] + 1, self._depths[id(root)], self._depths, self.tags
+        end = start
+        while end < len(tags) and depths[id(tags[end])] > depth:
+            end += 1
+        return [root, *tags[start:end]]
 
     def _file_attributes(self, tag: Tag) -> None:
         attrs = tag.attrs

@@ -7,6 +7,7 @@ source, role, question type) or its columns (topic).
 from __future__ import annotations
 
 import contextlib
+from functools import cached_property
 
 import numpy as np
 
@@ -37,21 +38,35 @@ class Values:
         """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
         return self.top_counts(matched, limit)[0]
 
-    def top_counts(self, matched: np.ndarray, limit: int) -> tuple[dict[str, int], int]:
+    def top_counts(self, matched: np.ndarray, limit: int, docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
         """The ``limit`` most common values among ``matched`` documents with their counts,
-        and how many other values the matched documents have."""
+        and how many other values the matched documents have. ``docs``, when given, are the
+        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field)."""
         if self.multi is not None:
-            totals = np.array([int(matched[docs].sum()) for docs in self.multi], dtype=np.int64)
+            totals = np.array([int(np.count_nonzero(matched[docs])) for docs in self.multi], dtype=np.int64)
         else:
-            chosen = self.ids[matched]
-            totals = np.bincount(chosen[chosen >= 0], minlength=len(self.names))
+            # Picking by document numbers: a boolean mask scattered over the index is slower.
+            chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
+            totals = np.bincount(chosen, minlength=len(self.names) + 1)[1:]
         present = np.flatnonzero(totals)
         top = present
         if len(present) > limit:  # only the top few need sorting
             cut = -np.partition(-totals[present], limit - 1)[limit - 1]
             top = present[totals[present] >= cut]
-        order = sorted(top, key=lambda i: (-totals[i], self.names[i]))[:limit]
+        order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit].tolist()
         return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
+
+    @cached_property
+    def _ids_from_one(self) -> np.ndarray:
+        """``ids`` plus one (0: no value), so counts need no filtering out of -1."""
+        return (self.ids + 1).astype(np.int32)
+
+    @cached_property
+    def _name_order(self) -> np.ndarray:
+        """Each name's place in sorted order (ties in a count are shown by name)."""
+        order = np.empty(len(self.names), dtype=np.int64)
+        order[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(len(self.names))
+        return order
 
 
 def _text(value) -> str:

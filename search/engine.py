@@ -113,14 +113,29 @@ class WeightedTerm:
     word: str  # the word it stands for, shared by its copies in other fields
 
 
+@dataclass(frozen=True)
+class _WordPostings:
+    """One query word's terms (its copies in several fields) as flat arrays."""
+
+    docs: np.ndarray    # each term's postings one after another (intp, for ``np.add.at``)
+    scores: np.ndarray  # each posting's BM25 contribution at its term's weight (float32)
+    held: np.ndarray    # the documents holding any of the terms, once each (int32: counted, not indexed)
+
+
 class Scorer:
     """Scores a bag of weighted terms over every document at once."""
 
-    def __init__(self, postings: Postings, settings: RankingSettings):
+    def __init__(self, postings: Postings, settings: RankingSettings, cache_postings: int = 1_500_000):
         self.postings = postings
         self.settings = settings
         self.size = postings.size
-        self._contributions: dict[tuple[str, str, float], np.ndarray] = {}
+        # A word's terms at their weights give the same arrays in every query that has them:
+        # kept (the most recently used, up to ``cache_postings`` postings in all, 16 bytes each
+        # at most) for the live mask they were read with.
+        self._words: OrderedDict[tuple, _WordPostings] = OrderedDict()
+        self._words_postings = 0
+        self._cache_postings = cache_postings
+        self._words_live: np.ndarray | None = None
         self._dead: tuple[np.ndarray, np.ndarray] | None = None
 
     def idf(self, field: str, text: str) -> float:
@@ -139,41 +154,51 @@ class Scorer:
         return posting.freqs + norm
 
     def _contribution(self, term: WeightedTerm, posting: Posting) -> np.ndarray:
-        """A term's BM25 over its postings at its weight: the same for every query that has
-        the term at that weight, so computed once (a question's words recur across questions;
-        a term's weight is its field's, or a share of it for expansions and corrections)."""
-        key = (term.field, term.text, term.weight)
-        found = self._contributions.get(key)
-        if found is None:
-            k1 = self.settings.k1
-            if len(self._contributions) >= 20_000:
-                self._contributions.clear()
-            found = self._contributions[key] = term.weight * self.idf(term.field, term.text) * posting.freqs * \
-                (k1 + 1) / self._denominator(term, posting)
+        """A term's BM25 over its postings at its weight."""
+        k1 = self.settings.k1
+        return term.weight * self.idf(term.field, term.text) * posting.freqs * (k1 + 1) / self._denominator(term, posting)
+
+    def _word(self, terms: list[WeightedTerm]) -> _WordPostings:
+        """The flat postings of one word's terms, in their order (remembered)."""
+        if self._words_live is not self.postings.live:  # the live documents changed: start again
+            self._words.clear()
+            self._words_postings = 0
+            self._words_live = self.postings.live
+        key = tuple((t.field, t.text, t.weight) for t in terms)
+        found = self._words.get(key)
+        if found is not None:
+            self._words.move_to_end(key)
+            return found
+        postings = [(t, self.postings.get(t.field, t.text)) for t in terms]
+        postings = [(t, p) for t, p in postings if len(p.docs)]
+        if not postings:
+            empty = np.empty(0, np.intp)
+            found = _WordPostings(empty, np.empty(0, np.float32), np.empty(0, np.int32))
+        else:
+            docs = np.concatenate([p.docs for _, p in postings]).astype(np.intp)
+            scores = np.concatenate([self._contribution(t, p) for t, p in postings]).astype(np.float32, copy=False)
+            held = np.unique(np.concatenate([p.docs for _, p in postings])) if len(postings) > 1 else postings[0][1].docs
+            found = _WordPostings(docs, scores, held)
+        self._words[key] = found
+        self._words_postings += len(found.docs)
+        while self._words_postings > self._cache_postings and len(self._words) > 1:
+            self._words_postings -= len(self._words.popitem(last=False)[1].docs)
         return found
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25F scores of all documents (0 for documents matching no term)."""
-        scores = np.zeros(self.size, dtype=np.float32)
-        words = sorted({t.word for t in terms})
-        matched = np.zeros(self.size, dtype=np.float32)
-        coordinate = len(words) > 1 and self.settings.or_bonus
         by_word: dict[str, list[WeightedTerm]] = {}
         for term in terms:
             by_word.setdefault(term.word, []).append(term)
+        # Words in sorted order, each word's terms in query order: each document's float32
+        # sum is added up in that order (``np.add.at`` adds one posting at a time, in order).
+        words = [self._word(by_word[word]) for word in sorted(by_word)]
+        scores = np.zeros(self.size, dtype=np.float32)
         for word in words:
-            seen = np.zeros(self.size, dtype=bool) if coordinate else None
-            for term in by_word[word]:
-                posting = self.postings.get(term.field, term.text)
-                if not len(posting.docs):
-                    continue
-                scores[posting.docs] += self._contribution(term, posting)
-                if seen is not None:
-                    seen[posting.docs] = True
-            if seen is not None:
-                matched += seen
-        if coordinate:
+            np.add.at(scores, word.docs, word.scores)
+        if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor).
+            matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size).astype(np.float32)
             scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
         scores[self._deleted()] = 0.0
         return scores
@@ -189,9 +214,7 @@ class Scorer:
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The ``k`` best (docnum, score) pairs with a positive score, best first."""
-    if mask is not None:
-        scores = np.where(mask, scores, 0.0)
-    positive = np.flatnonzero(scores > 0)
+    positive = np.flatnonzero(scores > 0 if mask is None else mask & (scores > 0))
     if len(positive) > k:
         part = np.argpartition(-scores[positive], k - 1)[:k]
         positive = positive[part]

@@ -75,8 +75,14 @@ def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
     if isinstance(node, wq.Phrase):
         return [WeightedTerm(node.fieldname, w, boost * node.boost, w) for w in node.words]
     terms = []
+    boost *= getattr(node, "boost", 1.0)
     for child in node.children():
-        terms.extend(weighted_terms(child, boost * getattr(node, "boost", 1.0)))
+        if type(child) is wq.Term:  # the common leaf (a plain query is an OR of them), without a call
+            if child.fieldname in TEXT_FIELDS:
+                text = child.text.decode("utf-8") if isinstance(child.text, bytes) else child.text
+                terms.append(WeightedTerm(child.fieldname, text, boost * child.boost, text))
+        else:
+            terms.extend(weighted_terms(child, boost))
     return terms
 
 
@@ -84,22 +90,23 @@ def _at(values: np.ndarray, docs: np.ndarray | None) -> np.ndarray:
     return values if docs is None else values[docs]
 
 
-def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The documents of ``held`` that are among ``docs`` (sorted; None: every document), and
-    their positions there."""
+def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray | slice, np.ndarray]:
+    """Which of the documents ``held`` are among ``docs`` (sorted; None: every document), as
+    an index into ``held``, and their positions in ``docs``."""
     if docs is None:
-        return held, held
+        return slice(None), held
     at = np.searchsorted(docs, held)
     inside = at < len(docs)
     inside[inside] = docs[at[inside]] == held[inside]
-    return held[inside], at[inside]
+    return inside, at[inside]
 
 
 def is_plain(node: wq.Query) -> bool:
     """True for an OR of single words in text fields (a positive score means a match)."""
     if isinstance(node, wq.Term):
         return node.fieldname in TEXT_FIELDS
-    return isinstance(node, wq.Or) and all(is_plain(c) for c in node.children())
+    return isinstance(node, wq.Or) and all(c.fieldname in TEXT_FIELDS if type(c) is wq.Term else is_plain(c)
+                                           for c in node.children())
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,7 @@ class Ranker:
         self.doc_qtypes = doc_qtypes
         self.qtype_index = {name: i for i, name in enumerate(qtype_names or [])}
         self.doc_topics = doc_topics
+        self._held: dict[tuple, object] = {}  # focus phrases' pages (index data, not questions)
         # Reads the question types when a question's type is first used (a fresh process
         # answering one query without a telling word never reads them).
         self._qtype_loader = qtype_loader
@@ -151,7 +159,9 @@ class Ranker:
         scores = everyone[docs]
         settings = self.settings
         if settings.focus_weight:
-            scores *= 1.0 + settings.focus_weight * self.focus(terms, asked.asking if asked else frozenset())[docs]
+            # Pages naming none of the query's words in their topic keep their score (a factor of 1).
+            at, shares = self._focus_shares(terms, asked.asking if asked else frozenset(), docs)
+            scores[at] *= 1.0 + settings.focus_weight * shares
         if asked is not None:
             scores = self.understood(scores, asked, docs)
         if settings.topic_spread and self.doc_topics is not None:
@@ -200,22 +210,41 @@ class Ranker:
         matching page on their topic has answers, fall below the lowest such page: a stub
         yields to an answer on its focus, and stays where it is when nothing else answers.
         ``scores`` are those of ``docs`` (default: every document)."""
-        stubs = _at(self._stubs, docs)
-        scores = np.where(stubs, scores * self.settings.unanswered_factor, scores)
+        if self.settings.unanswered_factor != 1.0:
+            scores = np.where(_at(self._stubs, docs), scores * self.settings.unanswered_factor, scores)
         if not self.settings.stubs_below_answers or self.doc_topics is None or not len(self.doc_topics):
-            return scores
-        topics = _at(self.doc_topics, docs)
-        answered = (topics >= 0) & (scores > 0) & ~stubs
+            return np.array(scores, copy=True)
+        positive = scores > 0
+        stub_topics = _at(self._stub_topics, docs)
+        capped = np.flatnonzero((stub_topics >= 0) & positive)  # a stub with no topic has none to yield to
+        if not len(capped):
+            return scores.astype(np.float32)
+        # Only the topics of the stubs to cap need their lowest answered page.
+        wanted = np.zeros(self._topic_count + 1, dtype=bool)
+        wanted[stub_topics[capped]] = True
+        answered_topics = _at(self._answered_topics, docs)
+        answered = np.flatnonzero(wanted[answered_topics] & positive)
         lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
         # In float32, as ``lowest`` holds them: the same values (rounding keeps order), and
         # ``ufunc.at`` on mixed types is some 40 times slower.
-        np.minimum.at(lowest, topics[answered], scores[answered].astype(np.float32))
-        cap = np.where(topics >= 0, lowest[topics], np.inf)
-        return np.where(stubs & (scores > 0), np.minimum(scores, cap * 0.999), scores).astype(np.float32)
+        np.minimum.at(lowest, answered_topics[answered], scores[answered].astype(np.float32))
+        out = scores.astype(np.float32)
+        out[capped] = np.minimum(scores[capped], lowest[stub_topics[capped]] * 0.999)
+        return out
+
+    @cached_property
+    def _stub_topics(self) -> np.ndarray:
+        """The topic of each page without answers (-1: a page with answers, or no topic)."""
+        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.int32)
+
+    @cached_property
+    def _answered_topics(self) -> np.ndarray:
+        """The topic of each page with answers (the topic count, a spare slot: a stub, or no topic)."""
+        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.int32)
 
     @cached_property
     def _topic_count(self) -> int:
-        return int(self.doc_topics.max()) + 1
+        return int(self.doc_topics.max()) + 1 if len(self.doc_topics) else 0
 
     def focus_match(self, focus: tuple[tuple[tuple[str, ...], ...], ...], docs: np.ndarray | None = None) -> np.ndarray:
         """Per page (of ``docs``, or every page), how well its topic (or, at a share, its
@@ -232,40 +261,75 @@ class Ranker:
             for stems in alternatives:
                 if not stems:
                     continue
-                held, at = _positions(self._holding("topic", stems), docs)
-                covered = np.divide(len(stems), lengths[held], out=np.zeros(len(held), np.float32),
-                                    where=lengths[held] > 0).clip(0, 1)
-                best[at] = np.maximum(best[at], covered)
+                held, covered = self._topic_cover(stems)
+                inside, at = _positions(held, docs)
+                best[at] = np.maximum(best[at], covered[inside])
                 if share:
                     at = _positions(self._holding("synonyms", stems), docs)[1]
                     best[at] = np.maximum(best[at], share)
         return best
 
-    def _holding(self, field: str, stems: tuple[str, ...]) -> np.ndarray:
-        """The documents that hold every one of ``stems`` in ``field``."""
-        found = None
-        for stem in set(stems):
-            docs = self.postings.get(field, stem).docs
-            found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+    def _topic_cover(self, stems: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The pages whose topic has every one of ``stems``, and the share of their topic's
+        words those are (remembered, as the holdings)."""
+        key = ("cover", stems)
+        found = self._held.get(key)
+        if found is None:
+            held = self._holding("topic", stems)
+            lengths = self.postings.lengths("topic")[held]
+            covered = np.divide(len(stems), lengths, out=np.zeros(len(held), np.float32), where=lengths > 0).clip(0, 1)
+            found = self._remember(key, (held, covered))
         return found
+
+    def _holding(self, field: str, stems: tuple[str, ...]) -> np.ndarray:
+        """The documents that hold every one of ``stems`` in ``field`` (remembered: a focus
+        phrase recurs across questions, and the index does not change under a ranker)."""
+        key = (field, stems)
+        found = self._held.get(key)
+        if found is None:
+            for stem in set(stems):
+                docs = self.postings.get(field, stem).docs
+                found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+            found = self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple, value):
+        if len(self._held) >= 20_000:  # bounded: a long-lived server sees ever new phrases
+            self._held.clear()
+        self._held[key] = value
+        return value
 
     def topic_best(self, scores: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
         """For each page (of ``docs``, whose ``scores`` these are; default every page), the best
         score of any page on its topic among them (0 for pages with none)."""
-        topics = _at(self.doc_topics, docs)
-        has = topics >= 0
-        best = np.zeros(int(topics.max()) + 1 if has.any() else 0, dtype=np.float32)
-        np.maximum.at(best, topics[has], scores[has].astype(np.float32))  # as above: the same values, faster
-        out = np.zeros_like(scores)
-        out[has] = best[topics[has]]
+        topics = _at(self._topics_or_none, docs)
+        best = np.zeros(self._topic_count + 1, dtype=np.float32)
+        np.maximum.at(best, topics, scores.astype(np.float32))  # as above: the same values, faster
+        best[-1] = 0.0  # pages with no topic
+        return best[topics].astype(scores.dtype, copy=False)
+
+    @cached_property
+    def _topics_or_none(self) -> np.ndarray:
+        """Each page's topic, or the topic count for pages with none (an index past every topic)."""
+        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.int32)
+
+    def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
+              docs: np.ndarray | None = None) -> np.ndarray:
+        """Share of each page's topic words (of ``docs``, or of every page) that the query names
+        (0 to 1); the words it asks with ("bad" in "bad for", "side effects") name no topic (Bad Breath)."""
+        out = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float32)
+        at, shares = self._focus_shares(terms, asking, docs)
+        out[at] = shares
         return out
 
-    def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset()) -> np.ndarray:
-        """Share of each page's topic words that the query names (0 to 1); the words it
-        asks with ("bad" in "bad for", "side effects") name no topic (Bad Breath)."""
-        covered = np.zeros(self.postings.size, dtype=np.float32)
-        for word in {t.word for t in terms} - asking:
-            posting = self.postings.get("topic", word)
-            covered[posting.docs] += 1.0
-        lengths = self.postings.lengths("topic")
-        return np.divide(covered, lengths, out=np.zeros_like(covered), where=lengths > 0).clip(0, 1)
+    def _focus_shares(self, terms: list[WeightedTerm], asking: frozenset[str],
+                      docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Where (positions in ``docs``, or document numbers) :meth:`focus` is not 0, and its values there."""
+        held = [self.postings.get("topic", word).docs for word in {t.word for t in terms} - asking]
+        if not held:
+            return np.empty(0, np.intp), np.empty(0, np.float32)
+        pages, counts = np.unique(np.concatenate(held), return_counts=True)
+        inside, at = _positions(pages, docs)
+        pages, counts = pages[inside], counts[inside].astype(np.float32)
+        lengths = self.postings.lengths("topic")[pages]
+        return at, np.divide(counts, lengths, out=np.zeros_like(counts), where=lengths > 0).clip(0, 1)

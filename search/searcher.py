@@ -324,7 +324,10 @@ class Searcher:
     def _corrections(self, text: str, terms: list[WeightedTerm]) -> tuple[list[WeightedTerm], list[tuple[str, str]]]:
         """Terms for the nearest indexed spelling of words that no document has,
         and the ``(word, correction)`` pairs they came from."""
-        known = {t.word for t in terms if len(self.postings.get(t.field, t.text).docs)}
+        known: set[str] = set()
+        for t in terms:  # a word found in one field needs no look-up in the others
+            if t.word not in known and len(self.postings.get(t.field, t.text).docs):
+                known.add(t.word)
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
         pairs: list[tuple[str, str]] = []
@@ -420,9 +423,10 @@ class Searcher:
         terms = highlight_terms(parsed.query)
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc),
                                also_in) for i, (doc, score, also_in) in enumerate(ranked))
-        counted = {name: facets.counts(values, matched, self.settings.facet_limit)
+        docs = np.flatnonzero(matched)
+        counted = {name: facets.counts(values, matched, self.settings.facet_limit, docs)
                    for name, values in self.values.items()}
-        return Results(text, searched, int(matched.sum()), page, limit, hits,
+        return Results(text, searched, len(docs), page, limit, hits,
                        {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
                        tuple(notes), {name: more for name, (_, more) in counted.items() if more})
 

@@ -58,3 +58,12 @@ def test_a_cache_that_cannot_be_written_still_gives_the_values(tmp_path: pathlib
     path = str(tmp_path / "missing-folder" / "topics.cache.npz")
     values = cached(path, "key", lambda: Values(["Gout"], np.array([0], dtype=np.int32)))
     assert values.names == ["Gout"] and not os.path.exists(path)
+
+
+def test_counts_from_the_matched_pages_numbers_are_those_of_the_mask_ties_by_name() -> None:
+    # Names not in sorted order (as folding leaves them): equal counts still show by name.
+    values = Values(["Gout", "Asthma", "Croup"], np.array([0, 2, 1, -1, 0, 1, 2], dtype=np.int32))
+    matched = np.array([True, True, True, True, False, False, False])
+    shown = values.top_counts(matched, 2)
+    assert list(shown[0].items()) == [("Asthma", 1), ("Croup", 1)] and shown[1] == 1
+    assert values.top_counts(matched, 2, np.flatnonzero(matched)) == shown

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from healthqa.search.engine import Postings, Scorer, WeightedTerm, top_k
+from healthqa.search.rank import weighted_terms
 from healthqa.search.searcher import Searcher
 from healthqa.search.settings import RankingSettings
 
@@ -67,3 +68,25 @@ def test_the_posting_cache_keeps_the_most_recent_terms(corpus_dir) -> None:
         postings.get("question", "diabetes")  # evicts "heart", the least recent
         assert postings.get("question", "pneumonia") is first
         assert list(postings._cache) == [("question", "diabetes"), ("question", "pneumonia")]
+
+
+def test_a_queries_scores_add_each_words_fields_in_order_whatever_the_word_cache_holds(searcher: Searcher) -> None:
+    # A long question, each word in every text field: every page's float32 sum is the same as
+    # adding the terms one at a time (sorted words, each word's fields in query order), then the
+    # OR bonus (a float64 sum, or another order, rounds some pages differently).
+    text = "my mother has high blood pressure and diabetes, she takes insulin for her blood sugar and pills for her heart"
+    words = weighted_terms(searcher.parse(text).query)
+    settings = RankingSettings(or_bonus=0.9)
+    expected = np.zeros(searcher.postings.size, dtype=np.float32)
+    held = np.zeros(searcher.postings.size, dtype=np.float32)
+    for word in sorted({t.word for t in words}):
+        alone = [Scorer(searcher.postings, settings).score([t]) for t in words if t.word == word]
+        for scores in alone:
+            expected += scores
+        held += np.logical_or.reduce([scores > 0 for scores in alone])
+    expected *= 1.0 + 0.9 * (held / len({t.word for t in words}))
+    assert np.count_nonzero(held >= 3) and np.count_nonzero(held == 1)  # pages with many of the words and with one
+    roomy = Scorer(searcher.postings, settings)
+    tiny = Scorer(searcher.postings, settings, cache_postings=1)  # keeps one word at a time
+    for scorer in (roomy, tiny, roomy, tiny):  # a second time from the cache (or read again)
+        assert np.array_equal(scorer.score(words), expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from whoosh import query as wq
 
 from healthqa.search.engine import WeightedTerm
@@ -48,3 +49,26 @@ def test_a_page_gains_the_best_score_on_its_topic(searcher: Searcher) -> None:
     ranker = Ranker(searcher.postings, RankingSettings(), doc_topics=topics)
     best = ranker.topic_best(np.array([1.0, 4.0, 2.0, 9.0, 0.0], dtype=np.float32))
     assert best.tolist() == [4.0, 4.0, 2.0, 0.0, 2.0]
+
+
+def test_a_stub_falls_below_the_lowest_answered_page_on_its_topic() -> None:
+    from healthqa.search.candidates import Candidates
+
+    # Pages 0, 3, 4 and 5 have no answers; 0 shares topic 0 with answered pages 1 and 2.
+    pages = Candidates({"topic": [["a"]] * 6, "synonyms": [[]] * 6}, [0, 2, 1, 0, 0, 0])
+    ranker = Ranker(pages, RankingSettings(), doc_topics=np.array([0, 0, 0, 1, 1, -1], dtype=np.int32))
+    scores = np.array([9.0, 3.0, 5.0, 4.0, 2.0, 7.0], dtype=np.float32)
+    out = ranker.stubs_below_answers(scores)
+    assert out[0] < out[1] < out[2] and out[0] == pytest.approx(3.0 * 0.999)
+    assert out[1:].tolist() == scores[1:].tolist()  # answered pages, and stubs with nothing to yield to
+    # Scored over some pages only (the matching ones), the lowest answered page is among those.
+    some = ranker.stubs_below_answers(scores[[0, 2, 3]], np.array([0, 2, 3]))
+    assert some[0] == pytest.approx(5.0 * 0.999) and some[1:].tolist() == [5.0, 4.0]
+
+
+def test_focus_over_some_pages_is_focus_over_every_page_there(searcher: Searcher) -> None:
+    ranker = Ranker(searcher.postings, RankingSettings())
+    words = [WeightedTerm("question", w, 1.0, w) for w in ("heart", "attack", "blood", "pressure")]
+    every = ranker.focus(words)
+    some = np.flatnonzero(np.arange(searcher.postings.size) % 3 != 1)
+    assert np.count_nonzero(every[some]) and np.array_equal(ranker.focus(words, docs=some), every[some])
