@@ -105,16 +105,40 @@ async def load(port: int, paths: list[str], clients: int, total: int, seconds: f
     return tally, time.perf_counter() - started
 
 
-def report(label: str, tally: Tally, seconds: float, cpu: float) -> None:
+def report(label: str, tally: Tally, seconds: float, cpu: float, server: int | None = None) -> None:
     """One line of figures; ``cpu`` is the server's CPU seconds in the phase: CPU ms per request
-    does not depend on what else the machine runs, and bounds requests/s on idle cores."""
+    does not depend on what else the machine runs, and bounds requests/s on idle cores. With
+    ``server``, the resident memory of each of its workers after the phase."""
     done = len(tally.latencies)
     ms = [x * 1000 for x in tally.latencies]
     per = cpu / done * 1000 if done else float("nan")
+    rss = "  RSS per worker " + "/".join(f"{mb:.0f}" for mb in worker_rss_mb(server)) + " MB" if server else ""
     print(f"{label:<26} {done:>6} requests {done / seconds:6.1f} req/s  p50 {percentile(ms, .5):6.1f} ms  "
           f"p95 {percentile(ms, .95):6.1f} ms  p99 {percentile(ms, .99):6.1f} ms  errors {tally.errors}  "
-          f"server CPU {per:.1f} ms/request  load {os.getloadavg()[0]:.1f}"
+          f"server CPU {per:.1f} ms/request  load {os.getloadavg()[0]:.1f}{rss}"
           + (f"  statuses {tally.statuses}" if set(tally.statuses) - {200} else ""), flush=True)
+
+
+def worker_rss_mb(root: int) -> list[float]:
+    """Resident memory (MiB) of the workers of server process ``root`` (itself, if it has none)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0").strip()) == root and "VmRSS" in fields:
+            found.append(int(fields["VmRSS"].split()[0]) / 1024)
+    if not found:
+        try:
+            with open(f"/proc/{root}/status") as handle:
+                found = [int(line.split()[1]) / 1024 for line in handle if line.startswith("VmRSS:")]
+        except OSError:
+            pass
+    return sorted(found)
 
 
 def cpu_seconds(root: int) -> float:
@@ -231,7 +255,7 @@ def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: p
         total = args.requests // 10 if clients == 1 else args.requests
         cpu = cpu_seconds(server)
         tally, seconds = asyncio.run(load(port, paths, clients, total, args.seconds))
-        report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu)
+        report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu, server)
     if "ingest" in phases:
         ingest_phase(port, paths, args, data, scratch, server)
 
@@ -246,7 +270,7 @@ def ingest_phase(port: int, paths: list[str], args, data: pathlib.Path, scratch:
     cpu = cpu_seconds(server)
     tally, seconds = asyncio.run(load(port, paths, 10, 0, args.seconds, keep_going=lambda: ingest.poll() is None))
     output = ingest.communicate()[0].strip().splitlines()
-    report("10 clients during ingest", tally, seconds, cpu_seconds(server) - cpu)
+    report("10 clients during ingest", tally, seconds, cpu_seconds(server) - cpu, server)
     print(f"  the ingest took {time.perf_counter() - started:.1f} s, exit {ingest.returncode}: "
           + " / ".join(output[-2:]), flush=True)
 

@@ -19,4 +19,6 @@ def json_safe(text: str) -> str:
     '{"q": "\\u003cb\\u003e\\u009b"}'
     """
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if text.isascii() and "\x7f" not in text:  # none of the rare ones (a flag and one fast scan)
+        return text
     return _RARE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -190,8 +190,18 @@ class Searcher:
         return self._analyzer
 
     def page(self, docnum: int) -> StoredPage:
-        """What the index stores of one document."""
-        return StoredPage.from_fields(self._stored_fields(docnum))
+        """What the index stores of one document, the pages shown lately kept decoded (a page's
+        answers are read from their JSON once, not for every query that shows it)."""
+        found = self._pages.get(docnum)
+        if found is None:
+            if len(self._pages) >= 1024:
+                self._pages.clear()
+            found = self._pages[docnum] = StoredPage.from_fields(self._stored_fields(docnum))
+        return found
+
+    @cached_property
+    def _pages(self) -> dict[int, StoredPage]:
+        return {}
 
     def _stored_fields(self, docnum: int) -> dict:
         """Whoosh's stored fields of one document, the last few thousand read kept: collapsing

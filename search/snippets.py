@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
 # then any other control character.
@@ -43,6 +43,11 @@ class Snippet:
         return "".join(text for text, _ in self.parts)
 
     def html(self) -> str:
+        """The text escaped, matches in ``<em>`` (remembered: a hit shows its first answer's twice)."""
+        return self._html
+
+    @cached_property
+    def _html(self) -> str:
         return "".join(f"<em>{html.escape(t)}</em>" if m else html.escape(t) for t, m in self.parts)
 
     def ansi(self, color: bool = True) -> str:
@@ -78,14 +83,30 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
         cursor = b
     parts.append((text[cursor:end] + (" …" if end < len(text) else ""), False))
     # A snippet is one line: paragraph breaks inside it become spaces.
-    return Snippet(tuple((" ".join(t.split(" \n")).replace("\n", " "), m) for t, m in parts if t), len(spans))
+    return Snippet(tuple((_one_line(t) if "\n" in t else t, m) for t, m in parts if t), len(spans))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split(" \n")).replace("\n", " ")
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` whose analysed form is a query term."""
-    found = term_words(text, terms)
-    wanted = {word for word in {word for word, _ in found} if not terms.isdisjoint(stems(analyzer, word))}
-    return [span for word, span in found if word in wanted]
+    """Character spans of the words of ``text`` whose analysed form is a query term: the
+    matches of :func:`term_words`' scan, each distinct word analysed once, in one pass."""
+    patterns = _head_patterns(terms)
+    if patterns is None:
+        return []
+    # ASCII: the lower-case text's words, which analyse as the words themselves (lower case first).
+    found = patterns[0].finditer(text.lower()) if text.isascii() else patterns[1].finditer(text)
+    spans, wanted = [], {}
+    for m in found:
+        word = m.group()
+        keep = wanted.get(word)
+        if keep is None:
+            keep = wanted[word] = not terms.isdisjoint(stems(analyzer, word))
+        if keep:
+            spans.append(m.span())
+    return spans
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:

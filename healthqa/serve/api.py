@@ -11,13 +11,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from healthqa.ingest.errors import HealthQAError, IndexMissingError
 from healthqa.search.searcher import Filters
 from healthqa.serve import push as pushing
 from healthqa.serve.live import LiveIndex, Opened
-from healthqa.serve.responses import SafeJSONResponse
+from healthqa.serve.responses import SafeJSONResponse, error_response, json_body, status_of
 from healthqa.serve.models import (ErrorModel, HealthModel, PushRequestModel, PushResponseModel, RecordModel,
                                    ResultsModel, StatsModel, SuggestionModel)
 from healthqa.serve.settings import ServeSettings
@@ -25,6 +27,8 @@ from healthqa.serve.settings import ServeSettings
 MAX_LIMIT = 100
 MAX_PAGE = 1000
 MAX_QUERY = 10_000  # the searcher reads the first 2,000 characters and says so in a note
+MAX_VALUE = 500  # a topic or source filter
+DEFAULT_LIMIT = 10
 MISSING_SHARDS = "X-Missing-Shards"  # related lists from a cluster with a shard down say which
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorModel} for code in (400, 401, 404, 422, 503)}
@@ -103,16 +107,68 @@ reads = [Depends(require_read)]
 async def search(request: Request,
                  q: str = Query(..., min_length=1, max_length=MAX_QUERY, description="The query, as on the command line"),
                  role: list[str] = Query([], description="Only pages with an answer by this expert role (repeatable)"),
-                 topic: str | None = Query(None, max_length=500, description="Only pages on this topic (any case)"),
-                 source: str | None = Query(None, max_length=500, description="Only pages from this source"),
-                 limit: int = Query(10, ge=1, le=MAX_LIMIT, description="Hits per page"),
+                 topic: str | None = Query(None, max_length=MAX_VALUE, description="Only pages on this topic (any case)"),
+                 source: str | None = Query(None, max_length=MAX_VALUE, description="Only pages from this source"),
+                 limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Hits per page"),
                  page: int = Query(1, ge=1, le=MAX_PAGE, description="Which page of hits")) -> Any:
     """One page of results with facet counts, highlighted snippets, did-you-mean and notes:
     the shape `healthqa search --json` prints."""
-    filters = Filters(tuple(role), topic or None, source or None)
+    return search_response(request, q, role, topic, source, limit, page)
+
+
+def search_response(request: Request, q: str, roles: list[str], topic: str | None, source: str | None,
+                    limit: int, page: int) -> Response:
+    """What ``GET /v1/search`` answers once its parameters are read (by the route or :class:`PlainSearch`)."""
+    filters = Filters(tuple(roles), topic or None, source or None)
     body = run(request, lambda opened: opened.search_body(q, filters, limit, page,
-                                                          lambda results: SafeJSONResponse(results.to_dict()).body))
+                                                          lambda results: json_body(results.to_dict())))
     return Response(body, media_type=SafeJSONResponse.media_type)
+
+
+class PlainSearch:
+    """ASGI middleware: answers ``GET /v1/search`` whose parameters are plainly valid (as the
+    route would read them) without FastAPI's per-request parameter solving, which costs more
+    than a search's snippets. Anything else (a parameter out of range, a number written
+    oddly, a read key to check) goes on to the route, which validates it and answers as
+    documented: the answers are the same either way."""
+
+    def __init__(self, app: ASGIApp, settings: ServeSettings):
+        self.app = app
+        self.open_reads = settings.read_key is None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["path"] == "/v1/search" and scope["method"] == "GET"
+                and self.open_reads and not scope.get("root_path")):
+            request = Request(scope, receive)
+            args = _plain_search_args(request.query_params)
+            if args is not None:
+                try:
+                    response = search_response(request, *args)
+                except HealthQAError as exc:  # as the app's handler answers it on /v1/
+                    response = error_response(status_of(exc), str(exc))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _plain_search_args(params: QueryParams) -> tuple | None:
+    """The route's arguments from ``params`` when each is plainly valid, else None."""
+    q, topic, source = params.get("q"), params.get("topic"), params.get("source")
+    limit, page = _count(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT), _count(params.get("page"), 1, MAX_PAGE)
+    if q is None or not 0 < len(q) <= MAX_QUERY or limit is None or page is None:
+        return None
+    if (topic is not None and len(topic) > MAX_VALUE) or (source is not None and len(source) > MAX_VALUE):
+        return None
+    return q, params.getlist("role"), topic, source, limit, page
+
+
+def _count(value: str | None, default: int, top: int) -> int | None:
+    """``value`` as a whole number from 1 to ``top`` when written plainly (digits, no leading zero)."""
+    if value is None:
+        return default
+    if value.isascii() and value.isdigit() and value[0] != "0" and len(value) <= len(str(top)) and int(value) <= top:
+        return int(value)
+    return None
 
 
 @router.get("/related", response_model=list[SuggestionModel], dependencies=reads,

@@ -49,6 +49,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     _handle_errors(app)
+    app.add_middleware(api.PlainSearch, settings=settings)  # inside the Guard: its headers, its 500s
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, on_error=_unforeseen,
                        public_reads=settings.read_key is None)
     return app

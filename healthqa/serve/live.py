@@ -8,16 +8,24 @@ drops the searcher it used (:meth:`LiveIndex.discard`), so the next request star
 
 Searches run on the worker's event-loop thread, one at a time, so a searcher that is
 replaced can be closed at once: no other request is using it.
+
+Reading Whoosh's table of contents lists the generation's folder, which costs more than some
+searches' snippets. So, once the generation's folder has not changed for a few seconds, the
+link's target and the folder's time (:func:`_stamp`) stand for them: the full check runs
+again only when either differs. A change made since has a later time than the one kept,
+however coarse the file system's clock, since the time kept is seconds old.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
+from healthqa.index.store import link_path
 from healthqa.ingest.errors import HealthQAError
 from healthqa.search.backend import open_searcher, related_finder
 from healthqa.search.related import RelatedFinder, Suggestion
@@ -36,6 +44,7 @@ class Opened:
     searcher: Searcher
     search_cache: int = 0
     finder: RelatedFinder = field(init=False)
+    stamp: tuple | None = field(default=None, init=False)  # of the index when last found current, if settled
     _related: OrderedDict = field(default_factory=OrderedDict, init=False)
     _searches: OrderedDict = field(default_factory=OrderedDict, init=False)
 
@@ -118,7 +127,7 @@ class LiveIndex:
         one already open goes on serving; with none open, the error says what to do.
         """
         opened = self._opened
-        if opened is not None and opened.searcher.is_current():
+        if opened is not None and self._is_current(opened):
             return opened
         with self._lock:
             opened = self._opened
@@ -136,6 +145,18 @@ class LiveIndex:
             opened.searcher.close()
         return fresh
 
+    def _is_current(self, opened: Opened) -> bool:
+        """``opened.searcher.is_current()``, answered from the index's file status while that
+        stays what it was the last time the index was found current, seconds after its change."""
+        stamp = _stamp(self.data_dir, opened.searcher) if isinstance(opened.searcher, Searcher) else None
+        if stamp is not None and stamp == opened.stamp:
+            return True
+        if not opened.searcher.is_current():
+            return False
+        settled = stamp is not None and time.time_ns() - stamp[1] > _SETTLED_NS
+        opened.stamp = stamp if settled else None
+        return True
+
     def discard(self, opened: Opened) -> None:
         """Drop ``opened`` after a request failed with it: the next request opens the index afresh."""
         with self._lock:
@@ -151,3 +172,15 @@ class LiveIndex:
             opened, self._opened = self._opened, None
         if opened is not None:
             opened.searcher.close()
+
+
+_SETTLED_NS = 3_000_000_000  # changed this long ago: a later change shows as a later time
+
+
+def _stamp(data_dir: str, searcher: Searcher) -> tuple[str, int] | None:
+    """Where the index link points (each generation has a name of its own) and when the
+    generation's folder last changed (a Whoosh commit writes a table of contents there)."""
+    try:
+        return os.readlink(link_path(data_dir)), os.stat(searcher.generation).st_mtime_ns
+    except OSError:
+        return None

@@ -18,11 +18,16 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'
                            "base-uri 'none'; frame-ancestors 'none'")
 
 
+def json_body(content: Any) -> bytes:
+    """JSON as ``healthqa ... --json`` writes it, compact: ``<``, ``>``, ``&`` and C1 controls as ``\\u`` escapes."""
+    return json_safe(json.dumps(content, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
+
+
 class SafeJSONResponse(JSONResponse):
-    """JSON as ``healthqa ... --json`` writes it: ``<``, ``>``, ``&`` and C1 controls as ``\\u`` escapes."""
+    """A response of :func:`json_body`."""
 
     def render(self, content: Any) -> bytes:
-        return json_safe(json.dumps(content, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
+        return json_body(content)
 
 
 def error_response(status: int, message: str) -> SafeJSONResponse:

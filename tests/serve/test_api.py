@@ -78,6 +78,18 @@ def test_bad_search_parameters_are_json_errors(client, params, status, words):
     assert body["status"] == status and words in body["error"] and "Traceback" not in response.text
 
 
+def test_a_search_answers_the_same_however_its_numbers_are_written(client):
+    # Plain numbers are read without FastAPI's parameter solving; others by the route itself.
+    plain = client.get("/v1/search", params=[("q", "heart attack"), ("limit", "3"), ("page", "2"), ("role", "Cardiology")])
+    assert plain.status_code == 200 and plain.json()["limit"] == 3 and plain.json()["page"] == 2
+    for limit, page in (("03", "2"), ("+3", " 2"), ("3", "002")):
+        odd = client.get("/v1/search", params=[("q", "heart attack"), ("limit", limit), ("page", page),
+                                               ("role", "Cardiology")])
+        assert odd.status_code == 200 and odd.content == plain.content
+        assert {k: v for k, v in odd.headers.items() if k != "date"} == \
+            {k: v for k, v in plain.headers.items() if k != "date"}
+
+
 def test_bytes_that_are_not_text_in_a_query_are_read_safely(client):
     for raw in ("/v1/search?q=%ff%fe%00heart", "/v1/search?q=heart&role=%ff&topic=%00", "/v1/search?q=%zz"):
         response = client.get(raw)

@@ -3,9 +3,12 @@ and a request that fails in an unforeseen way leaves the worker serving."""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import time
 
 import httpx
 
@@ -13,6 +16,7 @@ from healthqa.index.writer import rebuild, sync
 from healthqa.ingest.record import Answer, QAPage
 from healthqa.ingest.store import Store
 from healthqa.search.searcher import Searcher
+from healthqa.serve.live import LiveIndex
 
 
 def _add(data, question: str, answer: str) -> None:
@@ -34,6 +38,25 @@ def test_a_reindex_and_a_sync_are_picked_up_without_a_restart(writable):
         assert health["generation"] != first and health["documents"] == 25
         assert client.get("/v1/search", params={"q": "zinc lozenges"}).json()["total"] == 1
         assert client.get("/v1/related/heart-attack-signs").status_code == 200
+
+
+def test_a_commit_is_picked_up_after_the_index_had_long_been_unchanged(tmp_path, corpus_dir):
+    # A worker that finds the index unchanged for a while answers from the folder's status;
+    # a sync that commits into the same generation must still be seen by the next request.
+    data = tmp_path / "data"
+    shutil.copytree(corpus_dir, data, symlinks=True)
+    live = LiveIndex(str(data))
+    try:
+        first = live.get()
+        long_ago = time.time() - 60
+        os.utime(first.searcher.generation, (long_ago, long_ago))
+        assert live.get() is first and live.get() is first
+        _add(data, "Can zinc lozenges shorten a cold?", "Zinc lozenges may shorten a cold by a day.")
+        second = live.get()
+        assert second is not first
+        assert second.searcher.search("zinc lozenges").total == 1
+    finally:
+        live.close()
 
 
 def test_remembered_results_are_dropped_when_the_index_changes(writable):
