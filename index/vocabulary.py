@@ -28,7 +28,9 @@ import functools
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Hashable, Iterable, TypeVar
+
+import numpy as np
 
 from healthqa.ingest.datadir import sqlite_uri
 
@@ -37,6 +39,7 @@ FOREIGN_WORDS = 20_000  # the most common words of each other language are enoug
 CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
 _CACHE_VERSION = 7
+K = TypeVar("K", bound=Hashable)
 _SPLIT = re.compile(r"[^\W\d_]+")
 _KEY_WORD = re.compile(r"[^\W_]+")
 _PACKAGES = {
@@ -128,6 +131,13 @@ def phrase_key(text: str) -> str:
     from healthqa.index.schema import STOP
 
     return " ".join(_stem(w) for w in _KEY_WORD.findall(text.lower()) if w not in STOP)
+
+
+@lru_cache(maxsize=100_000)
+def word_key(word: str) -> str:
+    """:func:`phrase_key` of one word, remembered: questions share their words, and a
+    phrase's key is its words' keys joined (no key word crosses a space)."""
+    return phrase_key(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -299,15 +309,46 @@ def _english_count(db: sqlite3.Connection, word: str) -> int:
     return row[0] if row else 0
 
 
+@lru_cache(maxsize=8)
+def _term_hashes(db: sqlite3.Connection) -> np.ndarray:
+    """The sorted hashes of every phrase key the database's vocabularies hold, read once per
+    database (128k keys: 1 MB; it grows with the vocabularies, not with the index): most
+    phrases of a question are no entry, and are told so without a query."""
+    return hash_table(key for key, in db.execute("SELECT key FROM terms"))
+
+
+def hash_table(keys: Iterable[Hashable]) -> np.ndarray:
+    """The sorted hashes of ``keys``: a set in 8 bytes a key, for :func:`held` (hashes of
+    this process: never stored)."""
+    hashes = np.fromiter(map(hash, keys), dtype=np.int64)
+    hashes.sort()
+    return hashes
+
+
+def held(table: np.ndarray, keys: list[K]) -> list[K]:
+    """The ``keys`` whose hash is in ``table`` (:func:`hash_table`); a collision only costs
+    its caller a look-up that finds nothing."""
+    if not len(table) or not keys:
+        return []
+    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+    at = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+    return [keys[i] for i in np.flatnonzero(table[at] == hashes).tolist()]
+
+
 class Vocabulary:
     """Look-ups in the word lists and vocabularies kept for one ``cache_dir``."""
 
     def __init__(self, cache_dir: str | None = None):
         self.cache_dir = cache_dir
+        self._opened: tuple[int, sqlite3.Connection] | None = None
 
     @property
     def _db(self) -> sqlite3.Connection:
-        return _connection(self.cache_dir)
+        """The database, asked for again only in another process (a connection must not cross a fork)."""
+        opened = self._opened
+        if opened is None or opened[0] != os.getpid():
+            opened = self._opened = (os.getpid(), _connection(self.cache_dir))
+        return opened[1]
 
     def kinds(self, words: Iterable[str]) -> dict[str, str]:
         """word -> "en", "medical" or "foreign", for the words found in any list."""
@@ -319,7 +360,7 @@ class Vocabulary:
 
     def english_count(self, word: str) -> int:
         """How often ``word`` occurs in the English list's source (0 when it is not there)."""
-        return _english_count(_connection(self.cache_dir), word.lower())
+        return _english_count(self._db, word.lower())
 
     def is_real_word(self, word: str) -> bool:
         """True for a word of the English list or of a medical vocabulary (never corrected)."""
@@ -336,9 +377,10 @@ class Vocabulary:
 
     def terms(self, keys: Iterable[str]) -> dict[str, Term]:
         """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
-        wanted = sorted(set(keys))
+        db = self._db
+        wanted = held(_term_hashes(db), sorted(set(keys)))
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        rows = self._db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
+        rows = db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
         return {key: Term(phrase, canonical, source) for key, phrase, canonical, source in rows}

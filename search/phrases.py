@@ -1,7 +1,7 @@
 """What an index's topics and focus synonyms say of a question's phrases: the look-ups that
 question understanding makes (:class:`~healthqa.search.understand.QuestionReader`) for every
 phrase of up to six words, so each is remembered, and most phrases are rejected by a quick
-test (:meth:`IndexPhrases.may_name`) before any look-up.
+test on their words (:meth:`IndexPhrases.word_fields`) before any look-up.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ class IndexPhrases:
         self._found: dict[tuple[str, str], object] = {}
         self._fields: dict[str, tuple[bool, bool]] = {}
 
-    def may_name(self, text: str) -> bool:
-        """False when some word of ``text`` is in no topic and some word in no synonyms:
-        then neither :meth:`topic_named` nor :meth:`synonym_phrase` can find it."""
-        found = [self._in_fields(term) for term in self.terms(text)]
-        return all(topic for topic, _ in found) or all(synonyms for _, synonyms in found)
+    def word_fields(self, word: str) -> tuple[bool, bool]:
+        """Whether some topic holds every index term of ``word``, and whether some synonyms do.
+        A phrase with a word in no topic and a word in no synonyms can be found by neither
+        :meth:`topic_named` nor :meth:`synonym_phrase`."""
+        found = [self._in_fields(term) for term in self.word_terms(word)]
+        return all(topic for topic, _ in found), all(synonyms for _, synonyms in found)
 
     def _in_fields(self, term: str) -> tuple[bool, bool]:
         """Whether any topic and any focus synonyms hold ``term`` (the term dictionary only)."""
