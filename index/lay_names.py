@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from healthqa.index.schema import STOP
-from healthqa.index.vocabulary import hash_table, held
+from healthqa.index.vocabulary import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
 FILE_NAME = "lay-names.sqlite"
@@ -145,14 +145,14 @@ class LayNames:
         self.path = os.path.join(folder, FILE_NAME) if folder else None
         self._db: sqlite3.Connection | None = None
         # The file's keys, each as the hash of its set of stems: read once per generation
-        # (41k keys at 47k records: 330 kB; they grow with the pairs the pages give).
-        self._keys = hash_table(())
+        # (41k keys at 47k records: 0.4 MB; they grow with the pairs the pages give).
+        self._keys = KeySet(())
         self._pid = os.getpid()  # an SQLite connection must not cross a fork (related --all's workers)
 
     def pairable(self, stem_sets: list[frozenset[str]]) -> list[frozenset[str]]:
         """The sets of stems (:func:`word_stems` of a phrase's words) that are some key's: a
         phrase whose set is not pairs with nothing, and needs no look-up."""
-        return held(self._keys, stem_sets) if self._ready() else []
+        return self._keys.held(stem_sets) if self._ready() else []
 
     def others(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Loose key -> (name, other name, times paired), most often paired first."""
@@ -161,7 +161,7 @@ class LayNames:
             return {}
         # Most of a question's phrases pair with nothing: only keys the file holds are asked for.
         sets = [frozenset(key.split()) for key in asked]
-        pairable = set(held(self._keys, sets))
+        pairable = set(self._keys.held(sets))
         wanted = [key for key, stems in zip(asked, sets) if stems in pairable]
         if not wanted:
             return {}
@@ -188,4 +188,4 @@ class LayNames:
         self._db = sqlite3.connect(sqlite_uri(self.path), uri=True, check_same_thread=False)
         with contextlib.suppress(sqlite3.Error):
             keys = self._db.execute("SELECT DISTINCT key FROM pairs")
-            self._keys = hash_table(frozenset(key.split()) for key, in keys)
+            self._keys = KeySet(frozenset(key.split()) for key, in keys)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from array import array
+from bisect import bisect_left
 import os
 import re
 import sqlite3
@@ -30,7 +32,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, TypeVar
 
-import numpy as np
 
 from healthqa.ingest.datadir import sqlite_uri
 
@@ -310,29 +311,46 @@ def _english_count(db: sqlite3.Connection, word: str) -> int:
 
 
 @lru_cache(maxsize=8)
-def _term_hashes(db: sqlite3.Connection) -> np.ndarray:
-    """The sorted hashes of every phrase key the database's vocabularies hold, read once per
-    database (128k keys: 1 MB; it grows with the vocabularies, not with the index): most
-    phrases of a question are no entry, and are told so without a query."""
-    return hash_table(key for key, in db.execute("SELECT key FROM terms"))
+def _term_keys(db: sqlite3.Connection) -> KeySet:
+    """Every phrase key the database's vocabularies hold, read once per database (128k keys:
+    1.3 MB; it grows with the vocabularies, not with the index): most phrases of a question
+    are no entry, and are told so without a query."""
+    return KeySet(key for key, in db.execute("SELECT key FROM terms"))
 
 
-def hash_table(keys: Iterable[Hashable]) -> np.ndarray:
-    """The sorted hashes of ``keys``: a set in 8 bytes a key, for :func:`held` (hashes of
-    this process: never stored)."""
-    hashes = np.fromiter(map(hash, keys), dtype=np.int64)
-    hashes.sort()
-    return hashes
+class KeySet:
+    """A set of hashable keys held as their hashes (hashes of this process: never stored), 8
+    bytes a key, with a bit map of 16 bits a key in front: most keys asked for are not there,
+    and the bit map tells most of them so with one read each.
 
+    >>> KeySet(["pink eye", "sore throat"]).held(["pink eye", "red eye"])
+    ['pink eye']
+    """
 
-def held(table: np.ndarray, keys: list[K]) -> list[K]:
-    """The ``keys`` whose hash is in ``table`` (:func:`hash_table`); a collision only costs
-    its caller a look-up that finds nothing."""
-    if not len(table) or not keys:
-        return []
-    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
-    at = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
-    return [keys[i] for i in np.flatnonzero(table[at] == hashes).tolist()]
+    def __init__(self, keys: Iterable[Hashable]):
+        hashes = sorted(set(map(hash, keys)))
+        self._hashes = array("q", hashes)
+        self._mask = max(1024, 1 << (16 * len(hashes)).bit_length()) - 1
+        bits = bytearray((self._mask + 1) // 8)
+        for slot in (h & self._mask for h in hashes):
+            bits[slot >> 3] |= 1 << (slot & 7)
+        self._bits = bytes(bits)
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def held(self, keys: Iterable[K]) -> list[K]:
+        """The ``keys`` that are in the set, in their order (a hash collision passes one more
+        key: its caller's look-up finds nothing for it)."""
+        bits, mask, hashes = self._bits, self._mask, self._hashes
+        found = []
+        for key in keys:
+            slot = (code := hash(key)) & mask
+            if bits[slot >> 3] >> (slot & 7) & 1:
+                at = bisect_left(hashes, code)
+                if at < len(hashes) and hashes[at] == code:
+                    found.append(key)
+        return found
 
 
 class Vocabulary:
@@ -378,7 +396,7 @@ class Vocabulary:
     def terms(self, keys: Iterable[str]) -> dict[str, Term]:
         """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
         db = self._db
-        wanted = held(_term_hashes(db), sorted(set(keys)))
+        wanted = _term_keys(db).held(sorted(set(keys)))
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
