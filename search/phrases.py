@@ -26,13 +26,19 @@ class IndexPhrases:
         self._analysed: dict[str, tuple[str, ...]] = {}
         self._found: dict[tuple[str, str], object] = {}
         self._fields: dict[str, tuple[bool, bool]] = {}
+        self._words: dict[str, tuple[bool, bool]] = {}
 
     def word_fields(self, word: str) -> tuple[bool, bool]:
         """Whether some topic holds every index term of ``word``, and whether some synonyms do.
         A phrase with a word in no topic and a word in no synonyms can be found by neither
         :meth:`topic_named` nor :meth:`synonym_phrase`."""
-        found = [self._in_fields(term) for term in self.word_terms(word)]
-        return all(topic for topic, _ in found), all(synonyms for _, synonyms in found)
+        held = self._words.get(word)
+        if held is None:
+            if len(self._words) >= 100_000:
+                self._words.clear()
+            found = [self._in_fields(term) for term in self.word_terms(word)]
+            held = self._words[word] = (all(topic for topic, _ in found), all(synonyms for _, synonyms in found))
+        return held
 
     def _in_fields(self, term: str) -> tuple[bool, bool]:
         """Whether any topic and any focus synonyms hold ``term`` (the term dictionary only)."""

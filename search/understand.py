@@ -98,6 +98,7 @@ class QuestionReader:
         self._word_fields = word_fields
         self._lay_names = lay_names
         self._lay_found: dict[str, object] = {}  # loose key -> its Term, or None
+        self._phrases: dict[tuple[str, int], object] = {}  # (phrase, topic word count) -> its Focus, or None
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -175,13 +176,24 @@ class QuestionReader:
         i = 0
         while i < len(words):
             for n, key, term in spans[i]:
-                match = self._match(words[i:i + n], key, term, topic_word_count)
+                match = self._phrase(words[i:i + n], key, term, topic_word_count)
                 if match:
                     found.append(match)
                     i += n
                     break
             else:
                 i += 1
+        return found
+
+    def _phrase(self, words: list[str], key: str, term: Term | None, topic_word_count: int) -> Focus | None:
+        """:meth:`_match`, remembered per index: what a phrase names depends on its words only
+        (its key and term are theirs), and phrases recur across questions."""
+        memo = (" ".join(words), topic_word_count)
+        found = self._phrases.get(memo, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._phrases) >= 50_000:
+                self._phrases.clear()
+            found = self._phrases[memo] = self._match(words, key, term, topic_word_count)
         return found
 
     def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
@@ -227,9 +239,13 @@ def _span_keys(words: list[str]) -> dict[tuple[int, int], str]:
     for i in range(len(words)):
         if stop[i]:
             continue
-        for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+        grown, key = [], ""
+        for n in range(1, min(MAX_PHRASE, len(words) - i) + 1):
+            if parts[i + n - 1]:
+                key = f"{key} {parts[i + n - 1]}" if key else parts[i + n - 1]
             if not stop[i + n - 1]:
-                keys[(i, n)] = " ".join(filter(None, parts[i:i + n]))
+                grown.append(((i, n), key))
+        keys.update(reversed(grown))
     return keys
 
 
