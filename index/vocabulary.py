@@ -41,6 +41,8 @@ CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
 _CACHE_VERSION = 7
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MEMO = 100_000  # words or phrase keys remembered per vocabulary
 _SPLIT = re.compile(r"[^\W\d_]+")
 _KEY_WORD = re.compile(r"[^\W_]+")
 _PACKAGES = {
@@ -359,6 +361,8 @@ class Vocabulary:
     def __init__(self, cache_dir: str | None = None):
         self.cache_dir = cache_dir
         self._opened: tuple[int, sqlite3.Connection] | None = None
+        self._kinds: dict[str, str | None] = {}
+        self._terms: dict[str, Term | None] = {}
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -370,9 +374,9 @@ class Vocabulary:
 
     def kinds(self, words: Iterable[str]) -> dict[str, str]:
         """word -> "en", "medical" or "foreign", for the words found in any list."""
-        wanted = sorted({w.lower() for w in words})
-        if not wanted:
-            return {}
+        return _remembered(self._kinds, sorted({w.lower() for w in words}), self._read_kinds)
+
+    def _read_kinds(self, wanted: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(wanted))
         return dict(self._db.execute(f"SELECT word, kind FROM words WHERE word IN ({marks})", wanted).fetchall())
 
@@ -395,10 +399,23 @@ class Vocabulary:
 
     def terms(self, keys: Iterable[str]) -> dict[str, Term]:
         """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
-        db = self._db
-        wanted = _term_keys(db).held(sorted(set(keys)))
-        if not wanted:
-            return {}
+        return _remembered(self._terms, _term_keys(self._db).held(sorted(set(keys))), self._read_terms)
+
+    def _read_terms(self, wanted: list[str]) -> dict[str, Term]:
         marks = ",".join("?" * len(wanted))
-        rows = db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
+        rows = self._db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
         return {key: Term(phrase, canonical, source) for key, phrase, canonical, source in rows}
+
+
+def _remembered(memo: dict[str, V | None], wanted: list[str], read: Callable[[list[str]], dict[str, V]]) -> dict[str, V]:
+    """``read`` of the ``wanted`` keys, each read once (``memo`` holds what was read, None for a
+    key not found, up to :data:`_MEMO` keys: questions share their words and names)."""
+    found = {key: memo[key] for key in wanted if key in memo}
+    new = [key for key in wanted if key not in found]
+    if new:
+        read_now = read(new)
+        if len(memo) + len(new) > _MEMO:
+            memo.clear()
+        for key in new:
+            found[key] = memo[key] = read_now.get(key)
+    return {key: value for key, value in found.items() if value is not None}
