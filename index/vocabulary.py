@@ -341,6 +341,9 @@ class KeySet:
     def __len__(self) -> int:
         return len(self._hashes)
 
+    def __contains__(self, key: Hashable) -> bool:
+        return bool(self.held((key,)))
+
     def held(self, keys: Iterable[K]) -> list[K]:
         """The ``keys`` that are in the set, in their order (a hash collision passes one more
         key: its caller's look-up finds nothing for it)."""

@@ -201,7 +201,7 @@ class QuestionReader:
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(words) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
@@ -276,11 +276,18 @@ def _runs(flags: list[bool]) -> list[int]:
     return runs[:-1]
 
 
-@lru_cache(maxsize=50_000)
-def _names_what_is_asked(text: str) -> bool:
-    """True when every word of ``text`` the type model reads is one saying what is asked."""
-    asked = [f for f in features(text) if " " not in f]
-    return bool(asked) and all(f in _type_words() for f in asked)
+def _names_what_is_asked(words: list[str]) -> bool:
+    """True when every word of the phrase ``words`` the type model reads is one saying what is asked."""
+    read = [_asking_word(w) for w in words]
+    return any(some for some, _ in read) and all(asking for _, asking in read)
+
+
+@lru_cache(maxsize=100_000)
+def _asking_word(word: str) -> tuple[bool, bool]:
+    """Whether the type model reads some of ``word`` (a word of a phrase: the model's words do
+    not cross a space), and whether all it reads of it says what is asked."""
+    asked = [f for f in features(word) if " " not in f]
+    return bool(asked), all(f in _type_words() for f in asked)
 
 
 def lay_term(pairs: Iterable[tuple[str, str, int]], vocabulary: Vocabulary,
