@@ -84,7 +84,7 @@ class IndexPhrases:
         docs = None
         for term in terms:
             found = self.postings.get(field, term).docs
-            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            docs = found if docs is None else _intersect(docs, found)
             if not len(docs):
                 break
         return docs if docs is None else docs[self.postings.live[docs]]
@@ -110,6 +110,16 @@ class IndexPhrases:
 
     def _find_synonym(self, text: str) -> bool:
         return _any(self._all_in("synonyms", self.terms(text)))
+
+
+def _intersect(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The documents in both sorted lists (as ``np.intersect1d``, without its sort of both)."""
+    if len(one) > len(other):
+        one, other = other, one
+    if not len(one):
+        return one
+    at = np.minimum(np.searchsorted(other, one), len(other) - 1)
+    return one[other[at] == one]
 
 
 def _lexicon(reader, field: str) -> KeySet:
