@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from healthqa.index.schema import STOP
-from healthqa.index.vocabulary import KeySet
+from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
 FILE_NAME = "lay-names.sqlite"

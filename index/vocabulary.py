@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-from array import array
-from bisect import bisect_left
 import os
 import re
 import sqlite3
@@ -30,9 +28,10 @@ import functools
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Hashable, Iterable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 
+from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
 FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
@@ -40,7 +39,6 @@ FOREIGN_WORDS = 20_000  # the most common words of each other language are enoug
 CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
 _CACHE_VERSION = 7
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 _MEMO = 100_000  # words or phrase keys remembered per vocabulary
 _SPLIT = re.compile(r"[^\W\d_]+")
@@ -318,44 +316,6 @@ def _term_keys(db: sqlite3.Connection) -> KeySet:
     1.3 MB; it grows with the vocabularies, not with the index): most phrases of a question
     are no entry, and are told so without a query."""
     return KeySet(key for key, in db.execute("SELECT key FROM terms"))
-
-
-class KeySet:
-    """A set of hashable keys held as their hashes (hashes of this process: never stored), 8
-    bytes a key, with a bit map of 16 bits a key in front: most keys asked for are not there,
-    and the bit map tells most of them so with one read each.
-
-    >>> KeySet(["pink eye", "sore throat"]).held(["pink eye", "red eye"])
-    ['pink eye']
-    """
-
-    def __init__(self, keys: Iterable[Hashable]):
-        hashes = sorted(set(map(hash, keys)))
-        self._hashes = array("q", hashes)
-        self._mask = max(1024, 1 << (16 * len(hashes)).bit_length()) - 1
-        bits = bytearray((self._mask + 1) // 8)
-        for slot in (h & self._mask for h in hashes):
-            bits[slot >> 3] |= 1 << (slot & 7)
-        self._bits = bytes(bits)
-
-    def __len__(self) -> int:
-        return len(self._hashes)
-
-    def __contains__(self, key: Hashable) -> bool:
-        return bool(self.held((key,)))
-
-    def held(self, keys: Iterable[K]) -> list[K]:
-        """The ``keys`` that are in the set, in their order (a hash collision passes one more
-        key: its caller's look-up finds nothing for it)."""
-        bits, mask, hashes = self._bits, self._mask, self._hashes
-        found = []
-        for key in keys:
-            slot = (code := hash(key)) & mask
-            if bits[slot >> 3] >> (slot & 7) & 1:
-                at = bisect_left(hashes, code)
-                if at < len(hashes) and hashes[at] == code:
-                    found.append(key)
-        return found
 
 
 class Vocabulary:

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from healthqa.index.vocabulary import KeySet
+from healthqa.index.keysets import KeySet
 from healthqa.search.columns import Values
 from healthqa.search.engine import Postings
 
