@@ -22,7 +22,10 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+import numpy as np
+
 from healthqa.index.schema import STOP
+from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
 FILE_NAME = "lay-names.sqlite"
@@ -51,18 +54,9 @@ def loose_key(text: str) -> str:
     return " ".join(sorted({_stem(w) for w in words if w not in STOP}))
 
 
-def words_key(words: list[str]) -> str:
-    """:func:`loose_key` of ``words`` joined by spaces, from each word's stems (remembered:
-    a question's phrases share their words).
-
-    >>> words_key(["my", "ears", "ring"]) == loose_key("my ears ring")
-    True
-    """
-    return " ".join(sorted(set().union(*(_word_stems(w) for w in words))))
-
-
 @lru_cache(maxsize=100_000)
-def _word_stems(word: str) -> frozenset[str]:
+def word_stems(word: str) -> frozenset[str]:
+    """The stems one word gives a loose key (none for a stop word; "type-2" gives two)."""
     return frozenset(_stem(w) for w in re.findall(r"[^\W_]+", word.lower()) if w not in STOP)
 
 
@@ -150,33 +144,48 @@ class LayNames:
     def __init__(self, folder: str | None):
         self.path = os.path.join(folder, FILE_NAME) if folder else None
         self._db: sqlite3.Connection | None = None
-        self._keys: frozenset[str] = frozenset()
+        # The file's keys, each as the hash of its set of stems: read once per generation
+        # (41k keys at 47k records: 0.4 MB; they grow with the pairs the pages give).
+        self._keys = KeySet(())
         self._pid = os.getpid()  # an SQLite connection must not cross a fork (related --all's workers)
+
+    def pairable(self, stem_sets: list[frozenset[str]]) -> list[frozenset[str]]:
+        """The sets of stems (:func:`word_stems` of a phrase's words) that are some key's: a
+        phrase whose set is not pairs with nothing, and needs no look-up."""
+        return self._keys.held(stem_sets) if self._ready() else []
 
     def others(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str, int]]]:
         """Loose key -> (name, other name, times paired), most often paired first."""
-        asked = {k for k in keys if k}
-        if not asked or not self.path or not os.path.exists(self.path):
+        asked = sorted({k for k in keys if k})
+        if not asked or not self._ready():
             return {}
-        if self._db is None or self._pid != os.getpid():
-            self._open()
         # Most of a question's phrases pair with nothing: only keys the file holds are asked for.
-        wanted = sorted(asked & self._keys)
+        sets = [frozenset(key.split()) for key in asked]
+        pairable = set(self._keys.held(sets))
+        wanted = [key for key, stems in zip(asked, sets) if stems in pairable]
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
         found: dict[str, list[tuple[str, str, int]]] = {}
         with contextlib.suppress(sqlite3.Error):
             for key, phrase, other, count in self._db.execute(
-                    f"SELECT key, phrase, other, count FROM pairs WHERE key IN ({marks}) ORDER BY count DESC",
+                    f"SELECT key, phrase, other, count FROM pairs WHERE key IN ({marks}) ORDER BY count DESC, rowid",
                     wanted):
                 found.setdefault(key, []).append((phrase, other, count))
         return found
+
+    def _ready(self) -> bool:
+        """Whether the file is there, connected to in this process."""
+        if not self.path or not os.path.exists(self.path):
+            return False
+        if self._db is None or self._pid != os.getpid():
+            self._open()
+        return True
 
     def _open(self) -> None:
         """Connect, and read the keys the file holds (through the same connection: the same file)."""
         self._pid = os.getpid()
         self._db = sqlite3.connect(sqlite_uri(self.path), uri=True, check_same_thread=False)
-        self._keys = frozenset()
         with contextlib.suppress(sqlite3.Error):
-            self._keys = frozenset(key for key, in self._db.execute("SELECT DISTINCT key FROM pairs"))
+            keys = self._db.execute("SELECT DISTINCT key FROM pairs")
+            self._keys = KeySet(frozenset(key.split()) for key, in keys)

@@ -28,8 +28,10 @@ import functools
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
+
+from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
 FOREIGN_LANGUAGES = ("fr", "es", "de", "it", "pt")
@@ -37,6 +39,8 @@ FOREIGN_WORDS = 20_000  # the most common words of each other language are enoug
 CACHE_NAME = "vocabulary.sqlite"
 # Versioned: a change to what the cache holds must not read an older file as this one.
 _CACHE_VERSION = 7
+V = TypeVar("V")
+_MEMO = 100_000  # words or phrase keys remembered per vocabulary
 _SPLIT = re.compile(r"[^\W\d_]+")
 _KEY_WORD = re.compile(r"[^\W_]+")
 _PACKAGES = {
@@ -128,6 +132,13 @@ def phrase_key(text: str) -> str:
     from healthqa.index.schema import STOP
 
     return " ".join(_stem(w) for w in _KEY_WORD.findall(text.lower()) if w not in STOP)
+
+
+@lru_cache(maxsize=100_000)
+def word_key(word: str) -> str:
+    """:func:`phrase_key` of one word, remembered: questions share their words, and a
+    phrase's key is its words' keys joined (no key word crosses a space)."""
+    return phrase_key(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -299,27 +310,42 @@ def _english_count(db: sqlite3.Connection, word: str) -> int:
     return row[0] if row else 0
 
 
+@lru_cache(maxsize=8)
+def _term_keys(db: sqlite3.Connection) -> KeySet:
+    """Every phrase key the database's vocabularies hold, read once per database (128k keys:
+    1.3 MB; it grows with the vocabularies, not with the index): most phrases of a question
+    are no entry, and are told so without a query."""
+    return KeySet(key for key, in db.execute("SELECT key FROM terms"))
+
+
 class Vocabulary:
     """Look-ups in the word lists and vocabularies kept for one ``cache_dir``."""
 
     def __init__(self, cache_dir: str | None = None):
         self.cache_dir = cache_dir
+        self._opened: tuple[int, sqlite3.Connection] | None = None
+        self._kinds: dict[str, str | None] = {}
+        self._terms: dict[str, Term | None] = {}
 
     @property
     def _db(self) -> sqlite3.Connection:
-        return _connection(self.cache_dir)
+        """The database, asked for again only in another process (a connection must not cross a fork)."""
+        opened = self._opened
+        if opened is None or opened[0] != os.getpid():
+            opened = self._opened = (os.getpid(), _connection(self.cache_dir))
+        return opened[1]
 
     def kinds(self, words: Iterable[str]) -> dict[str, str]:
         """word -> "en", "medical" or "foreign", for the words found in any list."""
-        wanted = sorted({w.lower() for w in words})
-        if not wanted:
-            return {}
+        return _remembered(self._kinds, sorted({w.lower() for w in words}), self._read_kinds)
+
+    def _read_kinds(self, wanted: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(wanted))
         return dict(self._db.execute(f"SELECT word, kind FROM words WHERE word IN ({marks})", wanted).fetchall())
 
     def english_count(self, word: str) -> int:
         """How often ``word`` occurs in the English list's source (0 when it is not there)."""
-        return _english_count(_connection(self.cache_dir), word.lower())
+        return _english_count(self._db, word.lower())
 
     def is_real_word(self, word: str) -> bool:
         """True for a word of the English list or of a medical vocabulary (never corrected)."""
@@ -336,9 +362,23 @@ class Vocabulary:
 
     def terms(self, keys: Iterable[str]) -> dict[str, Term]:
         """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return {}
+        return _remembered(self._terms, _term_keys(self._db).held(sorted(set(keys))), self._read_terms)
+
+    def _read_terms(self, wanted: list[str]) -> dict[str, Term]:
         marks = ",".join("?" * len(wanted))
         rows = self._db.execute(f"SELECT key, phrase, canonical, source FROM terms WHERE key IN ({marks})", wanted)
         return {key: Term(phrase, canonical, source) for key, phrase, canonical, source in rows}
+
+
+def _remembered(memo: dict[str, V | None], wanted: list[str], read: Callable[[list[str]], dict[str, V]]) -> dict[str, V]:
+    """``read`` of the ``wanted`` keys, each read once (``memo`` holds what was read, None for a
+    key not found, up to :data:`_MEMO` keys: questions share their words and names)."""
+    found = {key: memo[key] for key in wanted if key in memo}
+    new = [key for key in wanted if key not in found]
+    if new:
+        read_now = read(new)
+        if len(memo) + len(new) > _MEMO:
+            memo.clear()
+        for key in new:
+            found[key] = memo[key] = read_now.get(key)
+    return {key: value for key, value in found.items() if value is not None}

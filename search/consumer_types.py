@@ -19,6 +19,7 @@ its templates tell; with neither, the question asks for general information.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -193,40 +194,135 @@ MODEL_SHARE = 0.8
 OTHER_SENTENCE_SHARE = 0.5
 _SENTENCE = re.compile(r"[^.?!\n]+[.?!\n]*")
 _WORD = re.compile(r"[a-z]+")
+_TOKEN = re.compile(r"\w+")
+_LOOK_BEHINDS = re.compile(r"^(?:\(\?<[!=][^()]*\))+")
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> list[tuple[str, list[re.Pattern[str]], float]]:
-    return [(name, [re.compile(p, re.I) for p in cues], weight) for name, (_, cues, weight) in LEXICON.items()]
+def _end_anchored() -> tuple[int, ...]:
+    """The cues tied to the end of the text: one may match at the end of a sentence but
+    nowhere in the whole text, so they are tried sentence by sentence in every text."""
+    return tuple(at for at, cue in enumerate(_cues()) if cue.anchored)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """One cue pattern of the lexicon, and what a text must hold for it to be worth trying."""
+
+    type: str
+    pattern: re.Pattern[str]
+    weight: float
+    starts: tuple[str, ...] | None  # the letters a match's first word starts with (one of them); None: unknown
+    literal: str | None  # the lower-case text every match starts with, three letters or more
+    anchored: bool  # tied to the end of the text ("what is X for?" ending there)
 
 
 @lru_cache(maxsize=1)
-def _end_anchored() -> frozenset[re.Pattern[str]]:
-    """Cues tied to the end of the text ("what is X for?" ending there): one may match at the
-    end of a sentence but nowhere in the whole text."""
-    return frozenset(p for _, patterns, _ in _compiled() for p in patterns if "$" in p.pattern)
+def _cues() -> tuple[_Cue, ...]:
+    """Every cue, in the lexicon's order (the order scores are summed in)."""
+    return tuple(_Cue(name, re.compile(source, re.I), weight, _starts(source), _leading(source), "$" in source)
+                 for name, (_, sources, weight) in LEXICON.items() for source in sources)
+
+
+@lru_cache(maxsize=1)
+def _by_start() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Letters a word starts with -> the cues (their places in :func:`_cues`) whose matches
+    start with such a word; and the cues with no such letters, tried in every text."""
+    index: dict[str, list[int]] = {}
+    always = []
+    for at, cue in enumerate(_cues()):
+        for start in cue.starts or ():
+            index.setdefault(start, []).append(at)
+        if cue.starts is None:
+            always.append(at)
+    return {start: tuple(cues) for start, cues in index.items()}, tuple(always)
 
 
 @lru_cache(maxsize=64)
-def _in_text(text: str) -> dict[re.Pattern[str], re.Match[str] | None]:
-    """Each cue's first match in the whole of ``text``. A cue that matches one of its sentences
+def _in_text(text: str) -> dict[int, re.Match[str]]:
+    """The cues (their places in :func:`_cues`) that match somewhere in ``text``, in the
+    lexicon's order, each with its first match. A cue that matches one of its sentences
     matches the text too (a sentence is a piece of it, cut at a stop, a question mark or a line
     break, and the cues' other assertions look no further than that), end-anchored cues
     aside: most cues need not be tried sentence by sentence. Remembered: the type and the
     asking words of one question read the same text.
 
-    A cue whose leading words an ASCII text lacks is not tried (in ASCII, lower-casing
-    matches as ``re.I`` does)."""
-    lowered = text.lower() if text.isascii() else None
-    return {pattern: None if lowered is not None and literal and literal not in lowered else pattern.search(text)
-            for pattern, literal in _leading_words().items()}
+    In an ASCII text (where lower-casing matches as ``re.I`` does) a cue is tried only when
+    some word starts with its first letters and the text holds its leading words: one pass
+    over the words finds the few cues worth a search."""
+    cues = _cues()
+    if text.isascii():
+        lowered = text.lower()
+        tried = [at for at in _worth_trying(lowered) if not cues[at].literal or cues[at].literal in lowered]
+    else:
+        tried = range(len(cues))
+    return {at: found for at in tried if (found := cues[at].pattern.search(text))}
 
 
-@lru_cache(maxsize=1)
-def _leading_words() -> dict[re.Pattern[str], str | None]:
-    """Each cue pattern, and the lower-case letters every match of it starts with (None: no
-    such letters, as in a cue starting with a group or one of several alternatives)."""
-    return {pattern: _leading(pattern.pattern) for _, patterns, _ in _compiled() for pattern in patterns}
+def _worth_trying(lowered: str) -> list[int]:
+    """The cues some word of ``lowered`` starts as, and those tried in every text, in order."""
+    tried = set(_by_start()[1])
+    for word in set(_TOKEN.findall(lowered)):
+        tried.update(_started_by(word))
+    return sorted(tried)
+
+
+@lru_cache(maxsize=100_000)
+def _started_by(word: str) -> tuple[int, ...]:
+    """The cues whose matches may start with ``word`` (remembered: questions share their words)."""
+    index = _by_start()[0]
+    return tuple(at for end in range(1, len(word) + 1) for at in index.get(word[:end], ()))
+
+
+def _starts(source: str) -> tuple[str, ...] | None:
+    r"""The letters the first word of every match of the cue ``source`` starts with (one of
+    them), when the cue starts at a word's start (``\b``, after any look-behinds) with letters
+    or with groups of alternatives each starting with letters; else None.
+
+    >>> _starts(r"\bside.?effects?\b"), _starts(r"\b(?:ct|cat) scans?\b"), _starts(r"\b(?:be )?taken")
+    (('side',), ('ct', 'cat'), ('be', 'taken'))
+    """
+    rest = _LOOK_BEHINDS.sub("", source, count=1)
+    if len(_alternatives(source)) > 1 or not rest.startswith("\\b"):
+        return None
+    return _word_starts(rest[2:])
+
+
+def _word_starts(rest: str) -> tuple[str, ...] | None:
+    """:func:`_starts` of what follows the cue's first ``\\b``."""
+    if not rest.startswith("(?:"):
+        letters = _letters(rest)
+        return (letters,) if letters else None
+    alternatives = _alternatives(rest[3:])  # the group's, up to its ")"
+    end = 3 + sum(map(len, alternatives)) + len(alternatives) - 1
+    starts = tuple(map(_letters, alternatives))
+    if not all(starts) or rest[end + 1:end + 2] in ("*", "{"):
+        return None
+    if rest[end + 1:end + 2] == "?":  # an optional group: a match may start with what follows it
+        after = _word_starts(rest[end + 2:])
+        return starts + after if after else None
+    return starts
+
+
+def _alternatives(source: str) -> list[str]:
+    """``source`` cut at each ``|`` outside any group, up to the first unopened ``)``."""
+    depth, at, cut = 0, 0, [0]
+    while at < len(source):
+        depth += {"(": 1, ")": -1}.get(source[at], 0)
+        if depth < 0:
+            break
+        if source[at] == "|" and depth == 0:
+            cut.append(at + 1)
+        at += 2 if source[at] == "\\" else 1
+    ends = [c - 1 for c in cut[1:]] + [at]
+    return [source[start:end] for start, end in zip(cut, ends)]
+
+
+def _letters(source: str) -> str:
+    """The letters ``source`` starts with that every match of it has (a last letter followed
+    by ``?``, ``*`` or ``{`` may be absent)."""
+    letters = re.match(r"[a-z]*", source).group()
+    return letters[:-1] if source[len(letters):len(letters) + 1] in ("?", "*", "{") else letters
 
 
 def _leading(source: str) -> str | None:
@@ -235,12 +331,8 @@ def _leading(source: str) -> str | None:
     >>> _leading(r"\bside.?effects?\b"), _leading(r"\bsigns?\b"), _leading(r"\bcure|\bheal")
     ('side', 'sign', None)
     """
-    depth, at = 0, 0
-    while at < len(source):  # an alternative at the top level: no letters are common to every match
-        depth += {"(": 1, ")": -1}.get(source[at], 0)
-        if source[at] == "|" and depth == 0:
-            return None
-        at += 2 if source[at] == "\\" else 1
+    if len(_alternatives(source)) > 1:  # no letters are common to every match
+        return None
     found = re.match(r"(?:\\b)?([a-z' ]+)", source)
     if not found:
         return None
@@ -265,19 +357,25 @@ def lexicon_scores(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     scores: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     sentences = _sentences(text)  # split once, not once a cue
-    in_text, anchored = _in_text(text), _end_anchored()
-    for name, patterns, weight in _compiled():
-        for pattern in patterns:
-            if in_text[pattern] is None and pattern not in anchored:
+    in_text, every_cue = _in_text(text), _cues()
+    whole = len(sentences) == 1 and sentences[0][0] == text  # one sentence, the text itself: already searched
+    # In ASCII, a sentence without a cue's leading words is not searched for it (as in _in_text).
+    lowered = [sentence.lower() if text.isascii() else None for sentence, _ in sentences]
+    for at in sorted({*in_text, *_end_anchored()}):  # in the lexicon's order: the sums are the same
+        cue = every_cue[at]
+        best = 0.0
+        for (sentence, share), low in zip(sentences, lowered):
+            if whole:
+                found = in_text.get(at)
+            elif low is not None and cue.literal and cue.literal not in low:
                 continue
-            best = 0.0
-            for sentence, share in sentences:
-                found = pattern.search(sentence)
-                if found and share > best:
-                    best = share
-                    cues.setdefault(name, []).append(found.group(0).strip())
-            if best:
-                scores[name] = scores.get(name, 0.0) + weight * best
+            else:
+                found = cue.pattern.search(sentence)
+            if found and share > best:
+                best = share
+                cues.setdefault(cue.type, []).append(found.group(0).strip())
+        if best:
+            scores[cue.type] = scores.get(cue.type, 0.0) + cue.weight * best
     return scores, cues
 
 
@@ -285,11 +383,10 @@ def asking_words(text: str) -> set[str]:
     """The lower-case words of ``text`` that some type's cue is written with ("bad" in "bad
     for", "side" and "effects"): how the question asks, not what it asks about."""
     words: set[str] = set()
-    for pattern, found in _in_text(text).items():
-        if found:
-            literal = _literal_words(pattern.pattern)
-            words.update(w for w in _WORD.findall(found.group(0).lower())
-                         if any(w.startswith(stem) for stem in literal))
+    cues = _cues()
+    for at, found in _in_text(text).items():
+        literal = _literal_words(cues[at].pattern.pattern)
+        words.update(w for w in _WORD.findall(found.group(0).lower()) if any(w.startswith(stem) for stem in literal))
     return words
 
 
@@ -307,9 +404,9 @@ def model_scores(text: str, focus: tuple[str, ...], model: QuestionTypeClassifie
         return {}
     probs = model.probabilities(text, focus)
     out: dict[str, float] = {}
-    for label, p in zip(model.labels, probs):
+    for label, p in zip(model.labels, probs.tolist()):
         name = FROM_MEDQUAD.get(label, "INFORMATION")
-        out[name] = out.get(name, 0.0) + float(p)
+        out[name] = out.get(name, 0.0) + p
     return out
 
 

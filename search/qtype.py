@@ -30,6 +30,7 @@ _WORD = re.compile(r"[^\W_]+")
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 
 
+@lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     """Plural and verb endings off ("treated" -> treat, "effects" -> effect). Lighter than
     Porter's stemmer on purpose: it keeps "effective" apart from "effects"."""
@@ -98,15 +99,12 @@ class QuestionTypeClassifier:
         self.bias = np.asarray(model["bias"], dtype=np.float32)
 
     def probabilities(self, text: str, focus: tuple[str, ...] = ()) -> np.ndarray:
-        rows = sorted({self.index[f] for f in _features(text, tuple(focus)) if f in self.index})
-        logits = self.bias + (self.weights[rows].sum(axis=0) if rows else 0.0)
-        logits = logits - logits.max()
-        exp = np.exp(logits)
-        return exp / exp.sum()
+        """The probability of each label (read-only: remembered for the question)."""
+        return _read(self, text, tuple(focus))[0]
 
     def cues(self, text: str, focus: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The question's features the model knows (its evidence; none: only the prior)."""
-        return tuple(dict.fromkeys(f for f in _features(text, tuple(focus)) if f in self.index))
+        return _read(self, text, tuple(focus))[1]
 
     def predict(self, text: str, focus: tuple[str, ...] = (), alternatives: int = 2) -> Prediction:
         probs = self.probabilities(text, focus)
@@ -114,6 +112,20 @@ class QuestionTypeClassifier:
         cues = self.cues(text, focus)
         return Prediction(self.labels[order[0]], float(probs[order[0]]),
                           tuple((self.labels[i], float(probs[i])) for i in order[1:1 + alternatives]), cues)
+
+
+@lru_cache(maxsize=64)
+def _read(model: QuestionTypeClassifier, text: str, focus: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The model's probabilities for a question, and its features the model knows; remembered:
+    reading one question asks for both twice (its MedQuAD type and its consumer type)."""
+    known = [f for f in _features(text, focus) if f in model.index]
+    rows = sorted({model.index[f] for f in known})
+    logits = model.bias + (model.weights[rows].sum(axis=0) if rows else 0.0)
+    logits = logits - logits.max()
+    exp = np.exp(logits)
+    probs = exp / exp.sum()
+    probs.flags.writeable = False
+    return probs, tuple(dict.fromkeys(known))
 
 
 @lru_cache(maxsize=2)

@@ -223,7 +223,7 @@ class Searcher:
     def question_reader(self) -> QuestionReader:
         """Reads questions against this index's topics and synonyms (built on first use)."""
         return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
-                              topic_word=self.phrases.topic_word, may_name=self.phrases.may_name,
+                              topic_word=self.phrases.topic_word, word_fields=self.phrases.word_fields,
                               lay_names=LayNames(self._generation))
 
     @cached_property

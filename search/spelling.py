@@ -37,6 +37,7 @@ class Speller:
         self.ratio = ratio    # a correction must be this many times more common
         self._known: dict[str, str | None] = {}
         self._foreign: dict[str, bool] = {}
+        self._frequencies: dict[str, int] = {}
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -54,7 +55,7 @@ class Speller:
     def _correct(self, word: str) -> str | None:
         if word in STOP or len(word) < self.min_length:
             return None
-        freq = self.reader.doc_frequency(self.field, word)
+        freq = self._frequency(word)
         if freq >= self.rare or (self.real_words and self.vocabulary_lists.is_real_word(word)):
             return None
         maxdist = 1 if len(word) <= 4 else 2
@@ -75,6 +76,15 @@ class Speller:
                 best = (key, candidate)
         return best[1] if best else None
 
+    def _frequency(self, word: str) -> int:
+        """The number of documents with ``word`` in the spelling field (remembered per word)."""
+        found = self._frequencies.get(word)
+        if found is None:
+            if len(self._frequencies) >= 100_000:
+                self._frequencies.clear()
+            found = self._frequencies[word] = self.reader.doc_frequency(self.field, word)
+        return found
+
     def is_foreign(self, text: str) -> bool:
         """True when ``text`` reads as another language than English (left as typed).
 
@@ -90,7 +100,7 @@ class Speller:
 
     def _reads_foreign(self, text: str) -> bool:
         words = _WORD.findall(text.lower())
-        if not self.real_words or all(self.reader.doc_frequency(self.field, w) >= self.rare for w in words):
+        if not self.real_words or all(self._frequency(w) >= self.rare for w in words):
             return False
         return self.vocabulary_lists.looks_foreign(words)
 

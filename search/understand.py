@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, Callable, Iterable
 
-from healthqa.index.lay_names import LayNames, loose_key, words_key
+from healthqa.index.lay_names import LayNames, loose_key, word_stems
 from healthqa.index.schema import STOP
-from healthqa.index.vocabulary import Term, Vocabulary, phrase_key
+from healthqa.index.vocabulary import Term, Vocabulary, phrase_key, word_key
 from healthqa.search.consumer_types import asking_words, consumer_type
 from healthqa.search.qtype import Prediction, classifier, features
 
@@ -36,6 +37,7 @@ COMMON_WORD_COUNT = 10_000
 RARE_WORD_COUNT = 1_000
 TOPIC, SYNONYM, TOPIC_WORD = "index topic", "index synonym", "index topic word"
 LAY_NAME = "index lay name"  # a name the indexed text pairs with a clinical one (index/lay_names.py)
+_UNSEEN = object()
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
 
@@ -81,19 +83,22 @@ class QuestionReader:
     ``None``); ``synonym_phrase`` says whether some page's focus synonyms hold a phrase (given as
     its words), ``topic_word`` whether some topic holds it among other words; ``cache_dir`` is
     where the vocabularies are kept (the data directory).
-    ``may_name``, if given, is a quick test that is False only for a phrase that can name no
-    topic and no synonym (a word of it is in neither field): most phrases of a question are
-    rejected by it without the look-ups above.
+    ``word_fields``, if given, says of one word whether some topic holds every index term of it
+    and whether some page's synonyms do: a phrase with a word in no topic and a word in no
+    synonyms can name neither, and most phrases of a question are rejected so, word by word,
+    without the look-ups above.
     """
 
     def __init__(self, topics: Iterable[str] | Callable[[str], str | None],
                  synonym_phrase: Callable[[str], bool] | None = None, cache_dir: str | None = None,
-                 topic_word: Callable[[str], bool] | None = None, may_name: Callable[[str], bool] | None = None,
-                 lay_names: LayNames | None = None):
+                 topic_word: Callable[[str], bool] | None = None,
+                 word_fields: Callable[[str], tuple[bool, bool]] | None = None, lay_names: LayNames | None = None):
         self._synonym_phrase = synonym_phrase
         self._topic_word = topic_word
-        self._may_name = may_name
+        self._word_fields = word_fields
         self._lay_names = lay_names
+        self._lay_found: dict[str, object] = {}  # loose key -> its Term, or None
+        self._phrases: dict[tuple[str, int], object] = {}  # (phrase, topic word count) -> its Focus, or None
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -117,18 +122,28 @@ class QuestionReader:
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
         words = _WORD.findall(text[:2000])
-        stop = [w.lower() in STOP for w in words]
-        # A phrase neither starts nor ends with a stop word ("of asthma" is found as "asthma").
-        spans = [(i, n) for i in range(len(words)) if not stop[i]
-                 for n in range(min(MAX_PHRASE, len(words) - i), 0, -1) if not stop[i + n - 1]]
-        # A span's key is its words' keys joined (no key word crosses a space): each word keyed once.
-        parts = [phrase_key(w) for w in words]
-        keys = {(i, n): " ".join(filter(None, parts[i:i + n])) for i, n in spans}
+        keys = _span_keys(words)
         terms = self.vocabulary.terms(k for k in keys.values() if k)
         terms.update(self._lay_terms(words, keys, terms))
-        found = self._scan(words, keys, terms, RARE_WORD_COUNT)
+        # Each position's phrases that may match, longest first: a vocabulary or lay name, or
+        # one that some topic or synonyms may hold (the rest would be looked up in vain).
+        reach = self._may_name(words)
+        spans: list[list[tuple[int, str, Term | None]]] = [[] for _ in words]
+        for (i, n), key in keys.items():
+            term = terms.get(key)
+            if term is not None or n <= reach[i]:
+                spans[i].append((n, key, term))
+        found = self._scan(words, spans, RARE_WORD_COUNT)
         # Nothing named: a less rare word that a topic holds ("how much urine ...").
-        return found or self._scan(words, keys, terms, COMMON_WORD_COUNT)
+        return found or self._scan(words, spans, COMMON_WORD_COUNT)
+
+    def _may_name(self, words: list[str]) -> list[int]:
+        """Per position, the most words a phrase starting there may have and still name a
+        topic or synonyms (every word in some topic, or every word in some synonyms)."""
+        if self._word_fields is None:
+            return [MAX_PHRASE] * len(words)
+        fields = [self._word_fields(w) for w in words]
+        return [max(a, b) for a, b in zip(_runs([t for t, _ in fields]), _runs([s for _, s in fields]))]
 
     def _lay_terms(self, words: list[str], keys: dict[tuple[int, int], str],
                    terms: dict[str, Term]) -> dict[str, Term]:
@@ -136,29 +151,32 @@ class QuestionReader:
         two or more words no vocabulary holds (see :func:`lay_term`)."""
         if self._lay_names is None:
             return {}
-        loose = {keys[(i, n)]: words_key(words[i:i + n]) for i, n in keys
-                 if n > 1 and keys[(i, n)] and keys[(i, n)] not in terms}
-        paired = self._lay_names.others(loose.values())
-        found = {}
-        for key, loose_words in loose.items():
-            if " " not in loose_words:
-                continue  # one word left ("much urine"): not the two-word name it was taken for
-            term = lay_term(paired.get(loose_words, ()), self.vocabulary, self._topic_named)
-            if term:
-                found[key] = term
-        return found
+        # A name's key is its stems, stop words out: a phrase's set of stems is asked for only
+        # when it is some key's, and of two or more ("much urine" leaves one: no two-word name).
+        sets = _stem_sets(words, keys, terms)
+        pairable = set(self._lay_names.pairable([s for s in sets.values() if len(s) > 1]))
+        loose = {key: " ".join(sorted(stems)) for key, stems in sets.items() if stems in pairable}
+        # What a name stands for is read once per index (names recur across questions).
+        found = {name: self._lay_found.get(name, _UNSEEN) for name in loose.values()}
+        new = [name for name, term in found.items() if term is _UNSEEN]
+        if new:
+            paired = self._lay_names.others(new)
+            if len(self._lay_found) >= 50_000:
+                self._lay_found.clear()
+            for name in new:
+                found[name] = self._lay_found[name] = lay_term(paired.get(name, ()), self.vocabulary,
+                                                               self._topic_named)
+        return {key: found[name] for key, name in loose.items() if found[name]}
 
-    def _scan(self, words: list[str], keys: dict[tuple[int, int], str], terms: dict[str, Term],
+    def _scan(self, words: list[str], spans: list[list[tuple[int, str, Term | None]]],
               topic_word_count: int) -> list[Focus]:
         """Longest matching phrase at each position, left to right; a single word rarer
         than ``topic_word_count`` may be a focus because some topic holds it."""
         found: list[Focus] = []
         i = 0
         while i < len(words):
-            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-                if (i, n) not in keys:
-                    continue
-                match = self._match(words[i:i + n], keys[(i, n)], terms.get(keys[(i, n)]), topic_word_count)
+            for n, key, term in spans[i]:
+                match = self._phrase(words[i:i + n], key, term, topic_word_count)
                 if match:
                     found.append(match)
                     i += n
@@ -167,14 +185,23 @@ class QuestionReader:
                 i += 1
         return found
 
+    def _phrase(self, words: list[str], key: str, term: Term | None, topic_word_count: int) -> Focus | None:
+        """:meth:`_match`, remembered per index: what a phrase names depends on its words only
+        (its key and term are theirs), and phrases recur across questions."""
+        memo = (" ".join(words), topic_word_count)
+        found = self._phrases.get(memo, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._phrases) >= 50_000:
+                self._phrases.clear()
+            found = self._phrases[memo] = self._match(words, key, term, topic_word_count)
+        return found
+
     def _match(self, words: list[str], key: str, term: Term | None, topic_word_count: int = 0) -> Focus | None:
-        if term is None and self._may_name is not None and not self._may_name(" ".join(words)):
-            return None  # no vocabulary entry, and no topic or synonym can hold it
         lowered = [w.lower() for w in words]
         if not key or lowered[0] in STOP or lowered[-1] in STOP:
             return None  # "of asthma" is found as "asthma"
         stems = key.split()
-        if _names_what_is_asked(" ".join(words)) or len(set(stems)) < len(stems):
+        if _names_what_is_asked(words) or len(set(stems)) < len(stems):
             return None  # "side effects": what is asked, not what about; "nph nph": two mentions
         if not any(c.isalpha() for c in lowered[0]) or (len(words) == 1 and len(lowered[0]) < 3):
             return None  # "20 mg" starts with a number; "mg", "bp": too short to tell
@@ -202,11 +229,65 @@ class QuestionReader:
         return None
 
 
-@lru_cache(maxsize=50_000)
-def _names_what_is_asked(text: str) -> bool:
-    """True when every word of ``text`` the type model reads is one saying what is asked."""
-    asked = [f for f in features(text) if " " not in f]
-    return bool(asked) and all(f in _type_words() for f in asked)
+def _span_keys(words: list[str]) -> dict[tuple[int, int], str]:
+    """(start, words) -> phrase key, for each phrase of up to :data:`MAX_PHRASE` words that
+    neither starts nor ends with a stop word ("of asthma" is found as "asthma"), longest
+    first at each start. A phrase's key is its words' keys joined: each word is keyed once."""
+    stop = [w.lower() in STOP for w in words]
+    parts = [word_key(w) for w in words]
+    keys: dict[tuple[int, int], str] = {}
+    for i in range(len(words)):
+        if stop[i]:
+            continue
+        grown, key = [], ""
+        for n in range(1, min(MAX_PHRASE, len(words) - i) + 1):
+            if parts[i + n - 1]:
+                key = f"{key} {parts[i + n - 1]}" if key else parts[i + n - 1]
+            if not stop[i + n - 1]:
+                grown.append(((i, n), key))
+        keys.update(reversed(grown))
+    return keys
+
+
+def _stem_sets(words: list[str], keys: dict[tuple[int, int], str], known: dict[str, Term]) -> dict[str, frozenset[str]]:
+    """Phrase key -> its words' stems (:func:`~healthqa.index.lay_names.word_stems`), for the
+    phrases of two or more words whose key is not ``known``; each start's sets grown word by word."""
+    stems = [word_stems(w) for w in words]
+    grown: dict[int, list[frozenset[str]]] = {}
+    sets: dict[str, frozenset[str]] = {}
+    for (i, n), key in keys.items():
+        if n < 2 or not key or key in known:
+            continue
+        if i not in grown:
+            grown[i] = list(accumulate(stems[i:i + MAX_PHRASE], frozenset.union))
+        sets[key] = grown[i][n - 1]
+    return sets
+
+
+def _runs(flags: list[bool]) -> list[int]:
+    """Per position, how many flags in a row are true from there on.
+
+    >>> _runs([True, True, False, True])
+    [2, 1, 0, 1]
+    """
+    runs = [0] * (len(flags) + 1)
+    for i in range(len(flags) - 1, -1, -1):
+        runs[i] = runs[i + 1] + 1 if flags[i] else 0
+    return runs[:-1]
+
+
+def _names_what_is_asked(words: list[str]) -> bool:
+    """True when every word of the phrase ``words`` the type model reads is one saying what is asked."""
+    read = [_asking_word(w) for w in words]
+    return any(some for some, _ in read) and all(asking for _, asking in read)
+
+
+@lru_cache(maxsize=100_000)
+def _asking_word(word: str) -> tuple[bool, bool]:
+    """Whether the type model reads some of ``word`` (a word of a phrase: the model's words do
+    not cross a space), and whether all it reads of it says what is asked."""
+    asked = [f for f in features(word) if " " not in f]
+    return bool(asked), all(f in _type_words() for f in asked)
 
 
 def lay_term(pairs: Iterable[tuple[str, str, int]], vocabulary: Vocabulary,

@@ -4,8 +4,12 @@ tests (not the LiveQA evaluation questions)."""
 
 from __future__ import annotations
 
+import pathlib
+import re
+
 import pytest
 
+from healthqa.search import consumer_types
 from healthqa.search.consumer_types import FROM_MEDQUAD, LEXICON, TO_MEDQUAD, asking_words, consumer_type
 from healthqa.search.qtype import classifier
 
@@ -84,3 +88,18 @@ def test_a_question_with_accents_is_read_as_the_same_question_without() -> None:
     accented = consumer_type("What are the side effects of café au lait?", ("café au lait",))
     assert plain.name == accented.name == "SIDE_EFFECT"
     assert asking_words("side effects of café") == asking_words("side effects of cafe") == {"side", "effects"}
+
+
+def test_the_cues_tried_on_a_question_are_all_the_cues_that_match_it() -> None:
+    # A cue is searched only when some word of the question starts as its first word: that
+    # quick pass must never skip a cue that matches (real MedQuAD questions, and each type's
+    # definition written as a question).
+    folder = pathlib.Path(__file__).parent / "data" / "relevance" / "medquad"
+    questions = [q for path in sorted(folder.glob("*/*.xml"))
+                 for q in re.findall(r"<Question[^>]*>([^<]+)</Question>", path.read_text(encoding="utf-8"))]
+    questions += [f"Can you tell me {definition}? I was told it is bad." for definition, _, _ in LEXICON.values()]
+    assert len(questions) > 500
+    cues = consumer_types._cues()
+    for question in questions:
+        everywhere = {at for at, cue in enumerate(cues) if cue.pattern.search(question)}
+        assert set(consumer_types._in_text(question)) == everywhere, question
