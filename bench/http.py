@@ -19,6 +19,12 @@ Two servers are measured, each on its own copy: COLD with the result cache off
 search is) and WARM with it on (the 102 questions repeat, so most requests are cache hits:
 what a server whose popular queries repeat does, not search speed). ``--modes cold`` runs one.
 The clients share the machine's cores with the server: the figures are a floor.
+
+``--new-questions`` asks questions never asked before instead: the distinct consumer questions
+and short questions of the RQE training pairs (about 7,800), no warm-up, each phase its own
+slice, so every per-index table a search fills (word postings, phrase look-ups, decoded pages)
+is met cold as often as real traffic of new questions would meet it. The LiveQA questions
+repeat and so keep those tables warm.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from healthqa.search.evaluate import read_queries  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 HOST = "127.0.0.1"
+RQE = SHARED / "rqe-dev" / "rqe-amia2016-train.xml"
 
 
 @dataclass
@@ -101,7 +108,10 @@ async def load(port: int, paths: list[str], clients: int, total: int, seconds: f
     deadline = time.monotonic() + seconds
     each = max(1, total // clients)
     started = time.perf_counter()
-    await asyncio.gather(*(_client(port, paths, i * 7, each, deadline, tally, keep_going) for i in range(clients)))
+    # Enough questions for every request: each client its own run of them (none asked twice).
+    share = len(paths) // clients
+    step = share if share >= each else 7
+    await asyncio.gather(*(_client(port, paths, i * step, each, deadline, tally, keep_going) for i in range(clients)))
     return tally, time.perf_counter() - started
 
 
@@ -158,11 +168,10 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
-def library_cpu_ms(data_dir: str, queries_path: str) -> float:
-    """CPU ms per LiveQA question of ``Searcher.search`` itself, warm: what HTTP adds to is this."""
+def library_cpu_ms(data_dir: str, texts: list[str]) -> float:
+    """CPU ms per question of ``Searcher.search`` itself, warm: what HTTP adds to is this."""
     from healthqa.search.searcher import Searcher
 
-    texts = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(queries_path, form)]
     with Searcher(data_dir) as searcher:
         for text in texts:
             searcher.search(text)
@@ -170,6 +179,19 @@ def library_cpu_ms(data_dir: str, queries_path: str) -> float:
         for text in texts:
             searcher.search(text)
         return (time.process_time() - started) / len(texts) * 1000
+
+
+def rqe_questions(path: pathlib.Path) -> list[str]:
+    """The distinct questions (consumer questions and their short forms) of an RQE pairs file, in file order."""
+    import xml.etree.ElementTree as ElementTree
+
+    found: dict[str, None] = {}
+    for pair in ElementTree.parse(path).getroot().iter("pair"):
+        for part in ("chq", "faq"):
+            text = " ".join((pair.findtext(part) or "").split())
+            if text:
+                found.setdefault(text)
+    return list(found)
 
 
 def free_port() -> int:
@@ -212,11 +234,18 @@ def main() -> None:
     parser.add_argument("--modes", default="cold,warm", help="which servers to measure: cold, warm or both")
     parser.add_argument("--phases", default="1,10,50,ingest",
                         help="which phases to run: client counts, and 'ingest' (10 clients while an ingest runs)")
+    parser.add_argument("--new-questions", action="store_true",
+                        help="ask questions never asked before (distinct RQE questions, no warm-up, none repeated)"
+                        " instead of the repeating LiveQA questions")
     parser.add_argument("--ingest", default=str(SHARED / "medquad" / "1_CancerGov_QA"),
                         help="folder ingested (from a scratch copy) while the server is under load")
     args = parser.parse_args()
 
-    queries = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(args.queries, form)]
+    if args.new_questions:
+        queries = rqe_questions(RQE)
+    else:
+        queries = [q.text for form in ("paraphrase", "subject+message") for q in read_queries(args.queries, form)]
+    args.texts = queries
     paths = [f"/v1/search?q={quote(text[:2000])}" for text in queries]
     for mode in args.modes.split(","):
         print("\n" + MODES[mode].format(cache=args.cache, n=len(paths)), flush=True)
@@ -243,21 +272,28 @@ def measure(args, paths: list[str], cache: int) -> None:
 
 
 def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
-    print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} LiveQA questions; {os.cpu_count()} cores; "
+    kind = "new (RQE) questions, none asked twice" if args.new_questions else "LiveQA questions"
+    print(f"server: {args.workers} workers on {HOST}:{port}; {len(paths)} {kind}; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    # Warm-up: each of 10 connections (spread over the workers) sends every question once, so
-    # that no worker reads a question's postings for the first time while being measured.
-    asyncio.run(load(port, paths, 10, 10 * len(paths), args.seconds))
-    print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.queries):.1f} ms "
-          "CPU per question", flush=True)
+    if not args.new_questions:
+        # Warm-up: each of 10 connections (spread over the workers) sends every question once, so
+        # that no worker reads a question's postings for the first time while being measured.
+        asyncio.run(load(port, paths, 10, 10 * len(paths), args.seconds))
+        print(f"the search alone (a Searcher in this process, no HTTP): {library_cpu_ms(str(data), args.texts):.1f} ms "
+              "CPU per question", flush=True)
     phases = args.phases.split(",")
+    used = 0
     for clients in (int(p) for p in phases if p != "ingest"):
         total = args.requests // 10 if clients == 1 else args.requests
+        asked = paths[used:used + total] if args.new_questions else paths
+        if args.new_questions and len(asked) < total:
+            raise SystemExit(f"only {len(paths)} new questions: ask fewer --requests or run fewer --phases")
+        used += total if args.new_questions else 0
         cpu = cpu_seconds(server)
-        tally, seconds = asyncio.run(load(port, paths, clients, total, args.seconds))
+        tally, seconds = asyncio.run(load(port, asked, clients, total, args.seconds))
         report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu, server)
     if "ingest" in phases:
-        ingest_phase(port, paths, args, data, scratch, server)
+        ingest_phase(port, paths[used:] if args.new_questions else paths, args, data, scratch, server)
 
 
 def ingest_phase(port: int, paths: list[str], args, data: pathlib.Path, scratch: pathlib.Path, server: int) -> None:
