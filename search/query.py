@@ -36,6 +36,7 @@ _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 # The field names after renaming count too: "role:" becomes "role_text:", which is no alias.
 _SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:"
                      + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
+_DASHES = re.compile(r"-{2,}")
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
 # Fields holding exact values (not analysed words) that a person may name in any case.
 _EXACT_FIELDS = frozenset({"source", "qtype"})
@@ -89,7 +90,8 @@ class QueryReader:
             text = text[:limit].rsplit(" ", 1)[0]
             notes.append(f"query cut to its first {limit:,} characters")
         # '?' ends questions far more often than it stands for a letter: read it as punctuation.
-        text = text.replace("?", " ")
+        # So is a run of dashes ("4 days -- can I ..."): only a single '-' before a word excludes it.
+        text = _DASHES.sub(" ", text.replace("?", " "))
         for word in _WILDCARD_WORD.findall(text):
             stem = word.split(":")[-1].lstrip("+-").split("*")[0]
             if len(stem) < 2:

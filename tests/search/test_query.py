@@ -71,6 +71,14 @@ def test_not_between_words_excludes_as_minus_does(searcher: Searcher) -> None:
     assert {text for _, text in parsed.b.iter_all_terms()} == {"vaccin"}
 
 
+def test_a_double_dash_is_punctuation_not_an_exclusion(searcher: Searcher) -> None:
+    """Typed text writes a dash as "--": the word after it is still searched for, not excluded."""
+    parsed = searcher.parse("pneumonia -- vaccine").query
+    assert not isinstance(parsed, wq.AndNot)
+    assert {text for _, text in parsed.iter_all_terms()} == {"pneumonia", "vaccin"}
+    assert isinstance(searcher.parse("pneumonia -vaccine").query, wq.AndNot)
+
+
 def test_highlight_terms_are_the_analysed_words_of_text_fields(searcher: Searcher) -> None:
     parsed = searcher.parse('Vaccines "heart attack" source:CDC -smoking')
     assert highlight_terms(parsed.query) == {"vaccin", "heart", "attack", "smoke"}
