@@ -14,8 +14,8 @@ import numpy as np
 from healthqa.index.keysets import KeySet
 from healthqa.search.columns import Values
 from healthqa.search.engine import Postings
+from healthqa.search.memo import Memo
 
-_UNSEEN = object()
 
 
 class IndexPhrases:
@@ -25,21 +25,19 @@ class IndexPhrases:
         self.postings = postings
         self._analyzer = analyzer
         self._topics = topics
-        self._analysed: dict[str, tuple[str, ...]] = {}
-        self._found: dict[tuple[str, str], object] = {}
-        self._words: dict[str, tuple[bool, bool]] = {}
+        self._analysed = Memo(100_000, lambda word: tuple(t.text for t in self._analyzer(word)))
+        self._found = Memo(50_000, self._find)  # (kind, phrase) -> what the phrase names
+        self._words = Memo(100_000, self._word_fields)
 
     def word_fields(self, word: str) -> tuple[bool, bool]:
         """Whether some topic holds every index term of ``word``, and whether some synonyms do.
         A phrase with a word in no topic and a word in no synonyms can be found by neither
-        :meth:`topic_named` nor :meth:`synonym_phrase`."""
-        held = self._words.get(word)
-        if held is None:
-            if len(self._words) >= 100_000:
-                self._words.clear()
-            found = [self._in_fields(term) for term in self.word_terms(word)]
-            held = self._words[word] = (all(topic for topic, _ in found), all(synonyms for _, synonyms in found))
-        return held
+        :meth:`topic_named` nor :meth:`synonym_phrase` (remembered)."""
+        return self._words[word]
+
+    def _word_fields(self, word: str) -> tuple[bool, bool]:
+        found = [self._in_fields(term) for term in self.word_terms(word)]
+        return all(topic for topic, _ in found), all(synonyms for _, synonyms in found)
 
     def _in_fields(self, term: str) -> tuple[bool, bool]:
         """Whether any topic and any focus synonyms hold ``term`` (the term dictionary only)."""
@@ -54,18 +52,15 @@ class IndexPhrases:
 
     def topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
-        return self._named("topic", text, self._find_topic)
+        return self._found["topic", text]
 
-    def _named(self, kind: str, text: str, find):
-        """``find(text)``, remembered: a question's phrases recur across questions."""
-        key = (kind, text)
-        found = self._found.get(key, _UNSEEN)
-        if found is not _UNSEEN:
-            return found
-        if len(self._found) >= 50_000:
-            self._found.clear()
-        found = self._found[key] = find(text)
-        return found
+    def _find(self, key: tuple[str, str]):
+        """What phrase ``text`` names as ``kind`` (remembered in ``_found``: a question's phrases
+        recur across questions)."""
+        kind, text = key
+        if kind == "topic word":
+            return _any(self._all_in("topic", self.terms(text)))
+        return self._find_topic(text) if kind == "topic" else self._find_synonym(text)
 
     def _find_topic(self, text: str) -> str | None:
         terms = self.terms(text)
@@ -94,19 +89,14 @@ class IndexPhrases:
         return tuple(dict.fromkeys(term for word in text.split() for term in self.word_terms(word)))
 
     def word_terms(self, word: str) -> tuple[str, ...]:
-        found = self._analysed.get(word)
-        if found is None:
-            if len(self._analysed) > 100_000:
-                self._analysed.clear()
-            found = self._analysed[word] = tuple(t.text for t in self._analyzer(word))
-        return found
+        return self._analysed[word]
 
     def topic_word(self, text: str) -> bool:
         """Whether some topic holds every word of ``text``, among other words."""
-        return self._named("topic word", text, lambda phrase: _any(self._all_in("topic", self.terms(phrase))))
+        return self._found["topic word", text]
 
     def synonym_phrase(self, text: str) -> bool:
-        return self._named("synonym", text, self._find_synonym)
+        return self._found["synonym", text]
 
     def _find_synonym(self, text: str) -> bool:
         return _any(self._all_in("synonyms", self.terms(text)))

@@ -22,6 +22,7 @@ from healthqa.index.stored import StoredPage
 from healthqa.ingest.errors import RecordNotFound
 from healthqa.ingest.normalise import question_key
 from healthqa.search.engine import Scorer, WeightedTerm, top_k
+from healthqa.search.memo import Memo
 from healthqa.search.rank import asked_types
 from healthqa.search.searcher import Searcher
 from healthqa.search.snippets import stems
@@ -92,7 +93,7 @@ class RelatedFinder:
         self._qtypes = None
         self.missing_shards: tuple[int, ...] = ()
         self._briefs: dict[int, Brief] = {}
-        self._understood: dict[str, Any] = {}
+        self._understood = Memo(10_000, self.searcher.understand)  # pairs repeat questions
 
     @cached_property
     def postings(self):
@@ -104,12 +105,7 @@ class RelatedFinder:
 
     def understand(self, text: str):
         """The searcher's understanding of ``text``, remembered (pairs repeat questions)."""
-        found = self._understood.get(text)
-        if found is None:
-            if len(self._understood) > 10_000:
-                self._understood.clear()
-            found = self._understood[text] = self.searcher.understand(text)
-        return found
+        return self._understood[text]
 
     def brief(self, docnum: int) -> Brief:
         """What choosing needs of a candidate, remembered: stored fields carry whole answers

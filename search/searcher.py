@@ -28,6 +28,7 @@ from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.consumer_types import TO_MEDQUAD
 from healthqa.search.engine import Postings, WeightedTerm, top_k
 from healthqa.search.matching import match_mask
+from healthqa.search.memo import Memo
 from healthqa.search.phrases import IndexPhrases
 from healthqa.search.query import ParsedQuery, QueryReader, highlight_terms
 from healthqa.search.rank import Asked, Ranker, is_plain, weighted_terms
@@ -87,7 +88,10 @@ class Searcher:
             raise
         self._queries = QueryReader(self._ix.schema, settings)
         self._analyzer = text_analyzer()
-        self._fields: dict[int, dict] = {}
+        # Stored fields read lately (collapsing reads a hit's fields, showing it reads them again),
+        # and the pages shown lately, decoded (a page's answers are read from their JSON once).
+        self._fields = Memo(4096, lambda docnum: self._reader.stored_fields(docnum))
+        self._pages = Memo(1024, lambda docnum: StoredPage.from_fields(self._fields[docnum]))
         # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
@@ -190,28 +194,8 @@ class Searcher:
         return self._analyzer
 
     def page(self, docnum: int) -> StoredPage:
-        """What the index stores of one document, the pages shown lately kept decoded (a page's
-        answers are read from their JSON once, not for every query that shows it)."""
-        found = self._pages.get(docnum)
-        if found is None:
-            if len(self._pages) >= 1024:
-                self._pages.clear()
-            found = self._pages[docnum] = StoredPage.from_fields(self._stored_fields(docnum))
-        return found
-
-    @cached_property
-    def _pages(self) -> dict[int, StoredPage]:
-        return {}
-
-    def _stored_fields(self, docnum: int) -> dict:
-        """Whoosh's stored fields of one document, the last few thousand read kept: collapsing
-        reads a hit's fields and showing it reads them again."""
-        found = self._fields.get(docnum)
-        if found is None:
-            if len(self._fields) >= 4096:
-                self._fields.clear()
-            found = self._fields[docnum] = self._reader.stored_fields(docnum)
-        return found
+        """What the index stores of one document (remembered)."""
+        return self._pages[docnum]
 
     def docnum(self, record_id: str) -> int | None:
         """The live document number of a record id, or ``None`` if it is not indexed."""
@@ -371,7 +355,7 @@ class Searcher:
         kept: dict[tuple[str, str], list] = {}
         for docnum, score in candidates:
             # The raw stored fields: a hit's answers are decoded only for the hits shown.
-            fields = self._stored_fields(docnum)
+            fields = self._fields[docnum]
             key = (_question_key(fields["question"]), (fields.get("topic") or "").casefold())
             if key in kept:
                 kept[key][2].append((fields["id"], fields.get("source", "")))

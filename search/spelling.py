@@ -17,6 +17,7 @@ from functools import cached_property
 
 from healthqa.index.schema import STOP
 from healthqa.index.vocabulary import Vocabulary
+from healthqa.search.memo import Memo
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
@@ -35,9 +36,9 @@ class Speller:
         self.field = field
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
-        self._known: dict[str, str | None] = {}
-        self._foreign: dict[str, bool] = {}
-        self._frequencies: dict[str, int] = {}
+        self._known = Memo(50_000, self._correct)  # word -> its correction, or None
+        self._foreign = Memo(1024, self._reads_foreign)  # a search asks twice (suggestion, corrections)
+        self._frequencies = Memo(100_000, lambda word: self.reader.doc_frequency(self.field, word))
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -46,10 +47,6 @@ class Speller:
 
     def word(self, word: str) -> str | None:
         """The correction for one lower-case word, or ``None`` if it looks right."""
-        if word not in self._known:
-            if len(self._known) > 50_000:
-                self._known.clear()
-            self._known[word] = self._correct(word)
         return self._known[word]
 
     def _correct(self, word: str) -> str | None:
@@ -78,12 +75,7 @@ class Speller:
 
     def _frequency(self, word: str) -> int:
         """The number of documents with ``word`` in the spelling field (remembered per word)."""
-        found = self._frequencies.get(word)
-        if found is None:
-            if len(self._frequencies) >= 100_000:
-                self._frequencies.clear()
-            found = self._frequencies[word] = self.reader.doc_frequency(self.field, word)
-        return found
+        return self._frequencies[word]
 
     def is_foreign(self, text: str) -> bool:
         """True when ``text`` reads as another language than English (left as typed).
@@ -91,12 +83,7 @@ class Speller:
         Only words the index does not know well are looked up: a query of indexed
         words never loads the word lists.
         """
-        found = self._foreign.get(text)  # a search asks twice (suggestion, corrections)
-        if found is None:
-            if len(self._foreign) >= 1024:
-                self._foreign.clear()
-            found = self._foreign[text] = self._reads_foreign(text)
-        return found
+        return self._foreign[text]
 
     def _reads_foreign(self, text: str) -> bool:
         words = _WORD.findall(text.lower())
