@@ -22,8 +22,6 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-import numpy as np
-
 from healthqa.index.schema import STOP
 from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
@@ -34,6 +32,7 @@ _NAME = re.compile(r"\"?([A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,3})\"?")
 # Where a second name starts: "clinical (lay)", "A, also called B", "A is also known as B", "A, or B,".
 _ANCHOR = re.compile(r" \(|,? (?:(?:is|are) )?(?:also|sometimes|commonly|often) (?:called|known as|named) (?:an? )?|, or ")
 _TAIL = re.compile(r"[A-Za-z' -]*$")
+_KEY_WORD = re.compile(r"[^\W_]+")  # a key's words: letters and digits ("type-2" is two)
 _ENDS = {"(": ")", ",": ",", "": ""}
 
 
@@ -50,14 +49,14 @@ def loose_key(text: str) -> str:
     >>> loose_key("ringing in the ears") == loose_key("my ears ring")
     True
     """
-    words = re.findall(r"[^\W_]+", text.lower())
+    words = _KEY_WORD.findall(text.lower())
     return " ".join(sorted({_stem(w) for w in words if w not in STOP}))
 
 
 @lru_cache(maxsize=100_000)
 def word_stems(word: str) -> frozenset[str]:
     """The stems one word gives a loose key (none for a stop word; "type-2" gives two)."""
-    return frozenset(_stem(w) for w in re.findall(r"[^\W_]+", word.lower()) if w not in STOP)
+    return frozenset(_stem(w) for w in _KEY_WORD.findall(word.lower()) if w not in STOP)
 
 
 def pairs_in(text: str) -> Iterator[tuple[str, str]]:

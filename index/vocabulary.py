@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, TypeVar
 
-
 from healthqa.index.keysets import KeySet
 from healthqa.ingest.datadir import sqlite_uri
 
