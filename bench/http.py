@@ -12,7 +12,8 @@ subject+message forms. Each client is one keep-alive connection sending one requ
 another, for a bounded count of requests (and at most ``--seconds`` per phase). Prints
 requests/s, p50/p95/p99 latency in ms, errors (any status but 200, or a broken connection),
 the server's CPU ms per request (its workers' CPU time over the phase, from /proc: what 2
-cores can reach whatever else the machine runs) and the load average.
+cores can reach whatever else the machine runs), each worker's share of it (how evenly the
+connections were spread), the clients' own CPU ms per request and the load average.
 
 Two servers are measured, each on its own copy: COLD with the result cache off
 (``HEALTHQA_SEARCH_CACHE=0``: every request runs a search, the figure that says how fast
@@ -58,6 +59,7 @@ RQE = SHARED / "rqe-dev" / "rqe-amia2016-train.xml"
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    client_cpu: float = 0.0  # the clients' (this process's) CPU seconds
     statuses: dict[int, int] = field(default_factory=dict)
 
 
@@ -107,11 +109,12 @@ async def load(port: int, paths: list[str], clients: int, total: int, seconds: f
     tally = Tally()
     deadline = time.monotonic() + seconds
     each = max(1, total // clients)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # Enough questions for every request: each client its own run of them (none asked twice).
     share = len(paths) // clients
     step = share if share >= each else 7
     await asyncio.gather(*(_client(port, paths, i * step, each, deadline, tally, keep_going) for i in range(clients)))
+    tally.client_cpu = time.process_time() - cpu
     return tally, time.perf_counter() - started
 
 
@@ -131,7 +134,7 @@ def report(label: str, tally: Tally, seconds: float, before: dict[int, float], s
     rss = "  RSS per worker " + "/".join(f"{mb:.0f}" for mb in worker_rss_mb(server)) + " MB"
     print(f"{label:<26} {done:>6} requests {done / seconds:6.1f} req/s  p50 {percentile(ms, .5):6.1f} ms  "
           f"p95 {percentile(ms, .95):6.1f} ms  p99 {percentile(ms, .99):6.1f} ms  errors {tally.errors}  "
-          f"server CPU {per:.1f} ms/request{split}  load {os.getloadavg()[0]:.1f}{rss}"
+          f"server CPU {per:.1f} ms/request{split}  client CPU {tally.client_cpu / max(done, 1) * 1000:.1f} ms  load {os.getloadavg()[0]:.1f}{rss}"
           + (f"  statuses {tally.statuses}" if set(tally.statuses) - {200} else ""), flush=True)
 
 
