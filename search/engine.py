@@ -190,6 +190,11 @@ class Scorer:
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25F scores of all documents (0 for documents matching no term)."""
+        return self.scored(terms)[0]
+
+    def scored(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F scores of all documents (0 for documents matching no term), and the documents
+        with a positive score, in order (found once here, so the ranking need not look again)."""
         by_word: dict[str, list[WeightedTerm]] = {}
         for term in terms:
             by_word.setdefault(term.word, []).append(term)
@@ -199,12 +204,14 @@ class Scorer:
         scores = np.zeros(self.size, dtype=np.float32)
         for word in words:
             np.add.at(scores, word.docs, word.scores)
-        if len(words) > 1 and self.settings.or_bonus:
-            # More of the query's words matched, higher the score (a coordination factor).
-            matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size).astype(np.float32)
-            scores *= 1.0 + self.settings.or_bonus * (matched / len(words))
         scores[self._deleted()] = 0.0
-        return scores
+        docs = np.flatnonzero(scores > 0)
+        if len(words) > 1 and self.settings.or_bonus:
+            # More of the query's words matched, higher the score (a coordination factor, at
+            # least 1: only the documents scored need it, the others stay at 0).
+            matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size)[docs]
+            scores[docs] *= 1.0 + self.settings.or_bonus * (matched.astype(np.float32) / len(words))
+        return scores, docs
 
     def _deleted(self) -> np.ndarray:
         """Documents not live (deleted ones' postings stay until segments merge), listed once

@@ -153,9 +153,7 @@ class Ranker:
         matching documents only (a quarter of the index for a typical question) and the
         others keep their score of 0.
         """
-        everyone = self.scorer.score(terms)
-        matched = everyone > 0
-        docs = np.flatnonzero(matched)
+        everyone, docs = self.scorer.scored(terms)
         scores = everyone[docs]
         settings = self.settings
         if settings.focus_weight:
@@ -172,7 +170,7 @@ class Ranker:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
         out = np.zeros(self.postings.size, dtype=scores.dtype)
         out[docs] = scores
-        return out, matched
+        return out, everyone > 0
 
     def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood
