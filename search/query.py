@@ -120,7 +120,9 @@ class QueryReader:
         if not (_SYNTAX.search(tidied) or _OPERATORS.search(tidied)):
             return ParsedQuery(text=tidied, query=self._plain(tidied), notes=tuple(notes))
         try:
-            parsed = self._parser.parse(tidied)
+            parsed = self._quoted(tidied)
+            if parsed is None:
+                parsed = self._parser.parse(tidied)
         except Exception:  # Whoosh's parser is lenient; this is the last resort
             # Plain words, built without Whoosh's parser: it also fails on words alone ("NOT NOT").
             parsed = self._plain(re.sub(r"[^\w\s]", " ", tidied))
@@ -128,6 +130,48 @@ class QueryReader:
         parsed = _not_as_exclusion(parsed).accept(lambda node: _exact_case(node, reader))
         parsed = self._bound(parsed, reader, notes)
         return ParsedQuery(text=tidied, query=parsed, notes=tuple(dict.fromkeys(notes)))
+
+    def _quoted(self, text: str) -> wq.Query | None:
+        """Words and "quoted phrases" (no other syntax) as Whoosh's parser reads them: the same
+        query objects (its normalised form built straight away), in a fraction of the time; a tenth
+        of consumer questions quote something. None for anything else, or a word the analyzer
+        splits in two (Whoosh groups those)."""
+        if '"' not in text or _SYNTAX.search(text.replace('"', " ")) or _OPERATORS.search(text) \
+                or _SINGLE_QUOTED.search(text):
+            return None
+        leaves: list[wq.Query] = []
+        for start, end, phrase in _tagged(text):
+            if phrase:
+                leaves += self._phrase(text, start, end)
+            elif _WHOOSH_SYNTAX.search(text, start, end):
+                return None
+            else:
+                words = [t.text for t in self._analyzer(text[start:end], mode="query")]
+                if len(words) > 1:
+                    return None
+                for field, weight in self._weighted_fields[:len(words) * len(self._weighted_fields)]:
+                    leaves.append(wq.Term(field, words[0], boost=weight))
+                    leaves[-1].startchar, leaves[-1].endchar = start, end
+        # Whoosh's normalising: one query for each distinct leaf, the first kept.
+        unique = list(dict.fromkeys(leaves))
+        return wq.NullQuery if not unique else unique[0] if len(unique) == 1 else wq.Or(unique)
+
+    def _phrase(self, text: str, start: int, end: int) -> list[wq.Query]:
+        """The leaves Whoosh makes of the phrase at ``text[start:end]`` (quotes included), in each
+        field: a phrase of its words; of one word, a term at no boost (as Whoosh normalises it)."""
+        # The analyzer hands out one token object, changed as it goes: read each at once.
+        tokens = [(t.text, start + 1 + t.startchar, start + 1 + t.endchar)
+                  for t in self._analyzer(text[start + 1:end - 1], mode="query", chars=True)]
+        if len(tokens) != 1:
+            return [wq.Phrase(field, [w for w, _, _ in tokens], slop=1, boost=weight,
+                              char_ranges=[(a, b) for _, a, b in tokens])
+                    for field, weight in self._weighted_fields] if tokens else []
+        out = []
+        for field, _ in self._weighted_fields:
+            term = wq.Term(field, tokens[0][0])
+            term.startchar, term.endchar = tokens[0][1], tokens[0][2]
+            out.append(term)
+        return out
 
     def _plain(self, text: str) -> wq.Query:
         """Plain words straight to an OR of weighted terms (what the parser would build)."""
@@ -147,6 +191,29 @@ class QueryReader:
         bounded = expander.bound(parsed, budget)
         notes.extend(budget.notes)
         return bounded
+
+
+# What, outside a phrase, Whoosh's parser reads as more than a word (quotes aside): then it parses.
+_WHOOSH_SYNTAX = re.compile(r"[-+()\[\]{}^~*?:\\]")
+_SINGLE_QUOTED = re.compile(r"(?:^|(?<=\W))'")
+_PHRASE = re.compile(r'"[^"]*"')
+
+
+def _tagged(text: str) -> list[tuple[int, int, bool]]:
+    """``(start, end, is_phrase)`` of the words and "phrases" of ``text``, as Whoosh's parser
+    tags them: a phrase from any quote to the next one, a word from whatever lies between phrases
+    and spaces."""
+    out = []
+    prev = 0
+    for match in re.finditer(r'\s+|"[^"]*"', text):
+        if prev < match.start():
+            out.append((prev, match.start(), False))
+        if match.group()[0] == '"':
+            out.append((match.start(), match.end(), True))
+        prev = match.end()
+    if prev < len(text):
+        out.append((prev, len(text), False))
+    return out
 
 
 def _not_as_exclusion(parsed: wq.Query) -> wq.Query:
