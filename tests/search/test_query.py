@@ -102,6 +102,10 @@ QUOTED = [
     'x"heart attack"y',               # a phrase inside a word
     '"heart attack" "heart attack" heart',  # repeats: each query once
     '"über café" naïve 3.5mg',
+    'my covid-19 test and "sore throat"',  # a dash anywhere outside a phrase: "not the next part"
+    '"heart attack" -aspirin',
+    '-"heart attack"',                      # nothing wanted: nothing
+    'pain - "heart attack" well-',
 ]
 
 
@@ -115,7 +119,7 @@ def test_quoted_phrases_are_read_as_whooshs_parser_reads_them(reader: QueryReade
     assert _same_query(ours, reader._parser.parse(tidied))
 
 
-@pytest.mark.parametrize("typed", ['"heart attack" covid-19', '"heart attack" (pain)', '"heart attack" AND pain',
+@pytest.mark.parametrize("typed", ['"heart attack" +covid', '"heart attack" (pain)', '"heart attack" AND pain',
                                    "'chest pain' \"heart attack\"", '"heart attack" 50/50'])
 def test_quotes_with_other_syntax_are_left_to_whooshs_parser(reader: QueryReader, typed: str) -> None:
     assert reader._quoted(reader.read(typed)[0]) is None
