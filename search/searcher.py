@@ -372,7 +372,7 @@ class Searcher:
             fields = self._fields[docnum]
             return ((_question_key(fields["question"]), (fields.get("topic") or "").casefold()),
                     (fields["id"], fields.get("source", "")))
-        return Memo(8192, key)
+        return Memo(4096, key)
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when
