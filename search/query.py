@@ -37,6 +37,8 @@ _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 _SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:"
                      + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
 _DASHES = re.compile(r"-{2,}")
+# A dash joined to the word before it ("covid-19", "well-"): a hyphen, not "not the next word".
+_JOINED_DASH = re.compile(r"(?<=\w)-")
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
 # Fields holding exact values (not analysed words) that a person may name in any case.
 _EXACT_FIELDS = frozenset({"source", "qtype"})
@@ -119,10 +121,15 @@ class QueryReader:
         tidied, notes = self.read(text)
         if not (_SYNTAX.search(tidied) or _OPERATORS.search(tidied)):
             return ParsedQuery(text=tidied, query=self._plain(tidied), notes=tuple(notes))
+        # A hyphen splits words, as the analyzer splits them; only a dash starting a word excludes
+        # it. (Whoosh's parser, which a question with quotes or operators goes through, reads any
+        # dash as "not the next word": "covid-19" would drop every page holding "19".) A field's
+        # value ("source:x-y") keeps its dashes. Same length: the words keep their offsets.
+        words = " ".join(word if ":" in word else _JOINED_DASH.sub(" ", word) for word in tidied.split(" "))
         try:
-            parsed = self._quoted(tidied)
+            parsed = self._quoted(words)
             if parsed is None:
-                parsed = self._parser.parse(tidied)
+                parsed = self._parser.parse(words)
         except Exception:  # Whoosh's parser is lenient; this is the last resort
             # Plain words, built without Whoosh's parser: it also fails on words alone ("NOT NOT").
             parsed = self._plain(re.sub(r"[^\w\s]", " ", tidied))
@@ -139,8 +146,8 @@ class QueryReader:
         if '"' not in text or _SYNTAX.search(text.replace('"', " ").replace("-", " ")) \
                 or _OPERATORS.search(text) or _SINGLE_QUOTED.search(text):
             return None
-        # Whoosh's parser reads a dash anywhere outside a phrase ("covid-19" too) as "not the next
-        # word or phrase"; nothing wanted, nothing found.
+        # Whoosh's parser reads a dash outside a phrase as "not the next word or phrase" (:meth:`parse`
+        # has made the hyphens in words spaces); nothing wanted, nothing found.
         wanted: list[wq.Query] = []
         banned: list[wq.Query] = []
         after_dash = False

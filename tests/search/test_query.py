@@ -79,6 +79,16 @@ def test_a_double_dash_is_punctuation_not_an_exclusion(searcher: Searcher) -> No
     assert isinstance(searcher.parse("pneumonia -vaccine").query, wq.AndNot)
 
 
+@pytest.mark.parametrize("typed", ['flu-vaccine "heart attack"', 'flu-vaccine AND "heart attack"',
+                                   'flu-vaccine (heart attack)'])
+def test_a_hyphen_in_a_word_is_no_exclusion_with_quotes_or_operators_either(searcher: Searcher, typed: str) -> None:
+    """"covid-19" searches for both words whatever else the question holds: Whoosh's parser,
+    which quotes and operators bring in, would read the dash as 'not 19'."""
+    parsed = searcher.parse(typed).query
+    assert not isinstance(parsed, wq.AndNot)
+    assert {"flu", "vaccin"} <= {text for _, text in parsed.iter_all_terms()}
+
+
 def _same_query(ours: wq.Query, whoosh: wq.Query) -> bool:
     """The same query objects: same types, and the same attributes all the way down."""
     if type(ours) is not type(whoosh):
