@@ -93,48 +93,72 @@ def _one_line(text: str) -> str:
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` whose analysed form is a query term: the
     matches of :func:`term_words`' scan, each distinct word analysed once, in one pass."""
-    patterns = _head_patterns(terms)
-    if patterns is None:
-        return []
-    # ASCII: the lower-case text's words, which analyse as the words themselves (lower case first).
-    found = patterns[0].finditer(text.lower()) if text.isascii() else patterns[1].finditer(text)
     spans, wanted = [], {}
-    for m in found:
-        word = m.group()
+    for word, span in term_words(text, terms):
         keep = wanted.get(word)
         if keep is None:
             keep = wanted[word] = not terms.isdisjoint(stems(analyzer, word))
         if keep:
-            spans.append(m.span())
+            spans.append(span)
     return spans
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
     """The words of ``text`` that start like one of ``terms`` (their first three letters, in
-    any case), with their spans: the only words that may analyse to a term.
+    any case), with their spans: the only words that may analyse to a term. ASCII words
+    come lower-cased (they analyse as their lower case does).
 
-    Running the analyzer over whole answers costs milliseconds each; a regular expression
-    finds these few words first, and only they are analysed, each distinct word once.
+    Running the analyzer over whole answers costs milliseconds each; this finds these few
+    words first, and only they are analysed, each distinct word once.
 
     >>> term_words("Flat feet: FEEDING", frozenset({"feet"}))
-    [('feet', (5, 9)), ('FEEDING', (11, 18))]
+    [('feet', (5, 9)), ('feeding', (11, 18))]
     """
-    patterns = _head_patterns(terms)
-    if patterns is None:
+    heads = _heads(terms)
+    if heads is None:
         return []
-    if text.isascii():  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
-        return [(text[m.start():m.end()], m.span()) for m in patterns[0].finditer(text.lower())]
-    return [(m.group(), m.span()) for m in patterns[1].finditer(text)]
+    if not text.isascii():
+        return [(m.group(), m.span()) for m in heads.any_case.finditer(text)]
+    lower = text.lower()  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
+    return [(lower[a:b], (a, b)) for a, b in _ascii_spans(lower, heads)]
+
+
+def _ascii_spans(lower: str, heads: "_Heads") -> list[tuple[int, int]]:
+    """The spans of ``heads.lower.finditer(lower)``, the pattern tried only where ``str.find``
+    sees a head: scanning every position for any of a dozen heads was most of a snippet's cost."""
+    starts = []
+    find = lower.find
+    for head in heads.heads:
+        at = find(head)
+        while at >= 0:
+            starts.append(at)
+            at = find(head, at + 1)
+    starts.sort()
+    spans, end, match = [], 0, heads.lower.match
+    for at in starts:
+        if at >= end:  # finditer goes on where its last match ended
+            found = match(lower, at)
+            if found is not None:
+                end = found.end()
+                spans.append((at, end))
+    return spans
+
+
+@dataclass(frozen=True)
+class _Heads:
+    heads: tuple[str, ...]  # the terms' first three letters, longest first
+    lower: re.Pattern[str]  # a word starting with one, in lower-case text
+    any_case: re.Pattern[str]  # the same in any case
 
 
 @lru_cache(maxsize=256)
-def _head_patterns(terms: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """For ``terms``: the pattern of a word starting like one, for lower-case text and for any."""
+def _heads(terms: frozenset[str]) -> _Heads | None:
+    """For ``terms``: their heads and the pattern of a word starting like one."""
     heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
     if not heads:
         return None
     source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
-    return re.compile(source), re.compile(source, re.I)
+    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I))
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
