@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+
+from healthqa.search.memo import Memo
 
 # Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
 # then any other control character.
@@ -119,29 +122,50 @@ def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, i
         return []
     if not text.isascii():
         return [(m.group(), m.span()) for m in heads.any_case.finditer(text)]
-    lower = text.lower()  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
-    return [(lower[a:b], (a, b)) for a, b in _ascii_spans(lower, heads)]
+    if not heads.words_only:  # a head such as 'e.g': one scan of lower-case text for them all
+        lower = text.lower()  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
+        return [(m.group(), m.span()) for m in heads.lower.finditer(lower)]
+    words = _HEAD_WORDS[text]  # each head's words, remembered with the text
+    if len(heads.heads) == 1:
+        return list(words[heads.heads[0]])
+    found = [word for head in heads.heads for word in words[head]]
+    if heads.nested:  # a head that begins another ('ca', 'can') finds the same words: once
+        return [(word, span) for span, word in sorted({span: word for word, span in found}.items())]
+    found.sort(key=_span_start)  # in text order
+    return found
 
 
-def _ascii_spans(lower: str, heads: "_Heads") -> list[tuple[int, int]]:
-    """The spans of ``heads.lower.finditer(lower)``, the pattern tried only where ``str.find``
-    sees a head: scanning every position for any of a dozen heads was most of a snippet's cost."""
-    starts = []
-    find = lower.find
-    for head in heads.heads:
+def _span_start(word: tuple[str, tuple[int, int]]) -> int:
+    return word[1][0]
+
+
+class _HeadWords(Memo):
+    """The words of one ASCII text by head: ``words[head]`` holds the words (lower case) that
+    start with ``head`` (letters and digits) with their spans, found by ``str.find`` and
+    remembered: a page shown again (a popular page, another question's hit) is not scanned again."""
+
+    def __init__(self, text: str):
+        super().__init__(256, self._scan)
+        self.lower = text.lower()
+
+    def _scan(self, head: str) -> tuple[tuple[str, tuple[int, int]], ...]:
+        lower, words = self.lower, []
+        find = lower.find
         at = find(head)
         while at >= 0:
-            starts.append(at)
-            at = find(head, at + 1)
-    starts.sort()
-    spans, end, match = [], 0, heads.lower.match
-    for at in starts:
-        if at >= end:  # finditer goes on where its last match ended
-            found = match(lower, at)
-            if found is not None:
-                end = found.end()
-                spans.append((at, end))
-    return spans
+            if at and lower[at - 1] in _WORD_CHARS:  # inside a word
+                at = find(head, at + 1)
+                continue
+            end = _WORD_TAIL(lower, at + len(head)).end()
+            words.append((lower[at:end], (at, end)))
+            at = find(head, end)
+        return tuple(words)
+
+
+_WORD_CHARS = frozenset(string.ascii_lowercase + string.digits + "_")  # \w in lower-case ASCII
+_WORD_TAIL = re.compile(r"\w*").match
+# The texts of the pages shown lately (the searcher remembers 1,024 pages), by their own string.
+_HEAD_WORDS = Memo(1024, _HeadWords)
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,8 @@ class _Heads:
     heads: tuple[str, ...]  # the terms' first three letters, longest first
     lower: re.Pattern[str]  # a word starting with one, in lower-case text
     any_case: re.Pattern[str]  # the same in any case
+    words_only: bool  # every head is letters and digits (\w)
+    nested: bool  # a head begins another (a two-letter term and a longer one)
 
 
 @lru_cache(maxsize=256)
@@ -158,7 +184,9 @@ def _heads(terms: frozenset[str]) -> _Heads | None:
     if not heads:
         return None
     source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
-    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I))
+    words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
+    nested = any(a != b and b.startswith(a) for a in heads for b in heads)
+    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, nested)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
