@@ -145,7 +145,7 @@ class _HeadWords(Memo):
     remembered: a page shown again (a popular page, another question's hit) is not scanned again."""
 
     def __init__(self, text: str):
-        super().__init__(256, self._scan)
+        super().__init__(64, self._scan)
         self.lower = text.lower()
 
     def _scan(self, head: str) -> tuple[tuple[str, tuple[int, int]], ...]:
