@@ -12,7 +12,8 @@ subject+message forms. Each client is one keep-alive connection sending one requ
 another, for a bounded count of requests (and at most ``--seconds`` per phase). Prints
 requests/s, p50/p95/p99 latency in ms, errors (any status but 200, or a broken connection),
 the server's CPU ms per request (its workers' CPU time over the phase, from /proc: what 2
-cores can reach whatever else the machine runs) and the load average.
+cores can reach whatever else the machine runs), each worker's share of it (how evenly the
+connections were spread), the clients' own CPU ms per request and the load average.
 
 Two servers are measured, each on its own copy: COLD with the result cache off
 (``HEALTHQA_SEARCH_CACHE=0``: every request runs a search, the figure that says how fast
@@ -58,6 +59,7 @@ RQE = SHARED / "rqe-dev" / "rqe-amia2016-train.xml"
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    client_cpu: float = 0.0  # the clients' (this process's) CPU seconds
     statuses: dict[int, int] = field(default_factory=dict)
 
 
@@ -107,25 +109,32 @@ async def load(port: int, paths: list[str], clients: int, total: int, seconds: f
     tally = Tally()
     deadline = time.monotonic() + seconds
     each = max(1, total // clients)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # Enough questions for every request: each client its own run of them (none asked twice).
     share = len(paths) // clients
     step = share if share >= each else 7
     await asyncio.gather(*(_client(port, paths, i * step, each, deadline, tally, keep_going) for i in range(clients)))
+    tally.client_cpu = time.process_time() - cpu
     return tally, time.perf_counter() - started
 
 
-def report(label: str, tally: Tally, seconds: float, cpu: float, server: int | None = None) -> None:
-    """One line of figures; ``cpu`` is the server's CPU seconds in the phase: CPU ms per request
-    does not depend on what else the machine runs, and bounds requests/s on idle cores. With
-    ``server``, the resident memory of each of its workers after the phase."""
+def report(label: str, tally: Tally, seconds: float, before: dict[int, float], server: int) -> None:
+    """One line of figures. ``before`` is the server's CPU seconds by process at the start of
+    the phase: CPU ms per request does not depend on what else the machine runs, and bounds
+    requests/s on idle cores; the workers' shares of it say how evenly the connections were
+    spread over them. Then the resident memory of each worker after the phase."""
+    after = cpu_by_process(server)
+    used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    cpu = sum(used.values())
+    shares = sorted((used[pid] / cpu * 100 for pid in used if pid != server), reverse=True) if cpu else []
+    split = "  CPU split " + "/".join(f"{share:.0f}" for share in shares) + "%" if len(shares) > 1 else ""
     done = len(tally.latencies)
     ms = [x * 1000 for x in tally.latencies]
     per = cpu / done * 1000 if done else float("nan")
-    rss = "  RSS per worker " + "/".join(f"{mb:.0f}" for mb in worker_rss_mb(server)) + " MB" if server else ""
+    rss = "  RSS per worker " + "/".join(f"{mb:.0f}" for mb in worker_rss_mb(server)) + " MB"
     print(f"{label:<26} {done:>6} requests {done / seconds:6.1f} req/s  p50 {percentile(ms, .5):6.1f} ms  "
           f"p95 {percentile(ms, .95):6.1f} ms  p99 {percentile(ms, .99):6.1f} ms  errors {tally.errors}  "
-          f"server CPU {per:.1f} ms/request  load {os.getloadavg()[0]:.1f}{rss}"
+          f"server CPU {per:.1f} ms/request{split}  client CPU {tally.client_cpu / max(done, 1) * 1000:.1f} ms  load {os.getloadavg()[0]:.1f}{rss}"
           + (f"  statuses {tally.statuses}" if set(tally.statuses) - {200} else ""), flush=True)
 
 
@@ -153,7 +162,12 @@ def worker_rss_mb(root: int) -> list[float]:
 
 def cpu_seconds(root: int) -> float:
     """CPU time (user + system) of process ``root`` and its children, from /proc."""
-    total = 0.0
+    return sum(cpu_by_process(root).values())
+
+
+def cpu_by_process(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of process ``root`` and of each of its children, by pid."""
+    found: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -164,8 +178,8 @@ def cpu_seconds(root: int) -> float:
         except OSError:
             continue
         if int(entry) == root or int(fields[1]) == root:  # fields[1]: the parent pid
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            found[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
 
 
 def library_cpu_ms(data_dir: str, texts: list[str]) -> float:
@@ -289,9 +303,9 @@ def run_phases(port: int, paths: list[str], args, data: pathlib.Path, scratch: p
         if args.new_questions and len(asked) < total:
             raise SystemExit(f"only {len(paths)} new questions: ask fewer --requests or run fewer --phases")
         used += total if args.new_questions else 0
-        cpu = cpu_seconds(server)
+        cpu = cpu_by_process(server)
         tally, seconds = asyncio.run(load(port, asked, clients, total, args.seconds))
-        report(f"{clients} clients", tally, seconds, cpu_seconds(server) - cpu, server)
+        report(f"{clients} clients", tally, seconds, cpu, server)
     if "ingest" in phases:
         ingest_phase(port, paths[used:] if args.new_questions else paths, args, data, scratch, server)
 
@@ -303,10 +317,10 @@ def ingest_phase(port: int, paths: list[str], args, data: pathlib.Path, scratch:
     ingest = subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(data), "ingest", str(source)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     started = time.perf_counter()
-    cpu = cpu_seconds(server)
+    cpu = cpu_by_process(server)
     tally, seconds = asyncio.run(load(port, paths, 10, 0, args.seconds, keep_going=lambda: ingest.poll() is None))
     output = ingest.communicate()[0].strip().splitlines()
-    report("10 clients during ingest", tally, seconds, cpu_seconds(server) - cpu, server)
+    report("10 clients during ingest", tally, seconds, cpu, server)
     print(f"  the ingest took {time.perf_counter() - started:.1f} s, exit {ingest.returncode}: "
           + " / ".join(output[-2:]), flush=True)
 

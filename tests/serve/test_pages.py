@@ -118,6 +118,43 @@ def test_healthqa_serve_with_workers_replaces_a_dead_worker_and_stops_on_sigterm
         assert server.returncode == 0 and rest.count("Application shutdown complete") == 2
 
 
+def test_healthqa_serve_spreads_keep_alive_connections_evenly_over_its_workers(corpus_dir):
+    port = _free_port()
+    with subprocess.Popen([sys.executable, "-m", "healthqa", "--data-dir", str(corpus_dir), "serve",
+                           "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, text=True) as server:
+        connections = []
+        try:
+            lines = _until(server, "Application startup complete", 2)
+            pids = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", "".join(lines))]
+            for _ in range(10):  # ten keep-alive clients, as a site's connection pool would hold
+                connection = socket.create_connection(("127.0.0.1", port))
+                connection.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                connections.append(connection)
+            for connection in connections:  # each answered, so each is held by a worker
+                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+            assert sorted(_open_connections(pid, port) for pid in pids) == [5, 5]
+        finally:
+            for connection in connections:
+                connection.close()
+            server.terminate()
+            server.communicate()
+
+
+def _open_connections(pid: int, port: int) -> int:
+    """How many established TCP connections on local ``port`` process ``pid`` holds (from /proc)."""
+    held = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            held.add(target[8:-1])
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "01" and row[9] in held)
+
+
 def _until(server: subprocess.Popen, text: str, times: int) -> list[str]:
     """Lines of the server's log up to the ``times``-th that holds ``text``."""
     lines, seen = [], 0
