@@ -68,3 +68,8 @@ class GivenScores:
 
     def score(self, terms) -> np.ndarray:
         return self.scores.astype(np.float32).copy()
+
+    def scored(self, terms) -> tuple[np.ndarray, np.ndarray]:
+        """The scores given, and the documents with a positive one (as :meth:`Scorer.scored`)."""
+        scores = self.score(terms)
+        return scores, np.flatnonzero(scores > 0)

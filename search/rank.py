@@ -153,9 +153,7 @@ class Ranker:
         matching documents only (a quarter of the index for a typical question) and the
         others keep their score of 0.
         """
-        everyone = self.scorer.score(terms)
-        matched = everyone > 0
-        docs = np.flatnonzero(matched)
+        everyone, docs = self.scorer.scored(terms)
         scores = everyone[docs]
         settings = self.settings
         if settings.focus_weight:
@@ -172,7 +170,7 @@ class Ranker:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
         out = np.zeros(self.postings.size, dtype=scores.dtype)
         out[docs] = scores
-        return out, matched
+        return out, everyone > 0
 
     def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood
@@ -220,8 +218,9 @@ class Ranker:
         if not len(capped):
             return scores.astype(np.float32)
         # Only the topics of the stubs to cap need their lowest answered page.
+        capped_topics = stub_topics[capped]
         wanted = np.zeros(self._topic_count + 1, dtype=bool)
-        wanted[stub_topics[capped]] = True
+        wanted[capped_topics] = True
         answered_topics = _at(self._answered_topics, docs)
         answered = np.flatnonzero(wanted[answered_topics] & positive)
         lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
@@ -229,7 +228,7 @@ class Ranker:
         # ``ufunc.at`` on mixed types is some 40 times slower.
         np.minimum.at(lowest, answered_topics[answered], scores[answered].astype(np.float32))
         out = scores.astype(np.float32)
-        out[capped] = np.minimum(scores[capped], lowest[stub_topics[capped]] * 0.999)
+        out[capped] = np.minimum(out[capped], lowest[capped_topics] * 0.999)
         return out
 
     @cached_property

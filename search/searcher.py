@@ -353,15 +353,26 @@ class Searcher:
             return [(d, s, ()) for d, s in top_k(scores, count, matched)]
         candidates = top_k(scores, count * max(1, self.settings.collapse_window), matched)
         kept: dict[tuple[str, str], list] = {}
+        keys = self._collapse_keys
         for docnum, score in candidates:
-            # The raw stored fields: a hit's answers are decoded only for the hits shown.
-            fields = self._fields[docnum]
-            key = (_question_key(fields["question"]), (fields.get("topic") or "").casefold())
-            if key in kept:
-                kept[key][2].append((fields["id"], fields.get("source", "")))
+            key, where = keys[docnum]
+            found = kept.get(key)
+            if found is not None:
+                found[2].append(where)
             elif len(kept) < count:
                 kept[key] = [docnum, score, []]
         return [(d, s, tuple(also)) for d, s, also in kept.values()]
+
+    @cached_property
+    def _collapse_keys(self) -> Memo:
+        """Per document looked at: its key for collapsing (normalised question, topic) and its
+        ``(id, source)``, worked out once (the same pages are candidates for many questions)."""
+        def key(docnum: int) -> tuple[tuple[str, str], tuple[str, str]]:
+            # The raw stored fields: a hit's answers are decoded only for the hits shown.
+            fields = self._fields[docnum]
+            return ((_question_key(fields["question"]), (fields.get("topic") or "").casefold()),
+                    (fields["id"], fields.get("source", "")))
+        return Memo(4096, key)
 
     def search(self, text: str, filters: Filters = Filters(), limit: int = 10, page: int = 1) -> Results:
         """One page of results for ``text``; falls back to the did-you-mean suggestion when

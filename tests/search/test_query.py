@@ -79,6 +79,52 @@ def test_a_double_dash_is_punctuation_not_an_exclusion(searcher: Searcher) -> No
     assert isinstance(searcher.parse("pneumonia -vaccine").query, wq.AndNot)
 
 
+def _same_query(ours: wq.Query, whoosh: wq.Query) -> bool:
+    """The same query objects: same types, and the same attributes all the way down."""
+    if type(ours) is not type(whoosh):
+        return False
+    if isinstance(ours, wq.CompoundQuery):
+        return (len(ours.subqueries) == len(whoosh.subqueries)
+                and {k: v for k, v in vars(ours).items() if k != "subqueries"}
+                == {k: v for k, v in vars(whoosh).items() if k != "subqueries"}
+                and all(_same_query(a, b) for a, b in zip(ours.subqueries, whoosh.subqueries)))
+    return vars(ours) == vars(whoosh) if hasattr(ours, "__dict__") else ours == whoosh
+
+
+# Consumer questions that quote something (as in the RQE pairs), and the odd cases of the syntax.
+QUOTED = [
+    'What is "chronic Lyme disease "',
+    'my doctor said it was "just a virus" but the rash is still there after "two weeks"',
+    'is "pink eye" contagious',
+    '"heart" attack',                 # a one-word phrase: Whoosh makes it a term at no boost
+    '"the of" attack',                # a phrase of stop words only: nothing
+    '"" heart',                       # an empty phrase
+    'x"heart attack"y',               # a phrase inside a word
+    '"heart attack" "heart attack" heart',  # repeats: each query once
+    '"über café" naïve 3.5mg',
+    'my covid-19 test and "sore throat"',  # a dash anywhere outside a phrase: "not the next part"
+    '"heart attack" -aspirin',
+    '-"heart attack"',                      # nothing wanted: nothing
+    'pain - "heart attack" well-',
+]
+
+
+@pytest.mark.parametrize("typed", QUOTED)
+def test_quoted_phrases_are_read_as_whooshs_parser_reads_them(reader: QueryReader, typed: str) -> None:
+    """Words and "phrases" are read without Whoosh's parser (ten times slower), into the very
+    query objects it builds."""
+    tidied, _ = reader.read(typed)
+    ours = reader._quoted(tidied)
+    assert ours is not None
+    assert _same_query(ours, reader._parser.parse(tidied))
+
+
+@pytest.mark.parametrize("typed", ['"heart attack" +covid', '"heart attack" (pain)', '"heart attack" AND pain',
+                                   "'chest pain' \"heart attack\"", '"heart attack" 50/50'])
+def test_quotes_with_other_syntax_are_left_to_whooshs_parser(reader: QueryReader, typed: str) -> None:
+    assert reader._quoted(reader.read(typed)[0]) is None
+
+
 def test_highlight_terms_are_the_analysed_words_of_text_fields(searcher: Searcher) -> None:
     parsed = searcher.parse('Vaccines "heart attack" source:CDC -smoking')
     assert highlight_terms(parsed.query) == {"vaccin", "heart", "attack", "smoke"}
