@@ -8,7 +8,7 @@ counts as matching when it holds a query word or its role does.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -21,12 +21,13 @@ from healthqa.search.snippets import Snippet, make_snippet, stems, term_words
 K1, B = 1.2, 0.75
 
 
-def word_counts(text: str, terms: frozenset[str], analyzer) -> dict[str, int]:
-    """How often each query term occurs in ``text`` (words that analyse to it)."""
+def word_counts(texts: Iterable[str], terms: frozenset[str], analyzer) -> dict[str, int]:
+    """How often each query term occurs in ``texts`` (words that analyse to it)."""
     found: dict[str, int] = {}
-    for word, _ in term_words(text, terms):
-        for term in terms.intersection(stems(analyzer, word)):
-            found[term] = found.get(term, 0) + 1
+    for text in texts:
+        for word, _ in term_words(text, terms):
+            for term in terms.intersection(stems(analyzer, word)):
+                found[term] = found.get(term, 0) + 1
     return found
 
 
@@ -34,7 +35,7 @@ def answer_score(answer: StoredAnswer, terms: frozenset[str], analyzer, idf: Cal
                  average_length: float) -> float:
     """BM25 of one answer (text and role) for the query ``terms``."""
     text = answer.text or ""
-    counts = word_counts(text + " " + (answer.role or ""), terms, analyzer)
+    counts = word_counts((text, answer.role or ""), terms, analyzer)  # the stored text, whose words are remembered
     length = max(1, len(text.split()))
     norm = K1 * ((1 - B) + B * length / max(average_length, 1.0))
     return sum(idf(term) * tf * (K1 + 1) / (tf + norm) for term, tf in counts.items())

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+
+from healthqa.search.memo import Memo
 
 # Escape sequences (CSI in its 7- and 8-bit forms, and OSC such as a window-title change) whole,
 # then any other control character.
@@ -93,48 +96,97 @@ def _one_line(text: str) -> str:
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` whose analysed form is a query term: the
     matches of :func:`term_words`' scan, each distinct word analysed once, in one pass."""
-    patterns = _head_patterns(terms)
-    if patterns is None:
-        return []
-    # ASCII: the lower-case text's words, which analyse as the words themselves (lower case first).
-    found = patterns[0].finditer(text.lower()) if text.isascii() else patterns[1].finditer(text)
     spans, wanted = [], {}
-    for m in found:
-        word = m.group()
+    for word, span in term_words(text, terms):
         keep = wanted.get(word)
         if keep is None:
             keep = wanted[word] = not terms.isdisjoint(stems(analyzer, word))
         if keep:
-            spans.append(m.span())
+            spans.append(span)
     return spans
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
     """The words of ``text`` that start like one of ``terms`` (their first three letters, in
-    any case), with their spans: the only words that may analyse to a term.
+    any case), with their spans: the only words that may analyse to a term. ASCII words
+    come lower-cased (they analyse as their lower case does).
 
-    Running the analyzer over whole answers costs milliseconds each; a regular expression
-    finds these few words first, and only they are analysed, each distinct word once.
+    Running the analyzer over whole answers costs milliseconds each; this finds these few
+    words first, and only they are analysed, each distinct word once.
 
     >>> term_words("Flat feet: FEEDING", frozenset({"feet"}))
-    [('feet', (5, 9)), ('FEEDING', (11, 18))]
+    [('feet', (5, 9)), ('feeding', (11, 18))]
     """
-    patterns = _head_patterns(terms)
-    if patterns is None:
+    heads = _heads(terms)
+    if heads is None:
         return []
-    if text.isascii():  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
-        return [(text[m.start():m.end()], m.span()) for m in patterns[0].finditer(text.lower())]
-    return [(m.group(), m.span()) for m in patterns[1].finditer(text)]
+    if not text.isascii():
+        return [(m.group(), m.span()) for m in heads.any_case.finditer(text)]
+    if not heads.words_only:  # a head such as 'e.g': one scan of lower-case text for them all
+        lower = text.lower()  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
+        return [(m.group(), m.span()) for m in heads.lower.finditer(lower)]
+    words = _HEAD_WORDS[text]  # each head's words, remembered with the text
+    if len(heads.heads) == 1:
+        return list(words[heads.heads[0]])
+    found = [word for head in heads.heads for word in words[head]]
+    if heads.nested:  # a head that begins another ('ca', 'can') finds the same words: once
+        return [(word, span) for span, word in sorted({span: word for word, span in found}.items())]
+    found.sort(key=_span_start)  # in text order
+    return found
+
+
+def _span_start(word: tuple[str, tuple[int, int]]) -> int:
+    return word[1][0]
+
+
+class _HeadWords(Memo):
+    """The words of one ASCII text by head: ``words[head]`` holds the words (lower case) that
+    start with ``head`` (letters and digits) with their spans, found by ``str.find`` and
+    remembered: a page shown again (a popular page, another question's hit) is not scanned again."""
+
+    def __init__(self, text: str):
+        super().__init__(64, self._scan)
+        self.lower = text.lower()
+
+    def _scan(self, head: str) -> tuple[tuple[str, tuple[int, int]], ...]:
+        lower, words = self.lower, []
+        find = lower.find
+        at = find(head)
+        while at >= 0:
+            if at and lower[at - 1] in _WORD_CHARS:  # inside a word
+                at = find(head, at + 1)
+                continue
+            end = _WORD_TAIL(lower, at + len(head)).end()
+            words.append((lower[at:end], (at, end)))
+            at = find(head, end)
+        return tuple(words)
+
+
+_WORD_CHARS = frozenset(string.ascii_lowercase + string.digits + "_")  # \w in lower-case ASCII
+_WORD_TAIL = re.compile(r"\w*").match
+# The texts of the pages shown lately (the searcher remembers 1,024 pages), by their own string.
+_HEAD_WORDS = Memo(1024, _HeadWords)
+
+
+@dataclass(frozen=True)
+class _Heads:
+    heads: tuple[str, ...]  # the terms' first three letters, longest first
+    lower: re.Pattern[str]  # a word starting with one, in lower-case text
+    any_case: re.Pattern[str]  # the same in any case
+    words_only: bool  # every head is letters and digits (\w)
+    nested: bool  # a head begins another (a two-letter term and a longer one)
 
 
 @lru_cache(maxsize=256)
-def _head_patterns(terms: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """For ``terms``: the pattern of a word starting like one, for lower-case text and for any."""
+def _heads(terms: frozenset[str]) -> _Heads | None:
+    """For ``terms``: their heads and the pattern of a word starting like one."""
     heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)
     if not heads:
         return None
     source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
-    return re.compile(source), re.compile(source, re.I)
+    words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
+    nested = any(a != b and b.startswith(a) for a in heads for b in heads)
+    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, nested)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}

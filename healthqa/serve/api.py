@@ -19,7 +19,7 @@ from healthqa.ingest.errors import HealthQAError, IndexMissingError
 from healthqa.search.searcher import Filters
 from healthqa.serve import push as pushing
 from healthqa.serve.live import LiveIndex, Opened
-from healthqa.serve.responses import SafeJSONResponse, error_response, json_body, status_of
+from healthqa.serve.responses import SafeJSONResponse, error_response, results_body, status_of
 from healthqa.serve.models import (ErrorModel, HealthModel, PushRequestModel, PushResponseModel, RecordModel,
                                    ResultsModel, StatsModel, SuggestionModel)
 from healthqa.serve.settings import ServeSettings
@@ -120,8 +120,7 @@ def search_response(request: Request, q: str, roles: list[str], topic: str | Non
                     limit: int, page: int) -> Response:
     """What ``GET /v1/search`` answers once its parameters are read (by the route or :class:`PlainSearch`)."""
     filters = Filters(tuple(roles), topic or None, source or None)
-    body = run(request, lambda opened: opened.search_body(q, filters, limit, page,
-                                                          lambda results: json_body(results.to_dict())))
+    body = run(request, lambda opened: opened.search_body(q, filters, limit, page, results_body))
     return Response(body, media_type=SafeJSONResponse.media_type)
 
 

@@ -3,15 +3,16 @@ and the security headers every response carries."""
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any, Callable
 
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from healthqa.cli_common import json_safe
 from healthqa.ingest.errors import (HealthQAError, IndexBusyError, IndexMissingError, IndexVersionError,
                                     QueryError, RecordNotFound, StoreError)
+from healthqa.search.results import Results
+from healthqa.search.safe_json import compact_json
 
 # Pages carry no script and load nothing from elsewhere; the stylesheet is served from here.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -20,7 +21,14 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'
 
 def json_body(content: Any) -> bytes:
     """JSON as ``healthqa ... --json`` writes it, compact: ``<``, ``>``, ``&`` and C1 controls as ``\\u`` escapes."""
-    return json_safe(json.dumps(content, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
+    return compact_json(content)
+
+
+def results_body(results: Results) -> bytes:
+    """``json_body(results.to_dict())``, the same bytes, written faster: the only floats of
+    results are the hits' scores, rounded to 4 places, so finite ones are plain
+    (:func:`~healthqa.search.safe_json.compact_json`)."""
+    return compact_json(results.to_dict(), plain=all(math.isfinite(hit.score) for hit in results.hits))
 
 
 class SafeJSONResponse(JSONResponse):

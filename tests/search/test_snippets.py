@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from healthqa.index.schema import text_analyzer
-from healthqa.search.snippets import Snippet, make_snippet, terminal_safe
+from healthqa.search.snippets import Snippet, make_snippet, term_words, terminal_safe
 
 ANALYZER = text_analyzer()
 
@@ -98,3 +102,20 @@ def test_text_with_accents_marks_the_same_words_as_plain_text() -> None:
     accented = snippet("Flat FEET and sore feet: feeding does not help, café.", "feet")
     assert [t for t, m in plain.parts if m] == [t for t, m in accented.parts if m] == ["FEET", "feet"]
     assert plain.matches == accented.matches == 2
+
+
+# Words, digits, underscores, punctuation and a non-ASCII letter: word starts of every kind.
+SNIPPET_TEXT = st.text(st.sampled_from(list("abcdeAB_1 .,-'\n") + ["é"]), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SNIPPET_TEXT, st.lists(st.text(st.sampled_from(list("abcde1_.é")), min_size=1, max_size=5),
+                              min_size=1, max_size=4))
+@example("Abd abdomen, cab", ["a", "abdo"])  # a head that begins another: each word once
+def test_the_words_found_are_those_starting_like_a_term_in_any_case_and_so_on_a_second_look(
+        text: str, terms: list[str]) -> None:
+    heads = sorted({t[:3] for t in terms}, key=len, reverse=True)
+    starting = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
+    expected = [(m.group().lower() if text.isascii() else m.group(), m.span()) for m in starting.finditer(text)]
+    assert term_words(text, frozenset(terms)) == expected
+    assert term_words(text, frozenset(terms)) == expected  # the text's words remembered
