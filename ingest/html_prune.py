@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 
 # Attribute text up to the tag's end; quoted values may hold anything but < and >.
-# Written "unrolled" (no alternation inside a repeat) so that it never backtracks.
-_ATTRIBUTES = r"""[^<>"']*(?:(?:"[^"<>]*"|'[^'<>]*')[^<>"']*)*"""
+# Written "unrolled" (no alternation inside a repeat) and possessive (``*+``): what follows
+# it is a ">" that it can never hold, so giving text back could never make a match, and
+# the engine does not try to (on the <a> and <span> tags that turn out not to be empty).
+_ATTRIBUTES = r"""[^<>"']*+(?:(?:"[^"<>]*+"|'[^'<>]*+')[^<>"']*+)*+"""
 _RAW_TEXT = ("script", "style", "noscript", "svg", "template")
 # Group 1: comment; 2, 3: raw-text element and its attributes; 4: void element;
 # 5: empty inline pair (an icon, a spacer).
