@@ -55,7 +55,8 @@ def first_chars(first: str, pattern: str) -> re.Pattern[str]:
 
 # Generic words of profile links and author/date/role/quote classes, in the languages seen.
 PROFILE_HREF = first_chars("mupa/?&s", r"member|user|profil|author|autor|/u/|[?&]u=\d|showuser|/people/|/~")
-NOT_PROFILE_HREF = first_chars("lr/?&#qs", r"logout|login|register|/posts?/|[?&]p=\d|#p|/posts?/\d|quote|reply|report|search")
+NOT_PROFILE_HREF = first_chars("lr/?&#qs",
+                               r"logout|login|register|/posts?/|[?&]p=\d|#p|/posts?/\d|quote|reply|report|search")
 AUTHOR_CLASS = re.compile(r"author|user|poster|member|nick|(?<![a-z])name|byline|from|profile", re.I)
 NOT_AUTHOR_CLASS = re.compile(r"avatar|info|stats|title|rank|sig|online|extra|detail|details|pane|block", re.I)
 DATE_CLASS = re.compile(r"date|time|posted|published|created|when", re.I)
@@ -108,13 +109,14 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
     :func:`tags_under`, when the caller has them already).
 
     The loop runs over every element of every page read by the detector: counts are kept
-    in local names and each element's :class:`Stats` is made once, at its end.
+    in local names, each element's :class:`Stats` is made once, at its end, and what its own
+    name and class add is looked up (see :func:`_effect`).
     """
     tags = tags if tags is not None else tags_under(root, weights.max_elements)
     if tags is None:
         return None
     stats: dict[int, Stats] = {}
-    get, max_date, date_search = stats.get, weights.max_date_chars, DATE_TEXT.search
+    get, max_date, date_search, effects = stats.get, weights.max_date_chars, DATE_TEXT.search, _EFFECTS.get
     for tag in reversed(tags):
         name = tag.name
         if name in SKIPPED:
@@ -122,19 +124,17 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
             continue
         text = links = authors = named = dates = dated = prose = 0
         for child in tag.contents:
-            kind = _KINDS.get(child.__class__) or _kind(child.__class__)
-            if kind is _TAG:
-                sub = get(id(child))
-                if sub is not None:
-                    text += sub.text
-                    links += sub.links
-                    authors += sub.authors
-                    named += sub.named
-                    dates += sub.dates
-                    dated += sub.dated
-                    if sub.prose > prose:
-                        prose = sub.prose
-            elif kind is _TEXT:
+            sub = get(id(child))  # every element below has its Stats by now: None is a string
+            if sub is not None:
+                text += sub.text
+                links += sub.links
+                authors += sub.authors
+                named += sub.named
+                dates += sub.dates
+                dated += sub.dated
+                if sub.prose > prose:
+                    prose = sub.prose
+            elif child.__class__ is NavigableString or (_KINDS.get(child.__class__) or _kind(child.__class__)) is _TEXT:
                 length = len(child.strip())
                 text += length
                 if 6 <= length <= max_date and date_search(child):
@@ -143,29 +143,39 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
                     prose = length
         if name == "a":
             links, prose = text, 0
-        own = Stats(text, links, authors, named, dates, prose, dated)
-        # (An element with no attributes is a cue only by its name: most elements are neither.)
-        stats[id(tag)] = _with_own_cues(tag, own) if tag.attrs or name in _CUE_NAMES else own
+        attrs = tag.attrs
+        if attrs or name in _CUE_NAMES:  # (an element with no attributes is a cue only by its name)
+            value = attrs.get("class")
+            value = value if value is None or value.__class__ is str else " ".join(value)
+            effect = effects((name, value)) or _effect(name, value)
+            if effect is _RESET:
+                authors = named = dates = dated = 0
+            else:
+                if name == "a" or "itemprop" in attrs:
+                    authors += is_author_cue(tag, text > 0)
+                named, dates = named + effect[0], dates + effect[1]
+        stats[id(tag)] = Stats(text, links, authors, named, dates, prose, dated)
     return stats
 
 
 # The elements that are cues with no attributes: a quote, a time.
 _CUE_NAMES = frozenset({"blockquote", "time"})
+_RESET = (-1, -1)
+_EFFECTS: dict[tuple[str, str | None], tuple[int, int]] = {}
 
 
-def _with_own_cues(tag: Tag, own: Stats) -> Stats:
-    """``own`` (the element's content) with the element's own author and date cues."""
-    name = tag.name
-    author_class, date_class, quote_class, edit_note = class_cues(tag.attrs.get("class"))
+def _effect(name: str, value: str | None) -> tuple[int, int]:
+    """What an element's own name and class add to its content's cues, as (author-classed,
+    dates), or ``_RESET`` for a quote or an edit note: the author and dates inside are another
+    post's, or the editor's. Memoised on (name, class): themes repeat their classes."""
+    author_class, date_class, quote_class, edit_note = class_cues(value)
     if name == "blockquote" or (quote_class and name in QUOTE_TAGS) or edit_note:
-        # a quote names another post's author and date; an edit note, the editor's and the edit's
-        own.authors = own.named = own.dates = own.dated = 0
+        effect = _RESET
     else:
-        if name == "a" or "itemprop" in tag.attrs:
-            own.authors += is_author_cue(tag, own.text > 0)
-        own.named += author_class
-        own.dates += date_class or name == "time"
-    return own
+        effect = (int(author_class), int(date_class or name == "time"))
+    if len(_EFFECTS) < 8192:
+        _EFFECTS[(name, value)] = effect
+    return effect
 
 
 def tags_under(root: Tag, limit: int) -> list[Tag] | None:
