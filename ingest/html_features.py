@@ -243,9 +243,7 @@ def _profile_href(href: str) -> bool | None:
 
 
 def author_classed(tag: Tag) -> bool:
-    value = tag.attrs.get("class")
-    text = value if isinstance(value, str) else " ".join(value or ())
-    return AUTHOR_CLASS.search(text) is not None and NOT_AUTHOR_CLASS.search(text) is None
+    return class_cues(tag.attrs.get("class"))[0]
 
 
 def is_date_cue(tag: Tag) -> bool:

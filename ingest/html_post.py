@@ -7,9 +7,8 @@ kept, marked ``> ``. Features and weights come from :mod:`healthqa.ingest.html_f
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Iterator
-
 from bs4 import Tag
 from bs4.element import NavigableString, PreformattedString
 
@@ -51,10 +50,11 @@ def read_post(parts: list[Tag], stats: dict[int, Stats], timed: set[int] | None 
         text = clean_text(_post_text(body, stats))
     if not text:
         return None
-    date = next((d for d in (_date_of(part, body, timed) for part in parts) if d), None)
-    role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    around = [_Around(part, body) for part in parts]
+    date = next((d for d in (_date_of(part, body, timed, a) for part, a in zip(parts, around)) if d), None)
+    role = next((r for r in (_role_of(a, author_tag) for a in around) if r), None)
     if author is None:
-        author = next((n for n in (_name_above_rank(part, body) for part in parts) if n), None)
+        author = next((n for n in (_name_above_rank(part, body, a) for part, a in zip(parts, around)) if n), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
 
 
@@ -113,7 +113,9 @@ def _named_link(link: Tag) -> bool:
 def _innermost_author(tag: Tag, stats: dict[int, Stats]) -> Tag:
     """``div.user > h4.user-name > span.username``: the element that holds the name alone."""
     while True:
-        inner = next((node for node in tag.find_all(True, limit=200)
+        # (The first 200 elements below, in page order, as find_all(True, limit=200) lists them.)
+        below = itertools.islice((node for node in tag.descendants if isinstance(node, Tag)), 200)
+        inner = next((node for node in below
                       if stats.get(id(node), EMPTY).text and (author_classed(node) or
                                                                 (node.name == "a" and is_author_cue(node)))), None)
         if inner is None:
@@ -259,7 +261,8 @@ def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset
             out.append(WHITESPACE.sub(" ", child))
 
 
-def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None) -> str | None:
+def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None,
+             around: _Around | None = None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
     time = next((node for node in member.descendants if node.name == "time"), None) \
         if timed is None or id(member) in timed else None
@@ -267,45 +270,51 @@ def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None) -> st
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
         return shown or (clean_optional(value) if isinstance(value, str) else None)
-    texts = []
-    for node in _outside(member, body):
-        if isinstance(node, Tag):
-            if has_class_match(node, DATE_CLASS):
-                for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
-                    if isinstance(candidate, str) and len(candidate) < 80 and DATE_TEXT.search(candidate):
-                        return WHITESPACE.sub(" ", candidate).strip()
-        elif not isinstance(node, PreformattedString) and len(texts) < 200:
-            texts.append(node)
-    for text in texts:  # no date-classed element: the first date-like line
+    around = around or _Around(member, body)
+    for node in around.classed:
+        if has_class_match(node, DATE_CLASS):
+            for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
+                if isinstance(candidate, str) and len(candidate) < 80 and DATE_TEXT.search(candidate):
+                    return WHITESPACE.sub(" ", candidate).strip()
+    for text in around.texts:  # no date-classed element: the first date-like line
         line = WHITESPACE.sub(" ", str(text)).strip()
         if 0 < len(line) < 80 and DATE_TEXT.search(line):
             return line
     return None
 
 
-def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]:
-    """The nodes under ``root`` in page order, the ``body`` subtree and unread elements left out."""
-    stack: list[object] = list(reversed(root.contents))
-    seen = 0
-    while stack and seen < limit:
-        node = stack.pop()
-        seen += 1
-        if isinstance(node, Tag):
-            if node is body or node.name in SKIPPED:
-                continue
-            yield node
-            stack.extend(reversed(node.contents))
-        elif isinstance(node, NavigableString):
-            yield node
+class _Around:
+    """What a post shows outside its body, in page order, from one walk shared by the readers of
+    its date, role and name: the elements with a class, and the first 200 texts.
+
+    The walk visits at most ``limit`` nodes, skipping the body and unread elements (scripts,
+    forms...). Elements without a class are never a date, a role or a rank: they are not kept.
+    """
+
+    def __init__(self, root: Tag, body: Tag | None, limit: int = 5000) -> None:
+        self.classed: list[Tag] = []
+        self.texts: list[NavigableString] = []
+        stack: list[object] = list(reversed(root.contents))
+        seen = 0
+        while stack and seen < limit:
+            node = stack.pop()
+            seen += 1
+            if isinstance(node, Tag):
+                if node is body or node.name in SKIPPED:
+                    continue
+                if node.attrs.get("class"):
+                    self.classed.append(node)
+                stack.extend(reversed(node.contents))
+            elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString) \
+                    and len(self.texts) < 200:
+                self.texts.append(node)
 
 
-
-
-def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
+def _name_above_rank(member: Tag, body: Tag | None, around: _Around | None = None) -> str | None:
     """A name printed with no link and no class, read from the author's column: the short
     text just before the member's rank (``<dt>ann</dt><dd class="usertitle">Member</dd>``)."""
-    rank = next((node for node in _outside(member, body) if isinstance(node, Tag) and node.name != "a"
-                 and has_class_match(node, RANK_CLASS)), None)
+    around = around or _Around(member, body)
+    rank = next((node for node in around.classed if node.name != "a" and has_class_match(node, RANK_CLASS)), None)
     if rank is None:
         return None
     for text in rank.find_all_previous(string=True, limit=6):
@@ -320,12 +329,11 @@ def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
     return None
 
 
-def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:
+def _role_of(around: _Around, author_tag: Tag | None) -> str | None:
     """A rank or title printed beside the author (outside the body), when the site shows one."""
     holds_author = {id(p) for p in author_tag.parents} if author_tag is not None else set()
-    for node in _outside(member, body):
-        if (not isinstance(node, Tag) or node is author_tag or id(node) in holds_author
-                or not has_class_match(node, ROLE_CLASS)):
+    for node in around.classed:
+        if node is author_tag or id(node) in holds_author or not has_class_match(node, ROLE_CLASS):
             continue
         text = clean_optional(node.get_text(" ", strip=True))
         if text and len(text) <= WEIGHTS.max_role_chars and not DATE_TEXT.search(text):
