@@ -120,32 +120,38 @@ class _Copier:
             self._special(parent, node, container, keep)
             return
         containers, keep_space, new_string, copy_tag = self.containers, self.keep_space, str.__new__, self._tag
+        kinds, attrs_class, append = _TAG_KINDS.get, self.attrs_class, self._append
         last, made = self.last, self.tags.append
         outer: list[tuple] = []  # (parent, container, keep) of each element being copied
         for event, source in etree.iterwalk(node, events=_EVENTS):
             if event == "start":
                 tag = source.tag
-                element = copy_tag(tag, source)
+                kind = kinds(tag)
+                if kind is None:
+                    element = copy_tag(tag, source)
+                else:  # (what _tag does for a name seen before, inline; items() is quicker than attrib)
+                    element = kind.__new__(kind)
+                    element.attrs = attrs_class(source.items())
+                    element.contents = []
                 made(element)
                 outer.append((parent, container, keep))
-                text, into = source.text, element
+                append(parent, element, last)
+                last = parent = element
+                container, keep = containers.get(tag, container), keep or tag in keep_space
+                text = source.text
             elif event == "end":
                 parent, container, keep = outer.pop()
-                text, into, element = source.tail, parent, None
+                text = source.tail
             else:
                 self.last = last
                 self._special(parent, source, container, keep)
                 last = self.last
                 continue
-            if element is not None:
-                self._append(parent, element, last)
-                last, parent = element, element
-                container, keep = containers.get(tag, container), keep or tag in keep_space
             if text:
                 # (Not ``hidden = False`` as bs4 sets it: the class says so.)
                 string = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
                                     "\n" if "\n" in text else " ")
-                self._append(into, string, last)
+                append(parent, string, last)
                 last = string
         self.last = last
 
@@ -174,17 +180,12 @@ class _Copier:
         self._text(parent, node.tail, container, keep)
 
     def _tag(self, name: str, node: etree._Element) -> Tag:
-        kind = _TAG_KINDS.get(name)
-        if kind is None or name == "meta":
-            # bs4 makes this tag itself: its settings for the name (and a meta tag's charset handling).
-            made = Tag(self.soup, self.builder, name, attrs=self.attrs_class(node.attrib))
-            if name != "meta":
-                _TAG_KINDS[name] = _tag_kind(made)
-            return made
-        tag = kind.__new__(kind)
-        tag.attrs = self.attrs_class(node.attrib)
-        tag.contents = []
-        return tag
+        """A tag of a name not seen before, or a meta tag, made by bs4 itself: its settings for
+        the name (and a meta tag's charset handling). Later tags of the name copy these settings."""
+        made = Tag(self.soup, self.builder, name, attrs=self.attrs_class(node.attrib))
+        if name != "meta":
+            _TAG_KINDS[name] = _tag_kind(made)
+        return made
 
     def _text(self, parent: Tag, text: str | None, container: type, keep: bool) -> None:
         if not text:
