@@ -146,7 +146,7 @@ def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) 
         attrs = tag.attrs
         if attrs or name in _CUE_NAMES:  # (an element with no attributes is a cue only by its name)
             value = attrs.get("class")
-            value = value if value is None or value.__class__ is str else " ".join(value)
+            value = value if value is None or isinstance(value, str) else " ".join(value)
             effect = effects((name, value)) or _effect(name, value)
             if effect is _RESET:
                 authors = named = dates = dated = 0
