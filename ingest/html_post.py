@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from bs4 import Tag
 from bs4.element import NavigableString, PreformattedString
 
@@ -198,8 +199,22 @@ def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, St
 def _never_body(node: Tag) -> bool:
     if node.name == "blockquote":
         return True
-    return bool(node.attrs.get("class")) and (has_class_match(node, DROP_CLASS) or (
-        node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS)))
+    dropped, quote = _class_roles(node)
+    return dropped or (quote and node.name in QUOTE_TAGS)
+
+
+def _class_roles(tag: Tag) -> tuple[bool, bool]:
+    """Whether the element's class marks what a post's text leaves out (a signature, a toolbar...),
+    and whether it marks a quote."""
+    value = tag.attrs.get("class")
+    if not value:
+        return False, False
+    return _class_roles_of(value if isinstance(value, str) else " ".join(value))
+
+
+@lru_cache(maxsize=4096)
+def _class_roles_of(value: str) -> tuple[bool, bool]:
+    return DROP_CLASS.search(value) is not None, QUOTE_CLASS.search(value) is not None
 
 
 def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, Stats]) -> Tag | None:
@@ -240,24 +255,28 @@ def _is_quote(tag: Tag, stats: dict[int, Stats], whole: int) -> bool:
 def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset()) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
-            if child.name in SKIPPED or (skip and id(child) in skip) or (child.attrs.get("class") and (
-                    has_class_match(child, DROP_CLASS) and not has_class_match(child, QUOTE_CLASS))):
+            name = child.name
+            if name in SKIPPED or (skip and id(child) in skip):
                 continue
-            if child.name == "br":
+            dropped, quote = _class_roles(child)
+            if dropped and not quote:
+                continue
+            if name == "br":
                 out.append("\n")
-            elif is_quote(child):
+            elif (name == "blockquote" or (quote and name in QUOTE_TAGS)) and is_quote(child):
                 quoted: list[str] = []
                 _write(child, quoted, lambda tag: False, skip)
                 inner = tidy_layout("".join(quoted))
                 if inner:  # empty quote-classed elements are markers, not quotes
                     out.append("\n\n> " + inner + "\n\n")
-            elif child.name in LAYOUT_BREAKS:
+            elif name in LAYOUT_BREAKS:
                 out.append("\n\n")
                 _write(child, out, is_quote, skip)
                 out.append("\n\n")
             else:
                 _write(child, out, is_quote, skip)
-        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+        elif child.__class__ is NavigableString or (isinstance(child, NavigableString)
+                                                     and not isinstance(child, PreformattedString)):
             out.append(WHITESPACE.sub(" ", child))
 
 
