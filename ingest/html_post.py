@@ -97,8 +97,8 @@ def _author_of(member: Tag, stats: dict[int, Stats]) -> Tag | None:
     innermost author-classed element of the first one, outside quotes either way."""
     classed = None
     for node in member.descendants:
-        cues = stats.get(id(node), EMPTY)
-        if not isinstance(node, Tag) or not (cues.authors or cues.named) or _inside_quote(node, member):
+        cues = stats.get(id(node))  # (only elements have them)
+        if cues is None or not (cues.authors or cues.named) or _inside_quote(node, member):
             continue
         if node.name == "a" and is_author_cue(node) and _named_link(node):
             return node
@@ -318,15 +318,16 @@ class _Around:
         while stack and seen < limit:
             node = stack.pop()
             seen += 1
-            if isinstance(node, Tag):
+            if node.__class__ is NavigableString or (isinstance(node, NavigableString)
+                                                     and not isinstance(node, PreformattedString)):
+                if len(self.texts) < 200:
+                    self.texts.append(node)
+            elif isinstance(node, Tag):
                 if node is body or node.name in SKIPPED:
                     continue
                 if node.attrs.get("class"):
                     self.classed.append(node)
                 stack.extend(reversed(node.contents))
-            elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString) \
-                    and len(self.texts) < 200:
-                self.texts.append(node)
 
 
 def _name_above_rank(member: Tag, body: Tag | None, around: _Around | None = None) -> str | None:
