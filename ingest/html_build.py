@@ -114,13 +114,15 @@ class _Copier:
         """Copy ``node`` (and its subtree) under ``parent``, then its tail.
 
         lxml walks the subtree in C (``iterwalk``: no list of children made per element). This
-        loop runs for every node of every page: nodes are linked inline, with local names.
+        loop runs for every node of every page: nodes are made and linked inline (as _append
+        links them), with local names; bs4's whitespace rule is kept (not ``hidden = False``
+        as bs4 sets it on strings: the class says so).
         """
         if node.tag.__class__ is not str:
             self._special(parent, node, container, keep)
             return
         containers, keep_space, new_string, copy_tag = self.containers, self.keep_space, str.__new__, self._tag
-        kinds, attrs_class, append = _TAG_KINDS.get, self.attrs_class, self._append
+        kinds, attrs_class = _TAG_KINDS.get, self.attrs_class
         last, made = self.last, self.tags.append
         outer: list[tuple] = []  # (parent, container, keep) of each element being copied
         for event, source in etree.iterwalk(node, events=_EVENTS):
@@ -129,30 +131,40 @@ class _Copier:
                 kind = kinds(tag)
                 if kind is None:
                     element = copy_tag(tag, source)
-                else:  # (what _tag does for a name seen before, inline; items() is quicker than attrib)
+                else:
                     element = kind.__new__(kind)
                     element.attrs = attrs_class(source.items())
                     element.contents = []
                 made(element)
                 outer.append((parent, container, keep))
-                append(parent, element, last)
-                last = parent = element
+                new, into, text = element, parent, source.text
+                parent = element
                 container, keep = containers.get(tag, container), keep or tag in keep_space
-                text = source.text
             elif event == "end":
                 parent, container, keep = outer.pop()
-                text = source.tail
+                new, into, text = None, parent, source.tail
             else:
                 self.last = last
                 self._special(parent, source, container, keep)
                 last = self.last
                 continue
-            if text:
-                # (Not ``hidden = False`` as bs4 sets it: the class says so.)
-                string = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
-                                    "\n" if "\n" in text else " ")
-                append(parent, string, last)
-                last = string
+            while True:  # link ``new`` (an element, or the text in or after one) at the end of ``into``
+                if new is not None:
+                    contents = into.contents
+                    previous = contents[-1] if contents else None
+                    new.parent, new.previous_sibling, new.next_sibling = into, previous, None
+                    if previous is not None:
+                        previous.next_sibling = new
+                    new.previous_element, new.next_element = last, None
+                    if last is not None:
+                        last.next_element = new
+                    contents.append(new)
+                    last = new
+                if not text:
+                    break
+                new = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
+                                 "\n" if "\n" in text else " ")
+                into, text = parent, None
         self.last = last
 
     @staticmethod
