@@ -111,13 +111,9 @@ class _Copier:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
-        """Copy ``node`` (and its subtree) under ``parent``, then its tail.
-
-        lxml walks the subtree in C (``iterwalk``: no list of children made per element). This
-        loop runs for every node of every page: nodes are made and linked inline (as _append
-        links them), with local names; bs4's whitespace rule is kept (not ``hidden = False``
-        as bs4 sets it on strings: the class says so).
-        """
+        """Copy ``node`` (and its subtree) under ``parent``, then its tail. lxml walks the subtree
+        in C (``iterwalk``); this loop runs for every node of every page: nodes are made and
+        linked inline (as _append links them), with local names."""
         if node.tag.__class__ is not str:
             self._special(parent, node, container, keep)
             return
@@ -129,16 +125,12 @@ class _Copier:
             if event == "start":
                 tag = source.tag
                 kind = kinds(tag)
-                if kind is None:
-                    element = copy_tag(tag, source)
-                else:
-                    element = kind.__new__(kind)
-                    element.attrs = attrs_class(source.items())
-                    element.contents = []
+                element = copy_tag(tag, source) if kind is None else kind.__new__(kind)
+                if kind is not None:  # (items() is quicker than attrib)
+                    element.attrs, element.contents = attrs_class(source.items()), []
                 made(element)
                 outer.append((parent, container, keep))
-                new, into, text = element, parent, source.text
-                parent = element
+                new, into, text, parent = element, parent, source.text, element
                 container, keep = containers.get(tag, container), keep or tag in keep_space
             elif event == "end":
                 parent, container, keep = outer.pop()
@@ -162,6 +154,7 @@ class _Copier:
                     last = new
                 if not text:
                     break
+                # bs4's whitespace rule (not ``hidden = False`` as bs4 sets it: the class says so)
                 new = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
                                  "\n" if "\n" in text else " ")
                 into, text = parent, None

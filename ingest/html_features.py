@@ -106,12 +106,9 @@ EMPTY = Stats()
 
 def measure(root: Tag, weights: DetectorWeights, tags: list[Tag] | None = None) -> dict[int, Stats] | None:
     """Text, link text and cues of every element, in one bottom-up pass (``tags``: those of
-    :func:`tags_under`, when the caller has them already).
-
-    The loop runs over every element of every page read by the detector: counts are kept
-    in local names, each element's :class:`Stats` is made once, at its end, and what its own
-    name and class add is looked up (see :func:`_effect`).
-    """
+    :func:`tags_under`, when the caller has them already). This runs over every element of
+    every page the detector reads: counts are kept in local names, each element's
+    :class:`Stats` made once, at its end, what its name and class add looked up (:func:`_effect`)."""
     tags = tags if tags is not None else tags_under(root, weights.max_elements)
     if tags is None:
         return None
