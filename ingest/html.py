@@ -100,14 +100,15 @@ def _read_page(text: str, origin: str, profiles: tuple[Profile, ...]) -> QAPage:
 
 
 def _let_go(soup: BeautifulSoup, tags: list[Tag] | None) -> None:
-    """Cut the tree's links back up and back (parent, previous sibling, previous element) and
-    the document's hold on it once the page is read: what is left points one way only, so the
-    tree is freed as soon as nothing holds it, without the cycle collector's search through it."""
+    """Empty every node of the tree (its links and its list of children, children before their
+    parent) and the document's hold on it once the page is read: no node then holds another,
+    so the tree is freed as soon as nothing holds it, without the cycle collector's search
+    through it."""
     if tags is None:
         return
-    for tag in (soup, *tags):
+    for tag in (*reversed(tags), soup):
         for node in tag.contents:
-            node.parent = node.previous_sibling = node.previous_element = None
+            node.__dict__.clear()
     soup.contents, soup.next_element = [], None
 
 

@@ -111,42 +111,53 @@ class _Copier:
             self._text(self.soup, trailing.group(1), NavigableString, False)
 
     def _node(self, parent: Tag, node: etree._Element, container: type, keep: bool) -> None:
-        """Copy ``node`` (and its subtree) under ``parent``, then its tail.
-
-        lxml walks the subtree in C (``iterwalk``: no list of children made per element). This
-        loop runs for every node of every page: nodes are linked inline, with local names.
-        """
+        """Copy ``node`` (and its subtree) under ``parent``, then its tail. lxml walks the subtree
+        in C (``iterwalk``); this loop runs for every node of every page: nodes are made and
+        linked inline (as _append links them), with local names."""
         if node.tag.__class__ is not str:
             self._special(parent, node, container, keep)
             return
         containers, keep_space, new_string, copy_tag = self.containers, self.keep_space, str.__new__, self._tag
+        kinds, attrs_class = _TAG_KINDS.get, self.attrs_class
         last, made = self.last, self.tags.append
         outer: list[tuple] = []  # (parent, container, keep) of each element being copied
         for event, source in etree.iterwalk(node, events=_EVENTS):
             if event == "start":
                 tag = source.tag
-                element = copy_tag(tag, source)
+                kind = kinds(tag)
+                element = copy_tag(tag, source) if kind is None else kind.__new__(kind)
+                if kind is not None:  # (items() is quicker than attrib)
+                    element.attrs, element.contents = attrs_class(source.items()), []
                 made(element)
                 outer.append((parent, container, keep))
-                text, into = source.text, element
+                new, into, text, parent = element, parent, source.text, element
+                container, keep = containers.get(tag, container), keep or tag in keep_space
             elif event == "end":
                 parent, container, keep = outer.pop()
-                text, into, element = source.tail, parent, None
+                new, into, text = None, parent, source.tail
             else:
                 self.last = last
                 self._special(parent, source, container, keep)
                 last = self.last
                 continue
-            if element is not None:
-                self._append(parent, element, last)
-                last, parent = element, element
-                container, keep = containers.get(tag, container), keep or tag in keep_space
-            if text:
-                # (Not ``hidden = False`` as bs4 sets it: the class says so.)
-                string = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
-                                    "\n" if "\n" in text else " ")
-                self._append(into, string, last)
-                last = string
+            while True:  # link ``new`` (an element, or the text in or after one) at the end of ``into``
+                if new is not None:
+                    contents = into.contents
+                    previous = contents[-1] if contents else None
+                    new.parent, new.previous_sibling, new.next_sibling = into, previous, None
+                    if previous is not None:
+                        previous.next_sibling = new
+                    new.previous_element, new.next_element = last, None
+                    if last is not None:
+                        last.next_element = new
+                    contents.append(new)
+                    last = new
+                if not text:
+                    break
+                # bs4's whitespace rule (not ``hidden = False`` as bs4 sets it: the class says so)
+                new = new_string(container, text if keep or text.strip(_ASCII_SPACES) else
+                                 "\n" if "\n" in text else " ")
+                into, text = parent, None
         self.last = last
 
     @staticmethod
@@ -174,17 +185,12 @@ class _Copier:
         self._text(parent, node.tail, container, keep)
 
     def _tag(self, name: str, node: etree._Element) -> Tag:
-        kind = _TAG_KINDS.get(name)
-        if kind is None or name == "meta":
-            # bs4 makes this tag itself: its settings for the name (and a meta tag's charset handling).
-            made = Tag(self.soup, self.builder, name, attrs=self.attrs_class(node.attrib))
-            if name != "meta":
-                _TAG_KINDS[name] = _tag_kind(made)
-            return made
-        tag = kind.__new__(kind)
-        tag.attrs = self.attrs_class(node.attrib)
-        tag.contents = []
-        return tag
+        """A tag of a name not seen before, or a meta tag, made by bs4 itself: its settings for
+        the name (and a meta tag's charset handling). Later tags of the name copy these settings."""
+        made = Tag(self.soup, self.builder, name, attrs=self.attrs_class(node.attrib))
+        if name != "meta":
+            _TAG_KINDS[name] = _tag_kind(made)
+        return made
 
     def _text(self, parent: Tag, text: str | None, container: type, keep: bool) -> None:
         if not text:

@@ -111,8 +111,10 @@ def _post_parts(members: list[Tag], stats: dict[int, Stats], weights: DetectorWe
 
 def _signature(tag: Tag) -> tuple[str, str]:
     value = tag.attrs.get("class")
+    if not value:
+        return tag.name, ""
     # Memoised on the class text: themes repeat their classes. (A tree may keep classes as lists.)
-    return _signature_of(tag.name, value if value is None or isinstance(value, str) else " ".join(value))
+    return _signature_of(tag.name, value if isinstance(value, str) else " ".join(value))
 
 
 @lru_cache(maxsize=4096)

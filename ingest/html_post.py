@@ -7,9 +7,9 @@ kept, marked ``> ``. Features and weights come from :mod:`healthqa.ingest.html_f
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Iterator
-
+from functools import lru_cache
 from bs4 import Tag
 from bs4.element import NavigableString, PreformattedString
 
@@ -51,10 +51,11 @@ def read_post(parts: list[Tag], stats: dict[int, Stats], timed: set[int] | None 
         text = clean_text(_post_text(body, stats))
     if not text:
         return None
-    date = next((d for d in (_date_of(part, body, timed) for part in parts) if d), None)
-    role = next((r for r in (_role_of(part, author_tag, body) for part in parts) if r), None)
+    around = [_Around(part, body) for part in parts]
+    date = next((d for d in (_date_of(part, body, timed, a) for part, a in zip(parts, around)) if d), None)
+    role = next((r for r in (_role_of(a, author_tag) for a in around) if r), None)
     if author is None:
-        author = next((n for n in (_name_above_rank(part, body) for part in parts) if n), None)
+        author = next((n for n in (_name_above_rank(part, body, a) for part, a in zip(parts, around)) if n), None)
     return DetectedPost(text=text, author=author, role=role, date=date, date_iso=iso_date(date) if date else None)
 
 
@@ -96,8 +97,8 @@ def _author_of(member: Tag, stats: dict[int, Stats]) -> Tag | None:
     innermost author-classed element of the first one, outside quotes either way."""
     classed = None
     for node in member.descendants:
-        cues = stats.get(id(node), EMPTY)
-        if not isinstance(node, Tag) or not (cues.authors or cues.named) or _inside_quote(node, member):
+        cues = stats.get(id(node))  # (only elements have them)
+        if cues is None or not (cues.authors or cues.named) or _inside_quote(node, member):
             continue
         if node.name == "a" and is_author_cue(node) and _named_link(node):
             return node
@@ -113,7 +114,9 @@ def _named_link(link: Tag) -> bool:
 def _innermost_author(tag: Tag, stats: dict[int, Stats]) -> Tag:
     """``div.user > h4.user-name > span.username``: the element that holds the name alone."""
     while True:
-        inner = next((node for node in tag.find_all(True, limit=200)
+        # (The first 200 elements below, in page order, as find_all(True, limit=200) lists them.)
+        below = itertools.islice((node for node in tag.descendants if isinstance(node, Tag)), 200)
+        inner = next((node for node in below
                       if stats.get(id(node), EMPTY).text and (author_classed(node) or
                                                                 (node.name == "a" and is_author_cue(node)))), None)
         if inner is None:
@@ -196,8 +199,22 @@ def _largest_block(parts: list[Tag], author_tag: Tag | None, stats: dict[int, St
 def _never_body(node: Tag) -> bool:
     if node.name == "blockquote":
         return True
-    return bool(node.attrs.get("class")) and (has_class_match(node, DROP_CLASS) or (
-        node.name in QUOTE_TAGS and has_class_match(node, QUOTE_CLASS)))
+    dropped, quote = _class_roles(node)
+    return dropped or (quote and node.name in QUOTE_TAGS)
+
+
+def _class_roles(tag: Tag) -> tuple[bool, bool]:
+    """Whether the element's class marks what a post's text leaves out (a signature, a toolbar...),
+    and whether it marks a quote."""
+    value = tag.attrs.get("class")
+    if not value:
+        return False, False
+    return _class_roles_of(value if isinstance(value, str) else " ".join(value))
+
+
+@lru_cache(maxsize=4096)
+def _class_roles_of(value: str) -> tuple[bool, bool]:
+    return DROP_CLASS.search(value) is not None, QUOTE_CLASS.search(value) is not None
 
 
 def _author_side(author_tag: Tag | None, parts: list[Tag], stats: dict[int, Stats]) -> Tag | None:
@@ -238,28 +255,33 @@ def _is_quote(tag: Tag, stats: dict[int, Stats], whole: int) -> bool:
 def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset()) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
-            if child.name in SKIPPED or (skip and id(child) in skip) or (child.attrs.get("class") and (
-                    has_class_match(child, DROP_CLASS) and not has_class_match(child, QUOTE_CLASS))):
+            name = child.name
+            if name in SKIPPED or (skip and id(child) in skip):
                 continue
-            if child.name == "br":
+            dropped, quote = _class_roles(child)
+            if dropped and not quote:
+                continue
+            if name == "br":
                 out.append("\n")
-            elif is_quote(child):
+            elif (name == "blockquote" or (quote and name in QUOTE_TAGS)) and is_quote(child):
                 quoted: list[str] = []
                 _write(child, quoted, lambda tag: False, skip)
                 inner = tidy_layout("".join(quoted))
                 if inner:  # empty quote-classed elements are markers, not quotes
                     out.append("\n\n> " + inner + "\n\n")
-            elif child.name in LAYOUT_BREAKS:
+            elif name in LAYOUT_BREAKS:
                 out.append("\n\n")
                 _write(child, out, is_quote, skip)
                 out.append("\n\n")
             else:
                 _write(child, out, is_quote, skip)
-        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+        elif child.__class__ is NavigableString or (isinstance(child, NavigableString)
+                                                     and not isinstance(child, PreformattedString)):
             out.append(WHITESPACE.sub(" ", child))
 
 
-def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None) -> str | None:
+def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None,
+             around: _Around | None = None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
     time = next((node for node in member.descendants if node.name == "time"), None) \
         if timed is None or id(member) in timed else None
@@ -267,45 +289,52 @@ def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None) -> st
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
         return shown or (clean_optional(value) if isinstance(value, str) else None)
-    texts = []
-    for node in _outside(member, body):
-        if isinstance(node, Tag):
-            if has_class_match(node, DATE_CLASS):
-                for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
-                    if isinstance(candidate, str) and len(candidate) < 80 and DATE_TEXT.search(candidate):
-                        return WHITESPACE.sub(" ", candidate).strip()
-        elif not isinstance(node, PreformattedString) and len(texts) < 200:
-            texts.append(node)
-    for text in texts:  # no date-classed element: the first date-like line
+    around = around or _Around(member, body)
+    for node in around.classed:
+        if has_class_match(node, DATE_CLASS):
+            for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
+                if isinstance(candidate, str) and len(candidate) < 80 and DATE_TEXT.search(candidate):
+                    return WHITESPACE.sub(" ", candidate).strip()
+    for text in around.texts:  # no date-classed element: the first date-like line
         line = WHITESPACE.sub(" ", str(text)).strip()
         if 0 < len(line) < 80 and DATE_TEXT.search(line):
             return line
     return None
 
 
-def _outside(root: Tag, body: Tag | None, limit: int = 5000) -> Iterator[object]:
-    """The nodes under ``root`` in page order, the ``body`` subtree and unread elements left out."""
-    stack: list[object] = list(reversed(root.contents))
-    seen = 0
-    while stack and seen < limit:
-        node = stack.pop()
-        seen += 1
-        if isinstance(node, Tag):
-            if node is body or node.name in SKIPPED:
-                continue
-            yield node
-            stack.extend(reversed(node.contents))
-        elif isinstance(node, NavigableString):
-            yield node
+class _Around:
+    """What a post shows outside its body, in page order, from one walk shared by the readers of
+    its date, role and name: the elements with a class, and the first 200 texts.
+
+    The walk visits at most ``limit`` nodes, skipping the body and unread elements (scripts,
+    forms...). Elements without a class are never a date, a role or a rank: they are not kept.
+    """
+
+    def __init__(self, root: Tag, body: Tag | None, limit: int = 5000) -> None:
+        self.classed: list[Tag] = []
+        self.texts: list[NavigableString] = []
+        stack: list[object] = list(reversed(root.contents))
+        seen = 0
+        while stack and seen < limit:
+            node = stack.pop()
+            seen += 1
+            if node.__class__ is NavigableString or (isinstance(node, NavigableString)
+                                                     and not isinstance(node, PreformattedString)):
+                if len(self.texts) < 200:
+                    self.texts.append(node)
+            elif isinstance(node, Tag):
+                if node is body or node.name in SKIPPED:
+                    continue
+                if node.attrs.get("class"):
+                    self.classed.append(node)
+                stack.extend(reversed(node.contents))
 
 
-
-
-def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
+def _name_above_rank(member: Tag, body: Tag | None, around: _Around | None = None) -> str | None:
     """A name printed with no link and no class, read from the author's column: the short
     text just before the member's rank (``<dt>ann</dt><dd class="usertitle">Member</dd>``)."""
-    rank = next((node for node in _outside(member, body) if isinstance(node, Tag) and node.name != "a"
-                 and has_class_match(node, RANK_CLASS)), None)
+    around = around or _Around(member, body)
+    rank = next((node for node in around.classed if node.name != "a" and has_class_match(node, RANK_CLASS)), None)
     if rank is None:
         return None
     for text in rank.find_all_previous(string=True, limit=6):
@@ -320,12 +349,11 @@ def _name_above_rank(member: Tag, body: Tag | None) -> str | None:
     return None
 
 
-def _role_of(member: Tag, author_tag: Tag | None, body: Tag | None) -> str | None:
+def _role_of(around: _Around, author_tag: Tag | None) -> str | None:
     """A rank or title printed beside the author (outside the body), when the site shows one."""
     holds_author = {id(p) for p in author_tag.parents} if author_tag is not None else set()
-    for node in _outside(member, body):
-        if (not isinstance(node, Tag) or node is author_tag or id(node) in holds_author
-                or not has_class_match(node, ROLE_CLASS)):
+    for node in around.classed:
+        if node is author_tag or id(node) in holds_author or not has_class_match(node, ROLE_CLASS):
             continue
         text = clean_optional(node.get_text(" ", strip=True))
         if text and len(text) <= WEIGHTS.max_role_chars and not DATE_TEXT.search(text):

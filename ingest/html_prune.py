@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 
 # Attribute text up to the tag's end; quoted values may hold anything but < and >.
-# Written "unrolled" (no alternation inside a repeat) so that it never backtracks.
-_ATTRIBUTES = r"""[^<>"']*(?:(?:"[^"<>]*"|'[^'<>]*')[^<>"']*)*"""
+# Written "unrolled" (no alternation inside a repeat) and possessive (``*+``): what follows
+# it is a ">" that it can never hold, so giving text back could never make a match, and
+# the engine does not try to (on the <a> and <span> tags that turn out not to be empty).
+_ATTRIBUTES = r"""[^<>"']*+(?:(?:"[^"<>]*+"|'[^'<>]*+')[^<>"']*+)*+"""
 _RAW_TEXT = ("script", "style", "noscript", "svg", "template")
 # Group 1: comment; 2, 3: raw-text element and its attributes; 4: void element;
 # 5: empty inline pair (an icon, a spacer).
@@ -37,7 +39,9 @@ _CRAWLER_VIEW_CHARS = 2000
 # Group 1: a kept (JSON) script opening; 2, 3: a <nav>, <aside> or <select> tag, opening or closing
 # (a select is a menu: a "jump to forum" list is a twentieth of a forum page's elements).
 _SECTION = re.compile(r"<(?:(script)\b" + _ATTRIBUTES + r">|(/?)(nav|aside|select)\b" + _ATTRIBUTES + r">)", re.I | re.ASCII)
-_WORTH_KEEPING = re.compile(r"itemprop|itemscope|breadcrumb|author|quote", re.I)
+# (Behind a look-ahead for the letters the words start with: the engine passes over most of a
+# sidebar's characters with one set test instead of trying each word there, 3x quicker.)
+_WORTH_KEEPING = re.compile(r"(?=[ibaq])(?:itemprop|itemscope|breadcrumb|author|quote)", re.I)
 
 
 def prune(text: str) -> str:

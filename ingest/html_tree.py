@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Iterator
 
 from bs4 import BeautifulSoup, Tag
@@ -146,14 +147,22 @@ class PageIndex:
         self._order: dict[int, int] = {}
         self._depths = depths = {id(soup): 0}
         # One tight loop with local names: this runs over every element of every page.
-        order, by_name = self._order, self.by_name
-        for node in self.tags:
+        order, by_name, by_class, split = self._order, self.by_name, self.by_class, _split_classes
+        for position, node in enumerate(self.tags):
             key = id(node)
-            order[key] = len(order)
+            order[key] = position
             depths[key] = depths[id(node.parent)] + 1
             by_name[node.name].append(node)
-            if node.attrs:
-                self._file_attributes(node)
+            attrs = node.attrs
+            if attrs:
+                value = attrs.get("class")
+                if value:
+                    for name in split(value) if isinstance(value, str) else value:
+                        by_class[name].append(node)
+                if "itemscope" in attrs:
+                    self.itemscopes.append(node)
+                if "itemprop" in attrs:
+                    self.itemprops.append(node)
         self.depth = max(depths.values())
 
     def subtree(self, root: Tag) -> list[Tag]:
@@ -166,16 +175,6 @@ class PageIndex:
             end += 1
         return [root, *tags[start:end]]
 
-    def _file_attributes(self, tag: Tag) -> None:
-        attrs = tag.attrs
-        if "class" in attrs:
-            for name in classes_of(tag):
-                self.by_class[name].append(tag)
-        if "itemscope" in attrs:
-            self.itemscopes.append(tag)
-        if "itemprop" in attrs:
-            self.itemprops.append(tag)
-
     def with_class(self, *names: str) -> list[Tag]:
         """Elements carrying any of ``names`` as a class, in document order, each once."""
         if len(names) == 1:
@@ -186,6 +185,12 @@ class PageIndex:
     def first(self, name: str) -> Tag | None:
         tags = self.by_name.get(name)
         return tags[0] if tags else None
+
+
+@lru_cache(maxsize=4096)
+def _split_classes(value: str) -> tuple[str, ...]:
+    """A class attribute's names (memoised: a page repeats its classes)."""
+    return tuple(value.split())
 
 
 def classes_of(tag: Tag) -> list[str]:
