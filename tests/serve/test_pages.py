@@ -128,10 +128,9 @@ def test_healthqa_serve_spreads_keep_alive_connections_evenly_over_its_workers(c
             pids = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", "".join(lines))]
             for _ in range(10):  # ten keep-alive clients, as a site's connection pool would hold
                 connection = socket.create_connection(("127.0.0.1", port))
-                connection.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 connections.append(connection)
-            for connection in connections:  # each answered, so each is held by a worker
-                assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+                connection.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert connection.recv(65536).startswith(b"HTTP/1.1 200")  # answered: held by a worker
             assert sorted(_open_connections(pid, port) for pid in pids) == [5, 5]
         finally:
             for connection in connections:
