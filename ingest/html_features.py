@@ -44,7 +44,6 @@ class DetectorWeights:
 WEIGHTS = DetectorWeights()
 
 
-
 def first_chars(first: str, pattern: str) -> re.Pattern[str]:
     """``pattern`` (case-insensitive) behind a look-ahead for the characters ``first`` that
     every match starts with. The engine then passes over most positions with one set test

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
+
 from bs4 import Tag
 from bs4.element import NavigableString, PreformattedString
 
@@ -52,7 +53,7 @@ def read_post(parts: list[Tag], stats: dict[int, Stats], timed: set[int] | None 
     if not text:
         return None
     around = [_Around(part, body) for part in parts]
-    date = next((d for d in (_date_of(part, body, timed, a) for part, a in zip(parts, around)) if d), None)
+    date = next((d for d in (_date_of(part, a, timed) for part, a in zip(parts, around)) if d), None)
     role = next((r for r in (_role_of(a, author_tag) for a in around) if r), None)
     if author is None:
         author = next((n for n in (_name_above_rank(part, body, a) for part, a in zip(parts, around)) if n), None)
@@ -280,8 +281,7 @@ def _write(node: Tag, out: list[str], is_quote, skip: frozenset[int] = frozenset
             out.append(WHITESPACE.sub(" ", child))
 
 
-def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None,
-             around: _Around | None = None) -> str | None:
+def _date_of(member: Tag, around: _Around, timed: set[int] | None = None) -> str | None:
     """The date the post shows: a ``<time>`` (its ``datetime`` when empty), a date-classed element, or date-like text."""
     time = next((node for node in member.descendants if node.name == "time"), None) \
         if timed is None or id(member) in timed else None
@@ -289,7 +289,6 @@ def _date_of(member: Tag, body: Tag | None, timed: set[int] | None = None,
         shown = clean_optional(time.get_text(" ", strip=True))
         value = time.get("datetime") or time.get("title")
         return shown or (clean_optional(value) if isinstance(value, str) else None)
-    around = around or _Around(member, body)
     for node in around.classed:
         if has_class_match(node, DATE_CLASS):
             for candidate in (node.get("title"), node.get("datetime"), node.get_text(" ", strip=True)):
@@ -330,10 +329,9 @@ class _Around:
                 stack.extend(reversed(node.contents))
 
 
-def _name_above_rank(member: Tag, body: Tag | None, around: _Around | None = None) -> str | None:
+def _name_above_rank(member: Tag, body: Tag | None, around: _Around) -> str | None:
     """A name printed with no link and no class, read from the author's column: the short
     text just before the member's rank (``<dt>ann</dt><dd class="usertitle">Member</dd>``)."""
-    around = around or _Around(member, body)
     rank = next((node for node in around.classed if node.name != "a" and has_class_match(node, RANK_CLASS)), None)
     if rank is None:
         return None
