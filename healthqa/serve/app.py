@@ -37,7 +37,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         app.state.live = LiveIndex(settings.data_dir, search_cache=settings.search_cache, backend=settings.backend,
                                    cluster_dir=settings.cluster_dir)
         try:
-            app.state.live.get()  # open the index now, so the first request does not wait for it
+            app.state.live.get().warm()  # open the index now, so the first request does not wait for it
         except HealthQAError as exc:
             log.warning("%s", exc)
         yield

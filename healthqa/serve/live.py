@@ -18,12 +18,15 @@ however coarse the file system's clock, since the time kept is seconds old.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
+
+import numpy as np
 
 from healthqa.index.store import link_path
 from healthqa.ingest.errors import HealthQAError
@@ -33,6 +36,7 @@ from healthqa.search.results import Results
 from healthqa.search.searcher import Filters, Searcher
 from healthqa.search.settings import SearchSettings
 
+log = logging.getLogger("healthqa.serve")
 _RELATED_CACHE = 4096  # related lists remembered per generation (the search page shows one per hit)
 
 
@@ -85,6 +89,21 @@ class Opened:
         else:
             self._searches.move_to_end(key)
         return found
+
+    def warm(self) -> None:
+        """Search once, for the question of the index's first page: the tables a search reads
+        from the index (spelling, topics, lay names; about a second for MedQuAD) are built on
+        first use, so the first request need not wait for them."""
+        searcher = self.searcher
+        if not isinstance(searcher, Searcher):
+            return
+        live = np.flatnonzero(searcher.postings.live)
+        if not len(live):
+            return
+        try:
+            searcher.search(searcher.page(int(live[0])).question)
+        except Exception:  # why: a page the warm-up cannot search must not stop the server starting
+            log.exception("the warm-up search failed; serving anyway")
 
     def related(self, record_id: str, k: int) -> list[Suggestion]:
         """Related questions of an indexed page, remembered for this generation."""

@@ -16,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import select
 import signal
 import socket
 import sys
+import threading
+import time
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -32,7 +35,8 @@ UVICORN_OPTIONS: dict[str, Any] = {"factory": True, "log_level": "info", "access
                                    "timeout_keep_alive": 5, "limit_concurrency": 1000, "server_header": False}
 BACKLOG = 2048  # connections the kernel holds for the workers to accept
 NOT_SERVING = 2**31 - 1  # the open-connection count of a worker not (or no longer) accepting
-LOOK_AGAIN = 0.005  # seconds a worker with more connections than another waits before looking again
+LOOK_AGAIN = 0.002  # seconds a worker with more connections than another waits before looking again
+REFRESH = 0.25  # seconds between updates of an idle worker's count (connections close meanwhile)
 
 log = logging.getLogger("healthqa.serve")
 
@@ -100,61 +104,96 @@ def _worker(listener: socket.socket, counts, slot: int) -> None:
 
 class FairWorker(uvicorn.Server):
     """A uvicorn server that accepts from a shared ``listener`` only while no other worker has
-    fewer open connections; ``counts[slot]`` is its own count, the others' are theirs."""
+    fewer open connections; ``counts[slot]`` is its own count, the others' are theirs.
+
+    Connections are accepted by a thread of their own, not by the event loop: the loop runs
+    each search to its end before it looks at anything else, so a loop that also accepted
+    would take one new connection per round of the searches it holds. A burst of fifty
+    clients then waited seconds in the kernel's queue while the first few were served again
+    and again. The thread blocks (without the interpreter lock) until a connection waits,
+    takes it as soon as it is this worker's turn (the lock changes hands every few
+    milliseconds even while a search runs) and hands it to the loop.
+    """
 
     def __init__(self, config: uvicorn.Config, listener: socket.socket, counts, slot: int):
         super().__init__(config)
         self.listener, self.counts, self.slot = listener, counts, slot
+        # Connections the thread accepted and the loop connected: each counter has one writer.
+        self._accepted = self._connected = 0
+        self._connecting: set[asyncio.Task] = set()
+        self._stop = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()  # wakes the thread's select to stop it
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # the app's lifespan; no listening socket of its own
         if not self.started:
             return
         self.listener.setblocking(False)
-        self.servers.append(_Accepting(asyncio.create_task(self._accept())))
+        thread = threading.Thread(target=self._accept, args=(asyncio.get_running_loop(),),
+                                  name="healthqa-accept", daemon=True)
+        thread.start()
+        self.servers.append(_Accepting(self, thread))
 
     def _protocol(self) -> asyncio.Protocol:
         config = self.config
         return config.http_protocol_class(config=config, server_state=self.server_state,
                                           app_state=self.lifespan.state)
 
-    async def _accept(self) -> None:
-        loop = asyncio.get_running_loop()
+    def _open(self) -> int:
+        """Connections open or on their way to the loop."""
+        return len(self.server_state.connections) + self._accepted - self._connected
+
+    def _accept(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The accepting thread: wait for a connection, take it in this worker's turn, hand it over."""
         try:
-            while True:
-                await self._my_turn()
+            self.counts[self.slot] = self._open()  # serving from now on: the others leave it its turn
+            while not self._stop.is_set():
+                waiting, _, _ = select.select([self.listener, self._wake_r], [], [], REFRESH)
+                self.counts[self.slot] = mine = self._open()
+                if self.listener not in waiting or self._stop.is_set():
+                    continue
+                if mine > min(self.counts):  # another worker holds fewer: it takes this one
+                    time.sleep(LOOK_AGAIN)
+                    continue
                 try:
-                    connection, _ = await loop.sock_accept(self.listener)
+                    connection, _ = self.listener.accept()
+                except BlockingIOError:  # another worker took it first
+                    continue
                 except OSError as exc:  # out of file descriptors, say: the connection waits in the queue
                     log.warning("cannot accept a connection (%s); trying again", exc)
-                    await asyncio.sleep(0.1)
+                    time.sleep(0.1)
                     continue
-                self.counts[self.slot] = len(self.server_state.connections) + 1
-                await loop.connect_accepted_socket(self._protocol, connection)
+                self._accepted += 1
+                self.counts[self.slot] = mine + 1
+                loop.call_soon_threadsafe(self._connect, connection)
+        except RuntimeError:  # the loop closed under it: the worker is ending
+            pass
         finally:
             self.counts[self.slot] = NOT_SERVING
 
-    async def _my_turn(self) -> None:
-        """Return once no other worker has fewer open connections than this one."""
-        while True:
-            mine = len(self.server_state.connections)
-            self.counts[self.slot] = mine
-            if mine <= min(self.counts):
-                return
-            await asyncio.sleep(LOOK_AGAIN)
+    def _connect(self, connection: socket.socket) -> None:
+        """In the loop: serve a connection the thread accepted."""
+        async def connect() -> None:
+            try:
+                await asyncio.get_running_loop().connect_accepted_socket(self._protocol, connection)
+            except OSError:  # the client went away before it was served
+                connection.close()
+            finally:
+                self._connected += 1
+        task = asyncio.ensure_future(connect())
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
 
 
 class _Accepting:
-    """What uvicorn's shutdown closes and waits for in place of an asyncio server: the accept loop."""
+    """What uvicorn's shutdown closes and waits for in place of an asyncio server: the accepting thread."""
 
-    def __init__(self, task: asyncio.Task):
-        self.task = task
+    def __init__(self, worker: FairWorker, thread: threading.Thread):
+        self.worker, self.thread = worker, thread
 
     def close(self) -> None:
-        self.task.cancel()
+        self.worker._stop.set()
+        self.worker._wake_w.send(b"x")
 
     async def wait_closed(self) -> None:
-        try:
-            await self.task
-        except asyncio.CancelledError:
-            pass
+        await asyncio.to_thread(self.thread.join)
