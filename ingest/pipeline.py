@@ -241,8 +241,9 @@ def _parse_all(entries: list[Entry], store: Store, options: Options) -> Iterator
             else None
         jobs.append((entry.path, options.max_bytes, known, options.profiles))
     if options.workers > 1 and len(jobs) >= _PARALLEL_FROM:
-        # Chunks amortise the hand-over; small enough that every worker gets several.
-        chunksize = max(1, min(64, len(jobs) // (options.workers * 8)))
+        # Chunks amortise the hand-over; small enough that every worker gets many and the
+        # workers finish together (with 8 a worker, one sat idle for up to a chunk at the end).
+        chunksize = max(1, min(64, len(jobs) // (options.workers * 32)))
         pool = parser_pool(options.workers)
         try:
             yield from pool.map(_parse_job, jobs, chunksize=chunksize)
