@@ -10,16 +10,14 @@ summary's notes; one bad page, record or file never stops the batch.
 from __future__ import annotations
 
 import itertools
-import os
 from collections import deque
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from typing import Callable, Iterator
 
 from healthqa.ingest.fetched import FetchedStore, parse_fetched
 from healthqa.ingest.fill import AnswerFill
-from healthqa.ingest.lock import worker_start
-from healthqa.ingest.pipeline import Options, Parsed, Summary
+from healthqa.ingest.pipeline import Options, Parsed, Summary, parser_pool
 from healthqa.ingest.records_import import import_records, looks_like_records
 from healthqa.ingest.store import Store
 from healthqa.ingest.walk import Entry
@@ -63,8 +61,7 @@ def ingest_containers(containers: list[tuple[str, str]], store: Store, options: 
             if options.workers < 2:
                 return None
             if not pool:
-                pool.append(stack.enter_context(ProcessPoolExecutor(
-                    options.workers, initializer=worker_start, initargs=(os.getpid(),))))
+                pool.append(stack.enter_context(parser_pool(options.workers)))
             return pool[0]
 
         # The last capture of a URL over all the WARCs given wins: reading them again gives the same.

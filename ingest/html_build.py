@@ -64,18 +64,26 @@ def build_tree(markup: str) -> tuple[BeautifulSoup, list[Tag] | None]:
 
 
 # What bs4 sets on every tag of a name (its builder's settings: whitespace, string classes, ...),
-# held once by a subclass of Tag per name instead of in each tag's own dict: a tag then carries
-# only its attributes and links, which makes it quicker to build and to free.
-_PER_TAG = frozenset({"attrs", "contents", "parent", "previous_sibling", "next_sibling", "previous_element",
-                      "next_element"})
-_TAG_KINDS: dict[str, type] = {}
+# held once by a subclass of Tag instead of in each tag's own dict: a tag then carries only its
+# name, attributes and links, which makes it quicker to build and to free. Names with the same
+# settings share one subclass (a handful in all: plain, void, script, style...), so that the
+# readers' attribute look-ups meet few classes, which Python's specialising interpreter needs
+# to keep them quick (a class per name, ~40 on a page, made them all generic look-ups).
+_PER_TAG = frozenset({"name", "attrs", "contents", "parent", "previous_sibling", "next_sibling",
+                      "previous_element", "next_element"})
+_TAG_KINDS: dict[str, type] = {}  # tag name -> its subclass
+_KINDS_BY_SETTINGS: dict[str, type] = {}
 _EVENTS = ("start", "end", "comment", "pi")
 
 
 def _tag_kind(made: Tag) -> type:
     """A subclass of Tag whose class attributes are the settings bs4 gave ``made`` (a tag it built)."""
     shared = {key: value for key, value in made.__dict__.items() if key not in _PER_TAG}
-    return type("Tag", (Tag,), {"__module__": Tag.__module__, **shared})
+    key = repr(sorted(shared.items()))  # (some settings are sets and dicts: their text tells them apart)
+    kind = _KINDS_BY_SETTINGS.get(key)
+    if kind is None:
+        kind = _KINDS_BY_SETTINGS[key] = type("Tag", (Tag,), {"__module__": Tag.__module__, **shared})
+    return kind
 
 
 class _Copier:
@@ -127,7 +135,7 @@ class _Copier:
                 kind = kinds(tag)
                 element = copy_tag(tag, source) if kind is None else kind.__new__(kind)
                 if kind is not None:  # (items() is quicker than attrib)
-                    element.attrs, element.contents = attrs_class(source.items()), []
+                    element.name, element.attrs, element.contents = tag, attrs_class(source.items()), []
                 made(element)
                 outer.append((parent, container, keep))
                 new, into, text, parent = element, parent, source.text, element
