@@ -290,8 +290,9 @@ def _exact_case(node: wq.Query, reader) -> wq.Query:
 def highlight_terms(parsed: wq.Query) -> frozenset[str]:
     """The analysed words of text fields in a query, for marking matches in snippets."""
     if type(parsed) is wq.Or and all(type(c) is wq.Term for c in parsed.subqueries):  # plain words: no tree walk
-        return frozenset(c.text.decode("utf-8") if isinstance(c.text, bytes) else c.text
-                         for c in parsed.subqueries if c.fieldname in TEXT_FIELDS)
+        # Each word comes once a field: the few distinct ones are decoded.
+        texts = {c.text for c in parsed.subqueries if c.fieldname in TEXT_FIELDS}
+        return frozenset(text.decode("utf-8") if isinstance(text, bytes) else text for text in texts)
     terms = set()
     for fieldname, text in parsed.iter_all_terms():
         if fieldname in TEXT_FIELDS:
