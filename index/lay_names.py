@@ -174,11 +174,13 @@ class LayNames:
         return found
 
     def _ready(self) -> bool:
-        """Whether the file is there, connected to in this process."""
+        """Whether the file is there, connected to in this process (once connected, the file is
+        not looked for again: a searcher holds its generation until it closes)."""
+        if self._db is not None and self._pid == os.getpid():
+            return True
         if not self.path or not os.path.exists(self.path):
             return False
-        if self._db is None or self._pid != os.getpid():
-            self._open()
+        self._open()
         return True
 
     def _open(self) -> None:

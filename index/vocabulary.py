@@ -361,7 +361,7 @@ class Vocabulary:
 
     def terms(self, keys: Iterable[str]) -> dict[str, Term]:
         """Phrase key (:func:`phrase_key`) -> the vocabulary entry, for the keys found."""
-        return _remembered(self._terms, _term_keys(self._db).held(sorted(set(keys))), self._read_terms)
+        return _remembered(self._terms, sorted(_term_keys(self._db).held(set(keys))), self._read_terms)
 
     def _read_terms(self, wanted: list[str]) -> dict[str, Term]:
         marks = ",".join("?" * len(wanted))

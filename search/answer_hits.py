@@ -16,7 +16,7 @@ from healthqa.index.stored import StoredAnswer
 from healthqa.search.answers import signal_factor
 from healthqa.search.results import AnswerHit
 from healthqa.search.settings import AnswerSettings
-from healthqa.search.snippets import Snippet, make_snippet, stems, term_words
+from healthqa.search.snippets import Snippet, make_snippet, stems, term_word_spans
 
 K1, B = 1.2, 0.75
 
@@ -25,9 +25,9 @@ def word_counts(texts: Iterable[str], terms: frozenset[str], analyzer) -> dict[s
     """How often each query term occurs in ``texts`` (words that analyse to it)."""
     found: dict[str, int] = {}
     for text in texts:
-        for word, _ in term_words(text, terms):
+        for word, spans in term_word_spans(text, terms).items():
             for term in terms.intersection(stems(analyzer, word)):
-                found[term] = found.get(term, 0) + 1
+                found[term] = found.get(term, 0) + len(spans)
     return found
 
 

@@ -21,6 +21,7 @@ from whoosh import query as wq
 from healthqa.index.schema import TEXT_FIELDS
 from healthqa.ingest.errors import QueryError
 from healthqa.search.expansion import Budget, Expander
+from healthqa.search.memo import Memo
 from healthqa.search.settings import SearchSettings
 
 # Names a person may put before a colon, and the index field each one means.
@@ -69,6 +70,14 @@ class QueryReader:
         self._analyzer = schema["question"].analyzer
         self._schema = schema
         self._expanders: dict[int, Expander] = {}
+        # The analysed words of each space-separated piece of a question, remembered: no token
+        # crosses a space and each filter reads one token, so a text's words are its pieces'
+        # words in turn, and pieces recur across questions (20,000 pieces: a few MB at most).
+        self._piece_words = Memo(20_000, lambda piece: tuple(t.text for t in self._analyzer(piece)))
+        # Each word's terms, one per weighted field: shared by the queries that hold the word (no
+        # query node is changed in place: Whoosh's rewrites copy). 4,096 words: 3.5 MB at most.
+        self._word_terms = Memo(4096, lambda word: tuple(wq.Term(field, word, boost=weight)
+                                                         for field, weight in self._weighted_fields))
 
     @cached_property
     def _parser(self):
@@ -198,10 +207,11 @@ class QueryReader:
 
     def _plain(self, text: str) -> wq.Query:
         """Plain words straight to an OR of weighted terms (what the parser would build)."""
-        words = list(dict.fromkeys(t.text for t in self._analyzer(text)))
+        piece_words, word_terms = self._piece_words, self._word_terms
+        words = dict.fromkeys(word for piece in text.split() for word in piece_words[piece])
         if not words:
             return wq.NullQuery
-        return wq.Or([wq.Term(field, word, boost=weight) for word in words for field, weight in self._weighted_fields])
+        return wq.Or([term for word in words for term in word_terms[word]])
 
     def _bound(self, parsed: wq.Query, reader, notes: list[str]) -> wq.Query:
         if any(isinstance(node, wq.Every) for node in parsed.leaves()) or isinstance(parsed, wq.Every):
@@ -280,8 +290,9 @@ def _exact_case(node: wq.Query, reader) -> wq.Query:
 def highlight_terms(parsed: wq.Query) -> frozenset[str]:
     """The analysed words of text fields in a query, for marking matches in snippets."""
     if type(parsed) is wq.Or and all(type(c) is wq.Term for c in parsed.subqueries):  # plain words: no tree walk
-        return frozenset(c.text.decode("utf-8") if isinstance(c.text, bytes) else c.text
-                         for c in parsed.subqueries if c.fieldname in TEXT_FIELDS)
+        # Each word comes once a field: the few distinct ones are decoded.
+        texts = {c.text for c in parsed.subqueries if c.fieldname in TEXT_FIELDS}
+        return frozenset(text.decode("utf-8") if isinstance(text, bytes) else text for text in texts)
     terms = set()
     for fieldname, text in parsed.iter_all_terms():
         if fieldname in TEXT_FIELDS:

@@ -309,8 +309,9 @@ class Searcher:
         """Terms for the nearest indexed spelling of words that no document has,
         and the ``(word, correction)`` pairs they came from."""
         known: set[str] = set()
+        indexed = self._indexed
         for t in terms:  # a word found in one field needs no look-up in the others
-            if t.word not in known and len(self.postings.get(t.field, t.text).docs):
+            if t.word not in known and indexed[t.field, t.text]:
                 known.add(t.word)
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
@@ -330,6 +331,12 @@ class Searcher:
                 extra += added
                 pairs.append((word, correction))
         return extra, pairs
+
+    @cached_property
+    def _indexed(self) -> Memo:
+        """Whether some document holds a term in a field, by ``(field, term)``, remembered for
+        this index (50,000 terms: 8 MB at most)."""
+        return Memo(50_000, lambda key: bool(len(self.postings.get(*key).docs)))
 
     def ranked_ids(self, text: str, limit: int = 10, collapse: bool = False) -> list[tuple[str, float]]:
         """Just the ranking: ``(id, score)`` of the first ``limit`` pages, no snippets or facets.

@@ -94,44 +94,69 @@ def _one_line(text: str) -> str:
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` whose analysed form is a query term: the
-    matches of :func:`term_words`' scan, each distinct word analysed once, in one pass."""
-    spans, wanted = [], {}
-    for word, span in term_words(text, terms):
-        keep = wanted.get(word)
-        if keep is None:
-            keep = wanted[word] = not terms.isdisjoint(stems(analyzer, word))
-        if keep:
-            spans.append(span)
-    return spans
+    """Character spans of the words of ``text`` whose analysed form is a query term, in text
+    order: each distinct word of :func:`term_word_spans` analysed once, its spans taken whole."""
+    heads = _heads(terms)
+    if heads is None:
+        return []
+    if not text.isascii() or not heads.words_only:
+        found = [term_word_spans(text, terms)]
+    else:  # each head's words as remembered, in no order: the spans are put in order at the end
+        words = _HEAD_WORDS[text]
+        found = [words[head] for head in heads.heads]
+    spans: list[tuple[int, int]] = []
+    for group in found:
+        for word, at in group.items():
+            if not terms.isdisjoint(stems(analyzer, word)):
+                spans += at
+    # A head that begins another ('ca', 'can') finds the same words.
+    return sorted(set(spans)) if heads.nested else sorted(spans)
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
     """The words of ``text`` that start like one of ``terms`` (their first three letters, in
-    any case), with their spans: the only words that may analyse to a term. ASCII words
-    come lower-cased (they analyse as their lower case does).
-
-    Running the analyzer over whole answers costs milliseconds each; this finds these few
-    words first, and only they are analysed, each distinct word once.
+    any case), with their spans, in text order: the only words that may analyse to a term.
+    ASCII words come lower-cased (they analyse as their lower case does).
 
     >>> term_words("Flat feet: FEEDING", frozenset({"feet"}))
     [('feet', (5, 9)), ('feeding', (11, 18))]
     """
+    found = [(word, span) for word, spans in term_word_spans(text, terms).items() for span in spans]
+    found.sort(key=_span_start)
+    return found
+
+
+def term_word_spans(text: str, terms: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
+    """:func:`term_words` by word: each distinct word with its spans (read only), the words
+    in the order they first occur.
+
+    Running the analyzer over whole answers costs milliseconds each; this finds these few
+    words first, and only they are analysed, each distinct word once, its spans at once.
+
+    >>> term_word_spans("feet, Feet, FEEDING", frozenset({"feet"}))
+    {'feet': [(0, 4), (6, 10)], 'feeding': [(12, 19)]}
+    """
     heads = _heads(terms)
     if heads is None:
-        return []
+        return {}
     if not text.isascii():
-        return [(m.group(), m.span()) for m in heads.any_case.finditer(text)]
-    if not heads.words_only:  # a head such as 'e.g': one scan of lower-case text for them all
-        lower = text.lower()  # ASCII folds case exactly as re.I does: a case-sensitive scan is faster
-        return [(m.group(), m.span()) for m in heads.lower.finditer(lower)]
+        return _by_word(heads.any_case.finditer(text))
+    if not heads.words_only:  # a head such as '4.5': words may overlap, found as one scan finds them
+        if heads.word_start:
+            return _HEAD_WORDS[text].leftmost(heads.heads)
+        return _by_word(heads.lower.finditer(text.lower()))  # ASCII folds case as re.I does
     words = _HEAD_WORDS[text]  # each head's words, remembered with the text
     if len(heads.heads) == 1:
-        return list(words[heads.heads[0]])
-    found = [word for head in heads.heads for word in words[head]]
-    if heads.nested:  # a head that begins another ('ca', 'can') finds the same words: once
-        return [(word, span) for span, word in sorted({span: word for word, span in found}.items())]
-    found.sort(key=_span_start)  # in text order
+        return words[heads.heads[0]]
+    # A head that begins another ('ca', 'can') finds the same words, with the same spans.
+    found = {word: spans for head in heads.heads for word, spans in words[head].items()}
+    return dict(sorted(found.items(), key=_first_start))
+
+
+def _by_word(matches) -> dict[str, list[tuple[int, int]]]:
+    found: dict[str, list[tuple[int, int]]] = {}
+    for match in matches:
+        found.setdefault(match.group(), []).append(match.span())
     return found
 
 
@@ -139,17 +164,45 @@ def _span_start(word: tuple[str, tuple[int, int]]) -> int:
     return word[1][0]
 
 
+def _first_start(word: tuple[str, list[tuple[int, int]]]) -> int:
+    return word[1][0][0]
+
+
 class _HeadWords(Memo):
     """The words of one ASCII text by head: ``words[head]`` holds the words (lower case) that
-    start with ``head`` (letters and digits) with their spans, found by ``str.find`` and
+    start with ``head`` (letters and digits), each with its spans, found by ``str.find`` and
     remembered: a page shown again (a popular page, another question's hit) is not scanned again."""
 
     def __init__(self, text: str):
-        super().__init__(64, self._scan)
+        # Up to 256 heads: a page shown for many questions is asked for more than a hundred.
+        super().__init__(256, self._scan)
         self.lower = text.lower()
+        self._starts = Memo(256, self._all_starts)
 
-    def _scan(self, head: str) -> tuple[tuple[str, tuple[int, int]], ...]:
-        lower, words = self.lower, []
+    def leftmost(self, heads: tuple[str, ...]) -> dict[str, list[tuple[int, int]]]:
+        """By word, the words that the pattern of ``heads`` (longest first) finds in the lower-case
+        text, leftmost first and none overlapping another, from each head's remembered places."""
+        found = sorted((start, -len(head), end) for head in heads for start, end in self._starts[head])
+        words: dict[str, list[tuple[int, int]]] = {}
+        last = 0
+        for start, _, end in found:
+            if start >= last:  # at one place the longest head comes first
+                words.setdefault(self.lower[start:end], []).append((start, end))
+                last = end
+        return words
+
+    def _all_starts(self, head: str) -> tuple[tuple[int, int], ...]:
+        """Each place ``head`` (starting with a letter or digit) starts a word, and that word's end."""
+        lower, found = self.lower, []
+        at = lower.find(head)
+        while at >= 0:
+            if not (at and lower[at - 1] in _WORD_CHARS):
+                found.append((at, _WORD_TAIL(lower, at + len(head)).end()))
+            at = lower.find(head, at + 1)
+        return tuple(found)
+
+    def _scan(self, head: str) -> dict[str, list[tuple[int, int]]]:
+        lower, words = self.lower, {}
         find = lower.find
         at = find(head)
         while at >= 0:
@@ -157,11 +210,12 @@ class _HeadWords(Memo):
                 at = find(head, at + 1)
                 continue
             end = _WORD_TAIL(lower, at + len(head)).end()
-            words.append((lower[at:end], (at, end)))
+            words.setdefault(lower[at:end], []).append((at, end))
             at = find(head, end)
-        return tuple(words)
+        return words or _NO_WORDS
 
 
+_NO_WORDS: dict[str, list[tuple[int, int]]] = {}  # shared by every head that starts no word (read only)
 _WORD_CHARS = frozenset(string.ascii_lowercase + string.digits + "_")  # \w in lower-case ASCII
 _WORD_TAIL = re.compile(r"\w*").match
 # The texts of the pages shown lately (the searcher remembers 1,024 pages), by their own string.
@@ -174,6 +228,7 @@ class _Heads:
     lower: re.Pattern[str]  # a word starting with one, in lower-case text
     any_case: re.Pattern[str]  # the same in any case
     words_only: bool  # every head is letters and digits (\w)
+    word_start: bool  # every head starts with a letter or digit (\w)
     nested: bool  # a head begins another (a two-letter term and a longer one)
 
 
@@ -185,8 +240,9 @@ def _heads(terms: frozenset[str]) -> _Heads | None:
         return None
     source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
     words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
+    word_start = all(re.match(r"\w", head, re.A) for head in heads)
     nested = any(a != b and b.startswith(a) for a in heads for b in heads)
-    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, nested)
+    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, word_start, nested)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}

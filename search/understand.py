@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 from typing import Any, Callable, Iterable
 
-from healthqa.index.lay_names import LayNames, loose_key, word_stems
+from healthqa.index.lay_names import LayNames, loose_key
 from healthqa.index.schema import STOP
 from healthqa.index.vocabulary import Term, Vocabulary, phrase_key, word_key
 from healthqa.search.consumer_types import asking_words, consumer_type
@@ -153,7 +152,7 @@ class QuestionReader:
             return {}
         # A name's key is its stems, stop words out: a phrase's set of stems is asked for only
         # when it is some key's, and of two or more ("much urine" leaves one: no two-word name).
-        sets = _stem_sets(words, keys, terms)
+        sets = _stem_sets(keys, terms)
         pairable = set(self._lay_names.pairable([s for s in sets.values() if len(s) > 1]))
         loose = {key: " ".join(sorted(stems)) for key, stems in sets.items() if stems in pairable}
         # What a name stands for is read once per index (names recur across questions).
@@ -249,18 +248,14 @@ def _span_keys(words: list[str]) -> dict[tuple[int, int], str]:
     return keys
 
 
-def _stem_sets(words: list[str], keys: dict[tuple[int, int], str], known: dict[str, Term]) -> dict[str, frozenset[str]]:
+def _stem_sets(keys: dict[tuple[int, int], str], known: dict[str, Term]) -> dict[str, frozenset[str]]:
     """Phrase key -> its words' stems (:func:`~healthqa.index.lay_names.word_stems`), for the
-    phrases of two or more words whose key is not ``known``; each start's sets grown word by word."""
-    stems = [word_stems(w) for w in words]
-    grown: dict[int, list[frozenset[str]]] = {}
+    phrases of two or more words whose key is not ``known``. A word's stems are the words of
+    its key (both stem the same words the same way), so a phrase's are the words of its key."""
     sets: dict[str, frozenset[str]] = {}
-    for (i, n), key in keys.items():
-        if n < 2 or not key or key in known:
-            continue
-        if i not in grown:
-            grown[i] = list(accumulate(stems[i:i + MAX_PHRASE], frozenset.union))
-        sets[key] = grown[i][n - 1]
+    for (_, n), key in keys.items():
+        if n > 1 and key and key not in known and key not in sets:
+            sets[key] = frozenset(key.split())
     return sets
 
 

@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 from healthqa.index import lay_names
+from healthqa.index.vocabulary import word_key
 from healthqa.ingest.record import QAPage
 from healthqa.search.searcher import Searcher
 from healthqa.search.settings import RankingSettings, SearchSettings
@@ -55,6 +56,12 @@ def test_pairs_are_read_from_brackets_and_also_called() -> None:
 def test_a_verb_form_in_another_order_meets_the_name() -> None:
     assert lay_names.loose_key("my ears ring") == lay_names.loose_key("Ringing in the ears")
     assert lay_names.loose_key("stomach flu") != lay_names.loose_key("flu")
+
+
+@pytest.mark.parametrize("word", ["Ringing", "ears", "type-2", "isn't", "X-rays", "childrens", "Ménière's", "it's", "COVID-19"])
+def test_a_words_stems_are_the_words_of_its_phrase_key(word: str) -> None:
+    # Question reading takes a phrase's stems from its vocabulary key: both must stem alike.
+    assert lay_names.word_stems(word) == frozenset(word_key(word).split())
 
 
 def test_the_index_keeps_the_mined_names(data_dir: pathlib.Path) -> None:
