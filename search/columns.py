@@ -38,12 +38,17 @@ class Values:
         """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
         return self.top_counts(matched, limit)[0]
 
-    def top_counts(self, matched: np.ndarray, limit: int, docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
+    def top_counts(self, matched: np.ndarray | None, limit: int,
+                   docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
         """The ``limit`` most common values among ``matched`` documents with their counts,
         and how many other values the matched documents have. ``docs``, when given, are the
-        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field)."""
+        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field);
+        ``matched`` may then be None."""
         if self.multi is not None:
-            totals = np.array([int(np.count_nonzero(matched[docs])) for docs in self.multi], dtype=np.int64)
+            if matched is None and self.multi:
+                matched = np.zeros(len(self.ids), dtype=bool)
+                matched[docs] = True
+            totals = np.array([int(np.count_nonzero(matched[having])) for having in self.multi], dtype=np.int64)
         else:
             # Picking by document numbers: a boolean mask scattered over the index is slower.
             chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]

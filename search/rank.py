@@ -145,8 +145,10 @@ class Ranker:
             ids, names = self._qtype_loader()
             self.doc_qtypes, self.qtype_index = ids, {name: i for i, name in enumerate(names)}
 
-    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Final scores of every document, and which documents match a word at all.
+    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None,
+               subset: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Final scores of every document, and which documents match a word at all; with
+        ``subset``, the documents that match (ascending) and their scores only.
 
         Only matching documents are ranked: the bonuses below reorder matches, they
         never make a page without any of the words into one. So they are computed for the
@@ -168,6 +170,8 @@ class Ranker:
             asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
+        if subset:
+            return docs, scores
         out = np.zeros(self.postings.size, dtype=scores.dtype)
         out[docs] = scores
         return out, everyone > 0
