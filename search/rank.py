@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Callable
 
 import numpy as np
@@ -52,6 +53,7 @@ QTYPE_CUES: dict[str, tuple[str, ...]] = {
     r"\bbrand|\bgeneric": ("brand names",),
 }
 _CUES = [(re.compile(pattern, re.I), types) for pattern, types in QTYPE_CUES.items()]
+_word_of = attrgetter("word")
 
 
 def asked_types(text: str) -> set[str]:
@@ -95,9 +97,10 @@ def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray | 
     an index into ``held``, and their positions in ``docs``."""
     if docs is None:
         return slice(None), held
-    at = np.searchsorted(docs, held)
-    inside = at < len(docs)
-    inside[inside] = docs[at[inside]] == held[inside]
+    if not len(docs):
+        return np.zeros(len(held), dtype=bool), np.empty(0, np.intp)
+    at = np.minimum(np.searchsorted(docs, held), len(docs) - 1)
+    inside = docs[at] == held
     return inside, at[inside]
 
 
@@ -216,28 +219,22 @@ class Ranker:
             scores = np.where(_at(self._stubs, docs), scores * self.settings.unanswered_factor, scores)
         if not self.settings.stubs_below_answers or self.doc_topics is None or not len(self.doc_topics):
             return np.array(scores, copy=True)
-        positive = scores > 0
-        stub_topics = _at(self._stub_topics, docs)
-        capped = np.flatnonzero((stub_topics >= 0) & positive)  # a stub with no topic has none to yield to
-        if not len(capped):
-            return scores.astype(np.float32)
-        # Only the topics of the stubs to cap need their lowest answered page.
-        capped_topics = stub_topics[capped]
-        wanted = np.zeros(self._topic_count + 1, dtype=bool)
-        wanted[capped_topics] = True
-        answered_topics = _at(self._answered_topics, docs)
-        answered = np.flatnonzero(wanted[answered_topics] & positive)
-        lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
         # In float32, as ``lowest`` holds them: the same values (rounding keeps order), and
         # ``ufunc.at`` on mixed types is some 40 times slower.
-        np.minimum.at(lowest, answered_topics[answered], scores[answered].astype(np.float32))
         out = scores.astype(np.float32)
-        out[capped] = np.minimum(out[capped], lowest[capped_topics] * 0.999)
-        return out
+        # The lowest positive score of a page with answers on each topic (inf: none); the
+        # spare slot, last, stands for stubs and pages with no topic, and stays inf.
+        lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
+        np.minimum.at(lowest, _at(self._answered_topics, docs), np.where(scores > 0, out, np.inf))
+        lowest[-1] = np.inf
+        # A stub (with a positive score: a lower one stays lower than any cap) is capped
+        # below its topic's lowest; others look up the spare slot.
+        return np.minimum(out, lowest[_at(self._stub_topics, docs)] * 0.999)
 
     @cached_property
     def _stub_topics(self) -> np.ndarray:
-        """The topic of each page without answers (-1: a page with answers, or no topic)."""
+        """The topic of each page without answers (-1, the spare slot of a per-topic array:
+        a page with answers, or no topic)."""
         return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.int32)
 
     @cached_property
@@ -259,7 +256,6 @@ class Ranker:
         share = self.settings.synonym_match_share
         wide = share and any(stems for alternatives in focus for stems in alternatives)
         best = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float64 if wide else np.float32)
-        lengths = self.postings.lengths("topic")
         for alternatives in focus:
             for stems in alternatives:
                 if not stems:
@@ -328,7 +324,7 @@ class Ranker:
     def _focus_shares(self, terms: list[WeightedTerm], asking: frozenset[str],
                       docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Where (positions in ``docs``, or document numbers) :meth:`focus` is not 0, and its values there."""
-        held = [self.postings.get("topic", word).docs for word in {t.word for t in terms} - asking]
+        held = [self.postings.get("topic", word).docs for word in set(map(_word_of, terms)) - asking]
         if not held:
             return np.empty(0, np.intp), np.empty(0, np.float32)
         pages, counts = np.unique(np.concatenate(held), return_counts=True)
