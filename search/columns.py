@@ -53,18 +53,20 @@ class Values:
             # Picking by document numbers: a boolean mask scattered over the index is slower.
             chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
             totals = np.bincount(chosen, minlength=len(self.names) + 1)[1:]
-        present = np.flatnonzero(totals)
-        top = present
-        if len(present) > limit:  # only the top few need sorting
-            cut = -np.partition(-totals[present], limit - 1)[limit - 1]
-            top = present[totals[present] >= cut]
+        present = int(np.count_nonzero(totals))
+        if present > limit:  # only the top few need sorting: those at least the limit-th count
+            cut = np.partition(totals, len(totals) - limit)[len(totals) - limit]
+            top = np.flatnonzero(totals >= cut)
+        else:
+            top = np.flatnonzero(totals)
         order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit].tolist()
-        return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
+        return {self.names[i]: int(totals[i]) for i in order}, present - len(order)
 
     @cached_property
     def _ids_from_one(self) -> np.ndarray:
-        """``ids`` plus one (0: no value), so counts need no filtering out of -1."""
-        return (self.ids + 1).astype(np.int32)
+        """``ids`` plus one (0: no value), so counts need no filtering out of -1 (as ``intp``,
+        which ``np.bincount`` counts without a converted copy)."""
+        return (self.ids + 1).astype(np.intp)
 
     @cached_property
     def _name_order(self) -> np.ndarray:

@@ -201,6 +201,13 @@ class Scorer:
     def scored(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
         """BM25F scores of all documents (0 for documents matching no term), and the documents
         with a positive score, in order (found once here, so the ranking need not look again)."""
+        docs, scores = self.matching(terms)
+        out = np.zeros(self.size, dtype=np.float32)
+        out[docs] = scores
+        return out, docs
+
+    def matching(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+        """The documents with a positive BM25F score, in order, and their scores."""
         # Words in sorted order, each word's terms in query order (a stable sort): each
         # document's float32 sum is added up in that order (``np.add.at`` adds one posting at
         # a time, in order).
@@ -210,12 +217,13 @@ class Scorer:
             np.add.at(scores, word.docs, word.scores)
         scores[self._deleted()] = 0.0
         docs = np.flatnonzero(scores > 0)
+        scores = scores[docs]
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor, at
-            # least 1: only the documents scored need it, the others stay at 0).
+            # least 1: only the documents scored need it).
             matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size)[docs]
-            scores[docs] *= self._bonus(len(words))[matched]
-        return scores, docs
+            scores *= self._bonus(len(words))[matched]
+        return docs, scores
 
     def _bonus(self, words: int) -> np.ndarray:
         """The coordination factor of a document matching 0, 1, ... ``words`` of ``words`` query

@@ -158,8 +158,7 @@ class Ranker:
         matching documents only (a quarter of the index for a typical question) and the
         others keep their score of 0.
         """
-        everyone, docs = self.scorer.scored(terms)
-        scores = everyone[docs]
+        docs, scores = self.scorer.matching(terms)
         settings = self.settings
         if settings.focus_weight:
             # Pages naming none of the query's words in their topic keep their score (a factor of 1).
@@ -177,7 +176,9 @@ class Ranker:
             return docs, scores
         out = np.zeros(self.postings.size, dtype=scores.dtype)
         out[docs] = scores
-        return out, everyone > 0
+        matched = np.zeros(self.postings.size, dtype=bool)
+        matched[docs] = True
+        return out, matched
 
     def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood
@@ -190,7 +191,9 @@ class Ranker:
         if settings.type_weight and asked.qtype and self.doc_qtypes is not None:
             wanted = self.qtype_index.get(asked.qtype)
             if wanted is not None:
-                scores = scores * (1.0 + settings.type_weight * asked.confidence * (_at(self.doc_qtypes, docs) == wanted))
+                # A factor of 1 elsewhere (as ``1 + weight * False``).
+                factor = 1.0 + settings.type_weight * asked.confidence * True
+                scores = scores * np.where(_at(self.doc_qtypes, docs) == wanted, factor, 1.0)
         if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
             scores = self.stubs_below_answers(scores, docs)
         if settings.drug_first and asked.lead:
