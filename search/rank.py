@@ -238,12 +238,12 @@ class Ranker:
     def _stub_topics(self) -> np.ndarray:
         """The topic of each page without answers (-1, the spare slot of a per-topic array:
         a page with answers, or no topic)."""
-        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.int32)
+        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.intp)
 
     @cached_property
     def _answered_topics(self) -> np.ndarray:
         """The topic of each page with answers (the topic count, a spare slot: a stub, or no topic)."""
-        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.int32)
+        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.intp)
 
     @cached_property
     def _topic_count(self) -> int:
@@ -313,7 +313,7 @@ class Ranker:
     @cached_property
     def _topics_or_none(self) -> np.ndarray:
         """Each page's topic, or the topic count for pages with none (an index past every topic)."""
-        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.int32)
+        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.intp)
 
     def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
               docs: np.ndarray | None = None) -> np.ndarray:
