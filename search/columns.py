@@ -53,14 +53,13 @@ class Values:
             # Picking by document numbers: a boolean mask scattered over the index is slower.
             chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
             totals = np.bincount(chosen, minlength=len(self.names) + 1)[1:]
-        present = int(np.count_nonzero(totals))
-        if present > limit:  # only the top few need sorting: those at least the limit-th count
-            cut = np.partition(totals, len(totals) - limit)[len(totals) - limit]
-            top = np.flatnonzero(totals >= cut)
-        else:
-            top = np.flatnonzero(totals)
+        present = np.flatnonzero(totals)
+        top = present
+        if len(present) > limit:  # only the top few need sorting
+            cut = -np.partition(-totals[present], limit - 1)[limit - 1]
+            top = present[totals[present] >= cut]
         order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit].tolist()
-        return {self.names[i]: int(totals[i]) for i in order}, present - len(order)
+        return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
 
     @cached_property
     def _ids_from_one(self) -> np.ndarray:

@@ -54,6 +54,7 @@ QTYPE_CUES: dict[str, tuple[str, ...]] = {
 }
 _CUES = [(re.compile(pattern, re.I), types) for pattern, types in QTYPE_CUES.items()]
 _word_of = attrgetter("word")
+_tuple_new = tuple.__new__
 
 
 def asked_types(text: str) -> set[str]:
@@ -80,9 +81,13 @@ def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
     boost *= getattr(node, "boost", 1.0)
     for child in node.children():
         if type(child) is wq.Term:  # the common leaf (a plain query is an OR of them), without a call
-            if child.fieldname in TEXT_FIELDS:
-                text = child.text.decode("utf-8") if isinstance(child.text, bytes) else child.text
-                terms.append(WeightedTerm(child.fieldname, text, boost * child.boost, text))
+            field = child.fieldname
+            if field in TEXT_FIELDS:
+                text = child.text
+                if type(text) is bytes:
+                    text = text.decode("utf-8")
+                # The tuple made directly: a named tuple's own ``__new__`` is a Python call.
+                terms.append(_tuple_new(WeightedTerm, (field, text, boost * child.boost, text)))
         else:
             terms.extend(weighted_terms(child, boost))
     return terms
@@ -102,6 +107,18 @@ def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray | 
     at = np.minimum(np.searchsorted(docs, held), len(docs) - 1)
     inside = docs[at] == held
     return inside, at[inside]
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values``, sorted, and how often each comes (as ``np.unique(values,
+    return_counts=True)``, without its general-purpose overhead: a search calls it for a few
+    hundred values)."""
+    values = np.sort(values)
+    edges = np.empty(len(values) + 1, dtype=bool)
+    edges[0] = edges[-1] = True
+    np.not_equal(values[1:], values[:-1], out=edges[1:-1])
+    starts = np.flatnonzero(edges)
+    return values[starts[:-1]], starts[1:] - starts[:-1]
 
 
 def is_plain(node: wq.Query) -> bool:
@@ -256,20 +273,31 @@ class Ranker:
 
         Only the few pages holding a phrase are visited; the values (and their type: float64
         once a synonym share counts) are those of a pass over every page."""
-        share = self.settings.synonym_match_share
-        wide = share and any(stems for alternatives in focus for stems in alternatives)
-        best = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float64 if wide else np.float32)
-        for alternatives in focus:
-            for stems in alternatives:
-                if not stems:
-                    continue
-                held, covered = self._topic_cover(stems)
-                inside, at = _positions(held, docs)
-                best[at] = np.maximum(best[at], covered[inside])
-                if share:
-                    at = _positions(self._holding("synonyms", stems), docs)[1]
-                    best[at] = np.maximum(best[at], share)
+        phrases = [stems for alternatives in focus for stems in alternatives if stems]
+        best = np.zeros(self.postings.size if docs is None else len(docs),
+                        dtype=np.float64 if self.settings.synonym_match_share and phrases else np.float32)
+        if phrases:
+            # Every phrase's pages at once: the best value of each page, whatever their order.
+            matches = [self._phrase_match(stems) for stems in phrases]
+            pages = np.concatenate([pages for pages, _ in matches])
+            inside, at = _positions(pages, docs)
+            np.maximum.at(best, at, np.concatenate([values for _, values in matches])[inside])
         return best
+
+    def _phrase_match(self, stems: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The pages whose topic has every one of ``stems``, with the share of the topic they
+        cover, then (at the synonym share, as float64) those whose synonyms have them (remembered)."""
+        key = ("match", stems)
+        found = self._held.get(key)
+        if found is None:
+            held, covered = self._topic_cover(stems)
+            share = self.settings.synonym_match_share
+            if share:
+                synonyms = self._holding("synonyms", stems)
+                held = np.concatenate([held, synonyms])
+                covered = np.concatenate([covered.astype(np.float64), np.full(len(synonyms), share, dtype=np.float64)])
+            found = self._remember(key, (held, covered))
+        return found
 
     def _topic_cover(self, stems: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The pages whose topic has every one of ``stems``, and the share of their topic's
@@ -330,7 +358,7 @@ class Ranker:
         held = [self.postings.get("topic", word).docs for word in set(map(_word_of, terms)) - asking]
         if not held:
             return np.empty(0, np.intp), np.empty(0, np.float32)
-        pages, counts = np.unique(np.concatenate(held), return_counts=True)
+        pages, counts = _counted(np.concatenate(held))
         inside, at = _positions(pages, docs)
         pages, counts = pages[inside], counts[inside].astype(np.float32)
         lengths = self.postings.lengths("topic")[pages]
