@@ -44,11 +44,14 @@ class Values:
         and how many other values the matched documents have. ``docs``, when given, are the
         matched documents' numbers (``np.flatnonzero(matched)``, found once for every field);
         ``matched`` may then be None."""
+        if not self.names:
+            return {}, 0
         if self.multi is not None:
-            if matched is None and self.multi:
+            if matched is None:
                 matched = np.zeros(len(self.ids), dtype=bool)
                 matched[docs] = True
-            totals = np.array([int(np.count_nonzero(matched[having])) for having in self.multi], dtype=np.int64)
+            having, named = self._flat_multi
+            totals = np.bincount(named[matched[having]], minlength=len(self.names))
         else:
             # Picking by document numbers: a boolean mask scattered over the index is slower.
             chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
@@ -58,8 +61,15 @@ class Values:
         if len(present) > limit:  # only the top few need sorting
             cut = -np.partition(-totals[present], limit - 1)[limit - 1]
             top = present[totals[present] >= cut]
-        order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit].tolist()
-        return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
+        order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit]
+        return dict(zip([self.names[i] for i in order.tolist()], totals[order].tolist())), len(present) - len(order)
+
+    @cached_property
+    def _flat_multi(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, value) pair of a multi-valued field, as two arrays: the documents
+        having each value one after another, and the value of each."""
+        having = np.concatenate(self.multi).astype(np.intp) if self.multi else np.empty(0, np.intp)
+        return having, np.repeat(np.arange(len(self.multi)), [len(docs) for docs in self.multi])
 
     @cached_property
     def _ids_from_one(self) -> np.ndarray:
