@@ -245,11 +245,13 @@ class Ranker:
         # The lowest positive score of a page with answers on each topic (inf: none); the
         # spare slot, last, stands for stubs and pages with no topic, and stays inf.
         lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
-        np.minimum.at(lowest, _at(self._answered_topics, docs), np.where(scores > 0, out, np.inf))
+        positive = scores > 0
+        answered = out if positive.all() else np.where(positive, out, np.inf)
+        np.minimum.at(lowest, _at(self._answered_topics, docs), answered)
         lowest[-1] = np.inf
         # A stub (with a positive score: a lower one stays lower than any cap) is capped
         # below its topic's lowest; others look up the spare slot.
-        return np.minimum(out, lowest[_at(self._stub_topics, docs)] * 0.999)
+        return np.minimum(out, (lowest * 0.999)[_at(self._stub_topics, docs)])
 
     @cached_property
     def _stub_topics(self) -> np.ndarray:
@@ -334,7 +336,7 @@ class Ranker:
         score of any page on its topic among them (0 for pages with none)."""
         topics = _at(self._topics_or_none, docs)
         best = np.zeros(self._topic_count + 1, dtype=np.float32)
-        np.maximum.at(best, topics, scores.astype(np.float32))  # as above: the same values, faster
+        np.maximum.at(best, topics, scores.astype(np.float32, copy=False))  # as above: the same values, faster
         best[-1] = 0.0  # pages with no topic
         return best[topics].astype(scores.dtype, copy=False)
 
