@@ -73,3 +73,8 @@ class GivenScores:
         """The scores given, and the documents with a positive one (as :meth:`Scorer.scored`)."""
         scores = self.score(terms)
         return scores, np.flatnonzero(scores > 0)
+
+    def matching(self, terms) -> tuple[np.ndarray, np.ndarray]:
+        """The documents with a positive score given, and those scores (as :meth:`Scorer.matching`)."""
+        scores, docs = self.scored(terms)
+        return docs, scores[docs]

@@ -38,12 +38,20 @@ class Values:
         """How many of the ``matched`` documents have each value (the ``limit`` most common)."""
         return self.top_counts(matched, limit)[0]
 
-    def top_counts(self, matched: np.ndarray, limit: int, docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
+    def top_counts(self, matched: np.ndarray | None, limit: int,
+                   docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
         """The ``limit`` most common values among ``matched`` documents with their counts,
         and how many other values the matched documents have. ``docs``, when given, are the
-        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field)."""
+        matched documents' numbers (``np.flatnonzero(matched)``, found once for every field);
+        ``matched`` may then be None."""
+        if not self.names:
+            return {}, 0
         if self.multi is not None:
-            totals = np.array([int(np.count_nonzero(matched[docs])) for docs in self.multi], dtype=np.int64)
+            if matched is None:
+                matched = np.zeros(len(self.ids), dtype=bool)
+                matched[docs] = True
+            having, named = self._flat_multi
+            totals = np.bincount(named[matched[having]], minlength=len(self.names))
         else:
             # Picking by document numbers: a boolean mask scattered over the index is slower.
             chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
@@ -53,13 +61,21 @@ class Values:
         if len(present) > limit:  # only the top few need sorting
             cut = -np.partition(-totals[present], limit - 1)[limit - 1]
             top = present[totals[present] >= cut]
-        order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit].tolist()
-        return {self.names[i]: int(totals[i]) for i in order}, len(present) - len(order)
+        order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit]
+        return dict(zip([self.names[i] for i in order.tolist()], totals[order].tolist())), len(present) - len(order)
+
+    @cached_property
+    def _flat_multi(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, value) pair of a multi-valued field, as two arrays: the documents
+        having each value one after another, and the value of each."""
+        having = np.concatenate(self.multi).astype(np.intp) if self.multi else np.empty(0, np.intp)
+        return having, np.repeat(np.arange(len(self.multi)), [len(docs) for docs in self.multi])
 
     @cached_property
     def _ids_from_one(self) -> np.ndarray:
-        """``ids`` plus one (0: no value), so counts need no filtering out of -1."""
-        return (self.ids + 1).astype(np.int32)
+        """``ids`` plus one (0: no value), so counts need no filtering out of -1 (as ``intp``,
+        which ``np.bincount`` counts without a converted copy)."""
+        return (self.ids + 1).astype(np.intp)
 
     @cached_property
     def _name_order(self) -> np.ndarray:

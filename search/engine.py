@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -116,6 +118,9 @@ class WeightedTerm(NamedTuple):
     word: str  # the word it stands for, shared by its copies in other fields
 
 
+_word_of = attrgetter("word")
+
+
 @dataclass(frozen=True)
 class _WordPostings:
     """One query word's terms (its copies in several fields) as flat arrays."""
@@ -140,6 +145,7 @@ class Scorer:
         self._cache_postings = cache_postings
         self._words_live: np.ndarray | None = None
         self._dead: tuple[np.ndarray, np.ndarray] | None = None
+        self._bonuses: dict[int, np.ndarray] = {}  # by number of query words (a few hundred at most)
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -161,13 +167,13 @@ class Scorer:
         k1 = self.settings.k1
         return term.weight * self.idf(term.field, term.text) * posting.freqs * (k1 + 1) / self._denominator(term, posting)
 
-    def _word(self, terms: list[WeightedTerm]) -> _WordPostings:
+    def _word(self, terms: tuple[WeightedTerm, ...]) -> _WordPostings:
         """The flat postings of one word's terms, in their order (remembered)."""
         if self._words_live is not self.postings.live:  # the live documents changed: start again
             self._words.clear()
             self._words_postings = 0
             self._words_live = self.postings.live
-        key = tuple(terms)  # named tuples: field, text, weight (and the word, the same for all)
+        key = terms  # named tuples: field, text, weight (and the word, the same for all)
         found = self._words.get(key)
         if found is not None:
             self._words.move_to_end(key)
@@ -195,23 +201,38 @@ class Scorer:
     def scored(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
         """BM25F scores of all documents (0 for documents matching no term), and the documents
         with a positive score, in order (found once here, so the ranking need not look again)."""
-        by_word: dict[str, list[WeightedTerm]] = {}
-        for term in terms:
-            by_word.setdefault(term.word, []).append(term)
-        # Words in sorted order, each word's terms in query order: each document's float32
-        # sum is added up in that order (``np.add.at`` adds one posting at a time, in order).
-        words = [self._word(by_word[word]) for word in sorted(by_word)]
+        docs, scores = self.matching(terms)
+        out = np.zeros(self.size, dtype=np.float32)
+        out[docs] = scores
+        return out, docs
+
+    def matching(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
+        """The documents with a positive BM25F score, in order, and their scores."""
+        # Words in sorted order, each word's terms in query order (a stable sort): each
+        # document's float32 sum is added up in that order (``np.add.at`` adds one posting at
+        # a time, in order).
+        words = [self._word(tuple(group)) for _, group in groupby(sorted(terms, key=_word_of), key=_word_of)]
         scores = np.zeros(self.size, dtype=np.float32)
         for word in words:
             np.add.at(scores, word.docs, word.scores)
         scores[self._deleted()] = 0.0
         docs = np.flatnonzero(scores > 0)
+        scores = scores[docs]
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor, at
-            # least 1: only the documents scored need it, the others stay at 0).
+            # least 1: only the documents scored need it).
             matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size)[docs]
-            scores[docs] *= 1.0 + self.settings.or_bonus * (matched.astype(np.float32) / len(words))
-        return scores, docs
+            scores *= self._bonus(len(words))[matched]
+        return docs, scores
+
+    def _bonus(self, words: int) -> np.ndarray:
+        """The coordination factor of a document matching 0, 1, ... ``words`` of ``words`` query
+        words (float32, the values an elementwise ``1 + or_bonus * matched / words`` gives)."""
+        found = self._bonuses.get(words)
+        if found is None:
+            matched = np.arange(words + 1, dtype=np.float32)
+            found = self._bonuses[words] = 1.0 + self.settings.or_bonus * (matched / words)
+        return found
 
     def _deleted(self) -> np.ndarray:
         """Documents not live (deleted ones' postings stay until segments merge), listed once
@@ -225,8 +246,17 @@ class Scorer:
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The ``k`` best (docnum, score) pairs with a positive score, best first."""
     positive = np.flatnonzero(scores > 0 if mask is None else mask & (scores > 0))
-    if len(positive) > k:
-        part = np.argpartition(-scores[positive], k - 1)[:k]
-        positive = positive[part]
-    order = positive[np.lexsort((positive, -scores[positive]))]
-    return [(int(d), float(scores[d])) for d in order]
+    return best_of(positive, scores[positive], k)
+
+
+def best_of(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (docnum, score) pairs of documents ``docs`` (ascending) scored ``scores``,
+    those with a positive score only, best first (ties: the lower docnum first)."""
+    positive = scores > 0
+    if not positive.all():
+        docs, scores = docs[positive], scores[positive]
+    if len(docs) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        docs, scores = docs[part], scores[part]
+    order = np.lexsort((docs, -scores))
+    return list(zip(docs[order].tolist(), scores[order].tolist()))

@@ -44,9 +44,10 @@ def folded(values: Values) -> Values:
     return Values(names, ids, multi)
 
 
-def counts(values: Values, matched: np.ndarray, limit: int, docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
+def counts(values: Values, matched: np.ndarray | None, limit: int,
+           docs: np.ndarray | None = None) -> tuple[dict[str, int], int]:
     """The ``limit`` most common values among ``matched`` documents (numbered ``docs``, when
-    given), and how many more there are.
+    given; ``matched`` may then be None), and how many more there are.
 
     >>> counts(Values(["a", "b", "c"], np.array([0, 0, 1, 2], dtype=np.int32)), np.ones(4, bool), 2)
     ({'a': 2, 'b': 1}, 1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Callable
 
 import numpy as np
@@ -52,6 +53,8 @@ QTYPE_CUES: dict[str, tuple[str, ...]] = {
     r"\bbrand|\bgeneric": ("brand names",),
 }
 _CUES = [(re.compile(pattern, re.I), types) for pattern, types in QTYPE_CUES.items()]
+_word_of = attrgetter("word")
+_tuple_new = tuple.__new__
 
 
 def asked_types(text: str) -> set[str]:
@@ -78,9 +81,13 @@ def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
     boost *= getattr(node, "boost", 1.0)
     for child in node.children():
         if type(child) is wq.Term:  # the common leaf (a plain query is an OR of them), without a call
-            if child.fieldname in TEXT_FIELDS:
-                text = child.text.decode("utf-8") if isinstance(child.text, bytes) else child.text
-                terms.append(WeightedTerm(child.fieldname, text, boost * child.boost, text))
+            field = child.fieldname
+            if field in TEXT_FIELDS:
+                text = child.text
+                if type(text) is bytes:
+                    text = text.decode("utf-8")
+                # The tuple made directly: a named tuple's own ``__new__`` is a Python call.
+                terms.append(_tuple_new(WeightedTerm, (field, text, boost * child.boost, text)))
         else:
             terms.extend(weighted_terms(child, boost))
     return terms
@@ -95,10 +102,23 @@ def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray | 
     an index into ``held``, and their positions in ``docs``."""
     if docs is None:
         return slice(None), held
-    at = np.searchsorted(docs, held)
-    inside = at < len(docs)
-    inside[inside] = docs[at[inside]] == held[inside]
+    if not len(docs):
+        return np.zeros(len(held), dtype=bool), np.empty(0, np.intp)
+    at = np.minimum(np.searchsorted(docs, held), len(docs) - 1)
+    inside = docs[at] == held
     return inside, at[inside]
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values``, sorted, and how often each comes (as ``np.unique(values,
+    return_counts=True)``, without its general-purpose overhead: a search calls it for a few
+    hundred values)."""
+    values = np.sort(values)
+    edges = np.empty(len(values) + 1, dtype=bool)
+    edges[0] = edges[-1] = True
+    np.not_equal(values[1:], values[:-1], out=edges[1:-1])
+    starts = np.flatnonzero(edges)
+    return values[starts[:-1]], starts[1:] - starts[:-1]
 
 
 def is_plain(node: wq.Query) -> bool:
@@ -145,16 +165,17 @@ class Ranker:
             ids, names = self._qtype_loader()
             self.doc_qtypes, self.qtype_index = ids, {name: i for i, name in enumerate(names)}
 
-    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Final scores of every document, and which documents match a word at all.
+    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None,
+               subset: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Final scores of every document, and which documents match a word at all; with
+        ``subset``, the documents that match (ascending) and their scores only.
 
         Only matching documents are ranked: the bonuses below reorder matches, they
         never make a page without any of the words into one. So they are computed for the
         matching documents only (a quarter of the index for a typical question) and the
         others keep their score of 0.
         """
-        everyone, docs = self.scorer.scored(terms)
-        scores = everyone[docs]
+        docs, scores = self.scorer.matching(terms)
         settings = self.settings
         if settings.focus_weight:
             # Pages naming none of the query's words in their topic keep their score (a factor of 1).
@@ -168,9 +189,13 @@ class Ranker:
             asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
+        if subset:
+            return docs, scores
         out = np.zeros(self.postings.size, dtype=scores.dtype)
         out[docs] = scores
-        return out, everyone > 0
+        matched = np.zeros(self.postings.size, dtype=bool)
+        matched[docs] = True
+        return out, matched
 
     def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood
@@ -183,7 +208,9 @@ class Ranker:
         if settings.type_weight and asked.qtype and self.doc_qtypes is not None:
             wanted = self.qtype_index.get(asked.qtype)
             if wanted is not None:
-                scores = scores * (1.0 + settings.type_weight * asked.confidence * (_at(self.doc_qtypes, docs) == wanted))
+                # A factor of 1 elsewhere (as ``1 + weight * False``).
+                factor = 1.0 + settings.type_weight * asked.confidence * True
+                scores = scores * np.where(_at(self.doc_qtypes, docs) == wanted, factor, 1.0)
         if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
             scores = self.stubs_below_answers(scores, docs)
         if settings.drug_first and asked.lead:
@@ -212,34 +239,30 @@ class Ranker:
             scores = np.where(_at(self._stubs, docs), scores * self.settings.unanswered_factor, scores)
         if not self.settings.stubs_below_answers or self.doc_topics is None or not len(self.doc_topics):
             return np.array(scores, copy=True)
-        positive = scores > 0
-        stub_topics = _at(self._stub_topics, docs)
-        capped = np.flatnonzero((stub_topics >= 0) & positive)  # a stub with no topic has none to yield to
-        if not len(capped):
-            return scores.astype(np.float32)
-        # Only the topics of the stubs to cap need their lowest answered page.
-        capped_topics = stub_topics[capped]
-        wanted = np.zeros(self._topic_count + 1, dtype=bool)
-        wanted[capped_topics] = True
-        answered_topics = _at(self._answered_topics, docs)
-        answered = np.flatnonzero(wanted[answered_topics] & positive)
-        lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
         # In float32, as ``lowest`` holds them: the same values (rounding keeps order), and
         # ``ufunc.at`` on mixed types is some 40 times slower.
-        np.minimum.at(lowest, answered_topics[answered], scores[answered].astype(np.float32))
         out = scores.astype(np.float32)
-        out[capped] = np.minimum(out[capped], lowest[capped_topics] * 0.999)
-        return out
+        # The lowest positive score of a page with answers on each topic (inf: none); the
+        # spare slot, last, stands for stubs and pages with no topic, and stays inf.
+        lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
+        positive = scores > 0
+        answered = out if positive.all() else np.where(positive, out, np.inf)
+        np.minimum.at(lowest, _at(self._answered_topics, docs), answered)
+        lowest[-1] = np.inf
+        # A stub (with a positive score: a lower one stays lower than any cap) is capped
+        # below its topic's lowest; others look up the spare slot.
+        return np.minimum(out, (lowest * 0.999)[_at(self._stub_topics, docs)])
 
     @cached_property
     def _stub_topics(self) -> np.ndarray:
-        """The topic of each page without answers (-1: a page with answers, or no topic)."""
-        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.int32)
+        """The topic of each page without answers (-1, the spare slot of a per-topic array:
+        a page with answers, or no topic)."""
+        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.intp)
 
     @cached_property
     def _answered_topics(self) -> np.ndarray:
         """The topic of each page with answers (the topic count, a spare slot: a stub, or no topic)."""
-        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.int32)
+        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.intp)
 
     @cached_property
     def _topic_count(self) -> int:
@@ -252,21 +275,31 @@ class Ranker:
 
         Only the few pages holding a phrase are visited; the values (and their type: float64
         once a synonym share counts) are those of a pass over every page."""
-        share = self.settings.synonym_match_share
-        wide = share and any(stems for alternatives in focus for stems in alternatives)
-        best = np.zeros(self.postings.size if docs is None else len(docs), dtype=np.float64 if wide else np.float32)
-        lengths = self.postings.lengths("topic")
-        for alternatives in focus:
-            for stems in alternatives:
-                if not stems:
-                    continue
-                held, covered = self._topic_cover(stems)
-                inside, at = _positions(held, docs)
-                best[at] = np.maximum(best[at], covered[inside])
-                if share:
-                    at = _positions(self._holding("synonyms", stems), docs)[1]
-                    best[at] = np.maximum(best[at], share)
+        phrases = [stems for alternatives in focus for stems in alternatives if stems]
+        best = np.zeros(self.postings.size if docs is None else len(docs),
+                        dtype=np.float64 if self.settings.synonym_match_share and phrases else np.float32)
+        if phrases:
+            # Every phrase's pages at once: the best value of each page, whatever their order.
+            matches = [self._phrase_match(stems) for stems in phrases]
+            pages = np.concatenate([pages for pages, _ in matches])
+            inside, at = _positions(pages, docs)
+            np.maximum.at(best, at, np.concatenate([values for _, values in matches])[inside])
         return best
+
+    def _phrase_match(self, stems: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The pages whose topic has every one of ``stems``, with the share of the topic they
+        cover, then (at the synonym share, as float64) those whose synonyms have them (remembered)."""
+        key = ("match", stems)
+        found = self._held.get(key)
+        if found is None:
+            held, covered = self._topic_cover(stems)
+            share = self.settings.synonym_match_share
+            if share:
+                synonyms = self._holding("synonyms", stems)
+                held = np.concatenate([held, synonyms])
+                covered = np.concatenate([covered.astype(np.float64), np.full(len(synonyms), share, dtype=np.float64)])
+            found = self._remember(key, (held, covered))
+        return found
 
     def _topic_cover(self, stems: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The pages whose topic has every one of ``stems``, and the share of their topic's
@@ -303,14 +336,14 @@ class Ranker:
         score of any page on its topic among them (0 for pages with none)."""
         topics = _at(self._topics_or_none, docs)
         best = np.zeros(self._topic_count + 1, dtype=np.float32)
-        np.maximum.at(best, topics, scores.astype(np.float32))  # as above: the same values, faster
+        np.maximum.at(best, topics, scores.astype(np.float32, copy=False))  # as above: the same values, faster
         best[-1] = 0.0  # pages with no topic
         return best[topics].astype(scores.dtype, copy=False)
 
     @cached_property
     def _topics_or_none(self) -> np.ndarray:
         """Each page's topic, or the topic count for pages with none (an index past every topic)."""
-        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.int32)
+        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.intp)
 
     def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
               docs: np.ndarray | None = None) -> np.ndarray:
@@ -324,10 +357,10 @@ class Ranker:
     def _focus_shares(self, terms: list[WeightedTerm], asking: frozenset[str],
                       docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Where (positions in ``docs``, or document numbers) :meth:`focus` is not 0, and its values there."""
-        held = [self.postings.get("topic", word).docs for word in {t.word for t in terms} - asking]
+        held = [self.postings.get("topic", word).docs for word in set(map(_word_of, terms)) - asking]
         if not held:
             return np.empty(0, np.intp), np.empty(0, np.float32)
-        pages, counts = np.unique(np.concatenate(held), return_counts=True)
+        pages, counts = _counted(np.concatenate(held))
         inside, at = _positions(pages, docs)
         pages, counts = pages[inside], counts[inside].astype(np.float32)
         lengths = self.postings.lengths("topic")[pages]

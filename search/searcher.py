@@ -26,7 +26,7 @@ from healthqa.search.answer_results import AnswerListing, AnswerResults
 from healthqa.search.answers import AnswerIndex, RoleMatch
 from healthqa.search.columns import Values, cached, from_column, from_postings
 from healthqa.search.consumer_types import TO_MEDQUAD
-from healthqa.search.engine import Postings, WeightedTerm, top_k
+from healthqa.search.engine import Postings, WeightedTerm, best_of
 from healthqa.search.matching import match_mask
 from healthqa.search.memo import Memo
 from healthqa.search.phrases import IndexPhrases
@@ -41,13 +41,28 @@ from healthqa.search.understand import QuestionReader, Understanding
 
 @dataclass(frozen=True)
 class _Scored:
-    """Scores of one query, which documents match, and the spelling corrections used."""
+    """Which documents match one query and their scores, and the spelling corrections used."""
 
-    scores: np.ndarray
-    matched: np.ndarray
+    docs: np.ndarray  # the documents that match, ascending
+    doc_scores: np.ndarray  # their scores (all positive)
+    size: int  # documents in the index
     corrections: tuple[tuple[str, str], ...]
     typed_found: bool  # whether the words as typed match any document
     terms: tuple[WeightedTerm, ...] = ()  # the words scored, corrections included
+
+    @cached_property
+    def scores(self) -> np.ndarray:
+        """The score of every document (0: no match)."""
+        out = np.zeros(self.size, dtype=self.doc_scores.dtype)
+        out[self.docs] = self.doc_scores
+        return out
+
+    @cached_property
+    def matched(self) -> np.ndarray:
+        """Whether each document matches."""
+        out = np.zeros(self.size, dtype=bool)
+        out[self.docs] = True
+        return out
 
 
 # Pages' questions recur across queries: each is normalised once.
@@ -283,22 +298,24 @@ class Searcher:
             if self.settings.ranking.expansion_weight:
                 terms += self._expansions(understood, terms)
             asked = self._asked(understood)
-        scores, matched = self._rank(parsed, terms, asked)
-        return _Scored(scores, matched, tuple(corrections), typed_found, tuple(terms))
+        docs, scores = self._rank(parsed, terms, asked)
+        return _Scored(docs, scores, self.postings.size, tuple(corrections), typed_found, tuple(terms))
 
     def _rank(self, parsed: ParsedQuery, terms: list[WeightedTerm],
               asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that match (ascending) and their scores."""
         if terms:
-            scores, matched = self.ranker.scores(terms, parsed.text, asked)
+            docs, scores = self.ranker.scores(terms, parsed.text, asked, subset=True)
         else:
-            scores = np.zeros(self.postings.size, np.float32)
-            matched = scores > 0
+            docs, scores = np.empty(0, np.intp), np.empty(0, np.float32)
         if is_plain(parsed.query):
-            return scores, matched
+            return docs, scores
+        every = np.zeros(self.postings.size, dtype=scores.dtype)
+        every[docs] = scores
         # A phrase in the answers must lie inside one answer: the answer index says where.
-        matched = match_mask(parsed.query, self.postings, self._searcher, self._answer_phrase)
+        docs = np.flatnonzero(match_mask(parsed.query, self.postings, self._searcher, self._answer_phrase))
         # Matches with no scoring word (e.g. source:GARD alone) still rank, in index order.
-        return np.where(matched, np.maximum(scores, 1e-6), 0.0), matched
+        return docs, np.maximum(every[docs], 1e-6)
 
     def _answer_phrase(self, node) -> np.ndarray | None:
         if type(node).__name__ != "Phrase" or node.fieldname != "answer":
@@ -347,18 +364,19 @@ class Searcher:
         parsed = self.parse(text)
         if parsed.is_empty:
             return []
-        scores, matched = self.scores(parsed)
-        ranked = self._collapsed(scores, matched, limit, collapse)
+        scored = self._scored(parsed)
+        ranked = self._collapsed(scored.docs, scored.doc_scores, limit, collapse)
         return [(self.page(d).id, s) for d, s, _ in ranked]
 
-    def _collapsed(self, scores: np.ndarray, matched: np.ndarray, count: int,
+    def _collapsed(self, docs: np.ndarray, scores: np.ndarray, count: int,
                    collapse: bool = True) -> list[tuple[int, float, tuple]]:
-        """The best ``count`` documents as ``(docnum, score, also_in)``: with collapsing on,
-        the same normalised question on the same topic is one hit, and ``also_in`` holds
-        the ``(id, source)`` of the others found among the candidates looked at."""
+        """The best ``count`` of the documents ``docs`` (ascending) scored ``scores``, as
+        ``(docnum, score, also_in)``: with collapsing on, the same normalised question on the
+        same topic is one hit, and ``also_in`` holds the ``(id, source)`` of the others found
+        among the candidates looked at."""
         if not (collapse and self.settings.collapse_duplicates):
-            return [(d, s, ()) for d, s in top_k(scores, count, matched)]
-        candidates = top_k(scores, count * max(1, self.settings.collapse_window), matched)
+            return [(d, s, ()) for d, s in best_of(docs, scores, count)]
+        candidates = best_of(docs, scores, count * max(1, self.settings.collapse_window))
         kept: dict[tuple[str, str], list] = {}
         keys = self._collapse_keys
         for docnum, score in candidates:
@@ -402,31 +420,33 @@ class Searcher:
             notes.append("no words to search for (only common words or symbols)")
             return Results(text, parsed.text, 0, page, limit, (), {}, suggestion, None, tuple(notes))
         scored = self._scored(parsed)
-        scores, matched = scored.scores, scored.matched
+        docs, scores = scored.docs, scored.doc_scores  # the matching documents only, from here on
         searched, corrected_from = parsed.text, None
         if scored.corrections:
             fixed = _apply(parsed.text, scored.corrections)
-            if not scored.typed_found and matched.any():
+            if not scored.typed_found and len(docs):
                 # The words as typed match nothing: these are results for the correction.
                 searched, corrected_from, suggestion = fixed, text, fixed
             else:
                 notes.append("also searched " + ", ".join(f"'{w}' as '{c}'" for w, c in scored.corrections))
-        matched = matched & self._filter_mask(filters, notes)
-        role = self._role_match(parsed, scored, filters) if filters.roles and matched.any() else None
+        if filters.roles or filters.topic or filters.source:
+            kept = self._filter_mask(filters, notes)[docs]
+            docs, scores = docs[kept], scores[kept]
+        role = self._role_match(parsed, scored, filters) if filters.roles and len(docs) else None
         if role is not None:
             if not role.pages.any():
                 notes.append(f"no answer by {' or '.join(map(repr, filters.roles))} matches the query")
-            matched &= role.pages
-            scores = scores + self.settings.answers.role_weight * role.page_scores
-        scores = self._with_signals(parsed, scores)
+            kept = role.pages[docs]
+            scores = (scores + self.settings.answers.role_weight * role.page_scores[docs])[kept]
+            docs = docs[kept]
+        scores = self._with_signals(parsed, docs, scores)
         # With a role filter a hit stands for its answers by that role: two pages with the
         # same question have different ones, so both are shown.
-        ranked = self._collapsed(scores, matched, page * limit, not filters.roles)[(page - 1) * limit:]
+        ranked = self._collapsed(docs, scores, page * limit, not filters.roles)[(page - 1) * limit:]
         terms = highlight_terms(parsed.query)
         hits = tuple(self._hit((page - 1) * limit + i + 1, score, self.page(doc), terms, self._role_answers(role, doc),
                                also_in) for i, (doc, score, also_in) in enumerate(ranked))
-        docs = np.flatnonzero(matched)
-        counted = {name: facets.counts(values, matched, self.settings.facet_limit, docs)
+        counted = {name: facets.counts(values, None, self.settings.facet_limit, docs)
                    for name, values in self.values.items()}
         return Results(text, searched, len(docs), page, limit, hits,
                        {name: shown for name, (shown, _) in counted.items()}, suggestion, corrected_from,
@@ -487,12 +507,13 @@ class Searcher:
         mine = role.answers[self.answers.page_of[role.answers] == doc]
         return [self.answers.shown(int(a))["n"] for a in mine]
 
-    def _with_signals(self, parsed: ParsedQuery, scores: np.ndarray) -> np.ndarray:
-        """Scores times the best expert-signal factor of each page's matching answers."""
+    def _with_signals(self, parsed: ParsedQuery, docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """The ``scores`` of pages ``docs`` times the best expert-signal factor of each page's
+        matching answers."""
         if not self._has_signals:
             return scores
         factors = self.answers.page_factors(parsed.query)
-        return scores if factors is None else scores * factors
+        return scores if factors is None else scores * factors[docs]
 
     @cached_property
     def _has_signals(self) -> bool:
