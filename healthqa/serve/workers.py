@@ -121,6 +121,10 @@ class FairWorker(uvicorn.Server):
         # Connections the thread accepted and the loop connected: each counter has one writer.
         self._accepted = self._connected = 0
         self._connecting: set[asyncio.Task] = set()
+        # The loop's set of open connections, counted into ``counts`` as connections open and
+        # close: a count left at a closed connection would make the others take a burst's first.
+        self._serving = False
+        self.server_state.connections = _Counted(self._publish)
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()  # wakes the thread's select to stop it
 
@@ -143,9 +147,14 @@ class FairWorker(uvicorn.Server):
         """Connections open or on their way to the loop."""
         return len(self.server_state.connections) + self._accepted - self._connected
 
+    def _publish(self) -> None:
+        if self._serving:
+            self.counts[self.slot] = self._open()
+
     def _accept(self, loop: asyncio.AbstractEventLoop) -> None:
         """The accepting thread: wait for a connection, take it in this worker's turn, hand it over."""
         try:
+            self._serving = True
             self.counts[self.slot] = self._open()  # serving from now on: the others leave it its turn
             while not self._stop.is_set():
                 waiting, _, _ = select.select([self.listener, self._wake_r], [], [], REFRESH)
@@ -169,6 +178,7 @@ class FairWorker(uvicorn.Server):
         except RuntimeError:  # the loop closed under it: the worker is ending
             pass
         finally:
+            self._serving = False
             self.counts[self.slot] = NOT_SERVING
 
     def _connect(self, connection: socket.socket) -> None:
@@ -180,9 +190,30 @@ class FairWorker(uvicorn.Server):
                 connection.close()
             finally:
                 self._connected += 1
+                self._publish()
         task = asyncio.ensure_future(connect())
         self._connecting.add(task)
         task.add_done_callback(self._connecting.discard)
+
+
+class _Counted(set):
+    """A set that calls ``changed`` after each item added or removed."""
+
+    def __init__(self, changed):
+        super().__init__()
+        self.changed = changed
+
+    def add(self, item) -> None:
+        super().add(item)
+        self.changed()
+
+    def discard(self, item) -> None:
+        super().discard(item)
+        self.changed()
+
+    def remove(self, item) -> None:
+        super().remove(item)
+        self.changed()
 
 
 class _Accepting:
