@@ -36,7 +36,7 @@ UVICORN_OPTIONS: dict[str, Any] = {"factory": True, "log_level": "info", "access
 BACKLOG = 2048  # connections the kernel holds for the workers to accept
 NOT_SERVING = 2**31 - 1  # the open-connection count of a worker not (or no longer) accepting
 LOOK_AGAIN = 0.002  # seconds a worker with more connections than another waits before looking again
-REFRESH = 0.25  # seconds between updates of an idle worker's count (connections close meanwhile)
+REFRESH = 0.25  # seconds the accepting thread waits for a connection before looking at its count again
 
 log = logging.getLogger("healthqa.serve")
 
@@ -181,6 +181,11 @@ class FairWorker(uvicorn.Server):
             self._serving = False
             self.counts[self.slot] = NOT_SERVING
 
+    def stop_accepting(self) -> None:
+        """Tell the accepting thread to end (it wakes at once)."""
+        self._stop.set()
+        self._wake_w.send(b"x")
+
     def _connect(self, connection: socket.socket) -> None:
         """In the loop: serve a connection the thread accepted."""
         async def connect() -> None:
@@ -223,8 +228,7 @@ class _Accepting:
         self.worker, self.thread = worker, thread
 
     def close(self) -> None:
-        self.worker._stop.set()
-        self.worker._wake_w.send(b"x")
+        self.worker.stop_accepting()
 
     async def wait_closed(self) -> None:
         await asyncio.to_thread(self.thread.join)
