@@ -56,7 +56,7 @@ def instrument(searcher: Searcher, spent: dict[str, float]) -> None:
     reader = searcher.question_reader
     reader.understand = timed(spent, "understand", reader.understand)
     ranker = searcher.ranker
-    ranker.scores = timed(spent, "rank (BM25, signals)", ranker.scores)
+    ranker.matching = timed(spent, "rank (BM25, signals)", ranker.matching)
     searcher._collapsed = timed(spent, "collapse", searcher._collapsed)
     searcher._hit = timed(spent, "hits shown (snippets)", searcher._hit)
     facets.counts = timed(spent, "facets", facets.counts)

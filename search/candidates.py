@@ -69,12 +69,8 @@ class GivenScores:
     def score(self, terms) -> np.ndarray:
         return self.scores.astype(np.float32).copy()
 
-    def scored(self, terms) -> tuple[np.ndarray, np.ndarray]:
-        """The scores given, and the documents with a positive one (as :meth:`Scorer.scored`)."""
-        scores = self.score(terms)
-        return scores, np.flatnonzero(scores > 0)
-
     def matching(self, terms) -> tuple[np.ndarray, np.ndarray]:
         """The documents with a positive score given, and those scores (as :meth:`Scorer.matching`)."""
-        scores, docs = self.scored(terms)
+        scores = self.score(terms)
+        docs = np.flatnonzero(scores > 0)
         return docs, scores[docs]

@@ -196,15 +196,10 @@ class Scorer:
 
     def score(self, terms: list[WeightedTerm]) -> np.ndarray:
         """BM25F scores of all documents (0 for documents matching no term)."""
-        return self.scored(terms)[0]
-
-    def scored(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25F scores of all documents (0 for documents matching no term), and the documents
-        with a positive score, in order (found once here, so the ranking need not look again)."""
         docs, scores = self.matching(terms)
         out = np.zeros(self.size, dtype=np.float32)
         out[docs] = scores
-        return out, docs
+        return out
 
     def matching(self, terms: list[WeightedTerm]) -> tuple[np.ndarray, np.ndarray]:
         """The documents with a positive BM25F score, in order, and their scores."""

@@ -183,7 +183,7 @@ class QueryReader:
         if len(words) > 1:
             return None
         out = []
-        for field, weight in self._weighted_fields[:len(words) * len(self._weighted_fields)]:
+        for field, weight in self._weighted_fields if words else ():  # a stop word: nothing
             out.append(wq.Term(field, words[0], boost=weight))
             out[-1].startchar, out[-1].endchar = start, end
         return out

@@ -165,10 +165,19 @@ class Ranker:
             ids, names = self._qtype_loader()
             self.doc_qtypes, self.qtype_index = ids, {name: i for i, name in enumerate(names)}
 
-    def scores(self, terms: list[WeightedTerm], text: str, asked: Asked | None = None,
-               subset: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Final scores of every document, and which documents match a word at all; with
-        ``subset``, the documents that match (ascending) and their scores only.
+    def scores(self, terms: list[WeightedTerm], text: str,
+               asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Final scores of every document, and which documents match a word at all (from :meth:`matching`)."""
+        docs, scores = self.matching(terms, text, asked)
+        out = np.zeros(self.postings.size, dtype=scores.dtype)
+        out[docs] = scores
+        matched = np.zeros(self.postings.size, dtype=bool)
+        matched[docs] = True
+        return out, matched
+
+    def matching(self, terms: list[WeightedTerm], text: str,
+                 asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that match a word at all (ascending), and their final scores.
 
         Only matching documents are ranked: the bonuses below reorder matches, they
         never make a page without any of the words into one. So they are computed for the
@@ -189,13 +198,7 @@ class Ranker:
             asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
-        if subset:
-            return docs, scores
-        out = np.zeros(self.postings.size, dtype=scores.dtype)
-        out[docs] = scores
-        matched = np.zeros(self.postings.size, dtype=bool)
-        matched[docs] = True
-        return out, matched
+        return docs, scores
 
     def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood

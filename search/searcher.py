@@ -305,7 +305,7 @@ class Searcher:
               asked: Asked | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The documents that match (ascending) and their scores."""
         if terms:
-            docs, scores = self.ranker.scores(terms, parsed.text, asked, subset=True)
+            docs, scores = self.ranker.matching(terms, parsed.text, asked)
         else:
             docs, scores = np.empty(0, np.intp), np.empty(0, np.float32)
         if is_plain(parsed.query):

@@ -13,6 +13,7 @@ import re
 import string
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Iterator
 
 from healthqa.search.memo import Memo
 
@@ -96,21 +97,11 @@ def _one_line(text: str) -> str:
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` whose analysed form is a query term, in text
     order: each distinct word of :func:`term_word_spans` analysed once, its spans taken whole."""
-    heads = _heads(terms)
-    if heads is None:
-        return []
-    if not text.isascii() or not heads.words_only:
-        found = [term_word_spans(text, terms)]
-    else:  # each head's words as remembered, in no order: the spans are put in order at the end
-        words = _HEAD_WORDS[text]
-        found = [words[head] for head in heads.heads]
     spans: list[tuple[int, int]] = []
-    for group in found:
-        for word, at in group.items():
-            if not terms.isdisjoint(stems(analyzer, word)):
-                spans += at
-    # A head that begins another ('ca', 'can') finds the same words.
-    return sorted(set(spans)) if heads.nested else sorted(spans)
+    for word, at in term_word_spans(text, terms).items():
+        if not terms.isdisjoint(stems(analyzer, word)):
+            spans += at
+    return sorted(spans)
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
@@ -177,7 +168,7 @@ class _HeadWords(Memo):
         # Up to 256 heads: a page shown for many questions is asked for more than a hundred.
         super().__init__(256, self._scan)
         self.lower = text.lower()
-        self._starts = Memo(256, self._all_starts)
+        self._starts = Memo(256, lambda head: tuple(self._word_starts(head)))
 
     def leftmost(self, heads: tuple[str, ...]) -> dict[str, list[tuple[int, int]]]:
         """By word, the words that the pattern of ``heads`` (longest first) finds in the lower-case
@@ -191,27 +182,22 @@ class _HeadWords(Memo):
                 last = end
         return words
 
-    def _all_starts(self, head: str) -> tuple[tuple[int, int], ...]:
+    def _word_starts(self, head: str) -> Iterator[tuple[int, int]]:
         """Each place ``head`` (starting with a letter or digit) starts a word, and that word's end."""
-        lower, found = self.lower, []
+        lower = self.lower
         at = lower.find(head)
         while at >= 0:
-            if not (at and lower[at - 1] in _WORD_CHARS):
-                found.append((at, _WORD_TAIL(lower, at + len(head)).end()))
-            at = lower.find(head, at + 1)
-        return tuple(found)
-
-    def _scan(self, head: str) -> dict[str, list[tuple[int, int]]]:
-        lower, words = self.lower, {}
-        find = lower.find
-        at = find(head)
-        while at >= 0:
             if at and lower[at - 1] in _WORD_CHARS:  # inside a word
-                at = find(head, at + 1)
+                at = lower.find(head, at + 1)
                 continue
             end = _WORD_TAIL(lower, at + len(head)).end()
-            words.setdefault(lower[at:end], []).append((at, end))
-            at = find(head, end)
+            yield at, end
+            at = lower.find(head, at + 1)  # (a head such as 'a.a' may start again inside the word)
+
+    def _scan(self, head: str) -> dict[str, list[tuple[int, int]]]:
+        words: dict[str, list[tuple[int, int]]] = {}
+        for start, end in self._word_starts(head):
+            words.setdefault(self.lower[start:end], []).append((start, end))
         return words or _NO_WORDS
 
 
@@ -229,7 +215,6 @@ class _Heads:
     any_case: re.Pattern[str]  # the same in any case
     words_only: bool  # every head is letters and digits (\w)
     word_start: bool  # every head starts with a letter or digit (\w)
-    nested: bool  # a head begins another (a two-letter term and a longer one)
 
 
 @lru_cache(maxsize=256)
@@ -241,8 +226,7 @@ def _heads(terms: frozenset[str]) -> _Heads | None:
     source = r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*"
     words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
     word_start = all(re.match(r"\w", head, re.A) for head in heads)
-    nested = any(a != b and b.startswith(a) for a in heads for b in heads)
-    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, word_start, nested)
+    return _Heads(tuple(heads), re.compile(source), re.compile(source, re.I), words_only, word_start)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
