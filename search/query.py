@@ -22,6 +22,7 @@ from healthqa.index.schema import TEXT_FIELDS
 from healthqa.ingest.errors import QueryError
 from healthqa.search.expansion import Budget, Expander
 from healthqa.search.memo import Memo
+from healthqa.search.query_syntax import SyntaxReader
 from healthqa.search.settings import SearchSettings
 
 # Names a person may put before a colon, and the index field each one means.
@@ -69,6 +70,7 @@ class QueryReader:
         self._weighted_fields = [(f, weights[f]) for f in fields]
         self._analyzer = schema["question"].analyzer
         self._schema = schema
+        self._syntax = SyntaxReader(schema, self._weighted_fields, weights, settings.ranking.or_bonus)
         self._expanders: dict[int, Expander] = {}
         # The analysed words of each space-separated piece of a question, remembered: no token
         # crosses a space and each filter reads one token, so a text's words are its pieces'
@@ -136,8 +138,8 @@ class QueryReader:
         # value ("source:x-y") keeps its dashes. Same length: the words keep their offsets.
         words = " ".join(word if ":" in word else _JOINED_DASH.sub(" ", word) for word in tidied.split(" "))
         try:
-            parsed = self._quoted(words)
-            if parsed is None:
+            parsed = self._syntax.parse(words)
+            if parsed is None:  # syntax read by other plugins of Whoosh's parser (prefix*, word~, ^2, [a TO b])
                 parsed = self._parser.parse(words)
         except Exception:  # Whoosh's parser is lenient; this is the last resort
             # Plain words, built without Whoosh's parser: it also fails on words alone ("NOT NOT").
@@ -146,64 +148,6 @@ class QueryReader:
         parsed = _not_as_exclusion(parsed).accept(lambda node: _exact_case(node, reader))
         parsed = self._bound(parsed, reader, notes)
         return ParsedQuery(text=tidied, query=parsed, notes=tuple(dict.fromkeys(notes)))
-
-    def _quoted(self, text: str) -> wq.Query | None:
-        """Words, "quoted phrases" and dashes (no other syntax) as Whoosh's parser reads them: the
-        same query objects (its normalised form built straight away), in a fraction of the time; a
-        tenth of consumer questions quote something. None for anything else, or a word the
-        analyzer splits in two (Whoosh groups those)."""
-        if '"' not in text or _SYNTAX.search(text.replace('"', " ").replace("-", " ")) \
-                or _OPERATORS.search(text) or _SINGLE_QUOTED.search(text):
-            return None
-        # Whoosh's parser reads a dash outside a phrase as "not the next word or phrase" (:meth:`parse`
-        # has made the hyphens in words spaces); nothing wanted, nothing found.
-        wanted: list[wq.Query] = []
-        banned: list[wq.Query] = []
-        after_dash = False
-        for start, end, kind in _tagged(text):
-            if kind == "-":
-                after_dash = True
-                continue
-            leaves = self._phrase(text, start, end) if kind == '"' else self._word(text, start, end)
-            if leaves is None:
-                return None
-            (banned if after_dash else wanted).extend(leaves)
-            after_dash = False
-        wanted_query, banned_query = _normalised_or(wanted), _normalised_or(banned)
-        if banned_query is wq.NullQuery or wanted_query is wq.NullQuery:
-            return wanted_query
-        return wq.AndNot(wanted_query, banned_query)
-
-    def _word(self, text: str, start: int, end: int) -> list[wq.Query] | None:
-        """The terms Whoosh makes of the word at ``text[start:end]`` in each field (None: the
-        word holds other syntax, or the analyzer splits it)."""
-        if _WHOOSH_SYNTAX.search(text, start, end):
-            return None
-        words = [t.text for t in self._analyzer(text[start:end], mode="query")]
-        if len(words) > 1:
-            return None
-        out = []
-        for field, weight in self._weighted_fields if words else ():  # a stop word: nothing
-            out.append(wq.Term(field, words[0], boost=weight))
-            out[-1].startchar, out[-1].endchar = start, end
-        return out
-
-    def _phrase(self, text: str, start: int, end: int) -> list[wq.Query]:
-        """The leaves Whoosh makes of the phrase at ``text[start:end]`` (quotes included), in each
-        field: a phrase of its words; of one word, a term at no boost (as Whoosh normalises it)."""
-        # The analyzer hands out one token object, changed as it goes: read each at once.
-        tokens = [(t.text, start + 1 + t.startchar, start + 1 + t.endchar)
-                  for t in self._analyzer(text[start + 1:end - 1], mode="query", chars=True)]
-        if len(tokens) != 1:
-            return [wq.Phrase(field, [w for w, _, _ in tokens], slop=1, boost=weight,
-                              char_ranges=[(a, b) for _, a, b in tokens])
-                    for field, weight in self._weighted_fields] if tokens else []
-        out = []
-        for field, _ in self._weighted_fields:
-            term = wq.Term(field, tokens[0][0])
-            term.startchar, term.endchar = tokens[0][1], tokens[0][2]
-            out.append(term)
-        return out
 
     def _plain(self, text: str) -> wq.Query:
         """Plain words straight to an OR of weighted terms (what the parser would build)."""
@@ -224,34 +168,6 @@ class QueryReader:
         bounded = expander.bound(parsed, budget)
         notes.extend(budget.notes)
         return bounded
-
-
-# What, outside a phrase, Whoosh's parser reads as more than a word (quotes aside): then it parses.
-_WHOOSH_SYNTAX = re.compile(r"[+()\[\]{}^~*?:\\]")
-_SINGLE_QUOTED = re.compile(r"(?:^|(?<=\W))'")
-
-
-def _tagged(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, kind)`` of the words (kind ""), "phrases" (kind '"') and dashes (kind "-")
-    of ``text``, as Whoosh's parser tags them: a phrase from any quote to the next one, a dash
-    anywhere else, a word from whatever lies between those and spaces."""
-    out = []
-    prev = 0
-    for match in re.finditer(r'\s+|"[^"]*"|-', text):
-        if prev < match.start():
-            out.append((prev, match.start(), ""))
-        if match.group()[0] in '"-':
-            out.append((match.start(), match.end(), match.group()[0]))
-        prev = match.end()
-    if prev < len(text):
-        out.append((prev, len(text), ""))
-    return out
-
-
-def _normalised_or(leaves: list[wq.Query]) -> wq.Query:
-    """Whoosh's normalised OR of ``leaves``: each distinct one once (the first), one alone as itself."""
-    unique = list(dict.fromkeys(leaves))
-    return wq.NullQuery if not unique else unique[0] if len(unique) == 1 else wq.Or(unique)
 
 
 def _not_as_exclusion(parsed: wq.Query) -> wq.Query:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from healthqa.ingest.errors import QueryError
@@ -95,9 +98,11 @@ def _same_query(ours: wq.Query, whoosh: wq.Query) -> bool:
         return False
     if isinstance(ours, wq.CompoundQuery):
         return (len(ours.subqueries) == len(whoosh.subqueries)
-                and {k: v for k, v in vars(ours).items() if k != "subqueries"}
-                == {k: v for k, v in vars(whoosh).items() if k != "subqueries"}
+                and {k: v for k, v in vars(ours).items() if k not in ("subqueries", "a", "b")}
+                == {k: v for k, v in vars(whoosh).items() if k not in ("subqueries", "a", "b")}
                 and all(_same_query(a, b) for a, b in zip(ours.subqueries, whoosh.subqueries)))
+    if isinstance(ours, wq.Not):
+        return ours.boost == whoosh.boost and _same_query(ours.query, whoosh.query)
     return vars(ours) == vars(whoosh) if hasattr(ours, "__dict__") else ours == whoosh
 
 
@@ -119,20 +124,61 @@ QUOTED = [
 ]
 
 
-@pytest.mark.parametrize("typed", QUOTED)
-def test_quoted_phrases_are_read_as_whooshs_parser_reads_them(reader: QueryReader, typed: str) -> None:
-    """Words and "phrases" are read without Whoosh's parser (ten times slower), into the very
-    query objects it builds."""
+# Operators, brackets, fields and their odd cases (each shape Whoosh's parser reads its own way).
+OPERATORS = [
+    "CAN LIPNODES AND OR LIVER CANCER BE DETECTED IN A UPPER GI",  # a LiveQA question: "AND OR"
+    "heart AND attack OR stroke NOT aspirin", "pain ANDNOT fever", "pain ANDMAYBE fever", "pain REQUIRE fever",
+    "pain NOT", "(pain NOT)", "(+pain)", "AND pain", "pain OR", "a OR b OR c AND d", "(heart attack) OR (stroke)",
+    "((pain))", ") pain (", "(pain (fever) cough", "x(heart attack)y", "+pain -fever +cough",
+    "+ pain - - fever", "-pain +", "question:heart answer:\"chest pain\"", "question:(heart attack)",
+    "question: heart", "foo:bar:baz pain", "3:1 ratio", "question:the ANDNOT question:pain",
+    "source:CDC OR source:GARD", "'chest pain' heart", "don't 'x' 'the of' ''", "3,5mg AND Über",
+    '"heart attack" AND (pain OR "chest pain") -aspirin', "NOT (the) pain", "(the) AND (of)",
+]
+
+
+@pytest.mark.parametrize("typed", QUOTED + OPERATORS)
+def test_syntax_is_read_as_whooshs_parser_reads_it(reader: QueryReader, typed: str) -> None:
+    """Quotes, operators, brackets and fields are read without Whoosh's parser (ten times
+    slower), into the very query objects it builds."""
     tidied, _ = reader.read(typed)
-    ours = reader._quoted(tidied)
+    ours = reader._syntax.parse(tidied)
     assert ours is not None
     assert _same_query(ours, reader._parser.parse(tidied))
 
 
-@pytest.mark.parametrize("typed", ['"heart attack" +covid', '"heart attack" (pain)', '"heart attack" AND pain',
-                                   "'chest pain' \"heart attack\"", '"heart attack" 50/50'])
-def test_quotes_with_other_syntax_are_left_to_whooshs_parser(reader: QueryReader, typed: str) -> None:
-    assert reader._quoted(reader.read(typed)[0]) is None
+def test_real_questions_with_syntax_are_read_as_whooshs_parser_reads_them(reader: QueryReader) -> None:
+    path = pathlib.Path(__file__).parent / "data" / "syntax-questions.txt"
+    questions = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    differ = []
+    for question in questions:
+        tidied, _ = reader.read(question)
+        ours = reader._syntax.parse(tidied)
+        if ours is None or not _same_query(ours, reader._parser.parse(tidied)):
+            differ.append(question)
+    assert len(questions) == 55 and differ == []
+
+
+_PIECES = ["heart", "attack", "the", "of", "Pain", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "(", ")",
+           '"', "-", "+", "question:", "answer:", "source:", "foo:", "3:", "'", "covid-19", "don't", "x", "3,5mg",
+           " ", "  ", "type:", "id:", "and", "Über", "topic:", "role_text:", "a.b"]
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.booleans()), min_size=1, max_size=14))
+def test_made_up_syntax_is_read_as_whooshs_parser_reads_it(reader: QueryReader, pieces: list[tuple[str, bool]]) -> None:
+    """Any mix of words, quotes, operators, brackets, signs and fields: the same query objects as
+    Whoosh's parser builds, or (for shapes it fails on) left to it."""
+    tidied, _ = reader.read("".join(piece + (" " if spaced else "") for piece, spaced in pieces))
+    ours = reader._syntax.parse(tidied)
+    if ours is None:
+        return
+    assert _same_query(ours, reader._parser.parse(tidied))
+
+
+@pytest.mark.parametrize("typed", ["heart*", "pain~", "pain^2", "[a TO b]", "NOT NOT pain", "heart (pain +fever)"])
+def test_other_syntax_and_shapes_whoosh_fails_on_are_left_to_its_parser(reader: QueryReader, typed: str) -> None:
+    assert reader._syntax.parse(reader.read(typed)[0]) is None
 
 
 def test_highlight_terms_are_the_analysed_words_of_text_fields(searcher: Searcher) -> None:
