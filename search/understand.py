@@ -98,6 +98,9 @@ class QuestionReader:
         self._lay_names = lay_names
         self._lay_found: dict[str, object] = {}  # loose key -> its Term, or None
         self._phrases: dict[tuple[str, int], object] = {}  # (phrase, topic word count) -> its Focus, or None
+        # Phrase key -> its vocabulary entry and its lay name's key (None: none): every phrase of
+        # a question is keyed, and phrases recur across questions (50,000 keys: about 8 MB).
+        self._keys: dict[str, tuple[Term | None, str | None]] = {}
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -122,14 +125,16 @@ class QuestionReader:
         """The focus phrases of ``text``, longest first at each position, left to right."""
         words = _WORD.findall(text[:2000])
         keys = _span_keys(words)
-        terms = self.vocabulary.terms(k for k in keys.values() if k)
-        terms.update(self._lay_terms(words, keys, terms))
+        asked = set(keys.values())
+        asked.discard("")
+        facts = self._key_facts(asked)
+        lay = self._lay_terms(keys, facts)
         # Each position's phrases that may match, longest first: a vocabulary or lay name, or
         # one that some topic or synonyms may hold (the rest would be looked up in vain).
         reach = self._may_name(words)
         spans: list[list[tuple[int, str, Term | None]]] = [[] for _ in words]
         for (i, n), key in keys.items():
-            term = terms.get(key)
+            term = (facts[key][0] or lay.get(key)) if key else None
             if term is not None or n <= reach[i]:
                 spans[i].append((n, key, term))
         found = self._scan(words, spans, RARE_WORD_COUNT)
@@ -144,17 +149,40 @@ class QuestionReader:
         fields = [self._word_fields(w) for w in words]
         return [max(a, b) for a, b in zip(_runs([t for t, _ in fields]), _runs([s for _, s in fields]))]
 
-    def _lay_terms(self, words: list[str], keys: dict[tuple[int, int], str],
-                   terms: dict[str, Term]) -> dict[str, Term]:
+    def _key_facts(self, keys: set[str]) -> dict[str, tuple[Term | None, str | None]]:
+        """Phrase key -> its vocabulary entry, and the loose key (:func:`loose_key`) of the lay
+        name it may be: its set of stems, when some name's key is that set of two or more
+        ("much urine" leaves one: no two-word name). Remembered per index."""
+        memo = self._keys
+        found, new = {}, []
+        for key in keys:
+            known = memo.get(key)
+            if known is None:
+                new.append(key)
+            else:
+                found[key] = known
+        if not new:
+            return found
+        terms = self.vocabulary.terms(new)
+        # A name's key is its stems, stop words out: a phrase key's words (both stem alike).
+        stems = {key: frozenset(key.split()) for key in new if " " in key}
+        stems = {key: s for key, s in stems.items() if len(s) > 1}
+        pairable = set(self._lay_names.pairable(list(stems.values()))) if self._lay_names is not None else set()
+        if len(memo) + len(new) > 50_000:
+            memo.clear()
+        for key in new:
+            s = stems.get(key)
+            found[key] = memo[key] = (terms.get(key), " ".join(sorted(s)) if s in pairable else None)
+        return found
+
+    def _lay_terms(self, keys: dict[tuple[int, int], str],
+                   facts: dict[str, tuple[Term | None, str | None]]) -> dict[str, Term]:
         """Phrase key -> the clinical name the indexed text pairs with it, for phrases of
         two or more words no vocabulary holds (see :func:`lay_term`)."""
         if self._lay_names is None:
             return {}
-        # A name's key is its stems, stop words out: a phrase's set of stems is asked for only
-        # when it is some key's, and of two or more ("much urine" leaves one: no two-word name).
-        sets = _stem_sets(keys, terms)
-        pairable = set(self._lay_names.pairable([s for s in sets.values() if len(s) > 1]))
-        loose = {key: " ".join(sorted(stems)) for key, stems in sets.items() if stems in pairable}
+        loose = {key: name for (_, n), key in keys.items()
+                 if n > 1 and key and facts[key][0] is None and (name := facts[key][1])}
         # What a name stands for is read once per index (names recur across questions).
         found = {name: self._lay_found.get(name, _UNSEEN) for name in loose.values()}
         new = [name for name, term in found.items() if term is _UNSEEN]
@@ -246,17 +274,6 @@ def _span_keys(words: list[str]) -> dict[tuple[int, int], str]:
                 grown.append(((i, n), key))
         keys.update(reversed(grown))
     return keys
-
-
-def _stem_sets(keys: dict[tuple[int, int], str], known: dict[str, Term]) -> dict[str, frozenset[str]]:
-    """Phrase key -> its words' stems (:func:`~healthqa.index.lay_names.word_stems`), for the
-    phrases of two or more words whose key is not ``known``. A word's stems are the words of
-    its key (both stem the same words the same way), so a phrase's are the words of its key."""
-    sets: dict[str, frozenset[str]] = {}
-    for (_, n), key in keys.items():
-        if n > 1 and key and key not in known and key not in sets:
-            sets[key] = frozenset(key.split())
-    return sets
 
 
 def _runs(flags: list[bool]) -> list[int]:
