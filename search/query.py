@@ -36,8 +36,8 @@ _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 # What makes a query more than plain words: without any of these, the parser is skipped.
 # The field names after renaming count too: "role:" becomes "role_text:", which is no alias.
-_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S|(?i:\b(?:"
-                     + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
+_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S")
+_FIELD_NAME = re.compile(r"(?i:\b(?:" + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
 _DASHES = re.compile(r"-{2,}")
 # A dash joined to the word before it ("covid-19", "well-"): a hyphen, not "not the next word".
 _JOINED_DASH = re.compile(r"(?<=\w)-")
@@ -105,7 +105,7 @@ class QueryReader:
         # '?' ends questions far more often than it stands for a letter: read it as punctuation.
         # So is a run of dashes ("4 days -- can I ..."): only a single '-' before a word excludes it.
         text = _DASHES.sub(" ", text.replace("?", " "))
-        for word in _WILDCARD_WORD.findall(text):
+        for word in _WILDCARD_WORD.findall(text) if "*" in text else ():
             stem = word.split(":")[-1].lstrip("+-").split("*")[0]
             if len(stem) < 2:
                 raise QueryError(f"'{word}' would match too much: put at least two letters before '*' (e.g. diab*)")
@@ -130,7 +130,7 @@ class QueryReader:
     def parse(self, text: str, reader) -> ParsedQuery:
         """Parse ``text`` against an index ``reader`` (needed to bound expansions)."""
         tidied, notes = self.read(text)
-        if not (_SYNTAX.search(tidied) or _OPERATORS.search(tidied)):
+        if not _has_syntax(tidied):
             return ParsedQuery(text=tidied, query=self._plain(tidied), notes=tuple(notes))
         # A hyphen splits words, as the analyzer splits them; only a dash starting a word excludes
         # it. (Whoosh's parser, which a question with quotes or operators goes through, reads any
@@ -168,6 +168,15 @@ class QueryReader:
         bounded = expander.bound(parsed, budget)
         notes.extend(budget.notes)
         return bounded
+
+
+def _has_syntax(text: str) -> bool:
+    """Whether ``text`` holds syntax: quotes, wildcards, signs, a field or an operator (the
+    field names and operators looked for only when a colon or the capitals are there: a
+    long question is searched in a third of the time)."""
+    if _SYNTAX.search(text) or (":" in text and _FIELD_NAME.search(text)):
+        return True
+    return ("AND" in text or "OR" in text or "NOT" in text or "REQUIRE" in text) and bool(_OPERATORS.search(text))
 
 
 def _not_as_exclusion(parsed: wq.Query) -> wq.Query:
