@@ -370,7 +370,7 @@ def _plus_minus(top: Group) -> Group:
 def _operators(group: Group) -> None:
     """Whoosh's ``do_operators``: each operator in turn, left to right, then inside each group."""
     nodes = group.nodes
-    for kind in _OPERATORS:
+    for kind in _OPERATORS if any(type(node) is Mark for node in nodes) else ():
         i = 0
         while i < len(nodes):
             node = nodes[i]
