@@ -164,7 +164,7 @@ _PIECES = ["heart", "attack", "the", "of", "Pain", "AND", "OR", "NOT", "ANDNOT",
            " ", "  ", "type:", "id:", "and", "Über", "topic:", "role_text:", "a.b"]
 
 
-@settings(max_examples=1500, deadline=None, derandomize=True, database=None)
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.tuples(st.sampled_from(_PIECES), st.booleans()), min_size=1, max_size=14))
 def test_made_up_syntax_is_read_as_whooshs_parser_reads_it(reader: QueryReader, pieces: list[tuple[str, bool]]) -> None:
     """Any mix of words, quotes, operators, brackets, signs and fields: the same query objects as
