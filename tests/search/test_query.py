@@ -134,6 +134,7 @@ OPERATORS = [
     "question: heart", "foo:bar:baz pain", "3:1 ratio", "question:the ANDNOT question:pain",
     "source:CDC OR source:GARD", "'chest pain' heart", "don't 'x' 'the of' ''", "3,5mg AND Über",
     '"heart attack" AND (pain OR "chest pain") -aspirin', "NOT (the) pain", "(the) AND (of)",
+    'and"ANDNOT answer: foo: OR    ANDNOT OR 3: x+',  # a binary query flattened into an OR: its boost reset
 ]
 
 
