@@ -13,8 +13,11 @@ import re
 import string
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from operator import itemgetter
 from typing import Iterator
+
+import numpy as np
 
 from healthqa.search.memo import Memo
 
@@ -26,6 +29,7 @@ _UNSAFE_FOR_TERMINAL = re.compile(
 
 # What html.escape replaces.
 _TO_ESCAPE = re.compile("[&<>\"']")
+_TEXT = itemgetter(0)  # of a part
 
 
 # A lone surrogate (a file name that is not UTF-8) cannot be written to a terminal at all.
@@ -49,18 +53,14 @@ class Snippet:
     matches: int
 
     def plain(self) -> str:
-        return "".join(text for text, _ in self.parts)
+        return "".join(map(_TEXT, self.parts))
 
     def html(self) -> str:
-        """The text escaped, matches in ``<em>`` (remembered: a hit shows its first answer's twice)."""
-        return self._html
-
-    @cached_property
-    def _html(self) -> str:
+        """The text escaped, matches in ``<em>``."""
         parts = self.parts
         if _TO_ESCAPE.search(self.plain()):  # most snippets hold nothing to escape: one scan says so
-            parts = tuple((html.escape(t), m) for t, m in parts)
-        return "".join(f"<em>{t}</em>" if m else t for t, m in parts)
+            parts = [(html.escape(t), m) for t, m in parts]
+        return "".join([f"<em>{t}</em>" if m else t for t, m in parts])
 
     def ansi(self, color: bool = True) -> str:
         safe = terminal_safe
@@ -125,8 +125,9 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]
     else:
         found = term_word_spans(text, terms).items()
     spans: list[tuple[int, int]] = []
+    known, key = _STEMS, id(analyzer)
     for word, at in found:
-        if not terms.isdisjoint(stems(analyzer, word)):
+        if not terms.isdisjoint(known.get((key, word)) or stems(analyzer, word)):
             spans += at
     spans.sort()
     return spans
@@ -280,18 +281,14 @@ def stems(analyzer, word: str) -> frozenset[str]:
 
 
 def _best_window(spans: list[tuple[int, int]], width: int) -> int:
-    """Start of the window that covers the most matches (two-pointer sweep)."""
+    """Start of the window that covers the most matches: the first densest."""
     if not spans:
         return 0
-    reach = width * 0.8
-    starts = [a for a, _ in spans]
-    best, most, left = 0, 0, 0
-    for right, a in enumerate(starts):
-        while starts[left] < a - reach:
-            left += 1
-        if right - left >= most:  # covers right - left + 1 matches: more than any window before
-            most, best = right - left + 1, starts[left]
-    return max(0, best - width // 5)
+    starts = np.array(spans)[:, 0]
+    # For each match, how many matches before it start within reach of it (as floats: exact).
+    before = np.arange(len(starts)) - starts.searchsorted(starts - width * 0.8)
+    right = int(before.argmax())  # the first of the most
+    return max(0, int(starts[right - before[right]]) - width // 5)
 
 
 def _word_start(text: str, start: int) -> int:
