@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from healthqa.index.schema import text_analyzer
-from healthqa.search.snippets import Snippet, make_snippet, term_words, terminal_safe
+from healthqa.search.snippets import Snippet, _best_window, make_snippet, term_words, terminal_safe
 
 ANALYZER = text_analyzer()
 
@@ -146,3 +146,17 @@ def test_the_words_marked_are_those_starting_like_a_term_whose_analysed_form_is_
         shown = make_snippet(text, terms, ANALYZER, width=len(text) + 1)
         assert [part for part, matched in shown.parts if matched] == expected
         assert shown.matches == len(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 3000), max_size=120, unique=True), st.sampled_from([40, 80, 100, 240, 241]))
+# Two matches exactly at reach of each other come first (the window holds both), then matches far apart.
+@example([0, 32, 500, 510] + list(range(1000, 5000, 100)), 40)
+@example([0, 32, 500, 510], 40)
+def test_the_window_starts_before_the_first_place_where_the_most_matches_lie_within_reach(
+        starts: list[int], width: int) -> None:
+    spans = [(a, a + 1) for a in sorted(starts)]
+    # How many matches end a window at each match, counted one by one.
+    counts = [sum(a - width * 0.8 <= b <= a for b, _ in spans) for a, _ in spans]
+    first = spans[counts.index(max(counts)) - max(counts) + 1][0] if spans else 0
+    assert _best_window(spans, width) == (max(0, first - width // 5) if spans else 0)
