@@ -49,10 +49,10 @@ def choose(answers: Sequence[StoredAnswer], terms: frozenset[str], analyzer, idf
     ``only``: positions of the answers that may be shown, best first (a role filter's
     matching answers); they are shown in that order.
     """
+    if only is None and len(answers) < 2:  # nothing to order (MedQuAD's pages): shown whether it matched or not
+        return tuple([_shown(answer, terms, analyzer, width) for answer in answers[:count]])
     if only is not None:
         order = [n for n in only if 0 <= n < len(answers)]
-    elif len(answers) < 2:  # nothing to order (MedQuAD's pages): shown whether it matched or not
-        order = list(range(len(answers)))
     else:
         scores = [answer_score(a, terms, analyzer, idf, average_length) for a in answers]
         factors = signal_factor(settings, np.array([bool(a.accepted) for a in answers]),

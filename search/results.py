@@ -55,12 +55,14 @@ class Hit:
     also_in: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        snippet = self.snippet.html()  # the first answer's snippet, as a rule: rendered once
         return {
             "rank": self.rank, "id": self.id, "score": round(self.score, 4), "question": self.question,
             "topic": self.topic, "source": self.source, "url": self.url, "question_type": self.question_type,
-            "roles": list(self.roles), "snippet": self.snippet.html(),
-            "answers": [{"role": a.role, "author": a.author, "snippet": a.snippet.html(), "matches": a.snippet.matches,
-                         "votes": a.votes, "accepted": a.accepted}
+            "roles": list(self.roles), "snippet": snippet,
+            "answers": [{"role": a.role, "author": a.author,
+                         "snippet": snippet if a.snippet is self.snippet else a.snippet.html(),
+                         "matches": a.snippet.matches, "votes": a.votes, "accepted": a.accepted}
                         for a in self.answers],
             "also_in": [{"id": i, "source": source} for i, source in self.also_in],
         }

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from healthqa.index.schema import text_analyzer
-from healthqa.search.snippets import Snippet, make_snippet, term_words, terminal_safe
+from healthqa.search.snippets import Snippet, _best_window, make_snippet, term_words, terminal_safe
 
 ANALYZER = text_analyzer()
 
@@ -119,3 +119,44 @@ def test_the_words_found_are_those_starting_like_a_term_in_any_case_and_so_on_a_
     expected = [(m.group().lower() if text.isascii() else m.group(), m.span()) for m in starting.finditer(text)]
     assert term_words(text, frozenset(terms)) == expected
     assert term_words(text, frozenset(terms)) == expected  # the text's words remembered
+
+
+# Words that begin one another, in any case, with digits, dots and accents, between separators
+# that include typographic punctuation (such text finds its words as ASCII text does).
+MATCH_WORDS = ["pain", "Pains", "painful", "PAIN", "paint", "ca", "can", "cancer", "Cancers", "4.5", "4", "a.b",
+               "café", "Café", "x_y", "\u212a"]  # the Kelvin sign: a 'k' in any case
+MATCH_SEPARATORS = [" ", ", ", "\u2019", "\u2014", "\u00b0", "\n", "-", ".", "(", "\u00e9"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MATCH_WORDS + MATCH_SEPARATORS), max_size=40),
+       st.lists(st.sampled_from(MATCH_WORDS + ["k"]), min_size=1, max_size=4))
+@example(["Cancer", " ", "can", "\u2019", "cancers"], ["ca", "cancer"])
+def test_the_words_marked_are_those_starting_like_a_term_whose_analysed_form_is_a_term(
+        pieces: list[str], query: list[str]) -> None:
+    text = "".join(pieces)
+    terms = frozenset(t.text for word in query for t in ANALYZER(word, mode="index"))
+    if not terms:
+        return
+    heads = sorted({t[:3] for t in terms}, key=len, reverse=True)
+    starting = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.I)
+    expected = [m.group() for m in starting.finditer(text)
+                if terms & {t.text for t in ANALYZER(m.group(), mode="index")}]
+    for _ in range(2):  # the second time from the text's remembered words
+        shown = make_snippet(text, terms, ANALYZER, width=len(text) + 1)
+        assert [part for part, matched in shown.parts if matched] == expected
+        assert shown.matches == len(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 3000), max_size=120, unique=True), st.sampled_from([40, 80, 100, 240, 241]))
+# Two matches exactly at reach of each other come first (the window holds both), then matches far apart.
+@example([0, 32, 500, 510] + list(range(1000, 5000, 100)), 40)
+@example([0, 32, 500, 510], 40)
+def test_the_window_starts_before_the_first_place_where_the_most_matches_lie_within_reach(
+        starts: list[int], width: int) -> None:
+    spans = [(a, a + 1) for a in sorted(starts)]
+    # How many matches end a window at each match, counted one by one.
+    counts = [sum(a - width * 0.8 <= b <= a for b, _ in spans) for a, _ in spans]
+    first = spans[counts.index(max(counts)) - max(counts) + 1][0] if spans else 0
+    assert _best_window(spans, width) == (max(0, first - width // 5) if spans else 0)
