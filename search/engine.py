@@ -215,9 +215,12 @@ class Scorer:
         scores = scores[docs]
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor, at
-            # least 1: only the documents scored need it).
-            matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size)[docs]
-            scores *= self._bonus(len(words))[matched]
+            # least 1: only the documents scored need it). Counted in 2 bytes a document (a query
+            # has far fewer words than 65,536): ``np.bincount``'s 8 cost more to clear and write.
+            held = np.concatenate([w.held for w in words])
+            matched = np.zeros(self.size, dtype=np.uint16)
+            np.add.at(matched, held, np.ones(len(held), dtype=np.uint16))
+            scores *= self._bonus(len(words))[matched[docs]]
         return docs, scores
 
     def _bonus(self, words: int) -> np.ndarray:
