@@ -145,7 +145,6 @@ class Scorer:
         self._cache_postings = cache_postings
         self._words_live: np.ndarray | None = None
         self._dead: tuple[np.ndarray, np.ndarray] | None = None
-        self._bonuses: dict[int, np.ndarray] = {}  # by number of query words (a few hundred at most)
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -220,17 +219,18 @@ class Scorer:
             held = np.concatenate([w.held for w in words])
             matched = np.zeros(self.size, dtype=np.uint16)
             np.add.at(matched, held, np.ones(len(held), dtype=np.uint16))
-            scores *= self._bonus(len(words))[matched[docs]]
+            scores *= self._bonus(matched[docs], len(words))
         return docs, scores
 
-    def _bonus(self, words: int) -> np.ndarray:
-        """The coordination factor of a document matching 0, 1, ... ``words`` of ``words`` query
-        words (float32, the values an elementwise ``1 + or_bonus * matched / words`` gives)."""
-        found = self._bonuses.get(words)
-        if found is None:
-            matched = np.arange(words + 1, dtype=np.float32)
-            found = self._bonuses[words] = 1.0 + self.settings.or_bonus * (matched / words)
-        return found
+    def _bonus(self, matched: np.ndarray, words: int) -> np.ndarray:
+        """The coordination factor ``1 + or_bonus * matched / words`` of documents matching
+        ``matched`` of ``words`` query words, in float32 step by step (a look-up table indexed by
+        2-byte counts would go through numpy's slow path for indices of another type)."""
+        factor = matched.astype(np.float32)
+        factor /= words
+        factor *= self.settings.or_bonus
+        factor += 1.0
+        return factor
 
     def _deleted(self) -> np.ndarray:
         """Documents not live (deleted ones' postings stay until segments merge), listed once
