@@ -254,25 +254,8 @@ def best_of(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, flo
     if not positive.all():
         docs, scores = docs[positive], scores[positive]
     if len(docs) > k:
-        part = _best_positions(scores, k)
+        part = np.argpartition(-scores, k - 1)[:k]
         docs, scores = docs[part], scores[part]
     order = np.lexsort((docs, -scores))
     return list(zip(docs[order].tolist(), scores[order].tolist()))
 
-
-def _best_positions(scores: np.ndarray, k: int, stride: int = 16) -> np.ndarray:
-    """Positions of the ``k`` highest ``scores`` (fewer than ``len(scores)``), as
-    ``np.argpartition(-scores, k - 1)[:k]`` picks them.
-
-    Most scores are far below the ``k``-th: the ``k``-th best of every ``stride``-th score is
-    at most the ``k``-th best of all, so only the scores at or above it are partitioned (some
-    ``k * stride`` of them). When the ``k``-th best ties with another score, which of them is
-    picked is up to the partition: then all of them are partitioned as before."""
-    sample = scores[::stride]
-    if len(sample) > k:
-        floor = np.partition(sample, len(sample) - k)[len(sample) - k]
-        above = np.flatnonzero(scores >= floor)
-        part = above[np.argpartition(-scores[above], k - 1)[:k]]
-        if np.count_nonzero(scores >= scores[part].min()) == k:  # no tie at the k-th: one answer
-            return part
-    return np.argpartition(-scores, k - 1)[:k]
