@@ -53,16 +53,35 @@ class Values:
             having, named = self._flat_multi
             totals = np.bincount(named[matched[having]], minlength=len(self.names))
         else:
-            # Picking by document numbers: a boolean mask scattered over the index is slower.
-            chosen = self._ids_from_one[np.flatnonzero(matched) if docs is None else docs]
-            totals = np.bincount(chosen, minlength=len(self.names) + 1)[1:]
-        present = np.flatnonzero(totals)
-        top = present
-        if len(present) > limit:  # only the top few need sorting
-            cut = -np.partition(-totals[present], limit - 1)[limit - 1]
-            top = present[totals[present] >= cut]
+            totals = self._single_totals(np.flatnonzero(matched) if docs is None else docs)
+        present = int(np.count_nonzero(totals))
+        # Only the values counted at least as often as the ``limit``-th most common need sorting.
+        top = np.flatnonzero(totals >= _cut(totals, limit)) if present > limit else np.flatnonzero(totals)
         order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit]
-        return dict(zip([self.names[i] for i in order.tolist()], totals[order].tolist())), len(present) - len(order)
+        return dict(zip([self.names[i] for i in order.tolist()], totals[order].tolist())), present - len(order)
+
+    def _single_totals(self, docs: np.ndarray) -> np.ndarray:
+        """How many of the documents ``docs`` (ascending) have each value, of a single-valued field."""
+        runs = self._runs
+        if runs is not None:
+            starts, values = runs
+            within = np.diff(np.searchsorted(docs, starts), append=len(docs))
+            return np.bincount(values, weights=within, minlength=len(self.names) + 1)[1:].astype(np.intp)
+        # Picking by document numbers: a boolean mask scattered over the index is slower.
+        return np.bincount(self._ids_from_one[docs], minlength=len(self.names) + 1)[1:]
+
+    @cached_property
+    def _runs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The first document of each run of documents with the same value, and that value plus
+        one (0: no value), when the runs are few (an index built source by source has one run a
+        source): counting the documents in each run then takes a binary search a run, not a
+        look-up a document. None when there are more than one run in 64 documents."""
+        if not len(self.ids):
+            return None
+        starts = np.flatnonzero(np.concatenate(([True], self.ids[1:] != self.ids[:-1])))
+        if len(starts) * 64 > len(self.ids):
+            return None
+        return starts, self._ids_from_one[starts]
 
     @cached_property
     def _flat_multi(self) -> tuple[np.ndarray, np.ndarray]:
@@ -83,6 +102,18 @@ class Values:
         order = np.empty(len(self.names), dtype=np.int64)
         order[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(len(self.names))
         return order
+
+
+def _cut(totals: np.ndarray, limit: int) -> int:
+    """The ``limit``-th largest of the counts ``totals`` (more than ``limit`` of them positive),
+    read off how many values have each count: counts are small, so this tally is short and
+    no pass sorts or partitions the values themselves.
+
+    >>> _cut(np.array([5, 0, 2, 7, 2, 1]), 3)
+    2
+    """
+    at_least = np.cumsum(np.bincount(totals)[::-1])  # values counted at least max, max - 1, ... times
+    return len(at_least) - 1 - int(np.searchsorted(at_least, limit))
 
 
 def _text(value) -> str:

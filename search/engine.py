@@ -145,7 +145,6 @@ class Scorer:
         self._cache_postings = cache_postings
         self._words_live: np.ndarray | None = None
         self._dead: tuple[np.ndarray, np.ndarray] | None = None
-        self._bonuses: dict[int, np.ndarray] = {}  # by number of query words (a few hundred at most)
 
     def idf(self, field: str, text: str) -> float:
         # Posting lists still hold replaced (deleted) documents until segments merge, so
@@ -215,19 +214,23 @@ class Scorer:
         scores = scores[docs]
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor, at
-            # least 1: only the documents scored need it).
-            matched = np.bincount(np.concatenate([w.held for w in words]), minlength=self.size)[docs]
-            scores *= self._bonus(len(words))[matched]
+            # least 1: only the documents scored need it). Counted in 2 bytes a document (a query
+            # has far fewer words than 65,536): ``np.bincount``'s 8 cost more to clear and write.
+            held = np.concatenate([w.held for w in words])
+            matched = np.zeros(self.size, dtype=np.uint16)
+            np.add.at(matched, held, np.ones(len(held), dtype=np.uint16))
+            scores *= self._bonus(matched[docs], len(words))
         return docs, scores
 
-    def _bonus(self, words: int) -> np.ndarray:
-        """The coordination factor of a document matching 0, 1, ... ``words`` of ``words`` query
-        words (float32, the values an elementwise ``1 + or_bonus * matched / words`` gives)."""
-        found = self._bonuses.get(words)
-        if found is None:
-            matched = np.arange(words + 1, dtype=np.float32)
-            found = self._bonuses[words] = 1.0 + self.settings.or_bonus * (matched / words)
-        return found
+    def _bonus(self, matched: np.ndarray, words: int) -> np.ndarray:
+        """The coordination factor ``1 + or_bonus * matched / words`` of documents matching
+        ``matched`` of ``words`` query words, in float32 step by step (a look-up table indexed by
+        2-byte counts would go through numpy's slow path for indices of another type)."""
+        factor = matched.astype(np.float32)
+        factor /= words
+        factor *= self.settings.or_bonus
+        factor += 1.0
+        return factor
 
     def _deleted(self) -> np.ndarray:
         """Documents not live (deleted ones' postings stay until segments merge), listed once
@@ -255,3 +258,4 @@ def best_of(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, flo
         docs, scores = docs[part], scores[part]
     order = np.lexsort((docs, -scores))
     return list(zip(docs[order].tolist(), scores[order].tolist()))
+

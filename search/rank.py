@@ -190,19 +190,22 @@ class Ranker:
             # Pages naming none of the query's words in their topic keep their score (a factor of 1).
             at, shares = self._focus_shares(terms, asked.asking if asked else frozenset(), docs)
             scores[at] *= 1.0 + settings.focus_weight * shares
+        # Each matching page's topic slot, read once for the two signals that group pages by topic.
+        slots = self._topic_slots[docs] if self.doc_topics is not None and len(self.doc_topics) else None
         if asked is not None:
-            scores = self.understood(scores, asked, docs)
+            scores = self.understood(scores, asked, docs, slots)
         if settings.topic_spread and self.doc_topics is not None:
-            scores += settings.topic_spread * self.topic_best(scores, docs)
+            scores += settings.topic_spread * self.topic_best(scores, docs, slots)
         if settings.qtype_weight and self.doc_qtypes is not None:
             asked = [self.qtype_index[t] for t in asked_types(text) if t in self.qtype_index]
             if asked:
                 scores *= 1.0 + settings.qtype_weight * np.isin(self.doc_qtypes[docs], asked)
         return docs, scores
 
-    def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None) -> np.ndarray:
+    def understood(self, scores: np.ndarray, asked: Asked, docs: np.ndarray | None = None,
+                   slots: np.ndarray | None = None) -> np.ndarray:
         """Scores (of ``docs``, or of every document) with the evidence of an understood
-        question: focus, type, answers."""
+        question: focus, type, answers (``slots``: the ``docs``' topic slots, when read already)."""
         settings = self.settings
         if settings.focus_match_weight and asked.focus:
             scores = scores * (1.0 + settings.focus_match_weight * self.focus_match(asked.focus, docs))
@@ -211,11 +214,13 @@ class Ranker:
         if settings.type_weight and asked.qtype and self.doc_qtypes is not None:
             wanted = self.qtype_index.get(asked.qtype)
             if wanted is not None:
-                # A factor of 1 elsewhere (as ``1 + weight * False``).
+                # A factor of 1 elsewhere (as ``1 + weight * False``): in float64, as a product
+                # with an array of those factors gives, multiplied where the type is the one asked.
                 factor = 1.0 + settings.type_weight * asked.confidence * True
-                scores = scores * np.where(_at(self.doc_qtypes, docs) == wanted, factor, 1.0)
+                scores = scores.astype(np.float64)
+                np.multiply(scores, factor, out=scores, where=_at(self.doc_qtypes, docs) == wanted)
         if settings.unanswered_factor != 1.0 or settings.stubs_below_answers:
-            scores = self.stubs_below_answers(scores, docs)
+            scores = self.stubs_below_answers(scores, docs, slots)
         if settings.drug_first and asked.lead:
             scores = self.lead_first(scores, asked.lead, docs)
         return scores
@@ -233,11 +238,13 @@ class Ranker:
     def _stubs(self) -> np.ndarray:
         return self.postings.lengths("answer") <= 0
 
-    def stubs_below_answers(self, scores: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
+    def stubs_below_answers(self, scores: np.ndarray, docs: np.ndarray | None = None,
+                            slots: np.ndarray | None = None) -> np.ndarray:
         """Pages without answers keep ``unanswered_factor`` of their score and, when a
         matching page on their topic has answers, fall below the lowest such page: a stub
         yields to an answer on its focus, and stays where it is when nothing else answers.
-        ``scores`` are those of ``docs`` (default: every document)."""
+        ``scores`` are those of ``docs`` (default: every document); ``slots``, when given,
+        their topic slots."""
         if self.settings.unanswered_factor != 1.0:
             scores = np.where(_at(self._stubs, docs), scores * self.settings.unanswered_factor, scores)
         if not self.settings.stubs_below_answers or self.doc_topics is None or not len(self.doc_topics):
@@ -245,27 +252,26 @@ class Ranker:
         # In float32, as ``lowest`` holds them: the same values (rounding keeps order), and
         # ``ufunc.at`` on mixed types is some 40 times slower.
         out = scores.astype(np.float32)
-        # The lowest positive score of a page with answers on each topic (inf: none); the
-        # spare slot, last, stands for stubs and pages with no topic, and stays inf.
-        lowest = np.full(self._topic_count + 1, np.inf, dtype=np.float32)
+        if slots is None:
+            slots = _at(self._topic_slots, docs)
+        # The lowest positive score of a page with answers on each topic (inf: none), in the
+        # even slots; the odd ones (stubs') and those of pages with no topic stay inf.
+        lowest = np.full(2 * (self._topic_count + 1), np.inf, dtype=np.float32)
         positive = scores > 0
         answered = out if positive.all() else np.where(positive, out, np.inf)
-        np.minimum.at(lowest, _at(self._answered_topics, docs), answered)
-        lowest[-1] = np.inf
-        # A stub (with a positive score: a lower one stays lower than any cap) is capped
-        # below its topic's lowest; others look up the spare slot.
-        return np.minimum(out, (lowest * 0.999)[_at(self._stub_topics, docs)])
+        np.minimum.at(lowest, slots, answered)
+        lowest[1::2] = np.inf
+        lowest[-2] = np.inf
+        # A stub (with a positive score: a lower one stays lower than any cap) is capped below
+        # its topic's lowest, the slot before its own; a page with answers looks up an odd slot.
+        return np.minimum(out, (lowest * 0.999)[slots - 1])
 
     @cached_property
-    def _stub_topics(self) -> np.ndarray:
-        """The topic of each page without answers (-1, the spare slot of a per-topic array:
-        a page with answers, or no topic)."""
-        return np.where(self._stubs & (self.doc_topics >= 0), self.doc_topics, -1).astype(np.intp)
-
-    @cached_property
-    def _answered_topics(self) -> np.ndarray:
-        """The topic of each page with answers (the topic count, a spare slot: a stub, or no topic)."""
-        return np.where(~self._stubs & (self.doc_topics >= 0), self.doc_topics, self._topic_count).astype(np.intp)
+    def _topic_slots(self) -> np.ndarray:
+        """Each page's slot in a per-topic array of two slots a topic: twice its topic (the topic
+        count for pages with none), plus one for a page without answers."""
+        topics = np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count)
+        return (2 * topics + self._stubs).astype(np.intp)
 
     @cached_property
     def _topic_count(self) -> int:
@@ -334,19 +340,20 @@ class Ranker:
         self._held[key] = value
         return value
 
-    def topic_best(self, scores: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
+    def topic_best(self, scores: np.ndarray, docs: np.ndarray | None = None,
+                   slots: np.ndarray | None = None) -> np.ndarray:
         """For each page (of ``docs``, whose ``scores`` these are; default every page), the best
-        score of any page on its topic among them (0 for pages with none)."""
-        topics = _at(self._topics_or_none, docs)
+        score of any page on its topic among them (0 for pages with none); ``slots``, when
+        given, are the ``docs``' topic slots."""
+        if slots is None:
+            topics = _at(self.doc_topics, docs)
+            topics = np.where(topics >= 0, topics, self._topic_count)  # the topic count: no topic
+        else:
+            topics = slots >> 1
         best = np.zeros(self._topic_count + 1, dtype=np.float32)
         np.maximum.at(best, topics, scores.astype(np.float32, copy=False))  # as above: the same values, faster
         best[-1] = 0.0  # pages with no topic
         return best[topics].astype(scores.dtype, copy=False)
-
-    @cached_property
-    def _topics_or_none(self) -> np.ndarray:
-        """Each page's topic, or the topic count for pages with none (an index past every topic)."""
-        return np.where(self.doc_topics >= 0, self.doc_topics, self._topic_count).astype(np.intp)
 
     def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
               docs: np.ndarray | None = None) -> np.ndarray:

@@ -67,3 +67,17 @@ def test_counts_from_the_matched_pages_numbers_are_those_of_the_mask_ties_by_nam
     shown = values.top_counts(matched, 2)
     assert list(shown[0].items()) == [("Asthma", 1), ("Croup", 1)] and shown[1] == 1
     assert values.top_counts(matched, 2, np.flatnonzero(matched)) == shown
+
+
+def test_counts_of_pages_indexed_source_by_source_are_those_page_by_page() -> None:
+    # 2,000 pages in four runs of one source each (as a rebuilt index holds them), against the
+    # same values scattered: counting run by run must give the counts of every page.
+    ids = np.repeat(np.array([2, 0, -1, 1], dtype=np.int32), [700, 500, 300, 500])
+    names = ["CDC", "GARD", "NHLBI"]
+    matched = np.random.default_rng(7).random(len(ids)) < 0.3
+    expected = {name: int(np.count_nonzero(matched & (ids == i))) for i, name in enumerate(names)}
+    in_runs = Values(names, ids)
+    assert in_runs.top_counts(matched, 10) == (dict(sorted(expected.items(), key=lambda kv: -kv[1])), 0)
+    order = np.random.default_rng(8).permutation(len(ids))
+    assert Values(names, ids[order]).top_counts(matched[order], 10) == in_runs.top_counts(matched, 10)
+    assert in_runs.top_counts(matched, 2)[1] == 1
