@@ -118,13 +118,14 @@ class FairWorker(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, listener: socket.socket, counts, slot: int):
         super().__init__(config)
         self.listener, self.counts, self.slot = listener, counts, slot
-        # Connections the thread accepted and the loop connected: each counter has one writer.
-        self._accepted = self._connected = 0
+        # Connections the thread accepted, and those that reached the loop's set of open
+        # connections or failed on the way: each counter has one writer.
+        self._accepted = self._arrived = 0
         self._connecting: set[asyncio.Task] = set()
         # The loop's set of open connections, counted into ``counts`` as connections open and
         # close: a count left at a closed connection would make the others take a burst's first.
         self._serving = False
-        self.server_state.connections = _Counted(self._publish)
+        self.server_state.connections = _Counted(self._joined, self._publish)
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()  # wakes the thread's select to stop it
 
@@ -144,8 +145,14 @@ class FairWorker(uvicorn.Server):
                                           app_state=self.lifespan.state)
 
     def _open(self) -> int:
-        """Connections open or on their way to the loop."""
-        return len(self.server_state.connections) + self._accepted - self._connected
+        """Connections open or on their way to the loop. A connection leaves the way in the
+        same step as it joins the set, so that no count ever holds it twice: one counted
+        twice for a moment let the other worker take a burst's last connection (6/4)."""
+        return len(self.server_state.connections) + self._accepted - self._arrived
+
+    def _joined(self) -> None:
+        """A connection joined the loop's set: it is no longer on its way."""
+        self._arrived += 1
 
     def _publish(self) -> None:
         if self._serving:
@@ -191,10 +198,9 @@ class FairWorker(uvicorn.Server):
         async def connect() -> None:
             try:
                 await asyncio.get_running_loop().connect_accepted_socket(self._protocol, connection)
-            except OSError:  # the client went away before it was served
+            except OSError:  # the client went away before it was served (it never joined the set)
                 connection.close()
-            finally:
-                self._connected += 1
+                self._arrived += 1
                 self._publish()
         task = asyncio.ensure_future(connect())
         self._connecting.add(task)
@@ -202,14 +208,16 @@ class FairWorker(uvicorn.Server):
 
 
 class _Counted(set):
-    """A set that calls ``changed`` after each item added or removed."""
+    """A set that calls ``added`` as an item is added, and ``changed`` after each item added
+    or removed."""
 
-    def __init__(self, changed):
+    def __init__(self, added, changed):
         super().__init__()
-        self.changed = changed
+        self.added, self.changed = added, changed
 
     def add(self, item) -> None:
         super().add(item)
+        self.added()
         self.changed()
 
     def discard(self, item) -> None:
