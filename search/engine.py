@@ -258,4 +258,3 @@ def best_of(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, flo
         docs, scores = docs[part], scores[part]
     order = np.lexsort((docs, -scores))
     return list(zip(docs[order].tolist(), scores[order].tolist()))
-
