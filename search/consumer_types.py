@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -247,24 +248,36 @@ def _in_text(text: str) -> dict[int, re.Match[str]]:
     aside: most cues need not be tried sentence by sentence. Remembered: the type and the
     asking words of one question read the same text.
 
-    In an ASCII text (where lower-casing matches as ``re.I`` does) a cue is tried only when
-    some word starts with its first letters and the text holds its leading words: one pass
-    over the words finds the few cues worth a search."""
+    In an ASCII text (where lower-casing matches as ``re.I`` does) a cue is tried only where
+    a word starts with its first letters, when the text holds its leading words: one pass over
+    the words finds the few cues worth trying and the few places where a match may start (a
+    failed search would read the whole text; a failed match there reads a word or two)."""
     cues = _cues()
-    if text.isascii():
-        lowered = text.lower()
-        tried = [at for at in _worth_trying(lowered) if not cues[at].literal or cues[at].literal in lowered]
-    else:
-        tried = range(len(cues))
-    return {at: found for at in tried if (found := cues[at].pattern.search(text))}
+    if not text.isascii():
+        return {at: found for at, cue in enumerate(cues) if (found := cue.pattern.search(text))}
+    lowered = text.lower()
+    found = {}
+    for at, places in sorted(_places(lowered).items()):  # in the lexicon's order
+        cue = cues[at]
+        if cue.literal and cue.literal not in lowered:
+            continue
+        if places is None:  # no letters known: searched
+            match = cue.pattern.search(text)
+        else:  # the first place a match starts is where search would find it
+            match = next(filter(None, map(cue.pattern.match, repeat(text), places)), None)
+        if match:
+            found[at] = match
+    return found
 
 
-def _worth_trying(lowered: str) -> list[int]:
-    """The cues some word of ``lowered`` starts as, and those tried in every text, in order."""
-    tried = set(_by_start()[1])
-    for word in set(_TOKEN.findall(lowered)):
-        tried.update(_started_by(word))
-    return sorted(tried)
+def _places(lowered: str) -> dict[int, list[int] | None]:
+    """The cues some word of ``lowered`` starts as, each with the words' offsets (ascending),
+    and the cues tried in every text (None: a match may start anywhere)."""
+    places: dict[int, list[int] | None] = dict.fromkeys(_by_start()[1])
+    for word in _TOKEN.finditer(lowered):
+        for at in _started_by(word.group()):
+            places.setdefault(at, []).append(word.start())
+    return places
 
 
 @lru_cache(maxsize=100_000)

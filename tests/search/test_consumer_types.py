@@ -91,9 +91,9 @@ def test_a_question_with_accents_is_read_as_the_same_question_without() -> None:
 
 
 def test_the_cues_tried_on_a_question_are_all_the_cues_that_match_it() -> None:
-    # A cue is searched only when some word of the question starts as its first word: that
-    # quick pass must never skip a cue that matches (real MedQuAD questions, and each type's
-    # definition written as a question).
+    # A cue is tried only where some word of the question starts as its first word: that
+    # quick pass must never skip a cue that matches, nor find another match than a search
+    # does (real MedQuAD questions, and each type's definition written as a question).
     folder = pathlib.Path(__file__).parent / "data" / "relevance" / "medquad"
     questions = [q for path in sorted(folder.glob("*/*.xml"))
                  for q in re.findall(r"<Question[^>]*>([^<]+)</Question>", path.read_text(encoding="utf-8"))]
@@ -101,5 +101,5 @@ def test_the_cues_tried_on_a_question_are_all_the_cues_that_match_it() -> None:
     assert len(questions) > 500
     cues = consumer_types._cues()
     for question in questions:
-        everywhere = {at for at, cue in enumerate(cues) if cue.pattern.search(question)}
-        assert set(consumer_types._in_text(question)) == everywhere, question
+        everywhere = {at: found.span() for at, cue in enumerate(cues) if (found := cue.pattern.search(question))}
+        assert {at: found.span() for at, found in consumer_types._in_text(question).items()} == everywhere, question
