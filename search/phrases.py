@@ -28,6 +28,10 @@ class IndexPhrases:
         self._analysed = Memo(100_000, lambda word: tuple(t.text for t in self._analyzer(word)))
         self._found = Memo(50_000, self._find)  # (kind, phrase) -> what the phrase names
         self._words = Memo(100_000, self._word_fields)
+        # A phrase's terms (focus names, topics, clinical names recur across questions): 50,000
+        # phrases, about 10 MB at most.
+        self._terms = Memo(50_000, lambda text: tuple(dict.fromkeys(
+            term for word in text.split() for term in self.word_terms(word))))
 
     def word_fields(self, word: str) -> tuple[bool, bool]:
         """Whether some topic holds every index term of ``word``, and whether some synonyms do.
@@ -86,7 +90,7 @@ class IndexPhrases:
 
     def terms(self, text: str) -> tuple[str, ...]:
         """The index terms of a phrase, in order (each word analysed once, remembered)."""
-        return tuple(dict.fromkeys(term for word in text.split() for term in self.word_terms(word)))
+        return self._terms[text]
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         return self._analysed[word]

@@ -15,14 +15,17 @@ import copy
 import re
 from functools import cached_property
 from dataclasses import dataclass
+from itertools import chain
 
 from whoosh import query as wq
 
 from healthqa.index.schema import TEXT_FIELDS
 from healthqa.ingest.errors import QueryError
+from healthqa.search.engine import WeightedTerm
 from healthqa.search.expansion import Budget, Expander
 from healthqa.search.memo import Memo
 from healthqa.search.query_syntax import SyntaxReader
+from healthqa.search.rank import weighted_terms
 from healthqa.search.settings import SearchSettings
 
 # Names a person may put before a colon, and the index field each one means.
@@ -54,10 +57,16 @@ class ParsedQuery:
     text: str
     query: wq.Query
     notes: tuple[str, ...]
+    # The query's weighted terms, when they were made with it (plain words): else read from it.
+    terms: tuple[WeightedTerm, ...] | None = None
 
     @property
     def is_empty(self) -> bool:
         return self.query is wq.NullQuery or isinstance(self.query, type(wq.NullQuery))
+
+    def weighted_terms(self) -> list[WeightedTerm]:
+        """:func:`~healthqa.search.rank.weighted_terms` of the query (a new list)."""
+        return list(self.terms) if self.terms is not None else weighted_terms(self.query)
 
 
 class QueryReader:
@@ -80,6 +89,10 @@ class QueryReader:
         # query node is changed in place: Whoosh's rewrites copy). 4,096 words: 3.5 MB at most.
         self._word_terms = Memo(4096, lambda word: tuple(wq.Term(field, word, boost=weight)
                                                          for field, weight in self._weighted_fields))
+        # And their weighted terms, as rank.weighted_terms reads them from an OR of them (4,096
+        # words: 2 MB at most).
+        self._word_weighted = Memo(4096, lambda word: tuple(WeightedTerm(field, word, 1.0 * weight, word)
+                                                            for field, weight in self._weighted_fields))
 
     @cached_property
     def _parser(self):
@@ -131,7 +144,8 @@ class QueryReader:
         """Parse ``text`` against an index ``reader`` (needed to bound expansions)."""
         tidied, notes = self.read(text)
         if not _has_syntax(tidied):
-            return ParsedQuery(text=tidied, query=self._plain(tidied), notes=tuple(notes))
+            query, terms = self._plain_terms(tidied)
+            return ParsedQuery(text=tidied, query=query, notes=tuple(notes), terms=terms)
         # A hyphen splits words, as the analyzer splits them; only a dash starting a word excludes
         # it. (Whoosh's parser, which a question with quotes or operators goes through, reads any
         # dash as "not the next word": "covid-19" would drop every page holding "19".) A field's
@@ -151,11 +165,15 @@ class QueryReader:
 
     def _plain(self, text: str) -> wq.Query:
         """Plain words straight to an OR of weighted terms (what the parser would build)."""
-        piece_words, word_terms = self._piece_words, self._word_terms
-        words = dict.fromkeys(word for piece in text.split() for word in piece_words[piece])
+        return self._plain_terms(text)[0]
+
+    def _plain_terms(self, text: str) -> tuple[wq.Query, tuple[WeightedTerm, ...]]:
+        """:meth:`_plain`, and the query's weighted terms (made with it, word by word)."""
+        words = dict.fromkeys(chain.from_iterable(map(self._piece_words.__getitem__, text.split())))
         if not words:
-            return wq.NullQuery
-        return wq.Or([term for word in words for term in word_terms[word]])
+            return wq.NullQuery, ()
+        return (wq.Or(list(chain.from_iterable(map(self._word_terms.__getitem__, words)))),
+                tuple(chain.from_iterable(map(self._word_weighted.__getitem__, words))))
 
     def _bound(self, parsed: wq.Query, reader, notes: list[str]) -> wq.Query:
         if any(isinstance(node, wq.Every) for node in parsed.leaves()) or isinstance(parsed, wq.Every):

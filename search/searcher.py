@@ -285,7 +285,7 @@ class Searcher:
         return scored.scores, scored.matched
 
     def _scored(self, parsed: ParsedQuery) -> "_Scored":
-        terms = weighted_terms(parsed.query)
+        terms = parsed.weighted_terms()
         typed_found = any(len(self.postings.get(t.field, t.text).docs) for t in terms)
         corrections: list[tuple[str, str]] = []
         if self.settings.ranking.fuzzy_weight:
@@ -327,9 +327,9 @@ class Searcher:
         and the ``(word, correction)`` pairs they came from."""
         known: set[str] = set()
         indexed = self._indexed
-        for t in terms:  # a word found in one field needs no look-up in the others
-            if t.word not in known and indexed[t.field, t.text]:
-                known.add(t.word)
+        for field, term, _, word in terms:  # a word found in one field needs no look-up in the others
+            if word not in known and indexed[field, term]:
+                known.add(word)
         share = self.settings.ranking.fuzzy_weight
         extra: list[WeightedTerm] = []
         pairs: list[tuple[str, str]] = []
@@ -337,7 +337,7 @@ class Searcher:
             return extra, pairs
         for word in dict.fromkeys(re.findall(r"[^\W\d_]{4,}", text.lower())):
             stems = self.phrases.word_terms(word)
-            if not stems or any(s in known for s in stems):
+            if not stems or not known.isdisjoint(stems):
                 continue
             correction = self._speller.word(word)
             if correction is None:

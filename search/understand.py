@@ -98,9 +98,10 @@ class QuestionReader:
         self._lay_names = lay_names
         self._lay_found: dict[str, object] = {}  # loose key -> its Term, or None
         self._phrases: dict[tuple[str, int], object] = {}  # (phrase, topic word count) -> its Focus, or None
-        # Phrase key -> its vocabulary entry and its lay name's key (None: none): every phrase of
-        # a question is keyed, and phrases recur across questions (50,000 keys: about 8 MB).
-        self._keys: dict[str, tuple[Term | None, str | None]] = {}
+        # Phrase key -> its vocabulary entry and the clinical name the indexed text pairs it with
+        # (None: none): every phrase of a question is keyed, and phrases recur across questions
+        # (50,000 keys: about 8 MB). Replaced when full, never cleared: a search may be reading it.
+        self._keys: dict[str, tuple[Term | None, Term | None]] = {"": (None, None)}
         self.vocabulary = Vocabulary(cache_dir)
         if callable(topics):  # an index looks its topics up itself: no table to build at start
             self._topic_named = topics
@@ -124,19 +125,23 @@ class QuestionReader:
     def focus(self, text: str) -> list[Focus]:
         """The focus phrases of ``text``, longest first at each position, left to right."""
         words = _WORD.findall(text[:2000])
-        keys = _span_keys(words)
-        asked = set(keys.values())
-        asked.discard("")
-        facts = self._key_facts(asked)
-        lay = self._lay_terms(keys, facts)
+        starts = _span_keys(words)
+        named = self._named({key for phrases in starts for _, key in phrases})
         # Each position's phrases that may match, longest first: a vocabulary or lay name, or
         # one that some topic or synonyms may hold (the rest would be looked up in vain).
-        reach = self._may_name(words)
-        spans: list[list[tuple[int, str, Term | None]]] = [[] for _ in words]
-        for (i, n), key in keys.items():
-            term = (facts[key][0] or lay.get(key)) if key else None
-            if term is not None or n <= reach[i]:
-                spans[i].append((n, key, term))
+        spans: list[list[tuple[int, str, Term | None]]] = []
+        longer = None  # the keys of phrases of two or more words: a lay name is one of them
+        for phrases, reach in zip(starts, self._may_name(words)):
+            kept = []
+            for n, key in phrases:
+                term, lay = named[key]
+                if term is None and lay is not None:
+                    if longer is None and n == 1:
+                        longer = {key for phrases in starts for n, key in phrases if n > 1}
+                    term = lay if n > 1 or key in longer else None
+                if term is not None or n <= reach:
+                    kept.append((n, key, term))
+            spans.append(kept)
         found = self._scan(words, spans, RARE_WORD_COUNT)
         # Nothing named: a less rare word that a topic holds ("how much urine ...").
         return found or self._scan(words, spans, COMMON_WORD_COUNT)
@@ -149,42 +154,34 @@ class QuestionReader:
         fields = [self._word_fields(w) for w in words]
         return [max(a, b) for a, b in zip(_runs([t for t, _ in fields]), _runs([s for _, s in fields]))]
 
-    def _key_facts(self, keys: set[str]) -> dict[str, tuple[Term | None, str | None]]:
-        """Phrase key -> its vocabulary entry, and the loose key (:func:`loose_key`) of the lay
-        name it may be: its set of stems, when some name's key is that set of two or more
-        ("much urine" leaves one: no two-word name). Remembered per index."""
+    def _named(self, keys: set[str]) -> dict[str, tuple[Term | None, Term | None]]:
+        """Phrase key -> its vocabulary entry, and the clinical name the indexed text pairs it
+        with (:meth:`_lay_named`) when no vocabulary holds it; remembered per index: the memo
+        itself is returned when it holds every key (a question's phrases recur)."""
         memo = self._keys
-        found, new = {}, []
-        for key in keys:
-            known = memo.get(key)
-            if known is None:
-                new.append(key)
-            else:
-                found[key] = known
+        new = [key for key in keys if key not in memo]
         if not new:
-            return found
+            return memo
+        if len(memo) + len(new) > 50_000:  # a new memo: the full one may be read by another search
+            memo = {key: memo[key] for key in keys if key in memo}
+            memo[""] = (None, None)
         terms = self.vocabulary.terms(new)
         # A name's key is its stems, stop words out: a phrase key's words (both stem alike).
-        stems = {key: frozenset(key.split()) for key in new if " " in key}
+        # "much urine" leaves one: no two-word name.
+        stems = {key: frozenset(key.split()) for key in new if " " in key and key not in terms}
         stems = {key: s for key, s in stems.items() if len(s) > 1}
         pairable = set(self._lay_names.pairable(list(stems.values()))) if self._lay_names is not None else set()
-        if len(memo) + len(new) > 50_000:
-            memo.clear()
-        for key in new:
-            s = stems.get(key)
-            found[key] = memo[key] = (terms.get(key), " ".join(sorted(s)) if s in pairable else None)
-        return found
+        loose = {key: " ".join(sorted(s)) for key, s in stems.items() if s in pairable}
+        lay = self._lay_named(set(loose.values()))
+        memo.update({key: (terms.get(key), lay.get(loose.get(key))) for key in new})
+        self._keys = memo
+        return memo
 
-    def _lay_terms(self, keys: dict[tuple[int, int], str],
-                   facts: dict[str, tuple[Term | None, str | None]]) -> dict[str, Term]:
-        """Phrase key -> the clinical name the indexed text pairs with it, for phrases of
-        two or more words no vocabulary holds (see :func:`lay_term`)."""
-        if self._lay_names is None:
-            return {}
-        loose = {key: name for (_, n), key in keys.items()
-                 if n > 1 and key and facts[key][0] is None and (name := facts[key][1])}
+    def _lay_named(self, names: set[str]) -> dict[str, Term | None]:
+        """Loose key (:func:`loose_key`) -> the clinical name the indexed text pairs it with
+        (see :func:`lay_term`), for phrases of two or more words no vocabulary holds."""
         # What a name stands for is read once per index (names recur across questions).
-        found = {name: self._lay_found.get(name, _UNSEEN) for name in loose.values()}
+        found = {name: self._lay_found.get(name, _UNSEEN) for name in names}
         new = [name for name, term in found.items() if term is _UNSEEN]
         if new:
             paired = self._lay_names.others(new)
@@ -193,7 +190,7 @@ class QuestionReader:
             for name in new:
                 found[name] = self._lay_found[name] = lay_term(paired.get(name, ()), self.vocabulary,
                                                                self._topic_named)
-        return {key: found[name] for key, name in loose.items() if found[name]}
+        return found
 
     def _scan(self, words: list[str], spans: list[list[tuple[int, str, Term | None]]],
               topic_word_count: int) -> list[Focus]:
@@ -256,24 +253,31 @@ class QuestionReader:
         return None
 
 
-def _span_keys(words: list[str]) -> dict[tuple[int, int], str]:
-    """(start, words) -> phrase key, for each phrase of up to :data:`MAX_PHRASE` words that
-    neither starts nor ends with a stop word ("of asthma" is found as "asthma"), longest
-    first at each start. A phrase's key is its words' keys joined: each word is keyed once."""
-    stop = [w.lower() in STOP for w in words]
-    parts = [word_key(w) for w in words]
-    keys: dict[tuple[int, int], str] = {}
-    for i in range(len(words)):
-        if stop[i]:
-            continue
-        grown, key = [], ""
-        for n in range(1, min(MAX_PHRASE, len(words) - i) + 1):
-            if parts[i + n - 1]:
-                key = f"{key} {parts[i + n - 1]}" if key else parts[i + n - 1]
-            if not stop[i + n - 1]:
-                grown.append(((i, n), key))
-        keys.update(reversed(grown))
-    return keys
+def _span_keys(words: list[str]) -> list[list[tuple[int, str]]]:
+    """Per position, ``(words, phrase key)`` of each phrase starting there of up to
+    :data:`MAX_PHRASE` words that neither starts nor ends with a stop word ("of asthma" is
+    found as "asthma"), longest first. A phrase's key is its words' keys joined: each word is
+    keyed once."""
+    parts = [_word_part(w) for w in words]
+    starts: list[list[tuple[int, str]]] = []
+    for i, (stop, _) in enumerate(parts):
+        grown: list[tuple[int, str]] = []
+        if not stop:
+            key = ""
+            for n, (last_stop, part) in enumerate(parts[i:i + MAX_PHRASE], 1):
+                if part:
+                    key = f"{key} {part}" if key else part
+                if not last_stop:
+                    grown.append((n, key))
+            grown.reverse()
+        starts.append(grown)
+    return starts
+
+
+@lru_cache(maxsize=100_000)
+def _word_part(word: str) -> tuple[bool, str]:
+    """Whether ``word`` is a stop word, and its key (:func:`word_key`)."""
+    return word.lower() in STOP, word_key(word)
 
 
 def _runs(flags: list[bool]) -> list[int]:

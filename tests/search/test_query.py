@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from whoosh import query as wq
 
 from healthqa.ingest.errors import QueryError
 from healthqa.search.query import QueryReader, highlight_terms
+from healthqa.search.rank import weighted_terms
 from healthqa.search.searcher import Searcher
 from healthqa.search.settings import SearchSettings
 
@@ -159,6 +161,25 @@ def test_real_questions_with_syntax_are_read_as_whooshs_parser_reads_them(reader
             differ.append(question)
     assert len(questions) == 55 and differ == []
 
+
+
+def test_the_weighted_terms_made_with_plain_words_are_those_read_from_their_query(reader: QueryReader,
+                                                                                  index_reader: Any) -> None:
+    """Plain words get their weighted terms with their query, word by word: the same terms,
+    weights and order as :func:`weighted_terms` reads from the query (real MedQuAD questions)."""
+    folder = pathlib.Path(__file__).parent / "data" / "relevance" / "medquad"
+    questions = [q for path in sorted(folder.glob("*/*.xml"))
+                 for q in re.findall(r"<Question[^>]*>([^<]+)</Question>", path.read_text(encoding="utf-8"))]
+    assert len(questions) > 500
+    found = 0
+    for question in questions + ["what causes gout", "gout gout GOUT"]:
+        parsed = reader.parse(question, index_reader)
+        assert parsed.terms is not None, question
+        made = parsed.weighted_terms()
+        assert made == weighted_terms(parsed.query), question
+        assert [type(t.weight) for t in made] == [float] * len(made), question
+        found += bool(made)
+    assert found > 500
 
 _PIECES = ["heart", "attack", "the", "of", "Pain", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "(", ")",
            '"', "-", "+", "question:", "answer:", "source:", "foo:", "3:", "'", "covid-19", "don't", "x", "3,5mg",
