@@ -275,8 +275,11 @@ def _places(lowered: str) -> dict[int, list[int] | None]:
     and the cues tried in every text (None: a match may start anywhere)."""
     places: dict[int, list[int] | None] = dict.fromkeys(_by_start()[1])
     for word in _TOKEN.finditer(lowered):
-        for at in _started_by(word.group()):
-            places.setdefault(at, []).append(word.start())
+        cues = _started_by(word[0])
+        if cues:  # most words start no cue
+            start = word.start()
+            for at in cues:
+                places.setdefault(at, []).append(start)
     return places
 
 

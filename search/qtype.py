@@ -70,8 +70,17 @@ def features(text: str, focus: tuple[str, ...] = ()) -> list[str]:
 @lru_cache(maxsize=64)
 def _features(text: str, focus: tuple[str, ...]) -> tuple[str, ...]:
     """:func:`features`, remembered: reading one question asks for them four times."""
-    words = [_stem(w) for w in tokens(text, focus) if w not in FUNCTION_WORDS and w != FOCUS_TOKEN and not w.isdigit()]
+    words = [w for w in map(_feature_word, tokens(text, focus)) if w is not None]
     return tuple(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
+
+
+@lru_cache(maxsize=100_000)
+def _feature_word(word: str) -> str | None:
+    """A token's stem, or None for a function word, the focus or a number (remembered:
+    questions share their words)."""
+    if word in FUNCTION_WORDS or word == FOCUS_TOKEN or word.isdigit():
+        return None
+    return _stem(word)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,11 @@ class Speller:
         """The query with its misspelled words corrected, or ``None`` if none are."""
         if _SYNTAX.search(query) or self.is_foreign(query):
             return None  # do not rewrite structured queries, nor another language into English
+        known = self._known
+        # Most questions have nothing to correct: told by their words alone, without a rewrite
+        # (in ASCII, the lower-cased text's words are the words lower-cased).
+        if query.isascii() and all(known[word] is None for word in _WORD.findall(query.lower())):
+            return None
         changed = False
 
         def fix(match: re.Match[str]) -> str:
