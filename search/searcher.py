@@ -262,11 +262,12 @@ class Searcher:
         """Terms for the clinical names of lay words, at the expansion weight, in the fields
         the query's words are searched in."""
         share = self.settings.ranking.expansion_weight
-        fields = {t.field: t.weight for t in terms}
+        expanded = [f for f in understood.focus if f.canonical and f.canonical in understood.expansions]
+        if not expanded:  # most questions: no lay name
+            return []
+        fields = {field: weight for field, _, weight, _ in terms}
         extra = []
-        for focus in understood.focus:
-            if not focus.canonical or focus.canonical not in understood.expansions:
-                continue
+        for focus in expanded:
             typed = self._terms(focus.text) or (focus.canonical,)
             # The clinical name stands for every word of the lay phrase: a page with it counts
             # as matching each of them, at a share of their weight.

@@ -37,6 +37,8 @@ RARE_WORD_COUNT = 1_000
 TOPIC, SYNONYM, TOPIC_WORD = "index topic", "index synonym", "index topic word"
 LAY_NAME = "index lay name"  # a name the indexed text pairs with a clinical one (index/lay_names.py)
 _UNSEEN = object()
+# A focus phrase's key, remembered: focus phrases and their clinical names recur across questions.
+_phrase_key = lru_cache(maxsize=50_000)(phrase_key)
 _VOCABULARY = {"disease": "disease vocabulary", "drug": "drug vocabulary"}
 
 
@@ -114,7 +116,7 @@ class QuestionReader:
     def understand(self, text: str, with_type: bool = True) -> Understanding:
         focus = self.focus(text)
         expansions = [f.canonical for f in focus
-                      if f.canonical and phrase_key(f.canonical) != phrase_key(f.text)]
+                      if f.canonical and _phrase_key(f.canonical) != _phrase_key(f.text)]
         names = tuple(f.text for f in focus)
         qtype = classifier().predict(text, names) if with_type else None
         asks = consumer_type(text, names, drug=any(f.kind == "drug" for f in focus)) if with_type else None
