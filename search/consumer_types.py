@@ -399,11 +399,16 @@ def asking_words(text: str) -> set[str]:
     """The lower-case words of ``text`` that some type's cue is written with ("bad" in "bad
     for", "side" and "effects"): how the question asks, not what it asks about."""
     words: set[str] = set()
-    cues = _cues()
     for at, found in _in_text(text).items():
-        literal = _literal_words(cues[at].pattern.pattern)
-        words.update(w for w in _WORD.findall(found.group(0).lower()) if any(w.startswith(stem) for stem in literal))
+        words.update(w for w in _WORD.findall(found.group(0).lower()) if _spelt_out(at, w))
     return words
+
+
+@lru_cache(maxsize=100_000)
+def _spelt_out(at: int, word: str) -> bool:
+    """Whether the cue at ``at`` in :func:`_cues` spells out ``word`` (starts with one of its
+    words: remembered, questions ask in the same words)."""
+    return any(word.startswith(stem) for stem in _literal_words(_cues()[at].pattern.pattern))
 
 
 @lru_cache(maxsize=None)
