@@ -24,7 +24,7 @@ from healthqa.ingest.errors import QueryError
 from healthqa.search.engine import WeightedTerm
 from healthqa.search.expansion import Budget, Expander
 from healthqa.search.memo import Memo
-from healthqa.search.query_syntax import SyntaxReader
+from healthqa.search.query_syntax import SyntaxReader, has_sign
 from healthqa.search.rank import weighted_terms
 from healthqa.search.settings import SearchSettings
 
@@ -39,7 +39,7 @@ _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?=\S)")
 _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 # What makes a query more than plain words: without any of these, the parser is skipped.
 # The field names after renaming count too: "role:" becomes "role_text:", which is no alias.
-_SYNTAX = re.compile(r"[\"*~^]|(?:^|\s)[+-]\S")
+_SYNTAX_MARKS = '"*~^'  # and a sign before a word (query_syntax.has_sign)
 _FIELD_NAME = re.compile(r"(?i:\b(?:" + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
 _DASHES = re.compile(r"-{2,}")
 # A dash joined to the word before it ("covid-19", "well-"): a hyphen, not "not the next word".
@@ -128,7 +128,8 @@ class QueryReader:
         if text.count("(") != text.count(")"):
             text = text.replace("(", " ").replace(")", " ")
             notes.append("unbalanced parenthesis: read the words without grouping")
-        return self._fields(text, notes), notes
+        # A field name ends in a colon: a text without one has none (and is not scanned for one).
+        return (self._fields(text, notes) if ":" in text else text), notes
 
     def _fields(self, text: str, notes: list[str]) -> str:
         def rename(match: re.Match[str]) -> str:
@@ -192,7 +193,7 @@ def _has_syntax(text: str) -> bool:
     """Whether ``text`` holds syntax: quotes, wildcards, signs, a field or an operator (the
     field names and operators looked for only when a colon or the capitals are there: a
     long question is searched in a third of the time)."""
-    if _SYNTAX.search(text) or (":" in text and _FIELD_NAME.search(text)):
+    if any(mark in text for mark in _SYNTAX_MARKS) or has_sign(text) or (":" in text and _FIELD_NAME.search(text)):
         return True
     return ("AND" in text or "OR" in text or "NOT" in text or "REQUIRE" in text) and bool(_OPERATORS.search(text))
 

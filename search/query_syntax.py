@@ -204,6 +204,23 @@ class SyntaxReader:
         return True, term
 
 
+def has_sign(text: str, word_after: bool = True) -> bool:
+    r"""Whether a "+" or "-" starts ``text`` or follows a space (and, with ``word_after``, comes
+    before something other than a space): what ``(?:^|\s)[+-]\S`` finds, read from the signs'
+    places (a regular expression tries each character of a long question in turn).
+
+    >>> has_sign("covid-19 -fever"), has_sign("covid-19 - fever"), has_sign("a -", word_after=False)
+    (True, False, True)
+    """
+    for sign in "+-":
+        at = text.find(sign)
+        while at >= 0:
+            if (not at or text[at - 1].isspace()) and (not word_after or text[at + 1:at + 2].strip()):
+                return True
+            at = text.find(sign, at + 1)
+    return False
+
+
 def _phrase(leaf: Leaf, tokens: tuple[tuple[str, int, int], ...]) -> wq.Query:
     """Whoosh's normalised phrase: nothing, a term at no boost (one word), or a phrase."""
     if not tokens:

@@ -18,10 +18,11 @@ from functools import cached_property
 from healthqa.index.schema import STOP
 from healthqa.index.vocabulary import Vocabulary
 from healthqa.search.memo import Memo
+from healthqa.search.query_syntax import has_sign
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Query syntax, after which a query is left alone; a hyphen inside a word ("type-2") is not syntax.
-_SYNTAX = re.compile(r"[\"*~:()]|(?<!\S)[+-]")
+_SYNTAX_MARKS = '"*~:()'  # and a sign starting a word (query_syntax.has_sign)
 
 
 class Speller:
@@ -93,7 +94,7 @@ class Speller:
 
     def suggest(self, query: str) -> str | None:
         """The query with its misspelled words corrected, or ``None`` if none are."""
-        if _SYNTAX.search(query) or self.is_foreign(query):
+        if any(mark in query for mark in _SYNTAX_MARKS) or has_sign(query, word_after=False) or self.is_foreign(query):
             return None  # do not rewrite structured queries, nor another language into English
         known = self._known
         # Most questions have nothing to correct: told by their words alone, without a rewrite

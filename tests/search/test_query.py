@@ -13,6 +13,7 @@ from whoosh import query as wq
 
 from healthqa.ingest.errors import QueryError
 from healthqa.search.query import QueryReader, highlight_terms
+from healthqa.search.query_syntax import has_sign
 from healthqa.search.rank import weighted_terms
 from healthqa.search.searcher import Searcher
 from healthqa.search.settings import SearchSettings
@@ -180,6 +181,13 @@ def test_the_weighted_terms_made_with_plain_words_are_those_read_from_their_quer
         assert [type(t.weight) for t in made] == [float] * len(made), question
         found += bool(made)
     assert found > 500
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=" \t\n\u00a0\u2003ab+-", max_size=10))
+def test_a_sign_before_a_word_is_found_as_the_syntax_pattern_finds_it(text: str) -> None:
+    assert has_sign(text) == bool(re.search(r"(?:^|\s)[+-]\S", text))
+    assert has_sign(text, word_after=False) == bool(re.search(r"(?<!\S)[+-]", text))
 
 _PIECES = ["heart", "attack", "the", "of", "Pain", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "(", ")",
            '"', "-", "+", "question:", "answer:", "source:", "foo:", "3:", "'", "covid-19", "don't", "x", "3,5mg",
