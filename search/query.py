@@ -109,15 +109,17 @@ class QueryReader:
     def read(self, text: str) -> tuple[str, list[str]]:
         """Tidy the raw string: length, lone wildcards, quotes, parentheses, field names."""
         notes: list[str] = []
-        # Control characters mean nothing in a query and must not reach a message or a terminal.
-        text = " ".join(_CONTROLS.sub(" ", text).split())
+        # Control characters mean nothing in a query and must not reach a message or a terminal
+        # (none is printable: a printable text has none to replace).
+        text = " ".join((text if text.isprintable() else _CONTROLS.sub(" ", text)).split())
         limit = self.settings.max_query_chars
         if len(text) > limit:
             text = text[:limit].rsplit(" ", 1)[0]
             notes.append(f"query cut to its first {limit:,} characters")
         # '?' ends questions far more often than it stands for a letter: read it as punctuation.
         # So is a run of dashes ("4 days -- can I ..."): only a single '-' before a word excludes it.
-        text = _DASHES.sub(" ", text.replace("?", " "))
+        text = text.replace("?", " ")
+        text = _DASHES.sub(" ", text) if "--" in text else text
         for word in _WILDCARD_WORD.findall(text) if "*" in text else ():
             stem = word.split(":")[-1].lstrip("+-").split("*")[0]
             if len(stem) < 2:
