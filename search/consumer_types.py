@@ -404,7 +404,7 @@ def asking_words(text: str) -> set[str]:
     return words
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _spelt_out(at: int, word: str) -> bool:
     """Whether the cue at ``at`` in :func:`_cues` spells out ``word`` (starts with one of its
     words: remembered, questions ask in the same words)."""
