@@ -28,6 +28,7 @@ _UNSAFE_FOR_TERMINAL = re.compile(
 
 
 _TEXT = itemgetter(0)  # of a part
+_START = itemgetter(0)  # of a span
 
 
 # A lone surrogate (a file name that is not UTF-8) cannot be written to a terminal at all.
@@ -75,25 +76,23 @@ def make_snippet(text: str, terms: frozenset[str], analyzer, width: int = 240) -
     """
     if not text:
         return Snippet((), 0)
-    ends = _matches(text, terms, analyzer) if terms else {}
-    starts = sorted(ends)  # whole numbers: sorted without comparing (start, end) pairs
+    spans = _matches(text, terms, analyzer) if terms else []
     # A match near the end still gets a full window: it starts early enough to fill the width.
-    start = min(_best_window(starts, width), max(0, len(text) - width))
+    start = min(_best_window(spans, width), max(0, len(text) - width))
     start = _word_start(text, start)
     end = min(len(text), start + width)
     if end < len(text):
         end = max(text.rfind(" ", start, end), start + width // 2)
-    return Snippet(_parts(text, starts, ends, start, end), len(starts))
+    return Snippet(_parts(text, spans, start, end), len(spans))
 
 
-def _parts(text: str, starts: list[int], ends: dict[int, int], start: int, end: int) -> tuple[tuple[str, bool], ...]:
-    """``text[start:end]`` cut at the matches (``starts`` sorted, each match's end in ``ends``,
-    none overlapping) that lie inside it, with an ellipsis where text is left out, on one line."""
+def _parts(text: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[tuple[str, bool], ...]:
+    """``text[start:end]`` cut at the matches ``spans`` (sorted, none overlapping) that lie
+    inside it, with an ellipsis where text is left out, on one line."""
     parts: list[tuple[str, bool]] = [("… ", False)] if start > 0 else []
     cursor = start
-    for a in starts[bisect_left(starts, start):]:
-        b = ends[a]
-        if b > end:  # the matches end in order too
+    for a, b in spans[bisect_left(spans, (start,)):]:
+        if b > end:  # the spans end in order too
             break
         if a > cursor:
             parts.append((text[cursor:a], False))
@@ -112,10 +111,9 @@ def _one_line(text: str) -> str:
     return " ".join(text.split(" \n")).replace("\n", " ")
 
 
-def _matches(text: str, terms: frozenset[str], analyzer) -> dict[int, int]:
-    """Where the words of ``text`` whose analysed form is a query term start and end (``{start:
-    end}``, in no order): each distinct word of :func:`term_word_spans` analysed once, its
-    spans taken whole."""
+def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` whose analysed form is a query term, in text
+    order: each distinct word of :func:`term_word_spans` analysed once, its spans taken whole."""
     heads = _heads(terms)
     words = _HEAD_WORDS[text] if heads is not None and heads.words_only else None
     if words is not None and words.ascii_words:
@@ -124,12 +122,13 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> dict[int, int]:
         found = [item for head in heads.first for item in words[head].items()]
     else:
         found = term_word_spans(text, terms).items()
-    ends: dict[int, int] = {}  # no two matches start at one place
+    spans: list[tuple[int, int]] = []
     known, key = _STEMS, id(analyzer)
     for word, at in found:
         if not terms.isdisjoint(known.get((key, word)) or stems(analyzer, word)):
-            ends.update(at)
-    return ends
+            spans += at
+    spans.sort(key=_START)  # by start alone (no two start at one place), not pair by pair
+    return spans
 
 
 def term_words(text: str, terms: frozenset[str]) -> list[tuple[str, tuple[int, int]]]:
@@ -279,18 +278,17 @@ def stems(analyzer, word: str) -> frozenset[str]:
     return found
 
 
-def _best_window(starts: list[int], width: int) -> int:
-    """Start of the window that covers the most matches (``starts``: where they start, sorted):
-    the first densest."""
-    if len(starts) > _FEW_MATCHES:
-        return _best_window_numpy(starts, width)
+def _best_window(spans: list[tuple[int, int]], width: int) -> int:
+    """Start of the window that covers the most matches: the first densest."""
+    if len(spans) > _FEW_MATCHES:
+        return _best_window_numpy(spans, width)
     best, most, left = 0, 0, 0
     reach = width * 0.8
-    for right, a in enumerate(starts):
-        while starts[left] < a - reach:
+    for right, (a, _) in enumerate(spans):
+        while spans[left][0] < a - reach:
             left += 1
         if right - left >= most:  # covers right - left + 1 matches: more than any window before
-            most, best = right - left + 1, starts[left]
+            most, best = right - left + 1, spans[left][0]
     return max(0, best - width // 5) if most else 0
 
 
@@ -299,9 +297,9 @@ def _best_window(starts: list[int], width: int) -> int:
 _FEW_MATCHES = 40
 
 
-def _best_window_numpy(starts: list[int], width: int) -> int:
+def _best_window_numpy(spans: list[tuple[int, int]], width: int) -> int:
     """:func:`_best_window` by numpy: for each match, how many before it start within reach."""
-    starts = np.array(starts)
+    starts = np.fromiter(map(_START, spans), dtype=np.int64, count=len(spans))  # no list in between
     before = np.arange(len(starts)) - starts.searchsorted(starts - width * 0.8)  # as floats: exact
     right = int(before.argmax())  # the first of the most
     return max(0, int(starts[right - before[right]]) - width // 5)

@@ -155,8 +155,8 @@ def test_the_words_marked_are_those_starting_like_a_term_whose_analysed_form_is_
 @example([0, 32, 500, 510], 40)
 def test_the_window_starts_before_the_first_place_where_the_most_matches_lie_within_reach(
         starts: list[int], width: int) -> None:
-    starts = sorted(starts)
+    spans = [(a, a + 1) for a in sorted(starts)]
     # How many matches end a window at each match, counted one by one.
-    counts = [sum(a - width * 0.8 <= b <= a for b in starts) for a in starts]
-    first = starts[counts.index(max(counts)) - max(counts) + 1] if starts else 0
-    assert _best_window(starts, width) == (max(0, first - width // 5) if starts else 0)
+    counts = [sum(a - width * 0.8 <= b <= a for b, _ in spans) for a, _ in spans]
+    first = spans[counts.index(max(counts)) - max(counts) + 1][0] if spans else 0
+    assert _best_window(spans, width) == (max(0, first - width // 5) if spans else 0)
