@@ -63,8 +63,9 @@ class Hit(NamedTuple):
             "answers": [{"role": a.role, "author": a.author,
                          "snippet": snippet if a.snippet is self.snippet else a.snippet.html(),
                          "matches": a.snippet.matches, "votes": a.votes, "accepted": a.accepted}
-                        for a in self.answers],
-            "also_in": [{"id": i, "source": source} for i, source in self.also_in],
+                        for a in self.answers] if self.answers else [],
+            # (no comprehension, a function made and called, for the usual none)
+            "also_in": [{"id": i, "source": source} for i, source in self.also_in] if self.also_in else [],
         }
 
 
