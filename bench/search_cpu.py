@@ -9,7 +9,8 @@ searcher, ``--rounds`` times, and prints per question form the CPU milliseconds
 (``time.process_time``: the machine's other load does not count, though a busy machine
 still slows each instruction a little) of the whole search, the median round, and of its
 parts: parsing, did-you-mean, understanding (focus, type), BM25 and the ranking signals,
-collapsing duplicates, the hits shown (answers chosen, snippets), facet counts, and the rest.
+collapsing duplicates, the hits shown (answers chosen, snippets), facet counts, and the rest;
+then, apart, what the server adds to turn the results into the bytes it sends (``results_body``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if sys.path and pathlib.Path(sys.path[0] or ".").resolve() == REPO / "bench":
 from healthqa.search import facets  # noqa: E402
 from healthqa.search.evaluate import read_queries  # noqa: E402
 from healthqa.search.searcher import Searcher  # noqa: E402
+from healthqa.serve.responses import results_body  # noqa: E402
 
 QUERIES = REPO.parent / "shared" / "data" / "liveqa-med-dev" / "queries.tsv"
 FORMS = ("paraphrase", "subject+message")
@@ -77,6 +79,18 @@ def measure(searcher: Searcher, texts: list[str], rounds: int) -> tuple[float, d
     return statistics.median(totals), parts
 
 
+def body_ms(searcher: Searcher, texts: list[str], rounds: int) -> float:
+    """CPU ms per question of ``results_body`` (the server's JSON bytes) of fresh results, the median round."""
+    totals = []
+    for _ in range(rounds):
+        results = [searcher.search(text, limit=10) for text in texts]
+        started = time.process_time()
+        for found in results:
+            results_body(found)
+        totals.append((time.process_time() - started) / len(texts) * 1000)
+    return statistics.median(totals)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", required=True)
@@ -89,8 +103,10 @@ def main() -> None:
             for text in texts:  # warm: the index's tables are read on first use
                 searcher.search(text, limit=10)
             total, parts = measure(searcher, texts, args.rounds)
+            body = body_ms(searcher, texts, args.rounds)
         print(f"{form:16} {len(texts)} questions: {total:5.2f} ms CPU per question (median of {args.rounds} rounds)")
         print("  " + "  ".join(f"{part} {ms:.2f}" for part, ms in parts.items()))
+        print(f"  and apart, the server's JSON bytes of the results (results_body) {body:.2f}")
 
 
 if __name__ == "__main__":

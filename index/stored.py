@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Protocol
 
 
@@ -87,7 +88,8 @@ class StoredPage:
                    question_type=fields.get("qtype") or None, answers=decode_answers(fields.get("answers")),
                    related=tuple(fields.get("related_stored") or ()))
 
-    @property
+    @cached_property
     def roles(self) -> tuple[str, ...]:
-        """The expert roles of the answers, each once, in answer order."""
+        """The expert roles of the answers, each once, in answer order (worked out once: a page
+        read from the index is remembered, and shown again for other questions)."""
         return tuple(dict.fromkeys(a.role for a in self.answers if a.role))

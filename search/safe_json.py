@@ -16,7 +16,10 @@ import orjson
 _RARE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # The same characters in UTF-8 (orjson refuses lone surrogates: they never reach the bytes).
 _RARE_UTF8 = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
-_RARE_LEADS = (b"\x7f", b"\xc2", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+# A byte each of them holds (U+2028 and U+2029 end in \xa8 and \xa9): one byte is found by a
+# memchr scan, where a three-byte sequence took a search 20 times slower (most bodies hold '…',
+# which starts as they do).
+_RARE_BYTES = (b"\x7f", b"\xc2", b"\xa8", b"\xa9")
 # Subclasses, dataclasses and dates go to json.dumps, which writes or refuses them as before.
 _LIKE_JSON_DUMPS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
@@ -58,6 +61,6 @@ def compact_json(content: Any, plain: bool = False) -> bytes:
 def _safe_utf8(body: bytes) -> bytes:
     """:func:`json_safe` of UTF-8 JSON bytes."""
     body = body.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
-    if any(lead in body for lead in _RARE_LEADS):  # each a fast scan of its own
+    if any(byte in body for byte in _RARE_BYTES):  # none: none of them (the pattern checks the rest)
         return _RARE_UTF8.sub(lambda m: b"\\u%04x" % ord(m.group().decode("utf-8")), body)
     return body
