@@ -239,7 +239,7 @@ def _by_start() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
     return {start: tuple(cues) for start, cues in index.items()}, tuple(always)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # one search's questions, not a memo of questions asked before
 def _in_text(text: str) -> dict[int, re.Match[str]]:
     """The cues (their places in :func:`_cues`) that match somewhere in ``text``, in the
     lexicon's order, each with its first match. A cue that matches one of its sentences

@@ -67,7 +67,7 @@ def features(text: str, focus: tuple[str, ...] = ()) -> list[str]:
     return list(_features(text, tuple(focus)))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # one search's questions, not a memo of questions asked before
 def _features(text: str, focus: tuple[str, ...]) -> tuple[str, ...]:
     """:func:`features`, remembered: reading one question asks for them four times."""
     words = [w for w in map(_feature_word, tokens(text, focus)) if w is not None]
@@ -123,7 +123,7 @@ class QuestionTypeClassifier:
                           tuple((self.labels[i], float(probs[i])) for i in order[1:1 + alternatives]), cues)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # as _features
 def _read(model: QuestionTypeClassifier, text: str, focus: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
     """The model's probabilities for a question, and its features the model knows; remembered:
     reading one question asks for both twice (its MedQuAD type and its consumer type)."""

@@ -251,7 +251,7 @@ class _Heads:
     word_start: bool  # every head starts with a letter or digit (\w)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)  # one search's terms (its hits ask for the same), not a memo of queries
 def _heads(terms: frozenset[str]) -> _Heads | None:
     """For ``terms``: their heads and the pattern of a word starting like one."""
     heads = sorted({t[:3] for t in terms if t}, key=len, reverse=True)

@@ -38,7 +38,8 @@ class Speller:
         self.rare = rare      # a word in fewer documents than this may be a typo
         self.ratio = ratio    # a correction must be this many times more common
         self._known = Memo(50_000, self._correct)  # word -> its correction, or None
-        self._foreign = Memo(1024, self._reads_foreign)  # a search asks twice (suggestion, corrections)
+        # A search asks twice (suggestion, corrections); a few texts, not a memo of questions asked before.
+        self._foreign = Memo(8, self._reads_foreign)
         self._frequencies = Memo(100_000, lambda word: self.reader.doc_frequency(self.field, word))
 
     @cached_property
