@@ -78,7 +78,7 @@ class Values:
             within = at[1:] - at[:-1]
             return np.bincount(values, weights=within, minlength=len(self.names) + 1)[1:].astype(np.intp)
         # Picking by document numbers: a boolean mask scattered over the index is slower.
-        return np.bincount(self._ids_from_one[docs], minlength=len(self.names) + 1)[1:]
+        return np.bincount(self._ids_from_one.take(docs), minlength=len(self.names) + 1)[1:]
 
     @cached_property
     def _runs(self) -> tuple[np.ndarray, np.ndarray] | None:
