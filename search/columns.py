@@ -54,26 +54,36 @@ class Values:
             totals = np.bincount(named[matched[having]], minlength=len(self.names))
         else:
             totals = self._single_totals(np.flatnonzero(matched) if docs is None else docs)
+        if len(totals) <= _FEW:
+            return self._top_few(totals.tolist(), limit)
         present = int(np.count_nonzero(totals))
         # Only the values counted at least as often as the ``limit``-th most common need sorting.
         top = np.flatnonzero(totals >= _cut(totals, limit)) if present > limit else np.flatnonzero(totals)
         order = top[np.lexsort((self._name_order[top], -totals[top]))][:limit]
         return dict(zip([self.names[i] for i in order.tolist()], totals[order].tolist())), present - len(order)
 
+    def _top_few(self, totals: list[int], limit: int) -> tuple[dict[str, int], int]:
+        """:meth:`top_counts` of a field with few values, in Python: a numpy call costs more
+        than sorting a few dozen counts."""
+        names = self.names
+        present = sorted((i for i, n in enumerate(totals) if n), key=lambda i: (-totals[i], names[i]))
+        return {names[i]: totals[i] for i in present[:limit]}, max(0, len(present) - limit)
+
     def _single_totals(self, docs: np.ndarray) -> np.ndarray:
         """How many of the documents ``docs`` (ascending) have each value, of a single-valued field."""
         runs = self._runs
         if runs is not None:
-            starts, values = runs
-            within = np.diff(np.searchsorted(docs, starts), append=len(docs))
+            bounds, values = runs
+            at = np.searchsorted(docs, bounds)  # the last bound, the document count, is past every document
+            within = at[1:] - at[:-1]
             return np.bincount(values, weights=within, minlength=len(self.names) + 1)[1:].astype(np.intp)
         # Picking by document numbers: a boolean mask scattered over the index is slower.
-        return np.bincount(self._ids_from_one[docs], minlength=len(self.names) + 1)[1:]
+        return np.bincount(self._ids_from_one.take(docs), minlength=len(self.names) + 1)[1:]
 
     @cached_property
     def _runs(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The first document of each run of documents with the same value, and that value plus
-        one (0: no value), when the runs are few (an index built source by source has one run a
+        """The first document of each run of documents with the same value (then the document
+        count, where the last run ends), and each run's value plus one (0: no value), when the runs are few (an index built source by source has one run a
         source): counting the documents in each run then takes a binary search a run, not a
         look-up a document. None when there are more than one run in 64 documents."""
         if not len(self.ids):
@@ -81,7 +91,7 @@ class Values:
         starts = np.flatnonzero(np.concatenate(([True], self.ids[1:] != self.ids[:-1])))
         if len(starts) * 64 > len(self.ids):
             return None
-        return starts, self._ids_from_one[starts]
+        return np.append(starts, len(self.ids)), self._ids_from_one[starts]
 
     @cached_property
     def _flat_multi(self) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +112,10 @@ class Values:
         order = np.empty(len(self.names), dtype=np.int64)
         order[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(len(self.names))
         return order
+
+
+# Fields with at most this many values are counted out in Python (sources, most role lists).
+_FEW = 64
 
 
 def _cut(totals: np.ndarray, limit: int) -> int:

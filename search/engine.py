@@ -211,7 +211,7 @@ class Scorer:
             np.add.at(scores, word.docs, word.scores)
         scores[self._deleted()] = 0.0
         docs = np.flatnonzero(scores > 0)
-        scores = scores[docs]
+        scores = scores.take(docs)  # ``take``: a gather without fancy indexing's checks and set-up
         if len(words) > 1 and self.settings.or_bonus:
             # More of the query's words matched, higher the score (a coordination factor, at
             # least 1: only the documents scored need it). Counted in 2 bytes a document (a query
@@ -219,7 +219,7 @@ class Scorer:
             held = np.concatenate([w.held for w in words])
             matched = np.zeros(self.size, dtype=np.uint16)
             np.add.at(matched, held, np.ones(len(held), dtype=np.uint16))
-            scores *= self._bonus(matched[docs], len(words))
+            scores *= self._bonus(matched.take(docs), len(words))
         return docs, scores
 
     def _bonus(self, matched: np.ndarray, words: int) -> np.ndarray:
@@ -253,8 +253,22 @@ def best_of(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, flo
     positive = scores > 0
     if not positive.all():
         docs, scores = docs[positive], scores[positive]
-    if len(docs) > k:
+    if len(docs) > k > 0:
+        # Only the few scores at or above a bound of the k-th best can be among the best: those
+        # are sorted, not all of them partitioned.
+        near = np.flatnonzero(scores >= _kth_bound(scores, k))
+        chosen = near[np.lexsort((docs[near], -scores[near]))]
+        if len(chosen) == k or scores[chosen[k - 1]] != scores[chosen[k]]:
+            return list(zip(docs[chosen[:k]].tolist(), scores[chosen[:k]].tolist()))
+        # A tie at the k-th place: the tied pages kept are argpartition's choice, as they always were.
         part = np.argpartition(-scores, k - 1)[:k]
         docs, scores = docs[part], scores[part]
     order = np.lexsort((docs, -scores))
     return list(zip(docs[order].tolist(), scores[order].tolist()))
+
+
+def _kth_bound(scores: np.ndarray, k: int) -> float:
+    """A value the ``k``-th largest of ``scores`` (more than ``k`` of them) is at least: the
+    ``k``-th largest of every 4th score (or of all, when they are few)."""
+    some = scores[::4] if len(scores) >= 16 * k else scores
+    return float(np.partition(some, len(some) - k)[len(some) - k])

@@ -94,7 +94,7 @@ def weighted_terms(node: wq.Query, boost: float = 1.0) -> list[WeightedTerm]:
 
 
 def _at(values: np.ndarray, docs: np.ndarray | None) -> np.ndarray:
-    return values if docs is None else values[docs]
+    return values if docs is None else values.take(docs)
 
 
 def _positions(held: np.ndarray, docs: np.ndarray | None) -> tuple[np.ndarray | slice, np.ndarray]:
@@ -191,7 +191,7 @@ class Ranker:
             at, shares = self._focus_shares(terms, asked.asking if asked else frozenset(), docs)
             scores[at] *= 1.0 + settings.focus_weight * shares
         # Each matching page's topic slot, read once for the two signals that group pages by topic.
-        slots = self._topic_slots[docs] if self.doc_topics is not None and len(self.doc_topics) else None
+        slots = self._topic_slots.take(docs) if self.doc_topics is not None and len(self.doc_topics) else None
         if asked is not None:
             scores = self.understood(scores, asked, docs, slots)
         if settings.topic_spread and self.doc_topics is not None:
@@ -255,8 +255,10 @@ class Ranker:
         if slots is None:
             slots = _at(self._topic_slots, docs)
         # The lowest positive score of a page with answers on each topic (inf: none), in the
-        # even slots; the odd ones (stubs') and those of pages with no topic stay inf.
-        lowest = np.full(2 * (self._topic_count + 1), np.inf, dtype=np.float32)
+        # even slots; the odd ones (stubs') and those of pages with no topic stay inf. Held one
+        # place on in ``below``, so that ``below[slot]`` is ``lowest[slot - 1]`` (inf for slot 0).
+        below = np.full(2 * (self._topic_count + 1) + 1, np.inf, dtype=np.float32)
+        lowest = below[1:]
         positive = scores > 0
         answered = out if positive.all() else np.where(positive, out, np.inf)
         np.minimum.at(lowest, slots, answered)
@@ -264,7 +266,9 @@ class Ranker:
         lowest[-2] = np.inf
         # A stub (with a positive score: a lower one stays lower than any cap) is capped below
         # its topic's lowest, the slot before its own; a page with answers looks up an odd slot.
-        return np.minimum(out, (lowest * 0.999)[slots - 1])
+        caps = below.take(slots)
+        caps *= 0.999
+        return np.minimum(out, caps)
 
     @cached_property
     def _topic_slots(self) -> np.ndarray:
@@ -353,7 +357,7 @@ class Ranker:
         best = np.zeros(self._topic_count + 1, dtype=np.float32)
         np.maximum.at(best, topics, scores.astype(np.float32, copy=False))  # as above: the same values, faster
         best[-1] = 0.0  # pages with no topic
-        return best[topics].astype(scores.dtype, copy=False)
+        return best.take(topics).astype(scores.dtype, copy=False)
 
     def focus(self, terms: list[WeightedTerm], asking: frozenset[str] = frozenset(),
               docs: np.ndarray | None = None) -> np.ndarray:

@@ -59,6 +59,18 @@ def test_top_k_is_best_first_ties_by_document_and_skips_zero_and_masked() -> Non
     assert top_k(scores, 2, mask=np.array([True, False, True, True, False])) == [(3, 3.0), (2, 1.0)]
 
 
+def test_top_k_of_many_pages_is_the_best_in_order_with_or_without_ties() -> None:
+    # Thousands of pages, scores repeating (duplicate pages score alike): the k best are those a
+    # full sort gives, whichever way the k best are found.
+    scores = np.random.default_rng(7).choice(np.linspace(0.5, 50.0, 300), 6000).astype(np.float32)
+    scores[::9] = 0.0
+    ranked = sorted((-float(s), d) for d, s in enumerate(scores.tolist()) if s > 0)
+    for k in (1, 10, 40, 700, 10_000):
+        got = top_k(scores, k)
+        assert [s for _, s in got] == [-s for s, _ in ranked[:k]]
+        assert all(d1 < d2 for (d1, s1), (d2, s2) in zip(got, got[1:]) if s1 == s2)
+
+
 def test_the_posting_cache_keeps_the_most_recent_terms(corpus_dir) -> None:
     with Searcher(str(corpus_dir)) as opened:
         postings = Postings(opened.postings.reader, cache_terms=2)
