@@ -42,6 +42,9 @@ _WILDCARD_WORD = re.compile(r"[^\s\"()]*\*[^\s\"()]*")
 _SYNTAX_MARKS = '"*~^'  # and a sign before a word (query_syntax.has_sign)
 _FIELD_NAME = re.compile(r"(?i:\b(?:" + "|".join(sorted(set(FIELD_ALIASES) | set(FIELD_ALIASES.values()))) + r"):\S)")
 _DASHES = re.compile(r"-{2,}")
+# A "*" standing alone between two words is attached to neither: a sign written in the text
+# ("LDL = total - 0.2 * triglycerides"), not a wildcard.
+_LONE_STAR = re.compile(r"(?<=\S)(?: \*+)+ (?=\S)")
 # A dash joined to the word before it ("covid-19", "well-"): a hyphen, not "not the next word".
 _JOINED_DASH = re.compile(r"(?<=\w)-")
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
@@ -120,6 +123,9 @@ class QueryReader:
         # So is a run of dashes ("4 days -- can I ..."): only a single '-' before a word excludes it.
         text = text.replace("?", " ")
         text = _DASHES.sub(" ", text) if "--" in text else text
+        if " *" in text and _LONE_STAR.search(text):
+            text = _LONE_STAR.sub(" ", text)
+            notes.append("a '*' standing alone between words read as a sign, not a wildcard")
         for word in _WILDCARD_WORD.findall(text) if "*" in text else ():
             stem = word.split(":")[-1].lstrip("+-").split("*")[0]
             if len(stem) < 2:

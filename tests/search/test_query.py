@@ -249,6 +249,19 @@ def test_wildcard_that_would_match_too_much_is_refused(searcher: Searcher, typed
         searcher.search(typed)
 
 
+# An RQE consumer question (rqe-amia2016-train.xml) that writes out a formula.
+FORMULA = ("Is this an accurate formula to calculate low-density-lipoprotein (LDL)-cholesterol? "
+           "LDL = (total cholesterol - high-density-lipoprotein) - (0.2 * triglycerides)")
+
+
+@pytest.mark.parametrize("typed", [FORMULA, "weight * height", "pain * * back"])
+def test_star_standing_alone_between_words_is_a_sign_not_a_refused_wildcard(searcher: Searcher, typed: str) -> None:
+    results = searcher.search(typed)
+    assert "a '*' standing alone between words read as a sign, not a wildcard" in results.notes
+    assert "*" not in results.searched
+    assert searcher.search(typed.replace("*", " ")).hits == results.hits  # the same as without it
+
+
 @pytest.mark.parametrize("typed", ["x" * 10_000, "pain~9", "[a TO z]", "question:[a TO", "pain^", "^2 pain",
                                    "a~", "\\", "{", "pain/", "http://x.org/a?b=c", "heart\x00attack", "\x1b[2J"])
 def test_odd_input_never_raises_anything_but_query_error(searcher: Searcher, typed: str) -> None:
