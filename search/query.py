@@ -123,9 +123,10 @@ class QueryReader:
         # So is a run of dashes ("4 days -- can I ..."): only a single '-' before a word excludes it.
         text = text.replace("?", " ")
         text = _DASHES.sub(" ", text) if "--" in text else text
-        if " *" in text and _LONE_STAR.search(text):
-            text = _LONE_STAR.sub(" ", text)
-            notes.append("a '*' standing alone between words read as a sign, not a wildcard")
+        if " *" in text:
+            text, lone = _LONE_STAR.subn(" ", text)
+            if lone:
+                notes.append("a '*' standing alone between words read as a sign, not a wildcard")
         for word in _WILDCARD_WORD.findall(text) if "*" in text else ():
             stem = word.split(":")[-1].lstrip("+-").split("*")[0]
             if len(stem) < 2:
