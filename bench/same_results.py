@@ -10,6 +10,10 @@ Run by hand, not by CI, once on the old code and once on the new::
 
 Prints, per query form, how many questions have identical ranked ids, identical shown ids
 and identical JSON; the first differences are shown. Exits 1 if any ranking differs.
+
+``--new-questions N`` records too, as a third form ("rqe"), the first ``N`` distinct RQE
+questions (``bench/http.py``'s new questions: the words, phrases and pages the LiveQA questions
+never meet). A record saved without them is compared on the forms it holds.
 """
 
 from __future__ import annotations
@@ -30,23 +34,31 @@ QUERIES = REPO.parent / "shared" / "data" / "liveqa-med-dev" / "queries.tsv"
 FORMS = ("paraphrase", "subject+message")
 
 
-def record(data_dir: str, queries: pathlib.Path) -> dict[str, dict[str, dict]]:
+def record(data_dir: str, queries: pathlib.Path, new_questions: int = 0) -> dict[str, dict[str, dict]]:
     """``{form: {qid: {"ranked": [...], "shown": [...], "json": {...}}}}``."""
+    asked = {form: [(q.qid, q.text) for q in read_queries(str(queries), form)] for form in FORMS}
+    if new_questions:
+        from bench.http import RQE, rqe_questions
+        asked["rqe"] = [(str(n), text) for n, text in enumerate(rqe_questions(RQE)[:new_questions])]
     out: dict[str, dict[str, dict]] = {}
     with Searcher(data_dir) as searcher:
-        for form in FORMS:
+        for form, questions in asked.items():
             out[form] = {}
-            for query in read_queries(str(queries), form):
-                results = searcher.search(query.text, limit=10).to_dict()
-                out[form][query.qid] = {"ranked": [i for i, _ in searcher.ranked_ids(query.text, 10)],
-                                        "shown": [h["id"] for h in results["hits"]], "json": results}
+            for qid, text in questions:
+                results = searcher.search(text, limit=10).to_dict()
+                out[form][qid] = {"ranked": [i for i, _ in searcher.ranked_ids(text, 10)],
+                                  "shown": [h["id"] for h in results["hits"]], "json": results}
     return out
 
 
 def compare(before: dict, after: dict) -> bool:
     """Prints the comparison; True when every ranking is the same."""
     same_everywhere = True
-    for form in FORMS:
+    for form in before:
+        if form not in after:
+            print(f"{form:16} not recorded now (run with --new-questions to compare it)")
+            same_everywhere = False
+            continue
         old, new = before[form], after[form]
         counts = {"ranked": 0, "shown": 0, "json": 0}
         shown_diffs = []
@@ -70,8 +82,10 @@ def main() -> None:
     parser.add_argument("--queries", default=str(QUERIES))
     parser.add_argument("--save", help="write the record here")
     parser.add_argument("--against", help="compare with a record saved earlier")
+    parser.add_argument("--new-questions", type=int, default=0, metavar="N",
+                        help="also the first N new (RQE) questions, as the form 'rqe'")
     args = parser.parse_args()
-    now = json.loads(json.dumps(record(args.data_dir, pathlib.Path(args.queries))))
+    now = json.loads(json.dumps(record(args.data_dir, pathlib.Path(args.queries), args.new_questions)))
     if args.save:
         pathlib.Path(args.save).write_text(json.dumps(now), encoding="utf-8")
         print(f"saved {sum(len(v) for v in now.values())} questions to {args.save}")
