@@ -14,8 +14,11 @@ lengths. Results are the same either way (``tests/index/test_whoosh_internals.py
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 import logging
+import mmap
 import struct
 import types
 from typing import Callable, Iterable, Mapping
@@ -47,7 +50,7 @@ def enabled() -> bool:
 
 if _ENABLED:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
-    from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER
+    from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER, md5_hash
     from whoosh.system import pack_ushort
 
     from healthqa.index import blocks
@@ -218,6 +221,88 @@ def int64_column(leaf, field: str) -> np.ndarray:
         out[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored * 8), dtype=">i8")
         return out
     return np.fromiter(column, dtype=np.int64, count=count)
+
+
+class TermTable:
+    """One segment's term look-ups: whether it holds a term, its document frequency, its postings.
+
+    The fast road probes the segment's term table (Whoosh's on-disk hash file) in memory: the
+    file is mapped (shared with the page cache, not copied), and a term is found with one probe
+    whose entry gives both its frequency and where its postings are, where Whoosh probes through
+    seeks and reads once to tell that a term is there and again to read its postings. Otherwise
+    (another Whoosh version, a compound segment) Whoosh's public reader answers.
+    """
+
+    def __init__(self, leaf):
+        self.leaf = leaf
+        self._map = _mapped_terms(leaf) if _ENABLED else None
+        if self._map is not None:
+            table = leaf._terms._tindex
+            self._tables = table.tables
+            self._hash = _md5_low32 if table.hashfn is md5_hash else table.hashfn
+            self._fields = {name: pack_ushort(number) for name, number in leaf._terms._fieldmap.items()
+                            if name in leaf.schema}
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+
+    def _info(self, field: str, text: str) -> bytes | None:
+        """The term table's entry of a term (a ``W3TermInfo``'s bytes), or None if absent."""
+        prefix = self._fields.get(field)
+        if prefix is None:
+            return None
+        key = prefix + self.leaf.schema[field].to_bytes(text)
+        code = self._hash(key)
+        start, slots = self._tables[code & 255]
+        data, slot = self._map, (code >> 8) % slots if slots else 0
+        for _ in range(slots):
+            slot_code, at = _POINTER.unpack_from(data, start + slot * _POINTER.size)
+            if not at:
+                return None
+            if slot_code == code:
+                key_length, value_length = _KEY_VALUE_LENGTHS.unpack_from(data, at)
+                at += _KEY_VALUE_LENGTHS.size
+                if key_length == len(key) and data[at:at + key_length] == key:
+                    return data[at + key_length:at + key_length + value_length]
+            slot = (slot + 1) % slots
+        return None
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Documents of this segment holding the term (deleted ones included, as Whoosh counts)."""
+        if self._map is None:
+            return self.leaf.doc_frequency(field, text) if field in self.leaf.schema else 0
+        info = self._info(field, text)
+        return 0 if info is None else W3TermInfo._struct.unpack_from(info)[2]  # flags, weight, doc frequency
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """As :func:`postings`, or None if this segment does not hold the term."""
+        if self._map is None:
+            return postings(self.leaf, field, text) if (field, text) in self.leaf else None
+        info = self._info(field, text)
+        if info is None:
+            return None
+        fieldobj = self.leaf.schema[field]
+        terms = self.leaf._terms
+        matcher = terms._codec.postings_reader(terms._postfile, W3TermInfo.from_bytes(info), fieldobj.format,
+                                               term=(field, fieldobj.to_bytes(text)))
+        ids, weights = _read_blocks(matcher)
+        return ids, weights, 0
+
+
+def _mapped_terms(leaf) -> mmap.mmap | None:
+    """The segment's term table file, mapped, when it is a file of its own (not in a compound file)."""
+    terms = getattr(leaf, "_terms", None)
+    table = getattr(terms, "_tindex", None)
+    raw = getattr(getattr(table, "dbfile", None), "file", None)
+    if not isinstance(raw, io.BufferedReader) or getattr(table, "startoffset", None) != 0:
+        return None
+    return mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _md5_low32(key: bytes) -> int:
+    """Whoosh's ``md5_hash`` (the low 32 bits of the key's MD5), without its hex round trip."""
+    return int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
 def postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:

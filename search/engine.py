@@ -47,6 +47,8 @@ class Postings:
         self.size = reader.doc_count_all()
         # Whoosh's reader of an empty index has no segments to read.
         self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()] if self.size else []
+        # One term look-up a segment per new (field, term), in memory (whoosh_internals.TermTable).
+        self._terms = [(whoosh_internals.TermTable(leaf), offset) for leaf, offset in self.leaves]
         self._cache: OrderedDict[tuple[str, str], Posting] = OrderedDict()
         self._cache_terms = cache_terms
         self._lengths: dict[str, np.ndarray] = {}
@@ -90,14 +92,28 @@ class Postings:
             self._cache.popitem(last=False)
         return posting
 
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Documents holding a term in a field, deleted ones included (``reader.doc_frequency``)."""
+        return sum(terms.doc_frequency(field, text) for terms, _ in self._terms)
+
+    def lexicon(self, field: str):
+        """Every term of a field (``reader.lexicon``): with :meth:`doc_frequency`, what spelling reads."""
+        return self.reader.lexicon(field)
+
+    def close(self) -> None:
+        """Let go of the segments' term tables (the reader's own files are closed with it)."""
+        for terms, _ in self._terms:
+            terms.close()
+
     def _read(self, field: str, text: str) -> Posting:
         docs: list[np.ndarray] = []
         freqs: list[np.ndarray] = []
         left_out = 0
-        for leaf, offset in self.leaves:
-            if (field, text) not in leaf:
+        for terms, offset in self._terms:
+            found = terms.postings(field, text)
+            if found is None:
                 continue
-            ids, weights, dropped = whoosh_internals.postings(leaf, field, text)
+            ids, weights, dropped = found
             docs.append(ids + offset)
             freqs.append(weights)
             left_out += dropped

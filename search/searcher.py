@@ -108,7 +108,7 @@ class Searcher:
         self._fields = Memo(4096, lambda docnum: self._reader.stored_fields(docnum))
         self._pages = Memo(1024, lambda docnum: StoredPage.from_fields(self._fields[docnum]))
         # The word lists are kept in the generation (the index writer puts them there).
-        self._speller = Speller(self._reader, rare=settings.spell_rare, ratio=settings.spell_ratio,
+        self._speller = Speller(self.postings, rare=settings.spell_rare, ratio=settings.spell_ratio,
                                 min_length=settings.spell_min_length, real_words=settings.spell_real_words,
                                 cache_dir=self._generation)
 
@@ -129,6 +129,7 @@ class Searcher:
 
     def close(self) -> None:
         self.answers.close()
+        self.postings.close()
         self._searcher.close()
         self._lease.close()
 
@@ -184,6 +185,7 @@ class Searcher:
             if attempt == tries - 1 or opened is None or self._ix.latest_generation() == opened:
                 return answers
             answers.close()  # a sync committed in between: open both again
+            self.postings.close()
             self._searcher.close()
             self._searcher = self._ix.searcher()
             self._reader = self._searcher.reader()
