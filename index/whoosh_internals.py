@@ -19,7 +19,10 @@ import io
 import itertools
 import logging
 import mmap
+import os
+import pickle
 import struct
+import zlib
 import types
 from typing import Callable, Iterable, Mapping
 
@@ -49,7 +52,7 @@ def enabled() -> bool:
 
 
 if _ENABLED:
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
     from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER, md5_hash
     from whoosh.system import pack_ushort
 
@@ -57,6 +60,9 @@ if _ENABLED:
 
     # flags .. max id of ``W3TermInfo.to_bytes()``, then the postings' offset and length
     _TERM_INFO = struct.Struct(W3TermInfo._struct.format + "qi")
+    _TERM_HEAD = W3TermInfo._struct  # flags, weight, doc frequency, ..., max id: then inlined postings or where
+    _EXTENT = struct.Struct("!qi")
+    _BLOCK_LENGTH = struct.Struct("!i")  # a block's bytes after this: its pickled info, then its data
 
 
 # -- field lengths: one byte a document ---------------------------------------------------
@@ -235,8 +241,11 @@ class TermTable:
 
     def __init__(self, leaf):
         self.leaf = leaf
-        self._map = _mapped_terms(leaf) if _ENABLED else None
-        if self._map is not None:
+        self._map = _mapped(getattr(getattr(leaf, "_terms", None), "_tindex", None)) if _ENABLED else None
+        self._posts = _mapped(leaf._terms._postfile) if self._map is not None else None
+        if self._posts is None:
+            self._map = None  # both files mapped, or Whoosh's reader for everything
+        else:
             table = leaf._terms._tindex
             self._tables = table.tables
             self._hash = _md5_low32 if table.hashfn is md5_hash else table.hashfn
@@ -246,6 +255,7 @@ class TermTable:
     def close(self) -> None:
         if self._map is not None:
             self._map.close()
+            self._posts.close()
 
     def _info(self, field: str, text: str) -> bytes | None:
         """The term table's entry of a term (a ``W3TermInfo``'s bytes), or None if absent."""
@@ -273,7 +283,7 @@ class TermTable:
         if self._map is None:
             return self.leaf.doc_frequency(field, text) if field in self.leaf.schema else 0
         info = self._info(field, text)
-        return 0 if info is None else W3TermInfo._struct.unpack_from(info)[2]  # flags, weight, doc frequency
+        return 0 if info is None else _TERM_HEAD.unpack_from(info)[2]
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int] | None:
         """As :func:`postings`, or None if this segment does not hold the term."""
@@ -282,20 +292,47 @@ class TermTable:
         info = self._info(field, text)
         if info is None:
             return None
-        fieldobj = self.leaf.schema[field]
-        terms = self.leaf._terms
-        matcher = terms._codec.postings_reader(terms._postfile, W3TermInfo.from_bytes(info), fieldobj.format,
-                                               term=(field, fieldobj.to_bytes(text)))
-        ids, weights = _read_blocks(matcher)
+        if _TERM_HEAD.unpack_from(info)[0]:  # flags: a short posting list is kept in the term table (pickled)
+            ids, weights, _ = pickle.loads(info[_TERM_HEAD.size:])
+            # as Whoosh's ListMatcher: no weights mean 1.0 each
+            return (np.asarray(ids, dtype=np.int64),
+                    np.asarray(weights, dtype=np.float32) if weights else np.ones(len(ids), np.float32), 0)
+        ids, weights = _decode_blocks(self._posts, _EXTENT.unpack_from(info, _TERM_HEAD.size)[0])
         return ids, weights, 0
 
 
-def _mapped_terms(leaf) -> mmap.mmap | None:
-    """The segment's term table file, mapped, when it is a file of its own (not in a compound file)."""
-    terms = getattr(leaf, "_terms", None)
-    table = getattr(terms, "_tindex", None)
-    raw = getattr(getattr(table, "dbfile", None), "file", None)
-    if not isinstance(raw, io.BufferedReader) or getattr(table, "startoffset", None) != 0:
+def _decode_blocks(data: mmap.mmap, at: int) -> tuple[np.ndarray, np.ndarray]:
+    """A term's W3 posting blocks from the posting file's bytes: what ``W3LeafMatcher`` reads
+    through seeks and reads (each block: its length, negative for the last; its pickled info,
+    whose fourth item says whether the data is zlib-compressed; its pickled data)."""
+    if data[at:at + 4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"no W3 posting block at {at}")
+    at += 4
+    ids: list = []
+    weights: list = []
+    last = False
+    while not last:
+        (length,) = _BLOCK_LENGTH.unpack_from(data, at)
+        last, length = length < 0, abs(length)
+        block = io.BytesIO(data[at + 4:at + 4 + length])
+        info = pickle.load(block)
+        body = block.read()
+        gaps, block_weights, _ = pickle.loads(zlib.decompress(body) if info[3] else body)
+        ids.extend(itertools.accumulate(gaps))
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend(itertools.repeat(1.0 if block_weights is None else block_weights, len(gaps)))
+        else:
+            weights.extend(block_weights)
+        at += 4 + length
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+def _mapped(table) -> mmap.mmap | None:
+    """A segment's term table or posting file, mapped, when it is a file of its own (not a part
+    of a compound file: positions in it are then the file's own)."""
+    dbfile = getattr(table, "dbfile", table)
+    raw = getattr(dbfile, "file", None)
+    if not isinstance(raw, io.BufferedReader) or getattr(table, "startoffset", 0) != 0 or not os.fstat(raw.fileno()).st_size:
         return None
     return mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
 

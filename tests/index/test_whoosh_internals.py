@@ -49,7 +49,7 @@ def pretend_other_whoosh(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapt
         assert len(said) == 1 and "whoosh-reloaded 2.8.0 is installed" in said[0]
         assert not whoosh_internals.enabled()
         # The fast road must not be taken: its private readers and writers fail if they are.
-        for name in ("_read_blocks", "_length_bytes", "write_postings", "write_field_lengths", "encode_postings"):
+        for name in ("_read_blocks", "_decode_blocks", "_length_bytes", "write_postings", "write_field_lengths", "encode_postings"):
             monkeypatch.setattr(whoosh_internals, name, _never)
         yield
     finally:
@@ -113,7 +113,10 @@ def test_postings_and_lengths_equal_whooshs_reader(version: str, two_segments) -
                 assert posting.docs[kept].tolist() == ids, (field, text)
                 assert posting.freqs[kept].tolist() == weights, (field, text)
                 assert posting.doc_frequency == reader.doc_frequency(field, text), (field, text)
+                assert postings.doc_frequency(field, text) == reader.doc_frequency(field, text), (field, text)
                 checked += 1
+            absent = "zzq" + field  # a term no field holds: no postings, in any segment
+            assert not len(postings.get(field, absent).docs) and postings.doc_frequency(field, absent) == 0
         assert checked > (9_000 if version == "installed" else 1_000)  # a real corpus
 
 
