@@ -14,6 +14,7 @@ lengths. Results are the same either way (``tests/index/test_whoosh_internals.py
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import itertools
@@ -24,6 +25,7 @@ import pickle
 import struct
 import zlib
 import types
+from functools import cached_property
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -52,7 +54,7 @@ def enabled() -> bool:
 
 
 if _ENABLED:
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
     from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS, _pointer as _POINTER, md5_hash
     from whoosh.system import pack_ushort
 
@@ -325,6 +327,35 @@ def _decode_blocks(data: mmap.mmap, at: int) -> tuple[np.ndarray, np.ndarray]:
             weights.extend(block_weights)
         at += 4 + length
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+class StoredFields:
+    """``reader.stored_fields(docnum)`` (the same dict) from each segment's stored column
+    directly, without Whoosh's reader layers (a third of the time a page not read before
+    costs); Whoosh's own reader on the public road."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._names = frozenset(reader.schema.names())
+
+    @cached_property
+    def _columns(self) -> tuple[list[int], list] | None:
+        """Each segment's first document number and its stored column (read on first use)."""
+        if not _ENABLED or not self.reader.doc_count_all():
+            return None
+        leaves = list(self.reader.leaf_readers())
+        columns = [leaf._perdoc._cached_reader("_stored", STORED_COLUMN) for leaf, _ in leaves]
+        return None if any(c is None for c in columns) else ([offset for _, offset in leaves], columns)
+
+    def __call__(self, docnum: int) -> dict:
+        found = self._columns
+        if found is None:
+            return self.reader.stored_fields(docnum)
+        starts, columns = found
+        at = bisect.bisect_right(starts, docnum) - 1
+        fields = columns[at][docnum - starts[at]] or {}
+        # as Whoosh's reader: only the fields the schema still has
+        return fields if fields.keys() <= self._names else {k: v for k, v in fields.items() if k in self._names}
 
 
 def _mapped(table) -> mmap.mmap | None:

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from healthqa.index import whoosh_internals
 from healthqa.index.generations import Lease
 from healthqa.index.lay_names import LayNames
 from healthqa.index.schema import text_analyzer
@@ -98,6 +99,7 @@ class Searcher:
             self._reader = self._searcher.reader()
             self.postings = Postings(self._reader)
             self.answers = self._open_answers()
+            self._stored_fields = whoosh_internals.StoredFields(self._reader)
         except BaseException:
             self._lease.close()
             raise
@@ -105,7 +107,7 @@ class Searcher:
         self._analyzer = text_analyzer()
         # Stored fields read lately (collapsing reads a hit's fields, showing it reads them again),
         # and the pages shown lately, decoded (a page's answers are read from their JSON once).
-        self._fields = Memo(4096, lambda docnum: self._reader.stored_fields(docnum))
+        self._fields = Memo(4096, lambda docnum: self._stored_fields(docnum))
         self._pages = Memo(1024, lambda docnum: StoredPage.from_fields(self._fields[docnum]))
         # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self.postings, rare=settings.spell_rare, ratio=settings.spell_ratio,

@@ -120,6 +120,13 @@ def test_postings_and_lengths_equal_whooshs_reader(version: str, two_segments) -
         assert checked > (9_000 if version == "installed" else 1_000)  # a real corpus
 
 
+def test_stored_fields_equal_whooshs_reader(version: str, two_segments) -> None:
+    with two_segments.reader() as reader:
+        stored = whoosh_internals.StoredFields(reader)
+        for docnum in range(reader.doc_count_all()):  # both segments, deleted documents too
+            assert stored(docnum) == reader.stored_fields(docnum), docnum
+
+
 def _whoosh_postings(reader, field: str, text: str) -> tuple[list[int], list[float]]:
     ids, weights = [], []
     matcher = reader.postings(field, text)
