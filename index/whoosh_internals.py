@@ -280,6 +280,25 @@ class TermTable:
             slot = (slot + 1) % slots
         return None
 
+    def terms(self, field: str) -> list[bytes]:
+        """Every term of a field in this segment, in order (``leaf.lexicon``, read from the
+        mapped table: a key a microsecond, not Whoosh's reads of each key)."""
+        if self._map is None:
+            return list(self.leaf.lexicon(field)) if field in self.leaf.schema else []
+        prefix = self._fields.get(field)
+        table = self.leaf._terms._tindex
+        at = table.closest_key_pos(prefix) if prefix is not None else None
+        data, end, head = self._map, table.endofdata, _KEY_VALUE_LENGTHS
+        out = []
+        while at is not None and at < end:
+            key_length, value_length = head.unpack_from(data, at)
+            key = data[at + head.size:at + head.size + key_length]
+            if key[:2] != prefix:
+                break
+            out.append(key[2:])
+            at += head.size + key_length + value_length
+        return out
+
     def doc_frequency(self, field: str, text: str) -> int:
         """Documents of this segment holding the term (deleted ones included, as Whoosh counts)."""
         if self._map is None:

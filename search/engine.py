@@ -96,9 +96,12 @@ class Postings:
         """Documents holding a term in a field, deleted ones included (``reader.doc_frequency``)."""
         return sum(terms.doc_frequency(field, text) for terms, _ in self._terms)
 
-    def lexicon(self, field: str):
-        """Every term of a field (``reader.lexicon``): with :meth:`doc_frequency`, what spelling reads."""
-        return self.reader.lexicon(field)
+    def lexicon(self, field: str) -> list[bytes]:
+        """Every term of a field, in order, each once (``reader.lexicon``): with
+        :meth:`doc_frequency`, what spelling reads."""
+        if len(self._terms) == 1:
+            return self._terms[0][0].terms(field)
+        return sorted(set().union(*(terms.terms(field) for terms, _ in self._terms)))
 
     def close(self) -> None:
         """Let go of the segments' term tables (the reader's own files are closed with it)."""

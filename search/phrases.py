@@ -52,7 +52,7 @@ class IndexPhrases:
     def _lexicons(self) -> tuple[KeySet, KeySet]:
         """The terms of the topic and synonyms fields, read once per index (7.5k and 12k terms
         at 47k records, 0.2 MB): a new question's words need no term dictionary read each."""
-        return _lexicon(self.postings.reader, "topic"), _lexicon(self.postings.reader, "synonyms")
+        return _lexicon(self.postings, "topic"), _lexicon(self.postings, "synonyms")
 
     def topic_named(self, text: str) -> str | None:
         """The indexed topic that ``text`` names (its words, stop words aside), if any."""
@@ -116,12 +116,8 @@ def _intersect(one: np.ndarray, other: np.ndarray) -> np.ndarray:
     return one[other[at] == one]
 
 
-def _lexicon(reader, field: str) -> KeySet:
-    try:
-        terms = reader.lexicon(field)
-    except KeyError:  # an empty index has no terms of any field
-        terms = ()
-    return KeySet(term.decode("utf-8") if isinstance(term, bytes) else term for term in terms)
+def _lexicon(postings: Postings, field: str) -> KeySet:
+    return KeySet(term.decode("utf-8") for term in postings.lexicon(field))  # none in an empty index
 
 
 def _any(docs: np.ndarray | None) -> bool:

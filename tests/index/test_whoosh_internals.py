@@ -115,6 +115,7 @@ def test_postings_and_lengths_equal_whooshs_reader(version: str, two_segments) -
                 assert posting.doc_frequency == reader.doc_frequency(field, text), (field, text)
                 assert postings.doc_frequency(field, text) == reader.doc_frequency(field, text), (field, text)
                 checked += 1
+            assert postings.lexicon(field) == list(reader.lexicon(field)), field
             absent = "zzq" + field  # a term no field holds: no postings, in any segment
             assert not len(postings.get(field, absent).docs) and postings.doc_frequency(field, absent) == 0
         assert checked > (9_000 if version == "installed" else 1_000)  # a real corpus
