@@ -25,6 +25,7 @@ import pickle
 import struct
 import zlib
 import types
+import weakref
 from functools import cached_property
 from typing import Callable, Iterable, Mapping
 
@@ -237,17 +238,20 @@ class TermTable:
     The fast road probes the segment's term table (Whoosh's on-disk hash file) in memory: the
     file is mapped (shared with the page cache, not copied), and a term is found with one probe
     whose entry gives both its frequency and where its postings are, where Whoosh probes through
-    seeks and reads once to tell that a term is there and again to read its postings. Otherwise
+    seeks and reads once to tell that a term is there and again to read its postings; the
+    postings are then read with one ``pread`` and their blocks decoded here. Otherwise
     (another Whoosh version, a compound segment) Whoosh's public reader answers.
     """
 
     def __init__(self, leaf):
         self.leaf = leaf
         self._map = _mapped(getattr(getattr(leaf, "_terms", None), "_tindex", None)) if _ENABLED else None
-        self._posts = _mapped(leaf._terms._postfile) if self._map is not None else None
-        if self._posts is None:
-            self._map = None  # both files mapped, or Whoosh's reader for everything
+        self._posts = _posting_file(leaf._terms._postfile) if self._map is not None else None
+        if self._posts is not None:  # our own descriptor, let go with this table (or when it is dropped)
+            self._release = weakref.finalize(self, os.close, self._posts)
         else:
+            self._map = None  # the term table mapped and the posting file read directly, or Whoosh's reader
+        if self._map is not None:
             table = leaf._terms._tindex
             self._tables = table.tables
             self._hash = _md5_low32 if table.hashfn is md5_hash else table.hashfn
@@ -257,7 +261,8 @@ class TermTable:
     def close(self) -> None:
         if self._map is not None:
             self._map.close()
-            self._posts.close()
+            self._release()
+            self._posts = -1  # a read after close fails, never reads a descriptor opened since
 
     def _info(self, field: str, text: str) -> bytes | None:
         """The term table's entry of a term (a ``W3TermInfo``'s bytes), or None if absent."""
@@ -318,17 +323,21 @@ class TermTable:
             # as Whoosh's ListMatcher: no weights mean 1.0 each
             return (np.asarray(ids, dtype=np.int64),
                     np.asarray(weights, dtype=np.float32) if weights else np.ones(len(ids), np.float32), 0)
-        ids, weights = _decode_blocks(self._posts, _EXTENT.unpack_from(info, _TERM_HEAD.size)[0])
+        at, length = _EXTENT.unpack_from(info, _TERM_HEAD.size)
+        # One read of all the term's blocks (pread: no shared file position), not Whoosh's
+        # seek and read of each block's header and data; not mapped: a long posting list read
+        # for the first time would cost a page fault every 4 KB.
+        ids, weights = _decode_blocks(os.pread(self._posts, length, at))
         return ids, weights, 0
 
 
-def _decode_blocks(data: mmap.mmap, at: int) -> tuple[np.ndarray, np.ndarray]:
-    """A term's W3 posting blocks from the posting file's bytes: what ``W3LeafMatcher`` reads
-    through seeks and reads (each block: its length, negative for the last; its pickled info,
-    whose fourth item says whether the data is zlib-compressed; its pickled data)."""
-    if data[at:at + 4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"no W3 posting block at {at}")
-    at += 4
+def _decode_blocks(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's W3 posting blocks from their bytes: what ``W3LeafMatcher`` reads through seeks
+    and reads (each block: its length, negative for the last; its pickled info, whose fourth
+    item says whether the data is zlib-compressed; its pickled data)."""
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("not a term's W3 posting blocks")
+    at = 4
     ids: list = []
     weights: list = []
     last = False
@@ -375,6 +384,12 @@ class StoredFields:
         fields = columns[at][docnum - starts[at]] or {}
         # as Whoosh's reader: only the fields the schema still has
         return fields if fields.keys() <= self._names else {k: v for k, v in fields.items() if k in self._names}
+
+
+def _posting_file(postfile) -> int | None:
+    """A descriptor of a segment's posting file of its own (a copy of Whoosh's), when it is a file of its own."""
+    raw = getattr(postfile, "file", None)
+    return os.dup(raw.fileno()) if isinstance(raw, io.BufferedReader) else None
 
 
 def _mapped(table) -> mmap.mmap | None:
