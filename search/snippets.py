@@ -245,10 +245,21 @@ _HEAD_WORDS = Memo(1024, _HeadWords)
 class _Heads:
     heads: tuple[str, ...]  # the terms' first three letters, longest first
     first: tuple[str, ...]  # those that no other head begins (a word starts with one of them at most)
-    lower: re.Pattern[str]  # a word starting with one, in lower-case text
-    any_case: re.Pattern[str]  # the same in any case
+    source: str  # the pattern of a word starting with one
     words_only: bool  # every head is letters and digits (\w)
     word_start: bool  # every head starts with a letter or digit (\w)
+
+    # The patterns are compiled only when a search needs them (a text that is not ASCII, a head
+    # such as '4.5'): most never do, and compiling two a question cost more than the scans.
+    @property
+    def lower(self) -> re.Pattern[str]:
+        """A word starting with a head, in lower-case text (compiled once: re's own cache)."""
+        return re.compile(self.source)
+
+    @property
+    def any_case(self) -> re.Pattern[str]:
+        """The same in any case."""
+        return re.compile(self.source, re.I)
 
 
 @lru_cache(maxsize=8)  # one search's terms (its hits ask for the same), not a memo of queries
@@ -261,7 +272,7 @@ def _heads(terms: frozenset[str]) -> _Heads | None:
     words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
     word_start = all(re.match(r"\w", head, re.A) for head in heads)
     first = tuple(head for head in heads if not any(head != other and head.startswith(other) for other in heads))
-    return _Heads(tuple(heads), first, re.compile(source), re.compile(source, re.I), words_only, word_start)
+    return _Heads(tuple(heads), first, source, words_only, word_start)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
