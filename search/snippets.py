@@ -200,12 +200,15 @@ class _HeadWords(Memo):
         # starts where ASCII text would start it, in the lower-case text at the same place.
         self.ascii_words = text.isascii() or all(
             not (c.isalnum() or c == "_") and c.lower() == c for c in set(_NON_ASCII.findall(text)))
-        self._starts = Memo(256, lambda head: tuple(self._word_starts(head)))
+        self._starts: Memo | None = None  # each head's word starts, for heads such as '4.5' (made on first use)
 
     def leftmost(self, heads: tuple[str, ...]) -> dict[str, list[tuple[int, int]]]:
         """By word, the words that the pattern of ``heads`` (longest first) finds in the lower-case
         text, leftmost first and none overlapping another, from each head's remembered places."""
-        found = sorted((start, -len(head), end) for head in heads for start, end in self._starts[head])
+        if self._starts is None:  # (two threads may both make one: either serves)
+            self._starts = Memo(256, lambda head: tuple(self._word_starts(head)))
+        starts = self._starts
+        found = sorted((start, -len(head), end) for head in heads for start, end in starts[head])
         words: dict[str, list[tuple[int, int]]] = {}
         last = 0
         for start, _, end in found:
@@ -227,9 +230,22 @@ class _HeadWords(Memo):
             at = lower.find(head, at + 1)  # (a head such as 'a.a' may start again inside the word)
 
     def _scan(self, head: str) -> dict[str, list[tuple[int, int]]]:
+        """The words starting with ``head`` (letters and digits only: no word holds another
+        start of it), each with its spans: :meth:`_word_starts` in one loop, no generator."""
+        lower, size = self.lower, len(head)
         words: dict[str, list[tuple[int, int]]] = {}
-        for start, end in self._word_starts(head):
-            words.setdefault(self.lower[start:end], []).append((start, end))
+        at = lower.find(head)
+        while at >= 0:
+            if at and lower[at - 1] in _WORD_CHARS:  # inside a word: the next start lies past this head
+                at = lower.find(head, at + size)
+                continue
+            end = _WORD_TAIL(lower, at + size).end()
+            found = words.get(lower[at:end])
+            if found is None:
+                words[lower[at:end]] = [(at, end)]
+            else:
+                found.append((at, end))
+            at = lower.find(head, end)  # a word's end is not a word character: the next word is past it
         return words or _NO_WORDS
 
 
