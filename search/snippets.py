@@ -200,12 +200,15 @@ class _HeadWords(Memo):
         # starts where ASCII text would start it, in the lower-case text at the same place.
         self.ascii_words = text.isascii() or all(
             not (c.isalnum() or c == "_") and c.lower() == c for c in set(_NON_ASCII.findall(text)))
-        self._starts = Memo(256, lambda head: tuple(self._word_starts(head)))
+        self._starts: Memo | None = None  # each head's word starts, for heads such as '4.5' (made on first use)
 
     def leftmost(self, heads: tuple[str, ...]) -> dict[str, list[tuple[int, int]]]:
         """By word, the words that the pattern of ``heads`` (longest first) finds in the lower-case
         text, leftmost first and none overlapping another, from each head's remembered places."""
-        found = sorted((start, -len(head), end) for head in heads for start, end in self._starts[head])
+        if self._starts is None:  # (two threads may both make one: either serves)
+            self._starts = Memo(256, lambda head: tuple(self._word_starts(head)))
+        starts = self._starts
+        found = sorted((start, -len(head), end) for head in heads for start, end in starts[head])
         words: dict[str, list[tuple[int, int]]] = {}
         last = 0
         for start, _, end in found:
@@ -227,9 +230,22 @@ class _HeadWords(Memo):
             at = lower.find(head, at + 1)  # (a head such as 'a.a' may start again inside the word)
 
     def _scan(self, head: str) -> dict[str, list[tuple[int, int]]]:
+        """The words starting with ``head`` (letters and digits only: no word holds another
+        start of it), each with its spans: :meth:`_word_starts` in one loop, no generator."""
+        lower, size = self.lower, len(head)
         words: dict[str, list[tuple[int, int]]] = {}
-        for start, end in self._word_starts(head):
-            words.setdefault(self.lower[start:end], []).append((start, end))
+        at = lower.find(head)
+        while at >= 0:
+            if at and lower[at - 1] in _WORD_CHARS:  # inside a word: the next start lies past this head
+                at = lower.find(head, at + size)
+                continue
+            end = _WORD_TAIL(lower, at + size).end()
+            found = words.get(lower[at:end])
+            if found is None:
+                words[lower[at:end]] = [(at, end)]
+            else:
+                found.append((at, end))
+            at = lower.find(head, end)  # a word's end is not a word character: the next word is past it
         return words or _NO_WORDS
 
 
@@ -245,10 +261,21 @@ _HEAD_WORDS = Memo(1024, _HeadWords)
 class _Heads:
     heads: tuple[str, ...]  # the terms' first three letters, longest first
     first: tuple[str, ...]  # those that no other head begins (a word starts with one of them at most)
-    lower: re.Pattern[str]  # a word starting with one, in lower-case text
-    any_case: re.Pattern[str]  # the same in any case
+    source: str  # the pattern of a word starting with one
     words_only: bool  # every head is letters and digits (\w)
     word_start: bool  # every head starts with a letter or digit (\w)
+
+    # The patterns are compiled only when a search needs them (a text that is not ASCII, a head
+    # such as '4.5'): most never do, and compiling two a question cost more than the scans.
+    @property
+    def lower(self) -> re.Pattern[str]:
+        """A word starting with a head, in lower-case text (compiled once: re's own cache)."""
+        return re.compile(self.source)
+
+    @property
+    def any_case(self) -> re.Pattern[str]:
+        """The same in any case."""
+        return re.compile(self.source, re.I)
 
 
 @lru_cache(maxsize=8)  # one search's terms (its hits ask for the same), not a memo of queries
@@ -261,7 +288,7 @@ def _heads(terms: frozenset[str]) -> _Heads | None:
     words_only = all(re.fullmatch(r"\w+", head, re.A) for head in heads)
     word_start = all(re.match(r"\w", head, re.A) for head in heads)
     first = tuple(head for head in heads if not any(head != other and head.startswith(other) for other in heads))
-    return _Heads(tuple(heads), first, re.compile(source), re.compile(source, re.I), words_only, word_start)
+    return _Heads(tuple(heads), first, source, words_only, word_start)
 
 
 _STEMS: dict[tuple[int, str], frozenset[str]] = {}
