@@ -381,6 +381,8 @@ def lexicon_scores(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         cue = every_cue[at]
         best = 0.0
         for (sentence, share), low in zip(sentences, lowered):
+            if share <= best:  # a match here would change nothing
+                continue
             if whole:
                 found = in_text.get(at)
             elif low is not None and cue.literal and cue.literal not in low:
@@ -423,12 +425,19 @@ def model_scores(text: str, focus: tuple[str, ...], model: QuestionTypeClassifie
     model = model or classifier()
     if not model.cues(text, focus):
         return {}
-    probs = model.probabilities(text, focus)
-    out: dict[str, float] = {}
-    for label, p in zip(model.labels, probs.tolist()):
-        name = FROM_MEDQUAD.get(label, "INFORMATION")
-        out[name] = out.get(name, 0.0) + p
-    return out
+    groups, names = _label_groups(model)
+    # bincount adds each label's probability to its type in the labels' order, in float64, as a
+    # sum label by label would: the same sums.
+    return dict(zip(names, np.bincount(groups, model.probabilities(text, focus), len(names)).tolist()))
+
+
+@lru_cache(maxsize=2)
+def _label_groups(model: QuestionTypeClassifier) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Per label of ``model``, the number of the consumer type it reads as, and those types
+    (numbered in the order the labels first name them)."""
+    read = [FROM_MEDQUAD.get(label, "INFORMATION") for label in model.labels]
+    names = tuple(dict.fromkeys(read))
+    return np.array([names.index(name) for name in read], dtype=np.intp), names
 
 
 def consumer_type(text: str, focus: tuple[str, ...] = (), alternatives: int = 2, drug: bool = False,
