@@ -299,7 +299,9 @@ class Searcher:
         asked = None
         if terms and self._uses_understanding():
             # Only the corrections the search applies (and says so): no silent rewrite here.
-            understood = self.question_reader.understand(_apply(parsed.text, tuple(corrections)))
+            # Ranking by the consumer type reads no MedQuAD type (_asked): it is not predicted.
+            understood = self.question_reader.understand(_apply(parsed.text, tuple(corrections)),
+                                                         medquad_type=self.settings.ranking.type_from != "consumer")
             if self.settings.ranking.expansion_weight:
                 terms += self._expansions(understood, terms)
             asked = self._asked(understood)

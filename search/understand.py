@@ -113,12 +113,15 @@ class QuestionReader:
                 table.setdefault(phrase_key(topic), topic)
             self._topic_named = lambda text: table.get(phrase_key(text))
 
-    def understand(self, text: str, with_type: bool = True) -> Understanding:
+    def understand(self, text: str, with_type: bool = True, medquad_type: bool = True) -> Understanding:
+        """What ``text`` asks about and asks; without ``with_type`` its focus only, without
+        ``medquad_type`` no MedQuAD type (``qtype`` None: a search ranking by the consumer type
+        reads none)."""
         focus = self.focus(text)
         expansions = [f.canonical for f in focus
                       if f.canonical and _phrase_key(f.canonical) != _phrase_key(f.text)]
         names = tuple(f.text for f in focus)
-        qtype = classifier().predict(text, names) if with_type else None
+        qtype = classifier().predict(text, names) if with_type and medquad_type else None
         asks = consumer_type(text, names, drug=any(f.kind == "drug" for f in focus)) if with_type else None
         named = {w.lower() for f in focus for w in _WORD.findall(f.text)}
         asking = tuple(sorted(asking_words(text[:2000]) - named)) if with_type else ()
