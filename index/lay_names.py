@@ -173,6 +173,12 @@ class LayNames:
                 found.setdefault(key, []).append((phrase, other, count))
         return found
 
+    def close(self) -> None:
+        """Let go of the file (a searcher closing its generation); a later look-up connects again."""
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
     def _ready(self) -> bool:
         """Whether the file is there, connected to in this process (once connected, the file is
         not looked for again: a searcher holds its generation until it closes)."""

@@ -121,6 +121,7 @@ class AnswerIndex:
         self.settings = settings
 
     def close(self) -> None:
+        self.postings.close()  # its term tables' mapping and descriptors, now rather than when collected
         self._searcher.close()
 
     @cached_property

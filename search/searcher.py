@@ -132,6 +132,8 @@ class Searcher:
     def close(self) -> None:
         self.answers.close()
         self.postings.close()
+        if "lay_names" in self.__dict__:  # connected to only if a question was read
+            self.lay_names.close()
         self._searcher.close()
         self._lease.close()
 
@@ -227,7 +229,12 @@ class Searcher:
         """Reads questions against this index's topics and synonyms (built on first use)."""
         return QuestionReader(self.phrases.topic_named, self.phrases.synonym_phrase, self._generation,
                               topic_word=self.phrases.topic_word, word_fields=self.phrases.word_fields,
-                              lay_names=LayNames(self._generation))
+                              lay_names=self.lay_names)
+
+    @cached_property
+    def lay_names(self) -> LayNames:
+        """This generation's mined lay names (connected to on first use, let go by :meth:`close`)."""
+        return LayNames(self._generation)
 
     @cached_property
     def phrases(self) -> IndexPhrases:

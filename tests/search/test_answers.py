@@ -237,3 +237,21 @@ def test_sync_updates_and_deletes_answers(tmp_path: pathlib.Path) -> None:
         with Searcher(str(data_dir)) as searcher:
             assert searcher.search_answers("squats").total == 0
             assert ids(searcher.search("vertical load", Filters(roles=("Fitness",)))) == [SEED]
+
+
+def test_a_closed_searcher_keeps_no_index_file_open(pages_dir: pathlib.Path) -> None:
+    # The term tables are mapped and read through descriptors of their own: closing the searcher
+    # (a server does at each new index generation) lets go of them at once, answers' index too.
+    def open_files() -> set[str]:
+        fds = pathlib.Path("/proc/self/fd")
+        found = {str(fd.resolve()) for fd in fds.iterdir() if fd.exists()}
+        found |= {line.split()[-1] for line in pathlib.Path("/proc/self/maps").read_text().splitlines()
+                  if line.count(" ") >= 5}
+        return {name for name in found if name.startswith(str(pages_dir.resolve()))}
+
+    before = open_files()
+    with Searcher(str(pages_dir)) as searcher:
+        assert searcher.search_answers("pronation").total
+        assert searcher.search("foot pain").total
+        assert open_files() - before  # the check sees the files a searcher holds
+    assert open_files() <= before
