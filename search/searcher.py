@@ -107,7 +107,7 @@ class Searcher:
         self._analyzer = text_analyzer()
         # Stored fields read lately (collapsing reads a hit's fields, showing it reads them again),
         # and the pages shown lately, decoded (a page's answers are read from their JSON once).
-        self._fields = Memo(4096, lambda docnum: self._stored_fields(docnum))
+        self._fields = Memo(4096, self._stored_fields)
         self._pages = Memo(1024, lambda docnum: StoredPage.from_fields(self._fields[docnum]))
         # The word lists are kept in the generation (the index writer puts them there).
         self._speller = Speller(self.postings, rare=settings.spell_rare, ratio=settings.spell_ratio,
@@ -182,6 +182,7 @@ class Searcher:
                 answers = AnswerIndex(self._generation, self.postings, self._searcher, self.settings.ranking,
                                       self.settings.answers)
             except Exception as exc:  # a missing or damaged answer index: the generation must be rebuilt
+                self.postings.close()
                 self._searcher.close()
                 raise IndexMissingError(f"search index {self._generation!r}: the answer index cannot be read "
                                         f"({type(exc).__name__}: {exc}): run 'healthqa reindex'") from None
